@@ -1,0 +1,224 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * mptcpd strategy API, version 1.
+ *
+ * A strategy decides which subflows and announcements an MPTCP connection
+ * should have.  It is a pure function: it receives one event, a read-only
+ * view of the connection and of the host, and appends actions to a list.
+ * It never does I/O and never reads the clock (the host view carries the
+ * time).  The daemon applies the event to its model *before* calling the
+ * strategy, runs the returned actions, and reports kernel errors back as
+ * MPTCPD_EVENT_ACTION_FAILED.
+ *
+ * Built-in strategies use exactly this header.  Everything here is part of
+ * the ABI: structures only grow at the end, enum values are never
+ * renumbered, and MPTCPD_STRATEGY_ABI_VERSION changes when they must.
+ */
+#ifndef MPTCPD_STRATEGY_H
+#define MPTCPD_STRATEGY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define MPTCPD_STRATEGY_ABI_VERSION 1
+
+/* An IPv4 or IPv6 address with an optional port, port in host order. */
+struct mptcpd_addr {
+	sa_family_t family;	/* AF_INET or AF_INET6; AF_UNSPEC = none */
+	uint16_t port;		/* host byte order; 0 = no port */
+	union {
+		struct in_addr v4;
+		struct in6_addr v6;
+	} u;
+};
+
+/* A local address the daemon considers usable right now. */
+struct mptcpd_local_addr {
+	struct mptcpd_addr addr;	/* port is 0 */
+	int ifindex;
+	char ifname[16];
+};
+
+enum mptcpd_subflow_state {
+	MPTCPD_SUBFLOW_PENDING = 0,	/* SUBFLOW_CREATE sent, no event yet */
+	MPTCPD_SUBFLOW_ESTABLISHED = 1,
+};
+
+struct mptcpd_subflow {
+	struct mptcpd_addr local;	/* port known once established */
+	struct mptcpd_addr remote;
+	uint8_t local_id;
+	uint8_t remote_id;
+	bool backup;
+	enum mptcpd_subflow_state state;
+	int ifindex;			/* 0 when not bound to a device */
+};
+
+/* An address the peer announced (ADD_ADDR), or its initial one (id 0). */
+struct mptcpd_remote_addr {
+	uint8_t id;
+	struct mptcpd_addr addr;	/* port 0 = the connection's port */
+};
+
+struct mptcpd_conn {
+	uint32_t token;			/* our local token */
+	struct mptcpd_addr local;	/* initial subflow, with ports */
+	struct mptcpd_addr remote;
+	bool server_side;
+	bool deny_join_id0;	/* no subflow to remote (RFC 8684 C flag) */
+	bool established;	/* ESTABLISHED seen (or adopted) */
+	size_t n_subflows;
+	const struct mptcpd_subflow *subflows;
+	size_t n_remotes;		/* announced addresses, initial excluded */
+	const struct mptcpd_remote_addr *remotes;
+};
+
+struct mptcpd_host {
+	size_t n_addrs;
+	const struct mptcpd_local_addr *addrs;	/* usable local addresses */
+	unsigned int max_subflows;	/* per connection, initial included */
+	uint64_t now_ms;		/* monotonic clock, milliseconds */
+};
+
+enum mptcpd_event_type {
+	/* Kernel events (mptcp_pm_events group). */
+	MPTCPD_EVENT_CREATED = 1,
+	MPTCPD_EVENT_ESTABLISHED = 2,
+	MPTCPD_EVENT_CLOSED = 3,
+	MPTCPD_EVENT_ANNOUNCED = 4,
+	MPTCPD_EVENT_REMOVED = 5,
+	MPTCPD_EVENT_SUB_ESTABLISHED = 6,
+	MPTCPD_EVENT_SUB_CLOSED = 7,
+	MPTCPD_EVENT_SUB_PRIORITY = 8,
+	MPTCPD_EVENT_LISTENER_CREATED = 9,
+	MPTCPD_EVENT_LISTENER_CLOSED = 10,
+	/* Daemon events. */
+	MPTCPD_EVENT_ADOPTED = 32,	/* existing connection found */
+	MPTCPD_EVENT_ADDR_ADDED = 33,	/* a local address became usable */
+	MPTCPD_EVENT_ADDR_REMOVED = 34,	/* a local address went away */
+	MPTCPD_EVENT_ACTION_FAILED = 35,/* the kernel refused an action */
+};
+
+/* Which optional fields of struct mptcpd_event the kernel sent. */
+enum mptcpd_event_field {
+	MPTCPD_FIELD_TOKEN = 1u << 0,
+	MPTCPD_FIELD_LOCAL = 1u << 1,
+	MPTCPD_FIELD_REMOTE = 1u << 2,
+	MPTCPD_FIELD_LOCAL_ID = 1u << 3,
+	MPTCPD_FIELD_REMOTE_ID = 1u << 4,
+	MPTCPD_FIELD_BACKUP = 1u << 5,
+	MPTCPD_FIELD_ERROR = 1u << 6,
+	MPTCPD_FIELD_FLAGS = 1u << 7,
+	MPTCPD_FIELD_IFINDEX = 1u << 8,
+	MPTCPD_FIELD_RESET = 1u << 9,
+	MPTCPD_FIELD_SERVER_SIDE = 1u << 10,
+	MPTCPD_FIELD_TIMEOUT = 1u << 11,
+};
+
+struct mptcpd_action;
+
+struct mptcpd_event {
+	enum mptcpd_event_type type;
+	uint32_t fields;		/* enum mptcpd_event_field bits */
+	uint32_t token;
+	struct mptcpd_addr local;	/* saddr/sport */
+	struct mptcpd_addr remote;	/* daddr/dport */
+	uint8_t local_id;
+	uint8_t remote_id;
+	bool backup;
+	bool server_side;
+	bool deny_join_id0;
+	uint8_t error;			/* sk_err copy (SUB_CLOSED) */
+	uint16_t flags;			/* MPTCP_PM_EV_FLAG_* */
+	int ifindex;
+	uint32_t reset_reason;
+	uint32_t reset_flags;
+	uint32_t timeout;
+	/* ADDR_ADDED / ADDR_REMOVED: the address concerned. */
+	const struct mptcpd_local_addr *addr;
+	/* ACTION_FAILED: the action and the kernel's -errno. */
+	const struct mptcpd_action *action;
+	int action_error;
+};
+
+enum mptcpd_action_type {
+	MPTCPD_ACTION_ANNOUNCE = 1,
+	MPTCPD_ACTION_REMOVE = 2,
+	MPTCPD_ACTION_SUBFLOW_CREATE = 3,
+	MPTCPD_ACTION_SUBFLOW_DESTROY = 4,
+	MPTCPD_ACTION_SET_BACKUP = 5,
+};
+
+struct mptcpd_action {
+	enum mptcpd_action_type type;
+	uint32_t token;
+	struct mptcpd_addr local;	/* SUBFLOW_*: source; ANNOUNCE: address */
+	struct mptcpd_addr remote;	/* SUBFLOW_*, SET_BACKUP: peer */
+	uint8_t local_id;	/* REMOVE: set by the strategy; others: the daemon */
+	bool backup;		/* SUBFLOW_CREATE, SET_BACKUP */
+	int ifindex;		/* device to bind the subflow to; 0 = none */
+};
+
+#define MPTCPD_ACTIONS_MAX 64
+
+struct mptcpd_actions {
+	size_t n;
+	bool overflow;		/* a push was refused: the list was full */
+	struct mptcpd_action v[MPTCPD_ACTIONS_MAX];
+};
+
+/* Append a zeroed action; NULL (and overflow set) when the list is full. */
+static inline struct mptcpd_action *
+mptcpd_actions_push(struct mptcpd_actions *list, enum mptcpd_action_type type,
+		    uint32_t token)
+{
+	struct mptcpd_action *a;
+
+	if (list->n >= MPTCPD_ACTIONS_MAX) {
+		list->overflow = true;
+		return NULL;
+	}
+	a = &list->v[list->n++];
+	memset(a, 0, sizeof(*a));
+	a->type = type;
+	a->token = token;
+	return a;
+}
+
+/* Same address (and family); ports are ignored. */
+static inline bool mptcpd_addr_same_ip(const struct mptcpd_addr *a,
+				       const struct mptcpd_addr *b)
+{
+	if (a->family != b->family)
+		return false;
+	if (a->family == AF_INET)
+		return a->u.v4.s_addr == b->u.v4.s_addr;
+	if (a->family == AF_INET6)
+		return memcmp(&a->u.v6, &b->u.v6, sizeof(a->u.v6)) == 0;
+	return false;
+}
+
+struct mptcpd_strategy {
+	unsigned int abi_version;	/* MPTCPD_STRATEGY_ABI_VERSION */
+	const char *name;
+	const char *description;
+	/* Called once per event and connection; appends to out. */
+	void (*decide)(const struct mptcpd_event *event,
+		       const struct mptcpd_conn *conn,
+		       const struct mptcpd_host *host,
+		       struct mptcpd_actions *out);
+};
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* MPTCPD_STRATEGY_H */

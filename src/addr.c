@@ -1,0 +1,77 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "addr.h"
+
+const char *addr_str(const struct mptcpd_addr *a, char *buf, size_t len)
+{
+	char ip[INET6_ADDRSTRLEN] = "?";
+
+	if (a->family == AF_INET)
+		inet_ntop(AF_INET, &a->u.v4, ip, sizeof(ip));
+	else if (a->family == AF_INET6)
+		inet_ntop(AF_INET6, &a->u.v6, ip, sizeof(ip));
+	else
+		snprintf(ip, sizeof(ip), "none");
+
+	if (a->port == 0)
+		snprintf(buf, len, "%s", ip);
+	else if (a->family == AF_INET6)
+		snprintf(buf, len, "[%s]:%u", ip, a->port);
+	else
+		snprintf(buf, len, "%s:%u", ip, a->port);
+	return buf;
+}
+
+int addr_parse(const char *text, struct mptcpd_addr *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (inet_pton(AF_INET, text, &out->u.v4) == 1) {
+		out->family = AF_INET;
+		return 0;
+	}
+	if (inet_pton(AF_INET6, text, &out->u.v6) == 1) {
+		out->family = AF_INET6;
+		addr_unmap_v4(out);
+		return 0;
+	}
+	return -EINVAL;
+}
+
+bool addr_equal(const struct mptcpd_addr *a, const struct mptcpd_addr *b)
+{
+	return a->port == b->port && mptcpd_addr_same_ip(a, b);
+}
+
+bool addr_is_link_local(const struct mptcpd_addr *a)
+{
+	if (a->family == AF_INET)
+		return (ntohl(a->u.v4.s_addr) & 0xffff0000u) == 0xa9fe0000u;
+	if (a->family == AF_INET6)
+		return IN6_IS_ADDR_LINKLOCAL(&a->u.v6);
+	return false;
+}
+
+bool addr_is_loopback(const struct mptcpd_addr *a)
+{
+	if (a->family == AF_INET)
+		return (ntohl(a->u.v4.s_addr) >> 24) == 127;
+	if (a->family == AF_INET6)
+		return IN6_IS_ADDR_LOOPBACK(&a->u.v6);
+	return false;
+}
+
+void addr_unmap_v4(struct mptcpd_addr *a)
+{
+	struct in_addr v4;
+
+	if (a->family != AF_INET6 || !IN6_IS_ADDR_V4MAPPED(&a->u.v6))
+		return;
+	memcpy(&v4, &a->u.v6.s6_addr[12], sizeof(v4));
+	memset(&a->u, 0, sizeof(a->u));
+	a->u.v4 = v4;
+	a->family = AF_INET;
+}

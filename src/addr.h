@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Helpers for struct mptcpd_addr: text form, parsing, classification. */
+#ifndef MPTCPD_ADDR_H
+#define MPTCPD_ADDR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include "mptcpd/strategy.h"
+
+/* Big enough for "[v6]:port". */
+#define ADDR_STRLEN 64
+
+/* "192.0.2.1", "192.0.2.1:80", "[2001:db8::1]:80" (port shown when != 0). */
+const char *addr_str(const struct mptcpd_addr *a, char *buf, size_t len);
+/* Parse an address without port; 0 or -EINVAL. */
+int addr_parse(const char *text, struct mptcpd_addr *out);
+/* Same IP and same port. */
+bool addr_equal(const struct mptcpd_addr *a, const struct mptcpd_addr *b);
+bool addr_is_link_local(const struct mptcpd_addr *a);
+bool addr_is_loopback(const struct mptcpd_addr *a);
+/* Map ::ffff:a.b.c.d to plain IPv4 so both forms compare equal. */
+void addr_unmap_v4(struct mptcpd_addr *a);
+
+#endif

@@ -1,0 +1,372 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The one daemon context and its start-up order:
+ *   configuration -> kernel checks -> netlink sockets (events joined before
+ *   any dump, so nothing falls between a snapshot and the live stream) ->
+ *   link/address dump -> adoption of existing connections -> READY=1.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <systemd/sd-daemon.h>
+
+#include "args.h"
+#include "config.h"
+#include "daemon.h"
+#include "diag.h"
+#include "engine.h"
+#include "iface.h"
+#include "log.h"
+#include "loop.h"
+#include "model.h"
+#include "netmon.h"
+#include "pmnl.h"
+#include "snapshot.h"
+#include "strategies.h"
+#include "sysctl.h"
+
+struct daemon {
+	struct args args;
+	struct config cfg;
+	struct loop *loop;
+	struct model *model;
+	struct iface_table *ifaces;
+	struct engine *engine;
+	struct pmnl *pmnl;
+	struct netmon *netmon;
+	struct loop_io *io_events, *io_cmds, *io_route;
+	struct loop_timer *watchdog;
+	struct loop_timer *resync;
+	uint64_t started_ms;
+};
+
+static int daemon_send(void *arg, const struct mptcpd_action *a)
+{
+	struct daemon *d = arg;
+
+	return pmnl_send(d->pmnl, a);
+}
+
+static uint64_t daemon_now_ms(void *arg)
+{
+	struct daemon *d = arg;
+
+	return loop_now_ms(d->loop);
+}
+
+static void daemon_on_pm_event(void *arg, const struct mptcpd_event *ev)
+{
+	struct daemon *d = arg;
+
+	engine_on_event(d->engine, ev);
+}
+
+static void daemon_on_result(void *arg, const struct mptcpd_action *a, int err,
+			     const char *extack)
+{
+	struct daemon *d = arg;
+
+	engine_on_result(d->engine, a, err, extack);
+}
+
+static void daemon_status(struct daemon *d)
+{
+	sd_notifyf(0, "STATUS=%s: %zu connection%s managed", d->cfg.strategy,
+		   model_conn_count(d->model),
+		   model_conn_count(d->model) == 1 ? "" : "s");
+}
+
+struct daemon_id_ctx {
+	struct snapshot *snap;
+	uint32_t token;
+};
+
+static void daemon_collect_id(void *arg, const struct pmnl_local_entry *e)
+{
+	struct daemon_id_ctx *ctx = arg;
+
+	snapshot_add_id(ctx->snap, ctx->token, e);
+}
+
+/* Rebuild the connection picture from the kernel's own tables. */
+static int daemon_adopt(struct daemon *d)
+{
+	struct snapshot snap;
+	int err;
+
+	snapshot_init(&snap);
+	err = diag_dump_conns(snapshot_add_conn, &snap);
+	if (err < 0)
+		goto out;
+	err = diag_dump_subflows(snapshot_add_subflow, &snap);
+	if (err < 0)
+		goto out;
+	for (size_t i = 0; i < snap.n_conns; i++) {
+		struct daemon_id_ctx ctx = { &snap, snap.conns[i].token };
+
+		if (!snapshot_conn_managed(&snap.conns[i]))
+			continue;
+		err = pmnl_dump_local_addrs(d->pmnl, ctx.token,
+					    daemon_collect_id, &ctx);
+		if (err == -EOPNOTSUPP)
+			break;	/* pre-6.9: IDs come from the subflows alone */
+	}
+	engine_adopt(d->engine, &snap);
+	err = 0;
+out:
+	if (err < 0)
+		log_warn(LOG_SUB_DIAG, "cannot adopt existing connections (%s): "
+			 "only connections created from now on are managed",
+			 strerror(-err));
+	snapshot_clear(&snap);
+	daemon_status(d);
+	return err;
+}
+
+/* Lost events: the picture may be wrong, so rebuild it from the kernel
+ * once the current burst is over. */
+static void daemon_resync(void *arg)
+{
+	struct daemon *d = arg;
+
+	loop_timer_del(d->loop, d->resync);	/* one-shot: done firing */
+	d->resync = NULL;
+	log_notice(LOG_SUB_CORE, "resynchronising with the kernel after lost events");
+	daemon_adopt(d);
+}
+
+static void daemon_on_pm_overflow(void *arg)
+{
+	struct daemon *d = arg;
+
+	log_warn(LOG_SUB_GENL, "MPTCP events were lost (receive buffer overflow); "
+		 "resynchronising from sock_diag");
+	if (!d->resync)
+		d->resync = loop_timer_add(d->loop, 0.05, 0, daemon_resync, d);
+}
+
+static void daemon_on_link(void *arg, const struct netmon_link *l)
+{
+	struct daemon *d = arg;
+
+	iface_on_link(d->ifaces, l);
+}
+
+static void daemon_on_addr(void *arg, const struct netmon_addr *a)
+{
+	struct daemon *d = arg;
+
+	iface_on_addr(d->ifaces, a);
+}
+
+static void daemon_on_route_overflow(void *arg)
+{
+	struct daemon *d = arg;
+
+	log_warn(LOG_SUB_RTNL, "link/address updates were lost; dumping again");
+	iface_sync_begin(d->ifaces);
+	netmon_dump(d->netmon);
+	iface_sync_end(d->ifaces);
+}
+
+static void daemon_on_local_addr(void *arg, const struct mptcpd_local_addr *a,
+				 bool usable)
+{
+	struct daemon *d = arg;
+
+	if (d->engine)
+		engine_on_local_addr(d->engine, a, usable);
+}
+
+static void daemon_events_readable(void *arg)
+{
+	struct daemon *d = arg;
+
+	pmnl_event_readable(d->pmnl);
+}
+
+static void daemon_cmds_readable(void *arg)
+{
+	struct daemon *d = arg;
+
+	pmnl_cmd_readable(d->pmnl);
+}
+
+static void daemon_route_readable(void *arg)
+{
+	struct daemon *d = arg;
+
+	netmon_readable(d->netmon);
+}
+
+static void daemon_watchdog(void *arg)
+{
+	struct daemon *d = arg;
+
+	sd_notify(0, "WATCHDOG=1");
+	daemon_status(d);
+}
+
+static void daemon_on_term(void *arg)
+{
+	struct daemon *d = arg;
+
+	log_info(LOG_SUB_CORE, "shutting down");
+	sd_notify(0, "STOPPING=1");
+	loop_stop(d->loop);
+}
+
+static void daemon_on_hup(void *arg)
+{
+	log_notice(LOG_SUB_CORE, "SIGHUP: configuration reload is not "
+		   "implemented yet; restart mptcpd to apply changes");
+}
+
+static const struct pmnl_callbacks daemon_pmnl_cb = {
+	.event = daemon_on_pm_event,
+	.result = daemon_on_result,
+	.overflow = daemon_on_pm_overflow,
+};
+
+static const struct netmon_callbacks daemon_netmon_cb = {
+	.link = daemon_on_link,
+	.addr = daemon_on_addr,
+	.overflow = daemon_on_route_overflow,
+};
+
+static const struct engine_ops daemon_engine_ops = {
+	.send = daemon_send,
+	.now_ms = daemon_now_ms,
+};
+
+static int daemon_load_config(struct daemon *d)
+{
+	const struct mptcpd_strategy *s;
+	int err;
+
+	config_init(&d->cfg);
+	err = config_load(&d->cfg, d->args.config_path);
+	if (err < 0) {
+		log_err(LOG_SUB_CONFIG, "%s: not starting with a bad configuration",
+			d->args.config_path);
+		return ARGS_EXIT_CONFIG;
+	}
+	args_apply(&d->args, &d->cfg);
+	s = strategy_find(d->cfg.strategy);
+	if (!s) {
+		log_err(LOG_SUB_CONFIG, "%s: unknown strategy '%s' (built-in: %s)",
+			d->args.config_path, d->cfg.strategy, strategy_names());
+		return ARGS_EXIT_CONFIG;
+	}
+	log_set_level(d->cfg.log_level);
+	return ARGS_EXIT_OK;
+}
+
+static void daemon_setup_log(const struct args *a)
+{
+	bool journal = getenv("INVOCATION_ID") || getenv("JOURNAL_STREAM");
+
+	log_set_target(a->log_target_set ? a->log_target :
+		       journal ? LOG_TARGET_JOURNAL : LOG_TARGET_STDERR);
+	if (a->debug) {
+		log_set_level(LOG_DEBUG);
+		log_set_debug_mask(a->debug_mask);
+	}
+}
+
+/* Sockets first, dumps second: anything that changes while we dump is
+ * already queued on the subscribed sockets. */
+static int daemon_start(struct daemon *d)
+{
+	uint64_t wd_usec = 0;
+	int err;
+
+	d->loop = loop_new();
+	d->model = model_new();
+	d->ifaces = iface_table_new(&d->cfg, daemon_on_local_addr, d);
+	if (!d->loop || !d->model || !d->ifaces)
+		return -ENOMEM;
+	d->engine = engine_new(d->model, d->ifaces, strategy_find(d->cfg.strategy),
+			       d->cfg.max_subflows, &daemon_engine_ops, d);
+	if (!d->engine)
+		return -ENOMEM;
+	err = pmnl_new(&d->pmnl, &daemon_pmnl_cb, d);
+	if (err < 0)
+		return err;
+	err = netmon_new(&d->netmon, &daemon_netmon_cb, d);
+	if (err < 0)
+		return err;
+	err = netmon_dump(d->netmon);
+	if (err < 0)
+		return err;
+	daemon_adopt(d);
+
+	d->io_events = loop_io_add(d->loop, pmnl_event_fd(d->pmnl),
+				   daemon_events_readable, d);
+	d->io_cmds = loop_io_add(d->loop, pmnl_cmd_fd(d->pmnl),
+				 daemon_cmds_readable, d);
+	d->io_route = loop_io_add(d->loop, netmon_fd(d->netmon),
+				  daemon_route_readable, d);
+	if (!d->io_events || !d->io_cmds || !d->io_route)
+		return -ENOMEM;
+	loop_signal_add(d->loop, SIGTERM, daemon_on_term, d);
+	loop_signal_add(d->loop, SIGINT, daemon_on_term, d);
+	loop_signal_add(d->loop, SIGHUP, daemon_on_hup, d);
+	if (sd_watchdog_enabled(0, &wd_usec) > 0 && wd_usec > 0)
+		d->watchdog = loop_timer_add(d->loop, 0, wd_usec / 2e6,
+					     daemon_watchdog, d);
+	d->started_ms = loop_now_ms(d->loop);
+	return 0;
+}
+
+static void daemon_stop(struct daemon *d)
+{
+	if (d->loop) {
+		loop_io_del(d->loop, d->io_events);
+		loop_io_del(d->loop, d->io_cmds);
+		loop_io_del(d->loop, d->io_route);
+		loop_timer_del(d->loop, d->watchdog);
+		loop_timer_del(d->loop, d->resync);
+	}
+	netmon_free(d->netmon);
+	pmnl_free(d->pmnl);
+	engine_free(d->engine);
+	iface_table_free(d->ifaces);
+	model_free(d->model);
+	loop_free(d->loop);
+	config_free(&d->cfg);
+}
+
+int daemon_main(int argc, char **argv)
+{
+	struct daemon d = { 0 };
+	int rc, err;
+
+	rc = args_parse(&d.args, argc, argv);
+	if (rc != ARGS_EXIT_OK || d.args.exit_now)
+		return rc;
+	daemon_setup_log(&d.args);
+	rc = daemon_load_config(&d);
+	if (rc != ARGS_EXIT_OK)
+		goto out;
+	daemon_setup_log(&d.args);	/* -d wins over the file's level */
+	rc = ARGS_EXIT_FAILURE;
+	if (sysctl_check_mptcp(d.args.set_path_manager) < 0)
+		goto out;
+	err = daemon_start(&d);
+	if (err < 0) {
+		log_err(LOG_SUB_CORE, "start-up failed: %s", strerror(-err));
+		goto out;
+	}
+	sd_notify(0, "READY=1");
+	daemon_status(&d);
+	log_info(LOG_SUB_CORE, "ready: strategy %s, max %u subflows per connection",
+		 d.cfg.strategy, d.cfg.max_subflows);
+	loop_run(d.loop);
+	rc = ARGS_EXIT_OK;
+out:
+	daemon_stop(&d);
+	return rc;
+}

@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * sock_diag snapshots of MPTCP connections and their TCP subflows, used to
+ * adopt connections that exist before the daemon starts (or after events
+ * were lost).  Synchronous: only called at start-up and on resync.
+ */
+#ifndef MPTCPD_DIAG_H
+#define MPTCPD_DIAG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "mptcpd/strategy.h"
+
+struct diag_conn {
+	uint32_t token;
+	struct mptcpd_addr local;	/* initial subflow, with ports */
+	struct mptcpd_addr remote;
+	uint8_t state;			/* TCP_* state of the MPTCP socket */
+	bool fallback;			/* fell back to TCP: nothing to manage */
+	bool listener;			/* a listening socket (remote empty) */
+};
+
+struct diag_subflow {
+	uint32_t token;			/* local token of the owning connection */
+	struct mptcpd_addr local;
+	struct mptcpd_addr remote;
+	uint8_t local_id;
+	uint8_t remote_id;
+	bool backup;			/* local or remote backup bit */
+	bool established;		/* TCP ESTABLISHED and fully established */
+	uint8_t state;			/* TCP_* */
+	int ifindex;			/* bound device, 0 if none */
+};
+
+/* Dump every MPTCP socket (IPv4 and IPv6), listeners included.
+ * -EOPNOTSUPP when mptcp_diag is missing. */
+int diag_dump_conns(void (*cb)(void *arg, const struct diag_conn *c),
+		    void *arg);
+/* Dump every TCP socket that is an MPTCP subflow. */
+int diag_dump_subflows(void (*cb)(void *arg, const struct diag_subflow *s),
+		       void *arg);
+
+/* Decoders of one SOCK_DIAG_BY_FAMILY reply (nlmsg_len <= len), exposed
+ * for unit tests and fuzzers.  0: *out filled; 1: not of interest (other
+ * family; for subflows also not MPTCP, listener, time-wait); -EINVAL:
+ * malformed. */
+struct nlmsghdr;
+int diag_parse_conn(const struct nlmsghdr *nlh, size_t len,
+		    struct diag_conn *out);
+int diag_parse_subflow(const struct nlmsghdr *nlh, size_t len,
+		       struct diag_subflow *out);
+
+#endif

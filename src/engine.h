@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The engine: applies events to the model, asks the active strategy, turns
+ * the returned actions into commands (allocating local IDs and recording
+ * pending subflows) and feeds kernel errors back.  The only writer of the
+ * model.  Sends through a function pointer so it needs no netlink.
+ */
+#ifndef MPTCPD_ENGINE_H
+#define MPTCPD_ENGINE_H
+
+#include <stdint.h>
+#include "mptcpd/strategy.h"
+
+struct model;
+struct iface_table;
+struct snapshot;
+
+struct engine_ops {
+	/* Queue a command; 0 or -errno. */
+	int (*send)(void *arg, const struct mptcpd_action *a);
+	/* Monotonic milliseconds. */
+	uint64_t (*now_ms)(void *arg);
+};
+
+struct engine;
+
+struct engine *engine_new(struct model *m, struct iface_table *ifaces,
+			  const struct mptcpd_strategy *strategy,
+			  unsigned int max_subflows,
+			  const struct engine_ops *ops, void *ops_arg);
+void engine_free(struct engine *e);
+void engine_set_strategy(struct engine *e, const struct mptcpd_strategy *s);
+void engine_set_max_subflows(struct engine *e, unsigned int max);
+
+void engine_on_event(struct engine *e, const struct mptcpd_event *ev);
+/* A local address became usable or went away (from iface_table). */
+void engine_on_local_addr(struct engine *e, const struct mptcpd_local_addr *a,
+			  bool usable);
+void engine_on_result(struct engine *e, const struct mptcpd_action *a, int err,
+		      const char *extack);
+
+/* Adoption: take the picture from a sock_diag snapshot, then let the
+ * strategy complete every adopted connection.  Connections in the model
+ * that the snapshot lacks are dropped (they closed while we were not
+ * looking). */
+struct snapshot;
+void engine_adopt(struct engine *e, const struct snapshot *snap);
+
+#endif

@@ -1,0 +1,306 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "model.h"
+
+/* Connections live in a chained hash table keyed by token, grown when the
+ * load passes one entry per bucket: a burst of a thousand connections must
+ * not make every event a linear search. */
+struct model {
+	struct model_conn **buckets;
+	size_t n_buckets;
+	size_t n_conns;
+};
+
+#define MODEL_MIN_BUCKETS 64
+
+static size_t model_bucket(const struct model *m, uint32_t token)
+{
+	return (token * 2654435761u) & (m->n_buckets - 1);
+}
+
+struct model *model_new(void)
+{
+	struct model *m = calloc(1, sizeof(*m));
+
+	if (!m)
+		return NULL;
+	m->n_buckets = MODEL_MIN_BUCKETS;
+	m->buckets = calloc(m->n_buckets, sizeof(*m->buckets));
+	if (!m->buckets) {
+		free(m);
+		return NULL;
+	}
+	return m;
+}
+
+static void model_conn_free(struct model_conn *c)
+{
+	free(c->subflows);
+	free(c->remotes);
+	free(c->ids);
+	free(c);
+}
+
+void model_free(struct model *m)
+{
+	if (!m)
+		return;
+	for (size_t i = 0; i < m->n_buckets; i++) {
+		struct model_conn *c = m->buckets[i], *next;
+
+		for (; c; c = next) {
+			next = c->next;
+			model_conn_free(c);
+		}
+	}
+	free(m->buckets);
+	free(m);
+}
+
+size_t model_conn_count(const struct model *m)
+{
+	return m->n_conns;
+}
+
+struct model_conn *model_conn_find(const struct model *m, uint32_t token)
+{
+	struct model_conn *c = m->buckets[model_bucket(m, token)];
+
+	while (c && c->pub.token != token)
+		c = c->next;
+	return c;
+}
+
+static void model_grow(struct model *m)
+{
+	size_t old_n = m->n_buckets;
+	struct model_conn **old = m->buckets;
+	struct model_conn **nb = calloc(old_n * 2, sizeof(*nb));
+
+	if (!nb)
+		return;	/* keep the smaller table: slower, still correct */
+	m->buckets = nb;
+	m->n_buckets = old_n * 2;
+	for (size_t i = 0; i < old_n; i++) {
+		struct model_conn *c = old[i], *next;
+
+		for (; c; c = next) {
+			size_t b = model_bucket(m, c->pub.token);
+
+			next = c->next;
+			c->next = nb[b];
+			nb[b] = c;
+		}
+	}
+	free(old);
+}
+
+struct model_conn *model_conn_get(struct model *m, uint32_t token)
+{
+	struct model_conn *c = model_conn_find(m, token);
+	size_t b;
+
+	if (c)
+		return c;
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return NULL;
+	c->pub.token = token;
+	if (m->n_conns >= m->n_buckets)
+		model_grow(m);
+	b = model_bucket(m, token);
+	c->next = m->buckets[b];
+	m->buckets[b] = c;
+	m->n_conns++;
+	return c;
+}
+
+void model_conn_del(struct model *m, uint32_t token)
+{
+	struct model_conn **pp = &m->buckets[model_bucket(m, token)];
+
+	for (; *pp; pp = &(*pp)->next) {
+		struct model_conn *c = *pp;
+
+		if (c->pub.token == token) {
+			*pp = c->next;
+			model_conn_free(c);
+			m->n_conns--;
+			return;
+		}
+	}
+}
+
+struct model_conn *model_conn_next(const struct model *m,
+				   const struct model_conn *prev)
+{
+	size_t b = 0;
+
+	if (prev) {
+		if (prev->next)
+			return prev->next;
+		b = model_bucket(m, prev->pub.token) + 1;
+	}
+	for (; b < m->n_buckets; b++)
+		if (m->buckets[b])
+			return m->buckets[b];
+	return NULL;
+}
+
+/* Grow a plain array to hold one more element. */
+static int model_reserve(void **v, size_t *cap, size_t n, size_t size)
+{
+	void *nv;
+	size_t ncap;
+
+	if (n < *cap)
+		return 0;
+	ncap = *cap ? *cap * 2 : 4;
+	nv = realloc(*v, ncap * size);
+	if (!nv)
+		return -ENOMEM;
+	*v = nv;
+	*cap = ncap;
+	return 0;
+}
+
+struct mptcpd_subflow *model_subflow_find(struct model_conn *c,
+					  const struct mptcpd_addr *local,
+					  const struct mptcpd_addr *remote)
+{
+	for (size_t i = 0; i < c->pub.n_subflows; i++) {
+		struct mptcpd_subflow *s = &c->subflows[i];
+
+		if (mptcpd_addr_same_ip(&s->local, local) &&
+		    mptcpd_addr_same_ip(&s->remote, remote) &&
+		    s->remote.port == remote->port)
+			return s;
+	}
+	return NULL;
+}
+
+struct mptcpd_subflow *model_subflow_add(struct model_conn *c,
+					 const struct mptcpd_subflow *s)
+{
+	if (model_reserve((void **)&c->subflows, &c->cap_subflows,
+			  c->pub.n_subflows, sizeof(*s)) < 0)
+		return NULL;
+	c->subflows[c->pub.n_subflows] = *s;
+	c->pub.subflows = c->subflows;
+	return &c->subflows[c->pub.n_subflows++];
+}
+
+void model_subflow_del(struct model_conn *c, struct mptcpd_subflow *s)
+{
+	size_t i = (size_t)(s - c->subflows);
+
+	if (i >= c->pub.n_subflows)
+		return;
+	memmove(&c->subflows[i], &c->subflows[i + 1],
+		(c->pub.n_subflows - i - 1) * sizeof(*s));
+	c->pub.n_subflows--;
+}
+
+struct mptcpd_remote_addr *model_remote_find(struct model_conn *c, uint8_t id)
+{
+	for (size_t i = 0; i < c->pub.n_remotes; i++)
+		if (c->remotes[i].id == id)
+			return &c->remotes[i];
+	return NULL;
+}
+
+int model_remote_set(struct model_conn *c, uint8_t id,
+		     const struct mptcpd_addr *addr)
+{
+	struct mptcpd_remote_addr *r = model_remote_find(c, id);
+
+	if (!r) {
+		if (model_reserve((void **)&c->remotes, &c->cap_remotes,
+				  c->pub.n_remotes, sizeof(*r)) < 0)
+			return -ENOMEM;
+		r = &c->remotes[c->pub.n_remotes++];
+		c->pub.remotes = c->remotes;
+	}
+	r->id = id;
+	r->addr = *addr;
+	return 0;
+}
+
+void model_remote_del(struct model_conn *c, uint8_t id)
+{
+	struct mptcpd_remote_addr *r = model_remote_find(c, id);
+	size_t i;
+
+	if (!r)
+		return;
+	i = (size_t)(r - c->remotes);
+	memmove(&c->remotes[i], &c->remotes[i + 1],
+		(c->pub.n_remotes - i - 1) * sizeof(*r));
+	c->pub.n_remotes--;
+}
+
+static struct model_id *model_id_by_addr(struct model_conn *c,
+					 const struct mptcpd_addr *addr)
+{
+	for (size_t i = 0; i < c->n_ids; i++)
+		if (mptcpd_addr_same_ip(&c->ids[i].addr, addr))
+			return &c->ids[i];
+	return NULL;
+}
+
+static bool model_id_used(const struct model_conn *c, uint8_t id)
+{
+	for (size_t i = 0; i < c->n_ids; i++)
+		if (c->ids[i].id == id)
+			return true;
+	return false;
+}
+
+static int model_id_push(struct model_conn *c, uint8_t id,
+			 const struct mptcpd_addr *addr)
+{
+	if (model_reserve((void **)&c->ids, &c->cap_ids, c->n_ids,
+			  sizeof(*c->ids)) < 0)
+		return -ENOMEM;
+	c->ids[c->n_ids].id = id;
+	c->ids[c->n_ids].addr = *addr;
+	c->ids[c->n_ids].addr.port = 0;
+	c->n_ids++;
+	return 0;
+}
+
+int model_local_id(struct model_conn *c, const struct mptcpd_addr *addr)
+{
+	struct model_id *known;
+	int err;
+
+	if (mptcpd_addr_same_ip(addr, &c->pub.local))
+		return 0;
+	known = model_id_by_addr(c, addr);
+	if (known)
+		return known->id;
+	for (unsigned int id = 1; id <= 255; id++) {
+		if (model_id_used(c, (uint8_t)id))
+			continue;
+		err = model_id_push(c, (uint8_t)id, addr);
+		return err < 0 ? err : (int)id;
+	}
+	return -ENOSPC;
+}
+
+int model_local_id_reserve(struct model_conn *c, uint8_t id,
+			   const struct mptcpd_addr *addr)
+{
+	struct model_id *known = model_id_by_addr(c, addr);
+
+	if (id == 0)
+		return 0;	/* ID 0 is the initial address by definition */
+	if (known)
+		return known->id == id ? 0 : -EEXIST;
+	if (model_id_used(c, id))
+		return -EEXIST;
+	return model_id_push(c, id, addr);
+}

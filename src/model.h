@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The daemon's picture of MPTCP connections: by local token, with their
+ * subflows, the peer's announced addresses and a local address-ID
+ * allocator.  Plain data, no I/O.  The engine is its only writer.
+ */
+#ifndef MPTCPD_MODEL_H
+#define MPTCPD_MODEL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "mptcpd/strategy.h"
+
+struct model;
+
+/* Local address-ID binding of one connection. */
+struct model_id {
+	uint8_t id;
+	struct mptcpd_addr addr;	/* port 0 */
+};
+
+struct model_conn {
+	struct mptcpd_conn pub;		/* the strategies' read-only view */
+	struct mptcpd_subflow *subflows;	/* pub.subflows aliases this */
+	size_t cap_subflows;
+	struct mptcpd_remote_addr *remotes;	/* pub.remotes aliases this */
+	size_t cap_remotes;
+	struct model_id *ids;		/* local IDs in use (1..255) */
+	size_t n_ids, cap_ids;
+	uint64_t created_ms;
+	struct model_conn *next;	/* hash chain */
+};
+
+struct model *model_new(void);
+void model_free(struct model *m);
+
+size_t model_conn_count(const struct model *m);
+struct model_conn *model_conn_find(const struct model *m, uint32_t token);
+/* Find or create; NULL only on allocation failure. */
+struct model_conn *model_conn_get(struct model *m, uint32_t token);
+void model_conn_del(struct model *m, uint32_t token);
+/* Iterate: pass NULL first; returns NULL at the end.  Do not delete while
+ * iterating; collect tokens first. */
+struct model_conn *model_conn_next(const struct model *m,
+				   const struct model_conn *prev);
+
+/* Subflows.  Matching is on local IP, remote IP and remote port; the
+ * local port is not known for pending ones. */
+struct mptcpd_subflow *model_subflow_find(struct model_conn *c,
+					  const struct mptcpd_addr *local,
+					  const struct mptcpd_addr *remote);
+struct mptcpd_subflow *model_subflow_add(struct model_conn *c,
+					 const struct mptcpd_subflow *s);
+void model_subflow_del(struct model_conn *c, struct mptcpd_subflow *s);
+
+/* Remote (announced) addresses, by remote ID. */
+struct mptcpd_remote_addr *model_remote_find(struct model_conn *c, uint8_t id);
+int model_remote_set(struct model_conn *c, uint8_t id,
+		     const struct mptcpd_addr *addr);
+void model_remote_del(struct model_conn *c, uint8_t id);
+
+/* Local address IDs.  The initial subflow's address is ID 0 and never
+ * reused for another address.  Every other address gets the lowest free
+ * ID in 1..255 and keeps it for the connection's lifetime, because the
+ * kernel rejects the same address under another ID.  -ENOSPC when full. */
+int model_local_id(struct model_conn *c, const struct mptcpd_addr *addr);
+/* Record an ID the kernel already holds (adoption). -EEXIST on conflict. */
+int model_local_id_reserve(struct model_conn *c, uint8_t id,
+			   const struct mptcpd_addr *addr);
+
+#endif

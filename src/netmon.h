@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * rtnetlink link and address monitor.  The only file that knows
+ * libnl-route.  Reports plain structs; deciding what is usable is iface.c's
+ * job.
+ */
+#ifndef MPTCPD_NETMON_H
+#define MPTCPD_NETMON_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "mptcpd/strategy.h"
+
+struct netmon;
+
+struct netmon_link {
+	int ifindex;
+	char name[16];
+	unsigned int flags;	/* IFF_* (IFF_UP, IFF_RUNNING, IFF_LOOPBACK) */
+	unsigned int arphrd;	/* ARPHRD_* */
+	bool deleted;		/* RTM_DELLINK */
+};
+
+struct netmon_addr {
+	int ifindex;
+	struct mptcpd_addr addr;	/* port 0 */
+	uint8_t prefixlen;
+	uint8_t scope;		/* RT_SCOPE_* */
+	uint32_t flags;		/* IFA_F_* */
+	bool deleted;		/* RTM_DELADDR */
+};
+
+struct netmon_callbacks {
+	void (*link)(void *arg, const struct netmon_link *link);
+	void (*addr)(void *arg, const struct netmon_addr *addr);
+	/* Updates were lost (ENOBUFS); a fresh netmon_dump() is needed. */
+	void (*overflow)(void *arg);
+};
+
+/* Subscribe to link and IPv4/IPv6 address groups. 0 or -errno (logged). */
+int netmon_new(struct netmon **out, const struct netmon_callbacks *cb,
+	       void *arg);
+void netmon_free(struct netmon *n);
+/* Synchronous dump of all links, then all addresses, via the callbacks. */
+int netmon_dump(struct netmon *n);
+int netmon_fd(const struct netmon *n);
+void netmon_readable(struct netmon *n);
+
+/* Decoders of one rtnetlink message (nlmsg_len <= len), exposed for unit
+ * tests and fuzzers.  0: *out filled; 1 (addr only): a family we do not
+ * track; -EINVAL: malformed. */
+struct nlmsghdr;
+int netmon_parse_link(const struct nlmsghdr *nlh, size_t len,
+		      struct netmon_link *out);
+int netmon_parse_addr(const struct nlmsghdr *nlh, size_t len,
+		      struct netmon_addr *out);
+
+#endif

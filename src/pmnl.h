@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The kernel's mptcp_pm generic-netlink family: events in, commands out.
+ * The only file that knows libnl-genl.  Two sockets: one joined to the
+ * mptcp_pm_events group, one for commands.  Commands never block: each is
+ * sent with an ACK requested and its result arrives later through
+ * pmnl_callbacks.result when the command socket becomes readable.
+ */
+#ifndef MPTCPD_PMNL_H
+#define MPTCPD_PMNL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "mptcpd/strategy.h"
+
+struct pmnl;
+
+struct pmnl_callbacks {
+	/* One parsed kernel event. */
+	void (*event)(void *arg, const struct mptcpd_event *ev);
+	/* The kernel's answer to an action; err is 0 or -errno, extack the
+	 * kernel's extended-ack text or NULL. */
+	void (*result)(void *arg, const struct mptcpd_action *action, int err,
+		       const char *extack);
+	/* Events were lost (ENOBUFS): the caller must resynchronise. */
+	void (*overflow)(void *arg);
+};
+
+/* One entry of the kernel's per-connection local address list. */
+struct pmnl_local_entry {
+	uint8_t id;
+	uint32_t flags;
+	int ifindex;
+	struct mptcpd_addr addr;
+};
+
+/* Resolve the family, join the events group.  0 or -errno (logged). */
+int pmnl_new(struct pmnl **out, const struct pmnl_callbacks *cb, void *arg);
+void pmnl_free(struct pmnl *p);
+
+int pmnl_event_fd(const struct pmnl *p);
+int pmnl_cmd_fd(const struct pmnl *p);
+/* Drain the sockets; call when their fd is readable. */
+void pmnl_event_readable(struct pmnl *p);
+void pmnl_cmd_readable(struct pmnl *p);
+
+/* Queue one command (action->local_id already set by the caller). */
+int pmnl_send(struct pmnl *p, const struct mptcpd_action *action);
+/* Commands sent whose ACK has not arrived yet. */
+size_t pmnl_pending(const struct pmnl *p);
+
+/* Synchronous GET_ADDR dump by token (6.9+), used at start-up only.
+ * -EOPNOTSUPP when the kernel cannot do it. */
+int pmnl_dump_local_addrs(struct pmnl *p, uint32_t token,
+			  void (*cb)(void *arg, const struct pmnl_local_entry *e),
+			  void *arg);
+
+/* Pure parser for one generic-netlink event message (nlmsghdr first).
+ * 0, or -EINVAL/-EBADMSG with *why set to a static description. */
+int pmnl_parse_event(const void *buf, size_t len, struct mptcpd_event *ev,
+		     const char **why);
+
+/* Text names, for logs and tests. */
+const char *pmnl_event_name(enum mptcpd_event_type type);
+const char *pmnl_action_name(enum mptcpd_action_type type);
+
+#endif

@@ -1,0 +1,100 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include <errno.h>
+#include <netinet/tcp.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "snapshot.h"
+
+void snapshot_init(struct snapshot *s)
+{
+	memset(s, 0, sizeof(*s));
+}
+
+void snapshot_clear(struct snapshot *s)
+{
+	free(s->conns);
+	free(s->subflows);
+	free(s->ids);
+	snapshot_init(s);
+}
+
+static void *snapshot_slot(void **v, size_t *n, size_t *cap, size_t size)
+{
+	if (*n == *cap) {
+		size_t ncap = *cap ? *cap * 2 : 16;
+		void *nv = realloc(*v, ncap * size);
+
+		if (!nv) {
+			log_err(LOG_SUB_DIAG, "out of memory taking a snapshot");
+			return NULL;
+		}
+		*v = nv;
+		*cap = ncap;
+	}
+	return (char *)*v + (*n)++ * size;
+}
+
+void snapshot_add_conn(void *snap, const struct diag_conn *c)
+{
+	struct snapshot *s = snap;
+	struct diag_conn *slot = snapshot_slot((void **)&s->conns, &s->n_conns,
+					       &s->cap_conns, sizeof(*c));
+
+	if (slot)
+		*slot = *c;
+}
+
+void snapshot_add_subflow(void *snap, const struct diag_subflow *sf)
+{
+	struct snapshot *s = snap;
+	struct diag_subflow *slot = snapshot_slot((void **)&s->subflows,
+						  &s->n_subflows,
+						  &s->cap_subflows, sizeof(*sf));
+
+	if (slot)
+		*slot = *sf;
+}
+
+void snapshot_add_id(struct snapshot *s, uint32_t token,
+		     const struct pmnl_local_entry *e)
+{
+	struct snapshot_id *slot = snapshot_slot((void **)&s->ids, &s->n_ids,
+						 &s->cap_ids, sizeof(*slot));
+
+	if (slot) {
+		slot->token = token;
+		slot->entry = *e;
+	}
+}
+
+bool snapshot_conn_managed(const struct diag_conn *c)
+{
+	return !c->listener && !c->fallback && c->state == TCP_ESTABLISHED;
+}
+
+static bool snapshot_is_any(const struct mptcpd_addr *a)
+{
+	static const struct in6_addr any6 = IN6ADDR_ANY_INIT;
+
+	if (a->family == AF_INET)
+		return a->u.v4.s_addr == htonl(INADDR_ANY);
+	return memcmp(&a->u.v6, &any6, sizeof(any6)) == 0;
+}
+
+bool snapshot_conn_server_side(const struct snapshot *s,
+			       const struct diag_conn *c)
+{
+	for (size_t i = 0; i < s->n_conns; i++) {
+		const struct diag_conn *l = &s->conns[i];
+
+		if (!l->listener || l->local.port != c->local.port)
+			continue;
+		/* A dual-stack wildcard listener serves IPv4 too. */
+		if (snapshot_is_any(&l->local) ||
+		    mptcpd_addr_same_ip(&l->local, &c->local))
+			return true;
+	}
+	return false;
+}

@@ -1,0 +1,326 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* The engine with the real model, iface table and fullmesh, and a fake
+ * kernel that records the commands it is sent. */
+#include <check.h>
+#include <errno.h>
+#include <stdio.h>
+#include <linux/if_addr.h>
+#include <net/if.h>
+#include <netinet/tcp.h>
+
+#include "engine.h"
+#include "fixture.h"
+#include "iface.h"
+#include "model.h"
+#include "snapshot.h"
+#include "strategies.h"
+
+#define PORT 8080
+#define TOKEN 0xabcd
+
+struct fake {
+	struct mptcpd_action sent[256];
+	size_t n_sent;
+	int send_error;
+	uint64_t now;
+	struct model *model;
+	struct iface_table *ifaces;
+	struct engine *engine;
+};
+
+static struct fake F;
+
+static int fake_send(void *arg, const struct mptcpd_action *a)
+{
+	struct fake *f = arg;
+
+	if (f->send_error)
+		return f->send_error;
+	ck_assert_uint_lt(f->n_sent, 256);
+	f->sent[f->n_sent++] = *a;
+	return 0;
+}
+
+static uint64_t fake_now(void *arg)
+{
+	return ((struct fake *)arg)->now;
+}
+
+static void fake_change(void *arg, const struct mptcpd_local_addr *a, bool usable)
+{
+	struct fake *f = arg;
+
+	if (f->engine)
+		engine_on_local_addr(f->engine, a, usable);
+}
+
+static const struct engine_ops fake_ops = { fake_send, fake_now };
+
+static void link_up(int ifindex, const char *name)
+{
+	struct netmon_link l = { .ifindex = ifindex,
+				 .flags = IFF_UP | IFF_RUNNING };
+
+	snprintf(l.name, sizeof(l.name), "%s", name);
+	iface_on_link(F.ifaces, &l);
+}
+
+static void addr_set(int ifindex, const char *text, bool deleted)
+{
+	struct netmon_addr a = { .ifindex = ifindex, .deleted = deleted };
+
+	a.addr = fx_addr(text, 0);
+	iface_on_addr(F.ifaces, &a);
+}
+
+static void setup(void)
+{
+	memset(&F, 0, sizeof(F));
+	F.model = model_new();
+	F.ifaces = iface_table_new(NULL, fake_change, &F);
+	F.engine = engine_new(F.model, F.ifaces, &strategy_fullmesh, 8,
+			      &fake_ops, &F);
+	link_up(2, "eth0");
+	link_up(3, "eth1");
+	addr_set(2, "192.0.2.2", false);
+	addr_set(3, "198.51.100.2", false);
+}
+
+static void teardown(void)
+{
+	engine_free(F.engine);
+	iface_table_free(F.ifaces);
+	model_free(F.model);
+}
+
+static void kernel_event(enum mptcpd_event_type type)
+{
+	struct mptcpd_event ev = { .type = type, .token = TOKEN };
+
+	ev.fields = MPTCPD_FIELD_TOKEN | MPTCPD_FIELD_LOCAL | MPTCPD_FIELD_REMOTE;
+	ev.local = fx_addr("192.0.2.2", 40000);
+	ev.remote = fx_addr("203.0.113.2", PORT);
+	engine_on_event(F.engine, &ev);
+}
+
+static void sub_event(enum mptcpd_event_type type, const char *local,
+		      uint16_t lport, const char *remote, uint8_t loc_id)
+{
+	struct mptcpd_event ev = { .type = type, .token = TOKEN };
+
+	ev.local = fx_addr(local, lport);
+	ev.remote = fx_addr(remote, PORT);
+	ev.local_id = loc_id;
+	engine_on_event(F.engine, &ev);
+}
+
+static struct model_conn *conn(void)
+{
+	struct model_conn *c = model_conn_find(F.model, TOKEN);
+
+	ck_assert_ptr_nonnull(c);
+	return c;
+}
+
+START_TEST(test_established_sends_create_with_id_and_dev)
+{
+	kernel_event(MPTCPD_EVENT_CREATED);
+	ck_assert_uint_eq(F.n_sent, 0);		/* too early for subflows */
+	kernel_event(MPTCPD_EVENT_ESTABLISHED);
+	ck_assert_uint_eq(F.n_sent, 1);
+	ck_assert_int_eq(F.sent[0].type, MPTCPD_ACTION_SUBFLOW_CREATE);
+	ck_assert_uint_eq(F.sent[0].local_id, 1);
+	ck_assert_int_eq(F.sent[0].ifindex, 3);
+	ck_assert_uint_eq(conn()->pub.n_subflows, 2);	/* initial + pending */
+	kernel_event(MPTCPD_EVENT_ESTABLISHED);		/* duplicate event */
+	ck_assert_uint_eq(F.n_sent, 1);
+	sub_event(MPTCPD_EVENT_SUB_ESTABLISHED, "198.51.100.2", 41000,
+		  "203.0.113.2", 1);
+	ck_assert_uint_eq(conn()->pub.n_subflows, 2);
+	ck_assert_int_eq(conn()->pub.subflows[1].state, MPTCPD_SUBFLOW_ESTABLISHED);
+	ck_assert_uint_eq(conn()->pub.subflows[1].local.port, 41000);
+}
+END_TEST
+
+START_TEST(test_kernel_error_forgets_pending_without_retry_loop)
+{
+	kernel_event(MPTCPD_EVENT_ESTABLISHED);
+	ck_assert_uint_eq(F.n_sent, 1);
+	engine_on_result(F.engine, &F.sent[0], -EINVAL, "invalid token");
+	ck_assert_uint_eq(conn()->pub.n_subflows, 1);
+	ck_assert_uint_eq(F.n_sent, 1);
+}
+END_TEST
+
+START_TEST(test_send_failure_forgets_pending)
+{
+	F.send_error = -ENOBUFS;
+	kernel_event(MPTCPD_EVENT_ESTABLISHED);
+	ck_assert_uint_eq(conn()->pub.n_subflows, 1);
+}
+END_TEST
+
+START_TEST(test_address_added_reaches_every_connection)
+{
+	addr_set(3, "198.51.100.2", true);
+	kernel_event(MPTCPD_EVENT_ESTABLISHED);
+	ck_assert_uint_eq(F.n_sent, 0);
+	addr_set(3, "198.51.100.2", false);
+	ck_assert_uint_eq(F.n_sent, 1);
+	ck_assert_int_eq(F.sent[0].type, MPTCPD_ACTION_SUBFLOW_CREATE);
+}
+END_TEST
+
+START_TEST(test_address_removed_destroys_and_keeps_id)
+{
+	kernel_event(MPTCPD_EVENT_ESTABLISHED);
+	sub_event(MPTCPD_EVENT_SUB_ESTABLISHED, "198.51.100.2", 41000,
+		  "203.0.113.2", 1);
+	F.n_sent = 0;
+	addr_set(3, "198.51.100.2", true);
+	ck_assert_uint_eq(F.n_sent, 1);
+	ck_assert_int_eq(F.sent[0].type, MPTCPD_ACTION_SUBFLOW_DESTROY);
+	ck_assert_uint_eq(F.sent[0].local.port, 41000);
+	engine_on_result(F.engine, &F.sent[0], 0, NULL);
+	ck_assert_uint_eq(conn()->pub.n_subflows, 1);
+	/* the address comes back: same ID, the kernel insists */
+	F.n_sent = 0;
+	addr_set(3, "198.51.100.2", false);
+	ck_assert_uint_eq(F.n_sent, 1);
+	ck_assert_uint_eq(F.sent[0].local_id, 1);
+}
+END_TEST
+
+START_TEST(test_link_down_counts_as_address_loss)
+{
+	struct netmon_link down = { .ifindex = 3, .flags = IFF_UP };
+
+	snprintf(down.name, sizeof(down.name), "eth1");
+	kernel_event(MPTCPD_EVENT_ESTABLISHED);
+	sub_event(MPTCPD_EVENT_SUB_ESTABLISHED, "198.51.100.2", 41000,
+		  "203.0.113.2", 1);
+	F.n_sent = 0;
+	iface_on_link(F.ifaces, &down);
+	ck_assert_uint_eq(F.n_sent, 1);
+	ck_assert_int_eq(F.sent[0].type, MPTCPD_ACTION_SUBFLOW_DESTROY);
+}
+END_TEST
+
+START_TEST(test_announced_and_removed)
+{
+	struct mptcpd_event ev = { .type = MPTCPD_EVENT_ANNOUNCED, .token = TOKEN };
+
+	kernel_event(MPTCPD_EVENT_ESTABLISHED);
+	F.n_sent = 0;
+	ev.remote_id = 1;
+	ev.remote = fx_addr("203.0.113.3", PORT);
+	engine_on_event(F.engine, &ev);
+	ck_assert_uint_eq(F.n_sent, 2);
+	ck_assert_uint_eq(conn()->pub.n_remotes, 1);
+	ev.type = MPTCPD_EVENT_REMOVED;
+	engine_on_event(F.engine, &ev);
+	ck_assert_uint_eq(conn()->pub.n_remotes, 0);
+}
+END_TEST
+
+START_TEST(test_sub_closed_and_closed)
+{
+	kernel_event(MPTCPD_EVENT_ESTABLISHED);
+	sub_event(MPTCPD_EVENT_SUB_CLOSED, "198.51.100.2", 0, "203.0.113.2", 1);
+	ck_assert_uint_eq(conn()->pub.n_subflows, 1);
+	ck_assert_uint_eq(F.n_sent, 1);		/* no re-creation */
+	kernel_event(MPTCPD_EVENT_CLOSED);
+	ck_assert_ptr_null(model_conn_find(F.model, TOKEN));
+}
+END_TEST
+
+START_TEST(test_unknown_token_ignored)
+{
+	sub_event(MPTCPD_EVENT_SUB_ESTABLISHED, "198.51.100.2", 1, "203.0.113.2", 1);
+	ck_assert_uint_eq(model_conn_count(F.model), 0);
+}
+END_TEST
+
+static void snap_conn(struct snapshot *s, uint32_t token, const char *local,
+		      uint16_t lport, bool listener)
+{
+	struct diag_conn c = { .token = token, .state = TCP_ESTABLISHED };
+
+	c.local = fx_addr(local, lport);
+	c.remote = fx_addr(listener ? "0.0.0.0" : "203.0.113.2", listener ? 0 : PORT);
+	c.listener = listener;
+	if (listener)
+		c.state = TCP_LISTEN;
+	snapshot_add_conn(s, &c);
+}
+
+START_TEST(test_adopt_without_duplicates)
+{
+	struct snapshot s;
+	struct diag_subflow sf = { .token = TOKEN, .established = true };
+	struct pmnl_local_entry id7 = { .id = 7 };
+
+	snapshot_init(&s);
+	snap_conn(&s, TOKEN, "192.0.2.2", 40000, false);
+	snap_conn(&s, TOKEN + 1, "192.0.2.2", 40001, false);
+	sf.local = fx_addr("192.0.2.2", 40000);
+	sf.remote = fx_addr("203.0.113.2", PORT);
+	snapshot_add_subflow(&s, &sf);
+	sf.local = fx_addr("198.51.100.2", 41000);
+	sf.local_id = 4;
+	snapshot_add_subflow(&s, &sf);
+	id7.addr = fx_addr("198.51.100.9", 0);
+	snapshot_add_id(&s, TOKEN + 1, &id7);
+	engine_adopt(F.engine, &s);
+	/* TOKEN already has both subflows; TOKEN+1 gets one, avoiding ID 7 */
+	ck_assert_uint_eq(F.n_sent, 1);
+	ck_assert_uint_eq(F.sent[0].token, TOKEN + 1);
+	ck_assert_uint_eq(F.sent[0].local_id, 1);
+	ck_assert_uint_eq(conn()->pub.n_subflows, 2);
+	/* the same snapshot again (a restart or resync): nothing new */
+	engine_adopt(F.engine, &s);
+	ck_assert_uint_eq(F.n_sent, 1);
+	snapshot_clear(&s);
+}
+END_TEST
+
+START_TEST(test_adopt_server_side_and_vanished)
+{
+	struct snapshot s;
+
+	kernel_event(MPTCPD_EVENT_ESTABLISHED);
+	snapshot_init(&s);
+	snap_conn(&s, 77, "192.0.2.2", 8080, false);
+	snap_conn(&s, 78, "0.0.0.0", 8080, true);
+	F.n_sent = 0;
+	engine_adopt(F.engine, &s);
+	ck_assert_ptr_null(model_conn_find(F.model, TOKEN));	/* vanished */
+	ck_assert_ptr_null(model_conn_find(F.model, 78));	/* a listener */
+	ck_assert(model_conn_find(F.model, 77)->pub.server_side);
+	ck_assert_uint_eq(F.n_sent, 0);
+	snapshot_clear(&s);
+}
+END_TEST
+
+static Suite *engine_suite(void)
+{
+	Suite *s = suite_create("engine");
+	TCase *tc = tcase_create("events");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_established_sends_create_with_id_and_dev);
+	tcase_add_test(tc, test_kernel_error_forgets_pending_without_retry_loop);
+	tcase_add_test(tc, test_send_failure_forgets_pending);
+	tcase_add_test(tc, test_address_added_reaches_every_connection);
+	tcase_add_test(tc, test_address_removed_destroys_and_keeps_id);
+	tcase_add_test(tc, test_link_down_counts_as_address_loss);
+	tcase_add_test(tc, test_announced_and_removed);
+	tcase_add_test(tc, test_sub_closed_and_closed);
+	tcase_add_test(tc, test_unknown_token_ignored);
+	tcase_add_test(tc, test_adopt_without_duplicates);
+	tcase_add_test(tc, test_adopt_server_side_and_vanished);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+FX_RUN(engine_suite)

@@ -1,0 +1,166 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Which local addresses are usable, and the change reports. */
+#include <check.h>
+#include <linux/if_addr.h>
+#include <net/if.h>
+#include <stdio.h>
+
+#include "config.h"
+#include "fixture.h"
+#include "iface.h"
+
+struct changes {
+	int added, removed;
+	char last[ADDR_STRLEN];
+};
+
+static void on_change(void *arg, const struct mptcpd_local_addr *a, bool usable)
+{
+	struct changes *c = arg;
+
+	if (usable)
+		c->added++;
+	else
+		c->removed++;
+	addr_str(&a->addr, c->last, sizeof(c->last));
+}
+
+static void link_set(struct iface_table *t, int ifindex, const char *name,
+		     unsigned int flags)
+{
+	struct netmon_link l = { .ifindex = ifindex, .flags = flags };
+
+	snprintf(l.name, sizeof(l.name), "%s", name);
+	iface_on_link(t, &l);
+}
+
+static void addr_set(struct iface_table *t, int ifindex, const char *text,
+		     uint32_t flags, bool deleted)
+{
+	struct netmon_addr a = { .ifindex = ifindex, .flags = flags,
+				 .deleted = deleted };
+
+	a.addr = fx_addr(text, 0);
+	iface_on_addr(t, &a);
+}
+
+#define UPRUN (IFF_UP | IFF_RUNNING)
+
+START_TEST(test_usable_rules)
+{
+	struct changes ch = { 0 };
+	struct iface_table *t = iface_table_new(NULL, on_change, &ch);
+	size_t n;
+
+	link_set(t, 1, "lo", UPRUN | IFF_LOOPBACK);
+	link_set(t, 2, "eth0", UPRUN);
+	link_set(t, 3, "eth1", IFF_UP);		/* no carrier */
+	addr_set(t, 1, "127.0.0.1", 0, false);
+	addr_set(t, 2, "192.0.2.2", 0, false);
+	addr_set(t, 2, "169.254.1.1", 0, false);
+	addr_set(t, 2, "fe80::1", 0, false);
+	addr_set(t, 2, "2001:db8:1::2", IFA_F_TENTATIVE, false);
+	addr_set(t, 2, "2001:db8:1::3", IFA_F_DEPRECATED, false);
+	addr_set(t, 2, "2001:db8:1::4", IFA_F_DADFAILED, false);
+	addr_set(t, 3, "198.51.100.2", 0, false);
+	iface_usable(t, &n);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_uint_eq(ch.added, 1);
+	ck_assert_str_eq(ch.last, "192.0.2.2");
+	ck_assert_str_eq(iface_name(t, 2), "eth0");
+	/* DAD completes: the same address without the tentative flag */
+	addr_set(t, 2, "2001:db8:1::2", 0, false);
+	ck_assert_uint_eq(ch.added, 2);
+	/* carrier comes */
+	link_set(t, 3, "eth1", UPRUN);
+	ck_assert_uint_eq(ch.added, 3);
+	ck_assert_ptr_null(iface_usable_find(t, &(struct mptcpd_addr){0}));
+	{
+		struct mptcpd_addr e1 = fx_addr("198.51.100.2", 0);
+
+		ck_assert_int_eq(iface_usable_find(t, &e1)->ifindex, 3);
+	}
+	iface_table_free(t);
+}
+END_TEST
+
+START_TEST(test_losses)
+{
+	struct changes ch = { 0 };
+	struct iface_table *t = iface_table_new(NULL, on_change, &ch);
+	struct netmon_link gone = { .ifindex = 3, .deleted = true };
+	size_t n;
+
+	link_set(t, 2, "eth0", UPRUN);
+	link_set(t, 3, "eth1", UPRUN);
+	addr_set(t, 2, "192.0.2.2", 0, false);
+	addr_set(t, 3, "198.51.100.2", 0, false);
+	addr_set(t, 2, "192.0.2.2", 0, true);
+	ck_assert_int_eq(ch.removed, 1);
+	ck_assert_str_eq(ch.last, "192.0.2.2");
+	iface_on_link(t, &gone);
+	ck_assert_int_eq(ch.removed, 2);
+	iface_usable(t, &n);
+	ck_assert_uint_eq(n, 0);
+	iface_table_free(t);
+}
+END_TEST
+
+START_TEST(test_config_exclude)
+{
+	struct changes ch = { 0 };
+	struct config cfg;
+	struct iface_table *t;
+	size_t n;
+
+	config_init(&cfg);
+	t = iface_table_new(&cfg, on_change, &ch);
+	link_set(t, 2, "veth0", UPRUN);		/* excluded by default */
+	link_set(t, 3, "wlan0", UPRUN);
+	addr_set(t, 2, "192.0.2.2", 0, false);
+	addr_set(t, 3, "198.51.100.2", 0, false);
+	iface_usable(t, &n);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_str_eq(iface_usable(t, &n)[0].ifname, "wlan0");
+	iface_table_free(t);
+	config_free(&cfg);
+}
+END_TEST
+
+START_TEST(test_resync_drops_unseen)
+{
+	struct changes ch = { 0 };
+	struct iface_table *t = iface_table_new(NULL, on_change, &ch);
+
+	link_set(t, 2, "eth0", UPRUN);
+	link_set(t, 3, "eth1", UPRUN);
+	addr_set(t, 2, "192.0.2.2", 0, false);
+	addr_set(t, 3, "198.51.100.2", 0, false);
+	ch.added = 0;
+	iface_sync_begin(t);
+	link_set(t, 2, "eth0", UPRUN);
+	link_set(t, 3, "eth1", UPRUN);
+	addr_set(t, 2, "192.0.2.2", 0, false);	/* 198.51.100.2 vanished */
+	ck_assert_int_eq(ch.removed, 0);	/* nothing reported mid-dump */
+	iface_sync_end(t);
+	ck_assert_int_eq(ch.removed, 1);
+	ck_assert_int_eq(ch.added, 0);
+	ck_assert_str_eq(ch.last, "198.51.100.2");
+	iface_table_free(t);
+}
+END_TEST
+
+static Suite *iface_suite(void)
+{
+	Suite *s = suite_create("iface");
+	TCase *tc = tcase_create("usable");
+
+	tcase_add_test(tc, test_usable_rules);
+	tcase_add_test(tc, test_losses);
+	tcase_add_test(tc, test_config_exclude);
+	tcase_add_test(tc, test_resync_drops_unseen);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+FX_RUN(iface_suite)
