@@ -1,0 +1,389 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * rtnetlink link and address monitor.
+ *
+ * Messages are decoded by hand (ifinfomsg / ifaddrmsg plus attributes)
+ * rather than through libnl-route's object caches: we need only a handful
+ * of fields, the 32-bit IFA_FLAGS attribute is directly at hand this way,
+ * and "one message in, one plain struct out" is what unit tests and
+ * fuzzers want.  Only libnl's core socket and attribute helpers are used.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <linux/if.h>
+#include <linux/if_addr.h>
+#include <linux/rtnetlink.h>
+#include <netlink/netlink.h>
+#include <netlink/socket.h>
+#include <netlink/msg.h>
+#include <netlink/attr.h>
+#include "netmon.h"
+#include "addr.h"
+#include "log.h"
+
+/* Bursts (a VPN bringing up dozens of addresses) must not overflow. */
+#define NETMON_RCVBUF		(2 * 1024 * 1024)
+/* Link messages with many attributes exceed a page. */
+#define NETMON_MSG_BUF		(32 * 1024)
+/* Reads per readable event; libev calls us again if more is queued. */
+#define NETMON_DRAIN_MAX	256
+/* Queued messages dropped after an overflow (a full 2 MiB queue holds a
+ * few thousand); the loop stops earlier at EAGAIN. */
+#define NETMON_DISCARD_MAX	65536
+/* A dump interrupted by a concurrent change is simply redone. */
+#define NETMON_DUMP_TRIES	3
+
+struct netmon {
+	struct nl_sock *sk;		/* monitoring socket */
+	struct netmon_callbacks cb;
+	void *arg;
+};
+
+static int netmon_errno(int nlerr)
+{
+	switch (nlerr < 0 ? -nlerr : nlerr) {
+	case NLE_SUCCESS:	return 0;
+	case NLE_AGAIN:		return -EAGAIN;
+	case NLE_NOMEM:		return -ENOBUFS;
+	case NLE_PERM:		return -EPERM;
+	case NLE_NOACCESS:	return -EACCES;
+	case NLE_OPNOTSUPP:	return -EOPNOTSUPP;
+	case NLE_INVAL:		return -EINVAL;
+	case NLE_DUMP_INTR:	return -EINTR;
+	case NLE_BAD_SOCK:	return -EBADF;
+	default:		return -EIO;
+	}
+}
+
+/* The message fits in len and carries at least its fixed header. */
+static bool netmon_msg_ok(const struct nlmsghdr *nlh, size_t len,
+			  size_t hdrlen)
+{
+	return len >= NLMSG_HDRLEN && nlh->nlmsg_len <= len &&
+	       nlh->nlmsg_len >= NLMSG_HDRLEN + hdrlen;
+}
+
+int netmon_parse_link(const struct nlmsghdr *nlh, size_t len,
+		      struct netmon_link *out)
+{
+	static const struct nla_policy policy[IFLA_MAX + 1] = {
+		[IFLA_IFNAME] = { .type = NLA_STRING, .maxlen = IFNAMSIZ },
+	};
+	struct nlattr *tb[IFLA_MAX + 1];
+	const struct ifinfomsg *ifi;
+
+	if (!netmon_msg_ok(nlh, len, sizeof(*ifi)))
+		return -EINVAL;
+	if (nlh->nlmsg_type != RTM_NEWLINK && nlh->nlmsg_type != RTM_DELLINK)
+		return -EINVAL;
+	if (nlmsg_parse((struct nlmsghdr *)nlh, sizeof(*ifi), tb, IFLA_MAX,
+			policy) < 0)
+		return -EINVAL;
+	ifi = nlmsg_data(nlh);
+	if (ifi->ifi_index <= 0)
+		return -EINVAL;
+	memset(out, 0, sizeof(*out));
+	out->ifindex = ifi->ifi_index;
+	out->flags = ifi->ifi_flags;
+	out->arphrd = ifi->ifi_type;
+	out->deleted = nlh->nlmsg_type == RTM_DELLINK;
+	if (tb[IFLA_IFNAME])
+		snprintf(out->name, sizeof(out->name), "%s",
+			 nla_get_string(tb[IFLA_IFNAME]));
+	return 0;
+}
+
+/* IFA_LOCAL is the address itself; IFA_ADDRESS is the peer on
+ * point-to-point links (both families), so IFA_LOCAL wins when present. */
+static int netmon_addr_copy(struct mptcpd_addr *a, uint8_t family,
+			    struct nlattr *local, struct nlattr *address)
+{
+	struct nlattr *attr = local ? local : address;
+
+	memset(a, 0, sizeof(*a));
+	if (!attr)
+		return -EINVAL;
+	if (family == AF_INET && nla_len(attr) == sizeof(a->u.v4))
+		memcpy(&a->u.v4, nla_data(attr), sizeof(a->u.v4));
+	else if (family == AF_INET6 && nla_len(attr) == sizeof(a->u.v6))
+		memcpy(&a->u.v6, nla_data(attr), sizeof(a->u.v6));
+	else
+		return -EINVAL;
+	a->family = family;
+	return 0;
+}
+
+/* 0: *out filled; 1: a family we do not track; -EINVAL: malformed. */
+int netmon_parse_addr(const struct nlmsghdr *nlh, size_t len,
+		      struct netmon_addr *out)
+{
+	static const struct nla_policy policy[IFA_MAX + 1] = {
+		[IFA_FLAGS] = { .type = NLA_U32 },
+	};
+	struct nlattr *tb[IFA_MAX + 1];
+	const struct ifaddrmsg *ifa;
+
+	if (!netmon_msg_ok(nlh, len, sizeof(*ifa)))
+		return -EINVAL;
+	if (nlh->nlmsg_type != RTM_NEWADDR && nlh->nlmsg_type != RTM_DELADDR)
+		return -EINVAL;
+	ifa = nlmsg_data(nlh);
+	if (ifa->ifa_family != AF_INET && ifa->ifa_family != AF_INET6)
+		return 1;
+	if (nlmsg_parse((struct nlmsghdr *)nlh, sizeof(*ifa), tb, IFA_MAX,
+			policy) < 0)
+		return -EINVAL;
+	memset(out, 0, sizeof(*out));
+	if (netmon_addr_copy(&out->addr, ifa->ifa_family, tb[IFA_LOCAL],
+			     tb[IFA_ADDRESS]) < 0)
+		return -EINVAL;
+	out->ifindex = (int)ifa->ifa_index;
+	out->prefixlen = ifa->ifa_prefixlen;
+	out->scope = ifa->ifa_scope;
+	/* ifa_flags has 8 bits; IFA_FLAGS has all 32 (NOPREFIXROUTE...). */
+	out->flags = tb[IFA_FLAGS] ? nla_get_u32(tb[IFA_FLAGS])
+				   : ifa->ifa_flags;
+	out->deleted = nlh->nlmsg_type == RTM_DELADDR;
+	return 0;
+}
+
+static void netmon_on_link(struct netmon *n, const struct nlmsghdr *nlh)
+{
+	struct netmon_link link;
+
+	if (netmon_parse_link(nlh, nlh->nlmsg_len, &link) < 0) {
+		log_debug(LOG_SUB_RTNL, "malformed link message ignored");
+		return;
+	}
+	log_debug(LOG_SUB_RTNL, "link %s: %d %s flags 0x%x type %u",
+		  link.deleted ? "del" : "new", link.ifindex, link.name,
+		  link.flags, link.arphrd);
+	if (n->cb.link)
+		n->cb.link(n->arg, &link);
+}
+
+static void netmon_on_addr(struct netmon *n, const struct nlmsghdr *nlh)
+{
+	struct netmon_addr a;
+	char buf[ADDR_STRLEN];
+	int err;
+
+	err = netmon_parse_addr(nlh, nlh->nlmsg_len, &a);
+	if (err != 0) {
+		if (err < 0)
+			log_debug(LOG_SUB_RTNL,
+				  "malformed address message ignored");
+		return;
+	}
+	log_debug(LOG_SUB_RTNL, "addr %s: %s/%u dev %d scope %u flags 0x%x",
+		  a.deleted ? "del" : "new",
+		  addr_str(&a.addr, buf, sizeof(buf)),
+		  a.prefixlen, a.ifindex, a.scope, a.flags);
+	if (n->cb.addr)
+		n->cb.addr(n->arg, &a);
+}
+
+static const struct netmon_handler {
+	uint16_t type;
+	void (*handle)(struct netmon *n, const struct nlmsghdr *nlh);
+} netmon_handlers[] = {
+	{ RTM_NEWLINK, netmon_on_link },
+	{ RTM_DELLINK, netmon_on_link },
+	{ RTM_NEWADDR, netmon_on_addr },
+	{ RTM_DELADDR, netmon_on_addr },
+};
+
+/* libnl NL_CB_VALID callback, shared by the monitor and the dump socket. */
+static int netmon_valid(struct nl_msg *msg, void *arg)
+{
+	const struct nlmsghdr *nlh = nlmsg_hdr(msg);
+	size_t i;
+
+	for (i = 0; i < sizeof(netmon_handlers) / sizeof(netmon_handlers[0]);
+	     i++) {
+		if (netmon_handlers[i].type == nlh->nlmsg_type) {
+			netmon_handlers[i].handle(arg, nlh);
+			break;
+		}
+	}
+	return NL_OK;
+}
+
+/* The kernel caps SO_RCVBUF at rmem_max; the FORCE variant (CAP_NET_ADMIN)
+ * does not, so try it first. */
+static void netmon_set_rcvbuf(struct nl_sock *sk)
+{
+	int size = NETMON_RCVBUF;
+
+	if (setsockopt(nl_socket_get_fd(sk), SOL_SOCKET, SO_RCVBUFFORCE,
+		       &size, sizeof(size)) == 0)
+		return;
+	if (nl_socket_set_buffer_size(sk, NETMON_RCVBUF, 0) < 0)
+		log_warn(LOG_SUB_RTNL, "cannot enlarge the rtnetlink buffer");
+}
+
+static int netmon_sock_new(struct nl_sock **out, struct netmon *n)
+{
+	struct nl_sock *sk;
+	int err;
+
+	sk = nl_socket_alloc();
+	if (!sk)
+		return -ENOMEM;
+	err = nl_connect(sk, NETLINK_ROUTE);
+	if (err < 0) {
+		nl_socket_free(sk);
+		return netmon_errno(err);
+	}
+	nl_socket_enable_msg_peek(sk);
+	nl_socket_set_msg_buf_size(sk, NETMON_MSG_BUF);
+	nl_socket_modify_cb(sk, NL_CB_VALID, NL_CB_CUSTOM, netmon_valid, n);
+	*out = sk;
+	return 0;
+}
+
+int netmon_new(struct netmon **out, const struct netmon_callbacks *cb,
+	       void *arg)
+{
+	struct netmon *n;
+	int err;
+
+	n = calloc(1, sizeof(*n));
+	if (!n)
+		return -ENOMEM;
+	n->cb = *cb;
+	n->arg = arg;
+	err = netmon_sock_new(&n->sk, n);
+	if (err < 0)
+		goto out;
+	/* Events are not replies to our requests: no sequence to check. */
+	nl_socket_disable_seq_check(n->sk);
+	netmon_set_rcvbuf(n->sk);
+	err = netmon_errno(nl_socket_add_memberships(n->sk, RTNLGRP_LINK,
+			RTNLGRP_IPV4_IFADDR, RTNLGRP_IPV6_IFADDR, 0));
+	if (err == 0)
+		err = netmon_errno(nl_socket_set_nonblocking(n->sk));
+out:
+	if (err < 0) {
+		log_err(LOG_SUB_RTNL, "rtnetlink monitor: %s", strerror(-err));
+		netmon_free(n);
+		return err;
+	}
+	*out = n;
+	return 0;
+}
+
+void netmon_free(struct netmon *n)
+{
+	if (!n)
+		return;
+	nl_socket_free(n->sk);
+	free(n);
+}
+
+int netmon_fd(const struct netmon *n)
+{
+	return nl_socket_get_fd(n->sk);
+}
+
+static int netmon_dump_one(struct nl_sock *sk, int type, uint8_t family)
+{
+	union {
+		struct ifinfomsg ifi;
+		struct ifaddrmsg ifa;
+	} req;
+	int err;
+
+	memset(&req, 0, sizeof(req));
+	if (type == RTM_GETLINK) {
+		req.ifi.ifi_family = family;
+		err = nl_send_simple(sk, type, NLM_F_DUMP, &req.ifi,
+				     sizeof(req.ifi));
+	} else {
+		req.ifa.ifa_family = family;
+		err = nl_send_simple(sk, type, NLM_F_DUMP, &req.ifa,
+				     sizeof(req.ifa));
+	}
+	if (err < 0)
+		return netmon_errno(err);
+	/* Returns once NLMSG_DONE (or an error) has been processed. */
+	err = nl_recvmsgs_default(sk);
+	return err < 0 ? netmon_errno(err) : 0;
+}
+
+static int netmon_dump_all(struct nl_sock *sk)
+{
+	int err;
+
+	err = netmon_dump_one(sk, RTM_GETLINK, AF_UNSPEC);
+	if (err == 0)
+		err = netmon_dump_one(sk, RTM_GETADDR, AF_INET);
+	if (err == 0)
+		err = netmon_dump_one(sk, RTM_GETADDR, AF_INET6);
+	return err;
+}
+
+/* A separate socket, so that the monitoring socket (already subscribed)
+ * keeps queueing changes that happen while the dump runs. */
+int netmon_dump(struct netmon *n)
+{
+	struct nl_sock *sk;
+	int err, tries;
+
+	err = netmon_sock_new(&sk, n);
+	if (err < 0)
+		goto out;
+	for (tries = 0; tries < NETMON_DUMP_TRIES; tries++) {
+		err = netmon_dump_all(sk);
+		if (err != -EINTR)
+			break;
+		log_debug(LOG_SUB_RTNL, "dump interrupted, retrying");
+	}
+	nl_socket_free(sk);
+out:
+	if (err < 0)
+		log_err(LOG_SUB_RTNL, "link/address dump: %s", strerror(-err));
+	return err;
+}
+
+/* After ENOBUFS the queue holds changes older than the lost ones;
+ * replaying them after the resync dump could undo it, so drop them. */
+static void netmon_discard(struct netmon *n)
+{
+	char buf[256];
+	int i;
+
+	for (i = 0; i < NETMON_DISCARD_MAX; i++) {
+		if (recv(netmon_fd(n), buf, sizeof(buf),
+			 MSG_DONTWAIT | MSG_TRUNC) < 0 &&
+		    errno != ENOBUFS && errno != EINTR)
+			return;
+	}
+}
+
+void netmon_readable(struct netmon *n)
+{
+	int i, err;
+
+	for (i = 0; i < NETMON_DRAIN_MAX; i++) {
+		err = nl_recvmsgs_default(n->sk);
+		if (err == 0)
+			continue;
+		if (err == -NLE_AGAIN)
+			return;
+		if (err == -NLE_NOMEM) {
+			/* ENOBUFS: the kernel dropped updates. */
+			log_warn(LOG_SUB_RTNL, "rtnetlink overflow, resyncing");
+			netmon_discard(n);
+			if (n->cb.overflow)
+				n->cb.overflow(n->arg);
+			return;
+		}
+		log_warn(LOG_SUB_RTNL, "rtnetlink receive: %s",
+			 nl_geterror(err));
+		return;
+	}
+}
