@@ -59,6 +59,8 @@ static void engine_log_action(int level, const struct mptcpd_action *a,
 {
 	char l[ADDR_STRLEN], r[ADDR_STRLEN];
 
+	if (!log_enabled(level, LOG_SUB_ENGINE))
+		return;
 	log_msg(level, LOG_SUB_ENGINE, "%s %s token=%08x %s id %u -> %s%s",
 		what, pmnl_action_name(a->type), a->token,
 		addr_str(&a->local, l, sizeof(l)), a->local_id,
@@ -250,9 +252,31 @@ static struct model_conn *engine_apply(struct engine *e,
 	return c;
 }
 
-void engine_on_event(struct engine *e, const struct mptcpd_event *ev)
+static void engine_log_event(const struct mptcpd_event *ev)
 {
-	struct model_conn *c = engine_apply(e, ev);
+	char l[ADDR_STRLEN], r[ADDR_STRLEN];
+
+	if (!log_enabled(LOG_DEBUG, LOG_SUB_ENGINE))
+		return;
+	log_debug(LOG_SUB_ENGINE, "event %s token=%08x %s -> %s ids %u/%u%s%s",
+		  pmnl_event_name(ev->type), ev->token,
+		  addr_str(&ev->local, l, sizeof(l)),
+		  addr_str(&ev->remote, r, sizeof(r)), ev->local_id,
+		  ev->remote_id, ev->server_side ? " server-side" : "",
+		  ev->backup ? " backup" : "");
+}
+
+void engine_on_event(struct engine *e, const struct mptcpd_event *kev)
+{
+	struct mptcpd_event copy = *kev, *ev = &copy;
+	struct model_conn *c;
+
+	/* A dual-stack socket reports IPv4 peers as ::ffff:a.b.c.d; the model
+	 * and the commands use plain IPv4 for them. */
+	addr_unmap_v4(&copy.local);
+	addr_unmap_v4(&copy.remote);
+	engine_log_event(ev);
+	c = engine_apply(e, ev);
 
 	if (!c) {
 		log_debug(LOG_SUB_ENGINE, "%s for unknown token=%08x ignored",

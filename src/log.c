@@ -101,7 +101,7 @@ int log_parse_subsys(const char *list, unsigned int *mask)
 	return 0;
 }
 
-static bool log_enabled(int level, enum log_subsys sub)
+bool log_enabled(int level, enum log_subsys sub)
 {
 	if (level > log_state.level)
 		return false;

@@ -4,6 +4,7 @@
 #define MPTCPD_LOG_H
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <syslog.h>
 
 /* Subsystems, for narrowing debug output with -d. */
@@ -34,6 +35,9 @@ void log_set_sink(log_sink_fn sink, void *arg);	/* NULL restores default */
 int log_parse_level(const char *name);	/* -1 when unknown */
 int log_parse_subsys(const char *list, unsigned int *mask); /* "genl,rtnl" */
 const char *log_subsys_name(enum log_subsys sub);
+/* Would a message at this level and subsystem be written? Lets callers
+ * skip formatting arguments for debug lines on hot paths. */
+bool log_enabled(int level, enum log_subsys sub);
 void log_msg(int level, enum log_subsys sub, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
