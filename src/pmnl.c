@@ -61,9 +61,19 @@ enum pmnl_dump_support {
 	PMNL_DUMP_SUPPORT_NO,
 };
 
+/* Datagrams read per recvmmsg() call, and the room for each: events and
+ * (capped) ACKs are a few hundred bytes. */
+#define PMNL_BATCH		32
+#define PMNL_SLOT_SIZE		4096
+
 struct pmnl {
 	struct nl_sock *ev_sk;
 	struct nl_sock *cmd_sk;
+	/* Events and ACKs are read here with recvmmsg(), not through
+	 * nl_recvmsgs(): libnl allocates a buffer and an nl_msg and makes a
+	 * syscall per message; a connection brings five or more messages,
+	 * and in a burst the syscalls were most of the daemon's CPU. */
+	uint8_t rbuf[PMNL_BATCH][PMNL_SLOT_SIZE];
 	int family;
 	struct pmnl_callbacks cb;
 	void *arg;
@@ -796,94 +806,126 @@ out:
 			 "overflow): outcome unknown", lost);
 }
 
-static int pmnl_cmd_msg(struct nl_msg *msg, void *arg)
+static void pmnl_cmd_msg(struct pmnl *p, const struct nlmsghdr *nlh)
 {
-	struct nlmsghdr *nlh = nlmsg_hdr(msg);
-	struct pmnl *p = arg;
 	const char *extack;
 	int err;
 
 	if (nlh->nlmsg_type != NLMSG_ERROR) {
 		log_debug(LOG_SUB_GENL, "unexpected message type %u on the "
 			  "command socket", nlh->nlmsg_type);
-		return NL_SKIP;
+		return;
 	}
 	if (pmnl_parse_ack(nlh, &err, &extack)) {
 		log_warn(LOG_SUB_GENL, "truncated ACK (seq %u) ignored",
 			 nlh->nlmsg_seq);
-		return NL_SKIP;
+		return;
 	}
 	pmnl_complete(p, nlh->nlmsg_seq, err, extack);
-	return NL_SKIP;
+}
+
+static void pmnl_deliver(struct pmnl *p, const uint8_t *buf, size_t len,
+			 void (*fn)(struct pmnl *p, const struct nlmsghdr *nlh))
+{
+	const struct nlmsghdr *nlh = (const struct nlmsghdr *)buf;
+	int rem = (int)len;
+
+	for (; nlmsg_ok(nlh, rem); nlh = nlmsg_next((struct nlmsghdr *)nlh, &rem))
+		fn(p, nlh);
+}
+
+/* Read what is queued on a socket, up to PMNL_BATCH datagrams per
+ * syscall, and hand each message to fn.  Returns 0 when drained, -ENOBUFS
+ * when the socket lost messages (the caller decides what that means),
+ * other -errno on error. */
+static int pmnl_drain(struct pmnl *p, struct nl_sock *sk,
+		      void (*fn)(struct pmnl *p, const struct nlmsghdr *nlh))
+{
+	struct mmsghdr msgs[PMNL_BATCH];
+	struct iovec iov[PMNL_BATCH];
+	int fd = nl_socket_get_fd(sk), lost = 0;
+
+	for (int i = 0; i < PMNL_DRAIN_MAX; i++) {
+		int n;
+
+		memset(msgs, 0, sizeof(msgs));
+		for (int k = 0; k < PMNL_BATCH; k++) {
+			iov[k].iov_base = p->rbuf[k];
+			iov[k].iov_len = PMNL_SLOT_SIZE;
+			msgs[k].msg_hdr.msg_iov = &iov[k];
+			msgs[k].msg_hdr.msg_iovlen = 1;
+		}
+		n = recvmmsg(fd, msgs, PMNL_BATCH, MSG_DONTWAIT, NULL);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == ENOBUFS) {
+			lost = -ENOBUFS;
+			continue;
+		}
+		if (n < 0)
+			return errno == EAGAIN || errno == EWOULDBLOCK ? lost : -errno;
+		for (int k = 0; k < n; k++) {
+			if (msgs[k].msg_hdr.msg_flags & MSG_TRUNC)
+				log_warn(LOG_SUB_GENL, "dropping a truncated "
+					 "netlink message (over %d bytes)",
+					 PMNL_SLOT_SIZE);
+			else
+				pmnl_deliver(p, p->rbuf[k], msgs[k].msg_len, fn);
+		}
+		if (n < PMNL_BATCH)
+			return lost;
+	}
+	return lost;
 }
 
 void pmnl_cmd_readable(struct pmnl *p)
 {
-	int i, err;
+	int err = pmnl_drain(p, p->cmd_sk, pmnl_cmd_msg);
 
-	for (i = 0; i < PMNL_DRAIN_MAX; i++) {
-		err = nl_recvmsgs_default(p->cmd_sk);
-		if (err == -NLE_AGAIN)
-			return;
-		/* ENOBUFS: some ACKs were dropped; pmnl_complete() notices
-		 * the gap in sequence numbers. */
-		if (err == -NLE_NOMEM)
-			log_warn(LOG_SUB_GENL, "command socket overflowed: "
-				 "some ACKs were lost");
-		else if (err < 0) {
-			log_warn(LOG_SUB_GENL, "receiving ACKs: %s",
-				 nl_geterror(err));
-			return;
-		}
-	}
+	/* ENOBUFS: some ACKs were dropped; pmnl_complete() notices the gap
+	 * in sequence numbers. */
+	if (err == -ENOBUFS)
+		log_warn(LOG_SUB_GENL, "command socket overflowed: "
+			 "some ACKs were lost");
+	else if (err < 0)
+		log_warn(LOG_SUB_GENL, "receiving ACKs: %s", strerror(-err));
 }
 
 /* ---- events ---------------------------------------------------------- */
 
-static int pmnl_event_msg(struct nl_msg *msg, void *arg)
+static void pmnl_event_msg(struct pmnl *p, const struct nlmsghdr *nlh)
 {
-	struct nlmsghdr *nlh = nlmsg_hdr(msg);
 	struct mptcpd_event ev;
-	struct pmnl *p = arg;
 	const char *why;
 	int err;
 
 	if (nlh->nlmsg_type != p->family)
-		return NL_SKIP;
+		return;
 	err = pmnl_parse_event(nlh, nlh->nlmsg_len, &ev, &why);
 	if (err == -ENOENT) {
 		log_debug(LOG_SUB_GENL, "ignoring unknown event %u",
 			  ((const struct genlmsghdr *)nlmsg_data(nlh))->cmd);
-		return NL_SKIP;
+		return;
 	}
 	if (err) {
 		log_warn(LOG_SUB_GENL, "dropping malformed event: %s", why);
-		return NL_SKIP;
+		return;
 	}
 	if (p->cb.event)
 		p->cb.event(p->arg, &ev);
-	return NL_OK;
 }
 
 void pmnl_event_readable(struct pmnl *p)
 {
-	int i, err;
+	int err = pmnl_drain(p, p->ev_sk, pmnl_event_msg);
 
-	for (i = 0; i < PMNL_DRAIN_MAX; i++) {
-		err = nl_recvmsgs_default(p->ev_sk);
-		if (err == -NLE_AGAIN)
-			return;
-		/* libnl reports the socket's ENOBUFS as NLE_NOMEM. */
-		if (err == -NLE_NOMEM) {
-			log_warn(LOG_SUB_GENL, "event socket overflowed "
-				 "(ENOBUFS): events were lost");
-			if (p->cb.overflow)
-				p->cb.overflow(p->arg);
-		} else if (err < 0) {
-			log_warn(LOG_SUB_GENL, "receiving events: %s",
-				 nl_geterror(err));
-			return;
-		}
+	if (err == -ENOBUFS) {
+		log_warn(LOG_SUB_GENL, "event socket overflowed (ENOBUFS): "
+			 "events were lost");
+		if (p->cb.overflow)
+			p->cb.overflow(p->arg);
+	} else if (err < 0) {
+		log_warn(LOG_SUB_GENL, "receiving events: %s", strerror(-err));
 	}
 }
 
@@ -1002,10 +1044,7 @@ static int pmnl_open_cmd(struct pmnl *p)
 		return err;
 	pmnl_set_ext_ack(p->cmd_sk);
 	pmnl_set_rcvbuf(p->cmd_sk, PMNL_CMD_RCVBUF, "command");
-	/* We match ACKs to requests ourselves (pmnl_complete). */
-	nl_socket_disable_seq_check(p->cmd_sk);
-	nl_socket_modify_cb(p->cmd_sk, NL_CB_MSG_IN, NL_CB_CUSTOM,
-			    pmnl_cmd_msg, p);
+	/* ACKs are read by pmnl_drain() and matched by pmnl_complete(). */
 	return pmnl_errno(nl_socket_set_nonblocking(p->cmd_sk));
 }
 
@@ -1019,10 +1058,7 @@ static int pmnl_open_events(struct pmnl *p)
 	if (err)
 		return err;
 	pmnl_set_rcvbuf(p->ev_sk, PMNL_EVENT_RCVBUF, "event");
-	/* Multicast events carry sequence number 0. */
-	nl_socket_disable_seq_check(p->ev_sk);
-	nl_socket_modify_cb(p->ev_sk, NL_CB_VALID, NL_CB_CUSTOM,
-			    pmnl_event_msg, p);
+	/* Events are read by pmnl_drain(). */
 	return pmnl_errno(nl_socket_set_nonblocking(p->ev_sk));
 }
 
