@@ -161,6 +161,13 @@ static void daemon_on_addr(void *arg, const struct netmon_addr *a)
 	iface_on_addr(d->ifaces, a);
 }
 
+static void daemon_on_route(void *arg, const struct netmon_route *r)
+{
+	struct daemon *d = arg;
+
+	iface_on_route(d->ifaces, r, loop_now_ms(d->loop));
+}
+
 static void daemon_on_route_overflow(void *arg)
 {
 	struct daemon *d = arg;
@@ -233,6 +240,7 @@ static const struct pmnl_callbacks daemon_pmnl_cb = {
 static const struct netmon_callbacks daemon_netmon_cb = {
 	.link = daemon_on_link,
 	.addr = daemon_on_addr,
+	.route = daemon_on_route,
 	.overflow = daemon_on_route_overflow,
 };
 

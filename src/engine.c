@@ -19,6 +19,7 @@ struct engine {
 	struct engine_ops ops;
 	void *ops_arg;
 	struct mptcpd_actions actions;	/* scratch list, reused per call */
+	struct mptcpd_subflow retry;	/* see engine_retry_join() */
 };
 
 struct engine *engine_new(struct model *m, struct iface_table *ifaces,
@@ -70,7 +71,8 @@ static void engine_log_action(int level, const struct mptcpd_action *a,
 /* Prepare a SUBFLOW_CREATE: pick the local ID and remember the subflow as
  * pending, so no strategy asks for the same pair again before the kernel
  * reports it.  -EALREADY when the pair exists. */
-static int engine_prepare_create(struct model_conn *c, struct mptcpd_action *a)
+static int engine_prepare_create(struct model_conn *c, struct mptcpd_action *a,
+				 uint64_t now_ms)
 {
 	struct mptcpd_subflow s = { 0 };
 	int id;
@@ -88,6 +90,7 @@ static int engine_prepare_create(struct model_conn *c, struct mptcpd_action *a)
 	s.backup = a->backup;
 	s.ifindex = a->ifindex;
 	s.state = MPTCPD_SUBFLOW_PENDING;
+	s.since_ms = now_ms;
 	return model_subflow_add(c, &s) ? 0 : -ENOMEM;
 }
 
@@ -107,7 +110,14 @@ static void engine_execute(struct engine *e, struct model_conn *c,
 
 	switch (a->type) {
 	case MPTCPD_ACTION_SUBFLOW_CREATE:
-		err = engine_prepare_create(c, a);
+		/* No route yet (DHCP adds the address first): the route's
+		 * arrival re-reports the address and the strategy asks again. */
+		if (a->ifindex > 0 && !iface_routable(e->ifaces, a->ifindex,
+						      &a->remote)) {
+			engine_log_action(LOG_DEBUG, a, "no route yet, not sending");
+			return;
+		}
+		err = engine_prepare_create(c, a, e->ops.now_ms(e->ops_arg));
 		break;
 	case MPTCPD_ACTION_ANNOUNCE:
 		id = model_local_id(c, &a->local);
@@ -181,7 +191,7 @@ static void engine_add_initial(struct model_conn *c)
 }
 
 static void engine_sub_established(struct model_conn *c,
-				   const struct mptcpd_event *ev)
+				   const struct mptcpd_event *ev, uint64_t now_ms)
 {
 	struct mptcpd_subflow *s = model_subflow_find(c, &ev->local, &ev->remote);
 	struct mptcpd_subflow fresh = { 0 };
@@ -196,8 +206,40 @@ static void engine_sub_established(struct model_conn *c,
 	s->remote_id = ev->remote_id;
 	s->backup = ev->backup;
 	s->ifindex = ev->ifindex;
+	if (s->state != MPTCPD_SUBFLOW_ESTABLISHED)
+		s->since_ms = now_ms;
 	s->state = MPTCPD_SUBFLOW_ESTABLISHED;
 	model_local_id_reserve(c, ev->local_id, &ev->local);
+}
+
+/* A join that failed before it was established, on an interface that got
+ * a route after we asked for it: the failure says nothing about the path
+ * as it is now.  Addresses often come before their route (DHCP,
+ * NetworkManager), and the re-report of the address on the route event
+ * found the join still pending, so nobody else will try again. */
+static bool engine_join_lost_to_route(struct engine *e,
+				      const struct mptcpd_subflow *s)
+{
+	return s->state == MPTCPD_SUBFLOW_PENDING && s->ifindex > 0 &&
+	       iface_route_ms(e->ifaces, s->ifindex) > s->since_ms;
+}
+
+static void engine_retry_join(struct engine *e, struct model_conn *c)
+{
+	const struct mptcpd_local_addr *a;
+	struct mptcpd_event ev = { .type = MPTCPD_EVENT_ADDR_ADDED };
+
+	if (e->retry.local.family == AF_UNSPEC)
+		return;
+	a = iface_usable_find(e->ifaces, &e->retry.local);
+	memset(&e->retry, 0, sizeof(e->retry));
+	if (!a)
+		return;
+	log_debug(LOG_SUB_ENGINE, "token=%08x: a join failed before its "
+		  "route appeared; trying again", c->pub.token);
+	ev.token = c->pub.token;
+	ev.addr = a;
+	engine_decide(e, c, &ev);
 }
 
 /* Apply a kernel event to the model; returns the connection to ask the
@@ -233,10 +275,12 @@ static struct model_conn *engine_apply(struct engine *e,
 	case MPTCPD_EVENT_SUB_ESTABLISHED:
 	case MPTCPD_EVENT_SUB_PRIORITY:
 		if (c)
-			engine_sub_established(c, ev);
+			engine_sub_established(c, ev, e->ops.now_ms(e->ops_arg));
 		return c;
 	case MPTCPD_EVENT_SUB_CLOSED:
 		s = c ? model_subflow_find(c, &ev->local, &ev->remote) : NULL;
+		if (s && engine_join_lost_to_route(e, s))
+			e->retry = *s;
 		if (s)
 			model_subflow_del(c, s);
 		return c;
@@ -284,6 +328,7 @@ void engine_on_event(struct engine *e, const struct mptcpd_event *kev)
 		return;
 	}
 	engine_decide(e, c, ev);
+	engine_retry_join(e, c);
 	if (ev->type == MPTCPD_EVENT_CLOSED)
 		model_conn_del(e->model, ev->token);
 }
@@ -296,8 +341,10 @@ void engine_on_local_addr(struct engine *e, const struct mptcpd_local_addr *a,
 
 	ev.type = usable ? MPTCPD_EVENT_ADDR_ADDED : MPTCPD_EVENT_ADDR_REMOVED;
 	ev.addr = a;
-	log_info(LOG_SUB_ENGINE, "address %s dev %s %s", addr_str(&a->addr, buf,
-		 sizeof(buf)), a->ifname, usable ? "usable" : "gone");
+	if (log_enabled(LOG_DEBUG, LOG_SUB_ENGINE))
+		log_debug(LOG_SUB_ENGINE, "re-evaluating %zu connections: %s dev %s %s",
+			  model_conn_count(e->model), addr_str(&a->addr, buf,
+			  sizeof(buf)), a->ifname, usable ? "usable" : "gone");
 	for (struct model_conn *c = model_conn_next(e->model, NULL); c;
 	     c = model_conn_next(e->model, c)) {
 		ev.token = c->pub.token;

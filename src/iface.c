@@ -21,7 +21,17 @@ struct iface_addr {
 struct iface_link {
 	struct netmon_link link;
 	bool stale;
+	uint64_t route_ms;	/* last new route through it */
 };
+
+struct iface_route {
+	struct netmon_route route;
+	bool stale;
+};
+
+/* A host with a full routing table is not what this is for: past this
+ * many routes we stop filtering and let the kernel decide. */
+#define IFACE_ROUTES_MAX 4096
 
 struct iface_table {
 	const struct config *cfg;
@@ -31,6 +41,9 @@ struct iface_table {
 	size_t n_links;
 	struct iface_addr *addrs;
 	size_t n_addrs;
+	struct iface_route *routes;
+	size_t n_routes;
+	bool routes_overflow;
 	struct mptcpd_local_addr *usable;
 	size_t n_usable;
 	bool syncing;
@@ -55,6 +68,7 @@ void iface_table_free(struct iface_table *t)
 		return;
 	free(t->links);
 	free(t->addrs);
+	free(t->routes);
 	free(t->usable);
 	free(t);
 }
@@ -116,6 +130,18 @@ static bool iface_in(const struct mptcpd_local_addr *v, size_t n,
 	return false;
 }
 
+static void iface_report(struct iface_table *t,
+			 const struct mptcpd_local_addr *a, bool usable)
+{
+	char buf[ADDR_STRLEN];
+
+	log_info(LOG_SUB_RTNL, "address %s dev %s %s",
+		 addr_str(&a->addr, buf, sizeof(buf)), a->ifname,
+		 usable ? "usable" : "no longer usable");
+	if (t->change)
+		t->change(t->arg, a, usable);
+}
+
 /* Rebuild the usable set and report the difference: removals first, so a
  * strategy sees the loss before any replacement. */
 static void iface_recompute(struct iface_table *t)
@@ -142,11 +168,11 @@ static void iface_recompute(struct iface_table *t)
 	t->usable = nv;
 	t->n_usable = n;
 	for (size_t i = 0; i < n_old; i++)
-		if (!iface_in(nv, n, &old[i]) && t->change)
-			t->change(t->arg, &old[i], false);
+		if (!iface_in(nv, n, &old[i]))
+			iface_report(t, &old[i], false);
 	for (size_t i = 0; i < n; i++)
-		if (!iface_in(old, n_old, &nv[i]) && t->change)
-			t->change(t->arg, &nv[i], true);
+		if (!iface_in(old, n_old, &nv[i]))
+			iface_report(t, &nv[i], true);
 	free(old);
 }
 
@@ -166,6 +192,35 @@ static int iface_grow(void **v, size_t n, size_t size)
 	return 0;
 }
 
+/* The kernel flushes IPv4 routes without telling anyone when their link
+ * goes down or their interface loses its last address of the family (the
+ * gateway is no longer reachable); follow suit, so a stale route does not
+ * make a dead path look routable.  family AF_UNSPEC = both. */
+static void iface_drop_routes(struct iface_table *t, int ifindex,
+			      sa_family_t family)
+{
+	for (size_t i = 0; i < t->n_routes;) {
+		const struct netmon_route *r = &t->routes[i].route;
+
+		if (r->ifindex == ifindex &&
+		    (family == AF_UNSPEC || r->family == family))
+			t->routes[i] = t->routes[--t->n_routes];
+		else
+			i++;
+	}
+}
+
+static bool iface_has_family(const struct iface_table *t, int ifindex,
+			     sa_family_t family)
+{
+	for (size_t i = 0; i < t->n_addrs; i++)
+		if (t->addrs[i].ifindex == ifindex &&
+		    t->addrs[i].addr.family == family &&
+		    !addr_is_link_local(&t->addrs[i].addr))
+			return true;
+	return false;
+}
+
 static void iface_drop_link_addrs(struct iface_table *t, int ifindex)
 {
 	for (size_t i = 0; i < t->n_addrs;)
@@ -173,6 +228,7 @@ static void iface_drop_link_addrs(struct iface_table *t, int ifindex)
 			t->addrs[i] = t->addrs[--t->n_addrs];
 		else
 			i++;
+	iface_drop_routes(t, ifindex, AF_UNSPEC);
 }
 
 void iface_on_link(struct iface_table *t, const struct netmon_link *l)
@@ -185,12 +241,14 @@ void iface_on_link(struct iface_table *t, const struct netmon_link *l)
 			iface_drop_link_addrs(t, l->ifindex);
 		}
 	} else if (known) {
+		if ((known->link.flags & IFF_UP) && !(l->flags & IFF_UP))
+			iface_drop_routes(t, l->ifindex, AF_UNSPEC);
 		known->link = *l;
 		known->stale = false;
 	} else if (iface_grow((void **)&t->links, t->n_links,
 			      sizeof(*known)) == 0) {
-		t->links[t->n_links].link = *l;
-		t->links[t->n_links++].stale = false;
+		memset(&t->links[t->n_links], 0, sizeof(t->links[0]));
+		t->links[t->n_links++].link = *l;
 	}
 	iface_recompute(t);
 }
@@ -206,6 +264,8 @@ void iface_on_addr(struct iface_table *t, const struct netmon_addr *a)
 	if (a->deleted) {
 		if (known)
 			*known = t->addrs[--t->n_addrs];
+		if (!iface_has_family(t, a->ifindex, a->addr.family))
+			iface_drop_routes(t, a->ifindex, a->addr.family);
 	} else {
 		if (!known) {
 			if (iface_grow((void **)&t->addrs, t->n_addrs,
@@ -220,6 +280,103 @@ void iface_on_addr(struct iface_table *t, const struct netmon_addr *a)
 		known->stale = false;
 	}
 	iface_recompute(t);
+}
+
+static struct iface_route *iface_route_find(const struct iface_table *t,
+					    const struct netmon_route *r)
+{
+	for (size_t i = 0; i < t->n_routes; i++) {
+		const struct netmon_route *k = &t->routes[i].route;
+
+		if (k->ifindex == r->ifindex && k->dst_len == r->dst_len &&
+		    mptcpd_addr_same_ip(&k->dst, &r->dst))
+			return &t->routes[i];
+	}
+	return NULL;
+}
+
+static void iface_route_store(struct iface_table *t,
+			      const struct netmon_route *r)
+{
+	struct iface_route *known = iface_route_find(t, r);
+
+	if (r->deleted) {
+		if (known)
+			*known = t->routes[--t->n_routes];
+		return;
+	}
+	if (known) {
+		known->stale = false;
+		return;
+	}
+	if (t->n_routes >= IFACE_ROUTES_MAX) {
+		if (!t->routes_overflow)
+			log_notice(LOG_SUB_RTNL, "more than %d routes: not "
+				   "checking routes before joining any more",
+				   IFACE_ROUTES_MAX);
+		t->routes_overflow = true;
+		return;
+	}
+	if (iface_grow((void **)&t->routes, t->n_routes, sizeof(*known)) < 0)
+		return;
+	t->routes[t->n_routes].route = *r;
+	t->routes[t->n_routes++].stale = false;
+}
+
+void iface_on_route(struct iface_table *t, const struct netmon_route *r,
+		    uint64_t now_ms)
+{
+	struct iface_link *l = iface_link_find(t, r->ifindex);
+
+	iface_route_store(t, r);
+	if (r->deleted || t->syncing || !t->change)
+		return;
+	if (l)
+		l->route_ms = now_ms;
+	for (size_t i = 0; i < t->n_usable; i++)
+		if (t->usable[i].ifindex == r->ifindex &&
+		    t->usable[i].addr.family == r->family)
+			t->change(t->arg, &t->usable[i], true);
+}
+
+static bool iface_prefix_match(const struct mptcpd_addr *net, uint8_t len,
+			       const struct mptcpd_addr *a)
+{
+	const uint8_t *x, *y;
+	size_t bytes = len / 8;
+
+	if (net->family != a->family)
+		return false;
+	x = net->family == AF_INET ? (const uint8_t *)&net->u.v4 : net->u.v6.s6_addr;
+	y = a->family == AF_INET ? (const uint8_t *)&a->u.v4 : a->u.v6.s6_addr;
+	if ((net->family == AF_INET && len > 32) || len > 128)
+		return false;
+	if (memcmp(x, y, bytes) != 0)
+		return false;
+	return len % 8 == 0 ||
+	       ((x[bytes] ^ y[bytes]) & (uint8_t)(0xff << (8 - len % 8))) == 0;
+}
+
+bool iface_routable(const struct iface_table *t, int ifindex,
+		    const struct mptcpd_addr *remote)
+{
+	if (t->routes_overflow)
+		return true;
+	for (size_t i = 0; i < t->n_routes; i++) {
+		const struct netmon_route *r = &t->routes[i].route;
+
+		if (r->ifindex == ifindex &&
+		    iface_prefix_match(&r->dst, r->dst_len, remote))
+			return true;
+	}
+	return false;
+}
+
+uint64_t iface_route_ms(const struct iface_table *t, int ifindex)
+{
+	const struct iface_link *l = iface_link_find(t, ifindex);
+
+	return l ? l->route_ms : 0;
 }
 
 const struct mptcpd_local_addr *iface_usable(const struct iface_table *t,
@@ -244,6 +401,8 @@ void iface_sync_begin(struct iface_table *t)
 		t->links[i].stale = true;
 	for (size_t i = 0; i < t->n_addrs; i++)
 		t->addrs[i].stale = true;
+	for (size_t i = 0; i < t->n_routes; i++)
+		t->routes[i].stale = true;
 	t->syncing = true;
 }
 
@@ -257,6 +416,11 @@ void iface_sync_end(struct iface_table *t)
 	for (size_t i = 0; i < t->n_addrs;)
 		if (t->addrs[i].stale)
 			t->addrs[i] = t->addrs[--t->n_addrs];
+		else
+			i++;
+	for (size_t i = 0; i < t->n_routes;)
+		if (t->routes[i].stale)
+			t->routes[i] = t->routes[--t->n_routes];
 		else
 			i++;
 	t->syncing = false;

@@ -27,6 +27,17 @@ void iface_table_set_config(struct iface_table *t, const struct config *cfg);
 
 void iface_on_link(struct iface_table *t, const struct netmon_link *l);
 void iface_on_addr(struct iface_table *t, const struct netmon_addr *a);
+/* A new route through an interface: its usable addresses are reported
+ * again (usable = true), so strategies retry paths that had no route. */
+void iface_on_route(struct iface_table *t, const struct netmon_route *r,
+		    uint64_t now_ms);
+/* When a route through the interface last appeared (0 = never seen). */
+uint64_t iface_route_ms(const struct iface_table *t, int ifindex);
+/* Is there a route to remote through the interface (its own prefix, a
+ * more specific route or a default route)?  Without one the kernel would
+ * treat the peer as on-link and the join would hang in ARP for seconds. */
+bool iface_routable(const struct iface_table *t, int ifindex,
+		    const struct mptcpd_addr *remote);
 
 /* A full re-dump: entries the dump does not mention between begin and
  * end are dropped, and the usable set is reported once, at the end. */

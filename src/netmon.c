@@ -150,6 +150,69 @@ int netmon_parse_addr(const struct nlmsghdr *nlh, size_t len,
 	return 0;
 }
 
+/* 0: *out filled; 1: a route we do not care about; -EINVAL: malformed. */
+int netmon_parse_route(const struct nlmsghdr *nlh, size_t len,
+		       struct netmon_route *out)
+{
+	static const struct nla_policy policy[RTA_MAX + 1] = {
+		[RTA_OIF] = { .type = NLA_U32 },
+		[RTA_TABLE] = { .type = NLA_U32 },
+	};
+	int err;
+	struct nlattr *tb[RTA_MAX + 1];
+	const struct rtmsg *rtm;
+	uint32_t table;
+
+	if (!netmon_msg_ok(nlh, len, sizeof(*rtm)))
+		return -EINVAL;
+	if (nlh->nlmsg_type != RTM_NEWROUTE && nlh->nlmsg_type != RTM_DELROUTE)
+		return -EINVAL;
+	rtm = nlmsg_data(nlh);
+	if ((rtm->rtm_family != AF_INET && rtm->rtm_family != AF_INET6) ||
+	    rtm->rtm_type != RTN_UNICAST)
+		return 1;
+	if (nlmsg_parse((struct nlmsghdr *)nlh, sizeof(*rtm), tb, RTA_MAX,
+			policy) < 0)
+		return -EINVAL;
+	table = tb[RTA_TABLE] ? nla_get_u32(tb[RTA_TABLE]) : rtm->rtm_table;
+	if (table != RT_TABLE_MAIN || !tb[RTA_OIF])
+		return 1;
+	memset(out, 0, sizeof(*out));
+	out->ifindex = (int)nla_get_u32(tb[RTA_OIF]);
+	out->family = rtm->rtm_family;
+	out->dst_len = rtm->rtm_dst_len;
+	out->deleted = nlh->nlmsg_type == RTM_DELROUTE;
+	if (!tb[RTA_DST]) {
+		/* A default route: the destination is all zeroes. */
+		out->dst.family = rtm->rtm_family;
+		return rtm->rtm_dst_len == 0 ? 0 : -EINVAL;
+	}
+	err = netmon_addr_copy(&out->dst, rtm->rtm_family, tb[RTA_DST], NULL);
+	return err < 0 ? -EINVAL : 0;
+}
+
+static void netmon_on_route(struct netmon *n, const struct nlmsghdr *nlh)
+{
+	struct netmon_route r;
+	int err = netmon_parse_route(nlh, nlh->nlmsg_len, &r);
+
+	if (err != 0) {
+		if (err < 0)
+			log_debug(LOG_SUB_RTNL, "malformed route message ignored");
+		return;
+	}
+	if (log_enabled(LOG_DEBUG, LOG_SUB_RTNL)) {
+		char buf[ADDR_STRLEN];
+
+		log_debug(LOG_SUB_RTNL, "route %s: %s/%u dev %d",
+			  r.deleted ? "del" : "new",
+			  addr_str(&r.dst, buf, sizeof(buf)), r.dst_len,
+			  r.ifindex);
+	}
+	if (n->cb.route)
+		n->cb.route(n->arg, &r);
+}
+
 static void netmon_on_link(struct netmon *n, const struct nlmsghdr *nlh)
 {
 	struct netmon_link link;
@@ -194,6 +257,8 @@ static const struct netmon_handler {
 	{ RTM_DELLINK, netmon_on_link },
 	{ RTM_NEWADDR, netmon_on_addr },
 	{ RTM_DELADDR, netmon_on_addr },
+	{ RTM_NEWROUTE, netmon_on_route },
+	{ RTM_DELROUTE, netmon_on_route },
 };
 
 /* libnl NL_CB_VALID callback, shared by the monitor and the dump socket. */
@@ -263,7 +328,8 @@ int netmon_new(struct netmon **out, const struct netmon_callbacks *cb,
 	nl_socket_disable_seq_check(n->sk);
 	netmon_set_rcvbuf(n->sk);
 	err = netmon_errno(nl_socket_add_memberships(n->sk, RTNLGRP_LINK,
-			RTNLGRP_IPV4_IFADDR, RTNLGRP_IPV6_IFADDR, 0));
+			RTNLGRP_IPV4_IFADDR, RTNLGRP_IPV6_IFADDR,
+			RTNLGRP_IPV4_ROUTE, RTNLGRP_IPV6_ROUTE, 0));
 	if (err == 0)
 		err = netmon_errno(nl_socket_set_nonblocking(n->sk));
 out:
@@ -294,19 +360,23 @@ static int netmon_dump_one(struct nl_sock *sk, int type, uint8_t family)
 	union {
 		struct ifinfomsg ifi;
 		struct ifaddrmsg ifa;
+		struct rtmsg rtm;
 	} req;
+	size_t len;
 	int err;
 
 	memset(&req, 0, sizeof(req));
 	if (type == RTM_GETLINK) {
 		req.ifi.ifi_family = family;
-		err = nl_send_simple(sk, type, NLM_F_DUMP, &req.ifi,
-				     sizeof(req.ifi));
-	} else {
+		len = sizeof(req.ifi);
+	} else if (type == RTM_GETADDR) {
 		req.ifa.ifa_family = family;
-		err = nl_send_simple(sk, type, NLM_F_DUMP, &req.ifa,
-				     sizeof(req.ifa));
+		len = sizeof(req.ifa);
+	} else {
+		req.rtm.rtm_family = family;
+		len = sizeof(req.rtm);
 	}
+	err = nl_send_simple(sk, type, NLM_F_DUMP, &req, len);
 	if (err < 0)
 		return netmon_errno(err);
 	/* Returns once NLMSG_DONE (or an error) has been processed. */
@@ -316,13 +386,18 @@ static int netmon_dump_one(struct nl_sock *sk, int type, uint8_t family)
 
 static int netmon_dump_all(struct nl_sock *sk)
 {
-	int err;
+	static const struct {
+		int type;
+		uint8_t family;
+	} order[] = {
+		{ RTM_GETLINK, AF_UNSPEC },
+		{ RTM_GETADDR, AF_INET }, { RTM_GETADDR, AF_INET6 },
+		{ RTM_GETROUTE, AF_INET }, { RTM_GETROUTE, AF_INET6 },
+	};
+	int err = 0;
 
-	err = netmon_dump_one(sk, RTM_GETLINK, AF_UNSPEC);
-	if (err == 0)
-		err = netmon_dump_one(sk, RTM_GETADDR, AF_INET);
-	if (err == 0)
-		err = netmon_dump_one(sk, RTM_GETADDR, AF_INET6);
+	for (size_t i = 0; i < sizeof(order) / sizeof(order[0]) && !err; i++)
+		err = netmon_dump_one(sk, order[i].type, order[i].family);
 	return err;
 }
 

@@ -31,9 +31,21 @@ struct netmon_addr {
 	bool deleted;		/* RTM_DELADDR */
 };
 
+/* A unicast route of the main table that leaves through one device. */
+struct netmon_route {
+	int ifindex;		/* RTA_OIF */
+	uint8_t family;
+	struct mptcpd_addr dst;	/* all zeroes for a default route */
+	uint8_t dst_len;	/* 0 = a default route */
+	bool deleted;		/* RTM_DELROUTE */
+};
+
 struct netmon_callbacks {
 	void (*link)(void *arg, const struct netmon_link *link);
 	void (*addr)(void *arg, const struct netmon_addr *addr);
+	/* Routes are followed because an address often comes before its
+	 * route (DHCP, NetworkManager): a subflow tried in between fails. */
+	void (*route)(void *arg, const struct netmon_route *route);
 	/* Updates were lost (ENOBUFS); a fresh netmon_dump() is needed. */
 	void (*overflow)(void *arg);
 };
@@ -42,7 +54,8 @@ struct netmon_callbacks {
 int netmon_new(struct netmon **out, const struct netmon_callbacks *cb,
 	       void *arg);
 void netmon_free(struct netmon *n);
-/* Synchronous dump of all links, then all addresses, via the callbacks. */
+/* Synchronous dump of all links, then all addresses, then all routes, via
+ * the callbacks. */
 int netmon_dump(struct netmon *n);
 int netmon_fd(const struct netmon *n);
 void netmon_readable(struct netmon *n);
@@ -53,6 +66,8 @@ void netmon_readable(struct netmon *n);
 struct nlmsghdr;
 int netmon_parse_link(const struct nlmsghdr *nlh, size_t len,
 		      struct netmon_link *out);
+int netmon_parse_route(const struct nlmsghdr *nlh, size_t len,
+		       struct netmon_route *out);
 int netmon_parse_addr(const struct nlmsghdr *nlh, size_t len,
 		      struct netmon_addr *out);
 

@@ -60,6 +60,7 @@ struct mptcpd_subflow {
 	bool backup;
 	enum mptcpd_subflow_state state;
 	int ifindex;			/* 0 when not bound to a device */
+	uint64_t since_ms;	/* requested (pending) or established at */
 };
 
 /* An address the peer announced (ADD_ADDR), or its initial one (id 0). */
@@ -102,7 +103,9 @@ enum mptcpd_event_type {
 	MPTCPD_EVENT_LISTENER_CLOSED = 10,
 	/* Daemon events. */
 	MPTCPD_EVENT_ADOPTED = 32,	/* existing connection found */
-	MPTCPD_EVENT_ADDR_ADDED = 33,	/* a local address became usable */
+	/* A local address became usable, or got a new route: may repeat for
+	 * the same address, so strategies must be idempotent here. */
+	MPTCPD_EVENT_ADDR_ADDED = 33,
 	MPTCPD_EVENT_ADDR_REMOVED = 34,	/* a local address went away */
 	MPTCPD_EVENT_ACTION_FAILED = 35,/* the kernel refused an action */
 };

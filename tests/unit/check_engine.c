@@ -73,6 +73,15 @@ static void addr_set(int ifindex, const char *text, bool deleted)
 	iface_on_addr(F.ifaces, &a);
 }
 
+static void route_add(int ifindex, const char *dst, uint8_t len)
+{
+	struct netmon_route r = { .ifindex = ifindex, .dst_len = len };
+
+	r.dst = fx_addr(dst, 0);
+	r.family = r.dst.family;
+	iface_on_route(F.ifaces, &r, F.now);
+}
+
 static void setup(void)
 {
 	memset(&F, 0, sizeof(F));
@@ -84,6 +93,8 @@ static void setup(void)
 	link_up(3, "eth1");
 	addr_set(2, "192.0.2.2", false);
 	addr_set(3, "198.51.100.2", false);
+	route_add(2, "0.0.0.0", 0);
+	route_add(3, "0.0.0.0", 0);
 }
 
 static void teardown(void)
@@ -166,6 +177,9 @@ START_TEST(test_address_added_reaches_every_connection)
 	kernel_event(MPTCPD_EVENT_ESTABLISHED);
 	ck_assert_uint_eq(F.n_sent, 0);
 	addr_set(3, "198.51.100.2", false);
+	/* the last address went, and the kernel flushed the route with it */
+	ck_assert_uint_eq(F.n_sent, 0);
+	route_add(3, "0.0.0.0", 0);
 	ck_assert_uint_eq(F.n_sent, 1);
 	ck_assert_int_eq(F.sent[0].type, MPTCPD_ACTION_SUBFLOW_CREATE);
 }
@@ -186,6 +200,7 @@ START_TEST(test_address_removed_destroys_and_keeps_id)
 	/* the address comes back: same ID, the kernel insists */
 	F.n_sent = 0;
 	addr_set(3, "198.51.100.2", false);
+	route_add(3, "0.0.0.0", 0);
 	ck_assert_uint_eq(F.n_sent, 1);
 	ck_assert_uint_eq(F.sent[0].local_id, 1);
 }
@@ -238,6 +253,45 @@ START_TEST(test_unknown_token_ignored)
 {
 	sub_event(MPTCPD_EVENT_SUB_ESTABLISHED, "198.51.100.2", 1, "203.0.113.2", 1);
 	ck_assert_uint_eq(model_conn_count(F.model), 0);
+}
+END_TEST
+
+START_TEST(test_no_route_no_join_until_route_appears)
+{
+	struct netmon_route gone = { .ifindex = 3, .family = AF_INET,
+				     .deleted = true };
+
+	gone.dst = fx_addr("0.0.0.0", 0);
+	iface_on_route(F.ifaces, &gone, F.now);
+	route_add(3, "198.51.100.0", 24);	/* the address's own prefix */
+	kernel_event(MPTCPD_EVENT_ESTABLISHED);
+	ck_assert_uint_eq(F.n_sent, 0);		/* 203.0.113.2 not reachable */
+	ck_assert_uint_eq(conn()->pub.n_subflows, 1);
+	route_add(3, "203.0.113.0", 25);	/* a specific route covers it */
+	ck_assert_uint_eq(F.n_sent, 1);
+	ck_assert_int_eq(F.sent[0].type, MPTCPD_ACTION_SUBFLOW_CREATE);
+}
+END_TEST
+
+START_TEST(test_join_failed_before_route_is_retried_once)
+{
+	F.now = 1000;
+	kernel_event(MPTCPD_EVENT_ESTABLISHED);
+	ck_assert_uint_eq(F.n_sent, 1);
+	/* another route comes while the join is pending: nothing new yet */
+	F.now = 1005;
+	route_add(3, "203.0.113.0", 24);
+	ck_assert_uint_eq(F.n_sent, 1);
+	/* the join fails: it predates the route, so it is tried again */
+	F.now = 1010;
+	sub_event(MPTCPD_EVENT_SUB_CLOSED, "198.51.100.2", 40001, "203.0.113.2", 1);
+	ck_assert_uint_eq(F.n_sent, 2);
+	ck_assert_int_eq(F.sent[1].type, MPTCPD_ACTION_SUBFLOW_CREATE);
+	ck_assert_uint_eq(F.sent[1].local_id, 1);
+	/* the retry fails too, with no route change since: no loop */
+	F.now = 1020;
+	sub_event(MPTCPD_EVENT_SUB_CLOSED, "198.51.100.2", 40002, "203.0.113.2", 1);
+	ck_assert_uint_eq(F.n_sent, 2);
 }
 END_TEST
 
@@ -317,6 +371,8 @@ static Suite *engine_suite(void)
 	tcase_add_test(tc, test_announced_and_removed);
 	tcase_add_test(tc, test_sub_closed_and_closed);
 	tcase_add_test(tc, test_unknown_token_ignored);
+	tcase_add_test(tc, test_no_route_no_join_until_route_appears);
+	tcase_add_test(tc, test_join_failed_before_route_is_retried_once);
 	tcase_add_test(tc, test_adopt_without_duplicates);
 	tcase_add_test(tc, test_adopt_server_side_and_vanished);
 	suite_add_tcase(s, tc);

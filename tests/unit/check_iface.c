@@ -150,6 +150,72 @@ START_TEST(test_resync_drops_unseen)
 }
 END_TEST
 
+static void route_set(struct iface_table *t, int ifindex, const char *dst,
+		      uint8_t len, bool deleted)
+{
+	struct netmon_route r = { .ifindex = ifindex, .dst_len = len,
+				  .deleted = deleted };
+
+	r.dst = fx_addr(dst, 0);
+	r.family = r.dst.family;
+	iface_on_route(t, &r, 100);
+}
+
+START_TEST(test_routable)
+{
+	struct changes ch = { 0 };
+	struct iface_table *t = iface_table_new(NULL, on_change, &ch);
+	struct mptcpd_addr srv = fx_addr("203.0.113.2", 0);
+	struct mptcpd_addr srv6 = fx_addr("2001:db8:3::2", 0);
+
+	link_set(t, 3, "eth1", UPRUN);
+	addr_set(t, 3, "198.51.100.2", 0, false);
+	addr_set(t, 3, "2001:db8:2::2", 0, false);
+	ck_assert(!iface_routable(t, 3, &srv));
+	route_set(t, 3, "198.51.100.0", 24, false);
+	ck_assert(!iface_routable(t, 3, &srv));
+	route_set(t, 3, "203.0.113.0", 25, false);
+	ck_assert(iface_routable(t, 3, &srv));
+	ck_assert(!iface_routable(t, 2, &srv));		/* another interface */
+	route_set(t, 3, "203.0.113.0", 25, true);
+	route_set(t, 3, "203.0.113.0", 31, false);	/* .0 and .1 only */
+	ck_assert(!iface_routable(t, 3, &srv));
+	route_set(t, 3, "0.0.0.0", 0, false);
+	ck_assert(iface_routable(t, 3, &srv));
+	ck_assert(!iface_routable(t, 3, &srv6));	/* families apart */
+	route_set(t, 3, "2001:db8::", 32, false);
+	ck_assert(iface_routable(t, 3, &srv6));
+	ck_assert_uint_eq(iface_route_ms(t, 3), 100);
+	/* the last IPv4 address goes: the kernel flushes IPv4 routes */
+	addr_set(t, 3, "198.51.100.2", 0, true);
+	ck_assert(!iface_routable(t, 3, &srv));
+	ck_assert(iface_routable(t, 3, &srv6));
+	/* the link goes down: everything through it goes */
+	link_set(t, 3, "eth1", 0);
+	ck_assert(!iface_routable(t, 3, &srv6));
+	iface_table_free(t);
+}
+END_TEST
+
+START_TEST(test_route_rereports_usable_addresses)
+{
+	struct changes ch = { 0 };
+	struct iface_table *t = iface_table_new(NULL, on_change, &ch);
+
+	link_set(t, 3, "eth1", UPRUN);
+	addr_set(t, 3, "198.51.100.2", 0, false);
+	ch.added = 0;
+	route_set(t, 3, "0.0.0.0", 0, false);
+	ck_assert_int_eq(ch.added, 1);
+	route_set(t, 3, "2001:db8::", 32, false);	/* no IPv6 address */
+	ck_assert_int_eq(ch.added, 1);
+	route_set(t, 3, "0.0.0.0", 0, true);		/* losses say nothing */
+	ck_assert_int_eq(ch.added, 1);
+	ck_assert_int_eq(ch.removed, 0);
+	iface_table_free(t);
+}
+END_TEST
+
 static Suite *iface_suite(void)
 {
 	Suite *s = suite_create("iface");
@@ -159,6 +225,8 @@ static Suite *iface_suite(void)
 	tcase_add_test(tc, test_losses);
 	tcase_add_test(tc, test_config_exclude);
 	tcase_add_test(tc, test_resync_drops_unseen);
+	tcase_add_test(tc, test_routable);
+	tcase_add_test(tc, test_route_rereports_usable_addresses);
 	suite_add_tcase(s, tc);
 	return s;
 }
