@@ -9,8 +9,8 @@
 # An MPTCP transfer starts over eth0; mptcpd adds a subflow over eth1; the
 # eth1 address is then removed (its subflow goes, the transfer goes on)
 # and added back (a new subflow appears).  Kernel events are printed live
-# from `ip mptcp monitor`, lines prefixed "kernel:", mptcpd's own log
-# lines "mptcpd:".
+# from `ip mptcp monitor`, lines prefixed "kernel:"; mptcpd's own log
+# lines start with "mptcpd[".
 set -eu
 here=$(cd "$(dirname "$0")/.." && pwd)
 cd "$here"
@@ -40,8 +40,9 @@ say "starting mptcpd in the client namespace (strategy fullmesh)"
 printf '[core]\nstrategy = fullmesh\nlog-level = info\n' >"$CONF"
 ip netns exec "$C" ip mptcp monitor 2>&1 | sed -u 's/^/kernel: /' &
 LAB_PIDS+=("$!")
-ip netns exec "$C" "$MPTCPD" -f -c "$CONF" --log stderr 2>&1 | sed -u 's/^/mptcpd: /' &
-LAB_PIDS+=("$!")
+ip netns exec "$C" "$MPTCPD" -f -c "$CONF" --log stderr &
+DAEMON_PID=$!
+LAB_PIDS+=("$DAEMON_PID")
 sleep 1
 
 say "an MPTCP transfer from 192.0.2.2 (eth0) to 203.0.113.2:8080, 12 s"
