@@ -124,6 +124,7 @@ pass() {
 	if [ "$KERNEL_PM" != 1 ] && [ -n "$DAEMON_PID" ] && ! kill -0 "$DAEMON_PID" 2>/dev/null; then
 		fail "the daemon died during the test"
 	fi
+	stop_daemon
 	if [ "$KERNEL_PM" = 1 ]; then log "PASS (kernel PM mode)"; else log PASS; fi
 	exit 0
 }
@@ -303,7 +304,7 @@ start_daemon() {
 
 # stop_daemon [SIGNAL]: TERM by default; waits (bounded) for the exit.
 stop_daemon() {
-	local sig=${1:-TERM} i
+	local sig=${1:-TERM} i rc
 	[ "$KERNEL_PM" = 1 ] && return 0
 	[ -n "$DAEMON_PID" ] || return 0
 	kill "-$sig" "$DAEMON_PID" 2>/dev/null
@@ -313,7 +314,11 @@ stop_daemon() {
 	done
 	kill -0 "$DAEMON_PID" 2>/dev/null && fail "the daemon did not exit on SIG$sig"
 	wait "$DAEMON_PID" 2>/dev/null
+	rc=$?
 	DAEMON_PID=
+	# A clean shutdown exits 0; anything else (a sanitizer report, a
+	# crash on the way out) is a failure.
+	[ "$sig" != TERM ] || [ "$rc" = 0 ] || fail "the daemon exited with status $rc on SIGTERM"
 }
 
 # start_server PORT [ADDR]: wildcard by default so joins to announced
