@@ -943,6 +943,27 @@ int pmnl_cmd_fd(const struct pmnl *p)
 
 /* SO_RCVBUFFORCE ignores rmem_max (needs CAP_NET_ADMIN, which we need
  * anyway); otherwise fall back to what rmem_max allows. */
+/* MPTCPD_EVENT_RCVBUF shrinks the event socket's buffer: the tests use it
+ * to make the kernel drop events and check that the daemon recovers. */
+static int pmnl_event_rcvbuf(void)
+{
+	const char *env = getenv("MPTCPD_EVENT_RCVBUF");
+	char *end;
+	long v;
+
+	if (!env || !*env)
+		return PMNL_EVENT_RCVBUF;
+	v = strtol(env, &end, 10);
+	if (*end || v < 4096 || v > PMNL_EVENT_RCVBUF) {
+		log_warn(LOG_SUB_GENL, "MPTCPD_EVENT_RCVBUF=%s ignored (expected "
+			 "4096 to %d bytes)", env, PMNL_EVENT_RCVBUF);
+		return PMNL_EVENT_RCVBUF;
+	}
+	log_notice(LOG_SUB_GENL, "event socket buffer limited to %ld bytes by "
+		   "MPTCPD_EVENT_RCVBUF", v);
+	return (int)v;
+}
+
 static void pmnl_set_rcvbuf(struct nl_sock *sk, int size, const char *what)
 {
 	int fd = nl_socket_get_fd(sk), got = 0;
@@ -1057,7 +1078,7 @@ static int pmnl_open_events(struct pmnl *p)
 	err = pmnl_join_events(p);
 	if (err)
 		return err;
-	pmnl_set_rcvbuf(p->ev_sk, PMNL_EVENT_RCVBUF, "event");
+	pmnl_set_rcvbuf(p->ev_sk, pmnl_event_rcvbuf(), "event");
 	/* Events are read by pmnl_drain(). */
 	return pmnl_errno(nl_socket_set_nonblocking(p->ev_sk));
 }
