@@ -37,7 +37,8 @@ struct daemon {
 	struct pmnl *pmnl;
 	struct netmon *netmon;
 	struct loop_io *io_events, *io_cmds, *io_route;
-	struct loop_timer *watchdog;
+	struct loop_timer *notify_tick;
+	uint64_t watchdog_usec;		/* 0 = no systemd watchdog */
 	struct loop_timer *resync;
 	uint64_t started_ms;
 };
@@ -208,12 +209,28 @@ static void daemon_route_readable(void *arg)
 	netmon_readable(d->netmon);
 }
 
-static void daemon_watchdog(void *arg)
+/* Under systemd: the watchdog ping (when WatchdogSec= is set) and a fresh
+ * STATUS= line, from the loop itself, so a stuck loop stops both. */
+static void daemon_notify_tick(void *arg)
 {
 	struct daemon *d = arg;
 
-	sd_notify(0, "WATCHDOG=1");
+	if (d->watchdog_usec)
+		sd_notify(0, "WATCHDOG=1");
 	daemon_status(d);
+}
+
+static void daemon_start_notify(struct daemon *d)
+{
+	double period = 10.0;
+
+	if (!getenv("NOTIFY_SOCKET"))
+		return;
+	if (sd_watchdog_enabled(0, &d->watchdog_usec) > 0 &&
+	    d->watchdog_usec / 2e6 < period)
+		period = d->watchdog_usec / 2e6;
+	d->notify_tick = loop_timer_add(d->loop, period, period,
+					daemon_notify_tick, d);
 }
 
 static void daemon_on_term(void *arg)
@@ -288,7 +305,6 @@ static void daemon_setup_log(const struct args *a)
  * already queued on the subscribed sockets. */
 static int daemon_start(struct daemon *d)
 {
-	uint64_t wd_usec = 0;
 	int err;
 
 	d->loop = loop_new();
@@ -322,9 +338,7 @@ static int daemon_start(struct daemon *d)
 	loop_signal_add(d->loop, SIGTERM, daemon_on_term, d);
 	loop_signal_add(d->loop, SIGINT, daemon_on_term, d);
 	loop_signal_add(d->loop, SIGHUP, daemon_on_hup, d);
-	if (sd_watchdog_enabled(0, &wd_usec) > 0 && wd_usec > 0)
-		d->watchdog = loop_timer_add(d->loop, 0, wd_usec / 2e6,
-					     daemon_watchdog, d);
+	daemon_start_notify(d);
 	d->started_ms = loop_now_ms(d->loop);
 	return 0;
 }
@@ -335,7 +349,7 @@ static void daemon_stop(struct daemon *d)
 		loop_io_del(d->loop, d->io_events);
 		loop_io_del(d->loop, d->io_cmds);
 		loop_io_del(d->loop, d->io_route);
-		loop_timer_del(d->loop, d->watchdog);
+		loop_timer_del(d->loop, d->notify_tick);
 		loop_timer_del(d->loop, d->resync);
 	}
 	netmon_free(d->netmon);

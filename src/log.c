@@ -125,12 +125,13 @@ void log_msg(int level, enum log_subsys sub, const char *fmt, ...)
 		log_state.sink(level, sub, buf, log_state.sink_arg);
 		return;
 	}
-	if (log_state.target == LOG_TARGET_JOURNAL) {
-		sd_journal_send("MESSAGE=%s: %s", log_subsys_name(sub), buf,
-				"PRIORITY=%d", level, "MPTCPD_SUBSYSTEM=%s",
-				log_subsys_name(sub), NULL);
+	/* If the journal cannot take it (no journald here), stderr still
+	 * can: a message must never vanish. */
+	if (log_state.target == LOG_TARGET_JOURNAL &&
+	    sd_journal_send("MESSAGE=%s: %s", log_subsys_name(sub), buf,
+			    "PRIORITY=%d", level, "MPTCPD_SUBSYSTEM=%s",
+			    log_subsys_name(sub), NULL) >= 0)
 		return;
-	}
 	fprintf(stderr, "mptcpd[%s] %s: %s\n", log_subsys_name(sub),
 		log_level_names[level] ? log_level_names[level] : "?", buf);
 }
