@@ -11,15 +11,25 @@
  *     end up as part of a name or glob);
  *   - a line that starts with white space continues the previous key's
  *     value (Python configparser style): inih calls the handler again with
- *     the same key, so include/exclude lists may span several lines;
- *   - lines are at most ini_max_line (200) bytes including the newline.
+ *     the same key, so include/exclude/announce lists may span lines;
+ *   - lines are at most ini_max_line (200) bytes including the newline;
+ *     section names are silently cut to 49 characters (MAX_SECTION).
  *
  * inih reports syntax errors only as "the first bad line" and does not give
  * the handler line numbers (INI_HANDLER_LINENO is 0 in Debian's build).  So
  * we feed it through our own reader that counts lines, and find every
  * syntax error by re-running the parse with the bad lines found so far
- * blanked out.  The last run does the real work and reports in line order.
+ * blanked out.  The last run does the real work and reports in line order
+ * (the one cross-key check, backoff-max-ms >= backoff-initial-ms, comes
+ * after the pass, naming both lines).
+ *
+ * "[interface GLOB]" sections may repeat, and two sections with the same
+ * name are two rules.  inih does not call the handler for section headers
+ * (INI_CALL_HANDLER_ON_NEW_SECTION is 0), so the reader spots header lines
+ * itself, with inih's rule, and numbers them: a key whose section number
+ * differs from the current rule's starts a new rule.
  */
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
 #include <fnmatch.h>
@@ -30,17 +40,29 @@
 #include <string.h>
 #include <strings.h>
 
+#include "addr.h"
 #include "config.h"
 #include "log.h"
 
+#ifndef PLUGINDIR
+#define PLUGINDIR "/usr/local/lib/mptcpd"
+#endif
+
 #define CONFIG_SUBFLOWS_MIN 1
 #define CONFIG_SUBFLOWS_MAX 255
+#define CONFIG_BACKOFF_INITIAL_MIN 100
+#define CONFIG_BACKOFF_INITIAL_MAX 60000
+#define CONFIG_BACKOFF_MAX_MAX 3600000
 /* Each syntax error costs one more pass over the text: bound the work. */
 #define CONFIG_SYNTAX_ERRORS_MAX 64
 #define CONFIG_FILE_MAX (1024 * 1024)
+/* inih's MAX_SECTION (private to ini.c): longer names are cut. */
+#define CONFIG_INI_SECTION_MAX 50
 #define CONFIG_SEPARATORS " \t,"
 #define CONFIG_NAME_CHARS "abcdefghijklmnopqrstuvwxyz0123456789_-"
 #define CONFIG_LEVELS "err, warning, notice, info or debug"
+#define CONFIG_IFACE "interface"
+#define CONFIG_IFACE_LABEL "interface PATTERN"
 
 static const char config_default_exclude[] =
 	"veth* docker* br-* virbr* vnet* tun* tap* wg* zt* tailscale* lo";
@@ -49,8 +71,15 @@ enum config_key {
 	CONFIG_KEY_STRATEGY,
 	CONFIG_KEY_MAX_SUBFLOWS,
 	CONFIG_KEY_LOG_LEVEL,
+	CONFIG_KEY_PLUGIN_DIR,
+	CONFIG_KEY_UNKNOWN_METERED,
+	CONFIG_KEY_ANNOUNCE,
+	CONFIG_KEY_BACKOFF_INITIAL,
+	CONFIG_KEY_BACKOFF_MAX,
 	CONFIG_KEY_INCLUDE,
 	CONFIG_KEY_EXCLUDE,
+	CONFIG_KEY_IFACE_TYPE,
+	CONFIG_KEY_IFACE_METERED,
 	CONFIG_KEY_COUNT,
 };
 
@@ -62,12 +91,19 @@ struct config_parse {
 	size_t len, pos;
 	unsigned int lineno;		/* lines handed to inih so far */
 	bool indented;			/* that line starts with white space */
+	bool after_key;			/* inih's prev_name is set: an indented
+					 * line continues, is not a header */
+	unsigned int section_no;	/* section headers seen so far */
+	unsigned int section_line;	/* line of the latest header */
+	unsigned int rule_section_no;	/* section of the current rule */
+	bool rule_ok;			/* its header was valid */
 	const unsigned int *bad;	/* syntax-error lines, ascending, blanked */
 	size_t nbad, bad_next;
 	bool report;			/* the final pass: log and apply */
 	unsigned int errors;
 	bool oom;
 	unsigned int seen[CONFIG_KEY_COUNT];	/* line that set it, 0 = unset */
+	bool rejected[CONFIG_KEY_COUNT];	/* its value was bad */
 	char last_section[64];		/* previous handler call, to tell */
 	char last_name[64];		/* continuation lines apart */
 	char bad_section[64];		/* unknown section already reported */
@@ -77,7 +113,7 @@ typedef void (*config_set_fn)(struct config_parse *p, enum config_key key,
 			      const char *value, bool continued);
 
 struct config_key_info {
-	const char *section;
+	const char *section;		/* CONFIG_IFACE: any [interface GLOB] */
 	const char *name;
 	config_set_fn set;
 	bool list;			/* accepts continuation lines */
@@ -86,6 +122,32 @@ struct config_key_info {
 static const struct config_key_info config_keys[CONFIG_KEY_COUNT];
 
 static const char *const config_sections[] = { "core", "interfaces" };
+
+/* Words a key accepts, and what they mean. */
+struct config_word {
+	const char *word;
+	int value;
+};
+
+static const struct config_word config_yes_no[] = {
+	{ "yes", 1 }, { "no", 0 }, { NULL, 0 },
+};
+
+static const struct config_word config_types[] = {
+	{ "wifi", MPTCPD_IFACE_WIFI }, { "cellular", MPTCPD_IFACE_CELLULAR },
+	{ "ethernet", MPTCPD_IFACE_ETHERNET }, { "other", MPTCPD_IFACE_OTHER },
+	{ NULL, 0 },
+};
+
+static const struct config_word config_metered[] = {
+	{ "yes", MPTCPD_METERED_YES }, { "no", MPTCPD_METERED_NO },
+	{ "unknown", MPTCPD_METERED_UNKNOWN }, { NULL, 0 },
+};
+
+static const struct config_word config_announce_words[] = {
+	{ "all", CONFIG_ANNOUNCE_ALL }, { "none", CONFIG_ANNOUNCE_NONE },
+	{ NULL, 0 },
+};
 
 /* ---- glob lists ---- */
 
@@ -150,6 +212,48 @@ static bool config_globs_match(const struct glob_list *l, const char *name)
 	return false;
 }
 
+/* ---- address list and interface rules ---- */
+
+static int config_addrs_add(struct addr_list *l, const struct mptcpd_addr *a)
+{
+	struct mptcpd_addr *v = realloc(l->v, (l->n + 1) * sizeof(*v));
+
+	if (!v)
+		return -ENOMEM;
+	l->v = v;
+	l->v[l->n++] = *a;
+	return 0;
+}
+
+static int config_rules_add(struct config *cfg, const char *glob,
+			    unsigned int line)
+{
+	struct config_iface_rule *v;
+
+	v = realloc(cfg->iface_rules.v, (cfg->iface_rules.n + 1) * sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	cfg->iface_rules.v = v;
+	v += cfg->iface_rules.n++;
+	memset(v, 0, sizeof(*v));
+	snprintf(v->glob, sizeof(v->glob), "%s", glob);
+	v->line = line;
+	return 0;
+}
+
+/* A malloc'ed copy of n elements of size bytes (NULL for none). */
+static int config_array_dup(void **dst, const void *src, size_t n, size_t size)
+{
+	*dst = NULL;
+	if (n == 0)
+		return 0;
+	*dst = malloc(n * size);
+	if (!*dst)
+		return -ENOMEM;
+	memcpy(*dst, src, n * size);
+	return 0;
+}
+
 /* ---- public basics ---- */
 
 void config_init(struct config *cfg)
@@ -158,6 +262,11 @@ void config_init(struct config *cfg)
 	snprintf(cfg->strategy, sizeof(cfg->strategy), "%s", "fullmesh");
 	cfg->max_subflows = 8;
 	cfg->log_level = LOG_INFO;
+	snprintf(cfg->plugin_dir, sizeof(cfg->plugin_dir), "%s", PLUGINDIR);
+	cfg->unknown_metered = false;
+	cfg->announce = CONFIG_ANNOUNCE_ALL;
+	cfg->backoff_initial_ms = 1000;
+	cfg->backoff_max_ms = 60000;
 	if (config_globs_parse(&cfg->exclude, config_default_exclude) < 0)
 		log_err(LOG_SUB_CONFIG, "out of memory for the default exclude list");
 }
@@ -166,14 +275,29 @@ void config_free(struct config *cfg)
 {
 	config_globs_clear(&cfg->include);
 	config_globs_clear(&cfg->exclude);
+	free(cfg->announce_addrs.v);
+	cfg->announce_addrs.v = NULL;
+	cfg->announce_addrs.n = 0;
+	free(cfg->iface_rules.v);
+	cfg->iface_rules.v = NULL;
+	cfg->iface_rules.n = 0;
 }
 
+/* Deep copy.  dst owns nothing of src's, even half-way, so that a failure
+ * can free dst without touching src. */
 static int config_copy(struct config *dst, const struct config *src)
 {
 	*dst = *src;
-	if (config_globs_copy(&dst->include, &src->include) < 0)
-		goto fail;
-	if (config_globs_copy(&dst->exclude, &src->exclude) < 0)
+	dst->include = (struct glob_list){ 0 };
+	dst->exclude = (struct glob_list){ 0 };
+	dst->announce_addrs.v = NULL;
+	dst->iface_rules.v = NULL;
+	if (config_globs_copy(&dst->include, &src->include) < 0 ||
+	    config_globs_copy(&dst->exclude, &src->exclude) < 0 ||
+	    config_array_dup((void **)&dst->announce_addrs.v, src->announce_addrs.v,
+			     src->announce_addrs.n, sizeof(*src->announce_addrs.v)) < 0 ||
+	    config_array_dup((void **)&dst->iface_rules.v, src->iface_rules.v,
+			     src->iface_rules.n, sizeof(*src->iface_rules.v)) < 0)
 		goto fail;
 	return 0;
 fail:
@@ -188,24 +312,80 @@ bool config_iface_allowed(const struct config *cfg, const char *ifname)
 	return !config_globs_match(&cfg->exclude, ifname);
 }
 
+/* Later sections override earlier ones: search from the end. */
+bool config_iface_type(const struct config *cfg, const char *ifname,
+		       enum mptcpd_iface_type *type)
+{
+	for (size_t i = cfg->iface_rules.n; i-- > 0;) {
+		const struct config_iface_rule *r = &cfg->iface_rules.v[i];
+
+		if (r->has_type && fnmatch(r->glob, ifname, 0) == 0) {
+			*type = r->type;
+			return true;
+		}
+	}
+	return false;
+}
+
+bool config_iface_metered(const struct config *cfg, const char *ifname,
+			  enum mptcpd_metered *metered)
+{
+	for (size_t i = cfg->iface_rules.n; i-- > 0;) {
+		const struct config_iface_rule *r = &cfg->iface_rules.v[i];
+
+		if (r->has_metered && fnmatch(r->glob, ifname, 0) == 0) {
+			*metered = r->metered;
+			return true;
+		}
+	}
+	return false;
+}
+
 /* ---- messages ---- */
 
+static void config_error_at(struct config_parse *p, unsigned int line,
+			    const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 static void config_error(struct config_parse *p, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
 /* Only the final pass reports; the earlier ones just look for bad syntax. */
-static void config_error(struct config_parse *p, const char *fmt, ...)
+static void config_verror(struct config_parse *p, unsigned int line,
+			  const char *fmt, va_list ap)
 {
 	char msg[768];
-	va_list ap;
 
 	if (!p->report)
 		return;
 	p->errors++;
-	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
+	log_err(LOG_SUB_CONFIG, "%s:%u: %s", p->name, line, msg);
+}
+
+static void config_error_at(struct config_parse *p, unsigned int line,
+			    const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	config_verror(p, line, fmt, ap);
 	va_end(ap);
-	log_err(LOG_SUB_CONFIG, "%s:%u: %s", p->name, p->lineno, msg);
+}
+
+/* At the line being parsed. */
+static void config_error(struct config_parse *p, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	config_verror(p, p->lineno, fmt, ap);
+	va_end(ap);
+}
+
+/* How a key's section is written in messages. */
+static const char *config_section_label(const char *section)
+{
+	return strcmp(section, CONFIG_IFACE) == 0 ? CONFIG_IFACE_LABEL : section;
 }
 
 /* "strategy, max-subflows, log-level" for one section. */
@@ -251,26 +431,31 @@ static int config_key_find(const char *section, const char *name, bool loosely)
 	return -1;
 }
 
-static void config_unknown_key(struct config_parse *p, const char *section,
-			       const char *name)
+/* kind is the table's section ("core", "interface"), section the name in
+ * the file ("interface wlan*"). */
+static void config_unknown_key(struct config_parse *p, const char *kind,
+			       const char *section, const char *name)
 {
-	char known[128];
+	char known[256];
 	int k = config_key_find(NULL, name, false);
 
 	if (k >= 0) {
-		config_error(p, "unknown key '%s' in [%s]; it belongs in [%s]",
-			     name, section, config_keys[k].section);
+		config_error(p, "unknown key '%s' in [%s]; it belongs in [%s]", name,
+			     section, config_section_label(config_keys[k].section));
 		return;
 	}
 	k = config_key_find(NULL, name, true);
-	if (k >= 0) {
+	if (k >= 0 && strcmp(config_keys[k].section, kind) == 0) {
+		config_error(p, "unknown key '%s' in [%s]; did you mean '%s'?",
+			     name, section, config_keys[k].name);
+	} else if (k >= 0) {
 		config_error(p, "unknown key '%s' in [%s]; did you mean '%s' in [%s]?",
 			     name, section, config_keys[k].name,
-			     config_keys[k].section);
-		return;
+			     config_section_label(config_keys[k].section));
+	} else {
+		config_error(p, "unknown key '%s' in [%s] (known keys: %s)", name,
+			     section, config_key_names(kind, known, sizeof(known)));
 	}
-	config_error(p, "unknown key '%s' in [%s] (known keys: %s)", name,
-		     section, config_key_names(section, known, sizeof(known)));
 }
 
 static bool config_section_known(const char *section)
@@ -281,22 +466,39 @@ static bool config_section_known(const char *section)
 	return false;
 }
 
+/* [Core] -> core; [Interface wlan*] or [interfaces wlan*] -> interface wlan*. */
+static const char *config_section_hint(const char *section, char *buf,
+				       size_t size)
+{
+	size_t word = strcspn(section, " \t");
+
+	for (size_t i = 0; i < sizeof(config_sections) / sizeof(config_sections[0]); i++)
+		if (strcasecmp(section, config_sections[i]) == 0)
+			return config_sections[i];
+	if (section[word] == '\0' || word < strlen(CONFIG_IFACE) ||
+	    strncasecmp(section, "interfaces", word) != 0)
+		return NULL;
+	snprintf(buf, size, CONFIG_IFACE " %s",
+		 section + word + strspn(section + word, " \t"));
+	return buf;
+}
+
 /* inih tells us about a section only through its keys: report it once,
  * at its first key. */
 static void config_unknown_section(struct config_parse *p, const char *section)
 {
+	char buf[80];
+	const char *hint = config_section_hint(section, buf, sizeof(buf));
+
 	if (strcmp(section, p->bad_section) == 0)
 		return;
 	snprintf(p->bad_section, sizeof(p->bad_section), "%s", section);
-	for (size_t i = 0; i < sizeof(config_sections) / sizeof(config_sections[0]); i++) {
-		if (strcasecmp(section, config_sections[i]) == 0) {
-			config_error(p, "unknown section [%s]; did you mean [%s]?",
-				     section, config_sections[i]);
-			return;
-		}
-	}
-	config_error(p, "unknown section [%s] (known sections: [core], [interfaces])",
-		     section);
+	if (hint)
+		config_error(p, "unknown section [%s]; did you mean [%s]?",
+			     section, hint);
+	else
+		config_error(p, "unknown section [%s] (known sections: [core], [interfaces], [" CONFIG_IFACE_LABEL "])",
+			     section);
 }
 
 static void config_outside_section(struct config_parse *p, const char *name)
@@ -305,13 +507,76 @@ static void config_outside_section(struct config_parse *p, const char *name)
 
 	if (k >= 0)
 		config_error(p, "key '%s' is outside any section; put it under [%s]",
-			     name, config_keys[k].section);
+			     name, config_section_label(config_keys[k].section));
 	else
-		config_error(p, "key '%s' is outside any section (sections are [core] and [interfaces])",
+		config_error(p, "key '%s' is outside any section (sections are [core], [interfaces] and [" CONFIG_IFACE_LABEL "])",
 			     name);
 }
 
-/* ---- value setters ---- */
+/* ---- value helpers ---- */
+
+/* An unsigned integer min..max; false (reported) otherwise. */
+static bool config_uint(struct config_parse *p, const char *name,
+			const char *value, unsigned long min, unsigned long max,
+			unsigned int *out)
+{
+	unsigned long v;
+	char *end;
+
+	if (*value == '\0') {
+		config_error(p, "%s: empty value (expected an integer %lu..%lu)",
+			     name, min, max);
+		return false;
+	}
+	if (!isdigit((unsigned char)*value)) {
+		config_error(p, "%s: '%s' is not a number (expected an integer %lu..%lu)",
+			     name, value, min, max);
+		return false;
+	}
+	errno = 0;
+	v = strtoul(value, &end, 10);
+	if (*end != '\0') {
+		config_error(p, "%s: trailing garbage '%s' after the number (expected an integer %lu..%lu)",
+			     name, end, min, max);
+		return false;
+	}
+	if (errno == ERANGE || v < min || v > max) {
+		config_error(p, "%s: '%s' is out of range (%lu..%lu)", name,
+			     value, min, max);
+		return false;
+	}
+	*out = (unsigned int)v;
+	return true;
+}
+
+static bool config_word_find(const struct config_word *words,
+			     const char *value, int *out)
+{
+	for (; words->word; words++) {
+		if (strcasecmp(value, words->word) == 0) {
+			*out = words->value;
+			return true;
+		}
+	}
+	return false;
+}
+
+/* One of words (any letter case); expect lists them for messages. */
+static bool config_word(struct config_parse *p, const char *name,
+			const char *value, const struct config_word *words,
+			const char *expect, int *out)
+{
+	if (*value == '\0')
+		config_error(p, "%s: empty value (expected %s)", name, expect);
+	else if (config_word_find(words, value, out))
+		return true;
+	else
+		config_error(p, "%s: unknown value '%s' (expected %s)", name,
+			     value, expect);
+	return false;
+}
+
+/* ---- [core] setters ---- */
 
 static void config_set_strategy(struct config_parse *p, enum config_key key,
 				const char *value, bool continued)
@@ -337,31 +602,9 @@ static void config_set_strategy(struct config_parse *p, enum config_key key,
 static void config_set_max_subflows(struct config_parse *p, enum config_key key,
 				    const char *value, bool continued)
 {
-	const char *name = config_keys[key].name;
-	unsigned long v;
-	char *end;
 	(void)continued;	/* single-valued: continuations never get here */
-
-	if (*value == '\0') {
-		config_error(p, "%s: empty value (expected an integer %d..%d)",
-			     name, CONFIG_SUBFLOWS_MIN, CONFIG_SUBFLOWS_MAX);
-		return;
-	}
-	if (!isdigit((unsigned char)*value)) {
-		config_error(p, "%s: '%s' is not a number (expected an integer %d..%d)",
-			     name, value, CONFIG_SUBFLOWS_MIN, CONFIG_SUBFLOWS_MAX);
-		return;
-	}
-	errno = 0;
-	v = strtoul(value, &end, 10);
-	if (*end != '\0')
-		config_error(p, "%s: trailing garbage '%s' after the number (expected an integer %d..%d)",
-			     name, end, CONFIG_SUBFLOWS_MIN, CONFIG_SUBFLOWS_MAX);
-	else if (errno == ERANGE || v < CONFIG_SUBFLOWS_MIN || v > CONFIG_SUBFLOWS_MAX)
-		config_error(p, "%s: '%s' is out of range (%d..%d)", name, value,
-			     CONFIG_SUBFLOWS_MIN, CONFIG_SUBFLOWS_MAX);
-	else
-		p->cfg.max_subflows = (unsigned int)v;
+	config_uint(p, config_keys[key].name, value, CONFIG_SUBFLOWS_MIN,
+		    CONFIG_SUBFLOWS_MAX, &p->cfg.max_subflows);
 }
 
 static void config_set_log_level(struct config_parse *p, enum config_key key,
@@ -383,8 +626,82 @@ static void config_set_log_level(struct config_parse *p, enum config_key key,
 		p->cfg.log_level = level;
 }
 
-static bool config_globs_valid(struct config_parse *p, const char *name,
+/* Only the form is checked: the plugin loader reports a missing directory. */
+static void config_set_plugin_dir(struct config_parse *p, enum config_key key,
+				  const char *value, bool continued)
+{
+	const char *name = config_keys[key].name;
+	size_t len = strlen(value);
+	(void)continued;	/* single-valued: continuations never get here */
+
+	if (len == 0)
+		config_error(p, "%s: empty value (expected an absolute directory path)",
+			     name);
+	else if (value[0] != '/')
+		config_error(p, "%s: '%s' is not an absolute path (it must start with '/')",
+			     name, value);
+	else if (len >= sizeof(p->cfg.plugin_dir))	/* longer than a line */
+		config_error(p, "%s: path is too long (at most %zu characters)",
+			     name, sizeof(p->cfg.plugin_dir) - 1);
+	else
+		memcpy(p->cfg.plugin_dir, value, len + 1);
+}
+
+static void config_set_unknown_metered(struct config_parse *p,
+				       enum config_key key, const char *value,
+				       bool continued)
+{
+	int v;
+	(void)continued;	/* single-valued: continuations never get here */
+
+	if (config_word(p, config_keys[key].name, value, config_yes_no,
+			"yes or no", &v))
+		p->cfg.unknown_metered = v;
+}
+
+static void config_set_backoff(struct config_parse *p, enum config_key key,
 			       const char *value, bool continued)
+{
+	const char *name = config_keys[key].name;
+	(void)continued;	/* single-valued: continuations never get here */
+
+	if (key == CONFIG_KEY_BACKOFF_INITIAL)
+		config_uint(p, name, value, CONFIG_BACKOFF_INITIAL_MIN,
+			    CONFIG_BACKOFF_INITIAL_MAX, &p->cfg.backoff_initial_ms);
+	else
+		config_uint(p, name, value, CONFIG_BACKOFF_INITIAL_MIN,
+			    CONFIG_BACKOFF_MAX_MAX, &p->cfg.backoff_max_ms);
+}
+
+/* After the pass, with both values final; reported at the later of the
+ * lines that set them, naming the other. */
+static void config_check_backoff(struct config_parse *p)
+{
+	unsigned int li = p->seen[CONFIG_KEY_BACKOFF_INITIAL];
+	unsigned int lm = p->seen[CONFIG_KEY_BACKOFF_MAX];
+	unsigned int initial = p->cfg.backoff_initial_ms, max = p->cfg.backoff_max_ms;
+
+	if (p->rejected[CONFIG_KEY_BACKOFF_INITIAL] ||
+	    p->rejected[CONFIG_KEY_BACKOFF_MAX] || max >= initial)
+		return;
+	if (li && lm)
+		config_error_at(p, li > lm ? li : lm,
+				"backoff-max-ms (%u, line %u) is less than backoff-initial-ms (%u, line %u)",
+				max, lm, initial, li);
+	else if (lm)
+		config_error_at(p, lm, "backoff-max-ms: %u is less than backoff-initial-ms (%u, not set in this file)",
+				max, initial);
+	else
+		config_error_at(p, li, "backoff-initial-ms: %u is more than backoff-max-ms (%u, not set in this file)",
+				initial, max);
+}
+
+/* ---- lists: [core] announce, [interfaces] include/exclude ---- */
+
+/* what: "a pattern", "an address". */
+static bool config_list_valid(struct config_parse *p, const char *name,
+			      const char *value, bool continued,
+			      const char *what)
 {
 	size_t len = strlen(value);
 
@@ -394,8 +711,8 @@ static bool config_globs_valid(struct config_parse *p, const char *name,
 		return false;
 	}
 	if (strchr(value, '=')) {
-		config_error(p, "%s: '=' in a pattern: an indented line continues the previous value (start keys in the first column)",
-			     name);
+		config_error(p, "%s: '=' in %s: an indented line continues the previous value (start keys in the first column)",
+			     name, what);
 		return false;
 	}
 	return true;
@@ -409,7 +726,8 @@ static void config_set_globs(struct config_parse *p, enum config_key key,
 	struct glob_list *l = key == CONFIG_KEY_INCLUDE ? &p->cfg.include :
 							  &p->cfg.exclude;
 
-	if (!config_globs_valid(p, config_keys[key].name, value, continued))
+	if (!config_list_valid(p, config_keys[key].name, value, continued,
+			       "a pattern"))
 		return;
 	if (!continued)
 		config_globs_clear(l);
@@ -417,12 +735,199 @@ static void config_set_globs(struct config_parse *p, enum config_key key,
 		p->oom = true;
 }
 
+/* Addresses a server could never usefully tell a client about. */
+static bool config_addr_announceable(const struct mptcpd_addr *a)
+{
+	if (addr_is_loopback(a) || addr_is_link_local(a))
+		return false;
+	if (a->family == AF_INET)
+		return a->u.v4.s_addr != htonl(INADDR_ANY) &&
+		       !IN_MULTICAST(ntohl(a->u.v4.s_addr));
+	return !IN6_IS_ADDR_UNSPECIFIED(&a->u.v6) &&
+	       !IN6_IS_ADDR_MULTICAST(&a->u.v6);
+}
+
+static bool config_announce_token(struct config_parse *p, const char *name,
+				  const char *tok, size_t len)
+{
+	char buf[INET6_ADDRSTRLEN + 1];
+	struct mptcpd_addr a;
+	int ignored;
+
+	snprintf(buf, sizeof(buf), "%.*s", (int)len, tok);
+	if (len < sizeof(buf) &&
+	    config_word_find(config_announce_words, buf, &ignored)) {
+		config_error(p, "%s: '%s' cannot be combined with addresses",
+			     name, buf);
+		return false;
+	}
+	if (len >= sizeof(buf) || addr_parse(buf, &a) < 0) {
+		config_error(p, "%s: '%.*s' is not an IPv4 or IPv6 address (expected all, none or addresses)",
+			     name, (int)len, tok);
+		return false;
+	}
+	if (!config_addr_announceable(&a)) {
+		config_error(p, "%s: %s cannot be announced (unspecified, loopback, link-local or multicast)",
+			     name, buf);
+		return false;
+	}
+	if (config_addrs_add(&p->cfg.announce_addrs, &a) < 0)
+		p->oom = true;
+	return !p->oom;
+}
+
+static void config_announce_list(struct config_parse *p, const char *name,
+				 const char *value)
+{
+	const char *s = value + strspn(value, CONFIG_SEPARATORS);
+
+	while (*s) {
+		size_t len = strcspn(s, CONFIG_SEPARATORS);
+
+		if (!config_announce_token(p, name, s, len))
+			return;
+		s += len;
+		s += strspn(s, CONFIG_SEPARATORS);
+	}
+}
+
+/* "all" or "none" alone, or addresses; continuation lines add addresses.
+ * A new "announce =" replaces the list. */
+static void config_set_announce(struct config_parse *p, enum config_key key,
+				const char *value, bool continued)
+{
+	const char *name = config_keys[key].name;
+	int mode;
+
+	if (!config_list_valid(p, name, value, continued, "an address"))
+		return;
+	if (continued && p->cfg.announce != CONFIG_ANNOUNCE_LIST) {
+		config_error(p, "%s: addresses cannot follow '%s'", name,
+			     p->cfg.announce == CONFIG_ANNOUNCE_ALL ? "all" : "none");
+		return;
+	}
+	if (!continued) {
+		p->cfg.announce_addrs.n = 0;
+		p->cfg.announce = CONFIG_ANNOUNCE_LIST;
+		if (*value == '\0') {
+			config_error(p, "%s: empty value (expected all, none or addresses)",
+				     name);
+			return;
+		}
+		if (config_word_find(config_announce_words, value, &mode)) {
+			p->cfg.announce = (enum config_announce)mode;
+			return;
+		}
+	}
+	config_announce_list(p, name, value);
+}
+
+/* ---- [interface GLOB] sections ---- */
+
+/* "interface GLOB" -> GLOB (maybe empty); NULL for any other section. */
+static const char *config_iface_glob(const char *section)
+{
+	size_t n = strlen(CONFIG_IFACE);
+
+	if (strncmp(section, CONFIG_IFACE, n) != 0)
+		return NULL;
+	if (section[n] != '\0' && section[n] != ' ' && section[n] != '\t')
+		return NULL;
+	return section + n + strspn(section + n, " \t");
+}
+
+/* Reported at the header's line, once per section. */
+static bool config_glob_valid(struct config_parse *p, const char *section,
+			      const char *glob)
+{
+	unsigned int line = p->section_line;
+
+	if (*glob == '\0')
+		config_error_at(p, line, "[%s]: missing the interface name pattern, as in [interface wlan*]",
+				section);
+	else if (glob[strcspn(glob, " \t")] != '\0')
+		config_error_at(p, line, "[%s]: one interface name pattern per section, without white space",
+				section);
+	else if (strchr(glob, '['))
+		config_error_at(p, line, "[%s]: '[...]' cannot be used here (the header ends at the first ']'); use '?' or '*'",
+				section);
+	else if (strlen(glob) >= CONFIG_GLOB_MAX)	/* inih cuts before */
+		config_error_at(p, line, "[%s]: pattern too long (at most %d characters)",
+				section, CONFIG_GLOB_MAX - 1);
+	else
+		return true;
+	return false;
+}
+
+/* Is there a rule for the keys of the current section?  Made at the
+ * section's first key; none when its header is bad. */
+static bool config_rule(struct config_parse *p, const char *section,
+			const char *glob)
+{
+	if (p->rule_section_no == p->section_no)
+		return p->rule_ok;
+	p->rule_section_no = p->section_no;
+	p->rule_ok = false;
+	p->seen[CONFIG_KEY_IFACE_TYPE] = 0;
+	p->seen[CONFIG_KEY_IFACE_METERED] = 0;
+	if (!config_glob_valid(p, section, glob))
+		return false;
+	if (config_rules_add(&p->cfg, glob, p->section_line) < 0) {
+		p->oom = true;
+		return false;
+	}
+	p->rule_ok = true;
+	return true;
+}
+
+/* The rule config_rule() made for the current section. */
+static struct config_iface_rule *config_rule_last(struct config_parse *p)
+{
+	return &p->cfg.iface_rules.v[p->cfg.iface_rules.n - 1];
+}
+
+static void config_set_iface_type(struct config_parse *p, enum config_key key,
+				  const char *value, bool continued)
+{
+	struct config_iface_rule *r = config_rule_last(p);
+	int v;
+	(void)continued;	/* single-valued: continuations never get here */
+
+	if (!config_word(p, config_keys[key].name, value, config_types,
+			 "wifi, cellular, ethernet or other", &v))
+		return;
+	r->has_type = true;
+	r->type = (enum mptcpd_iface_type)v;
+}
+
+static void config_set_iface_metered(struct config_parse *p,
+				     enum config_key key, const char *value,
+				     bool continued)
+{
+	struct config_iface_rule *r = config_rule_last(p);
+	int v;
+	(void)continued;	/* single-valued: continuations never get here */
+
+	if (!config_word(p, config_keys[key].name, value, config_metered,
+			 "yes, no or unknown", &v))
+		return;
+	r->has_metered = true;
+	r->metered = (enum mptcpd_metered)v;
+}
+
 static const struct config_key_info config_keys[CONFIG_KEY_COUNT] = {
 	[CONFIG_KEY_STRATEGY] = { "core", "strategy", config_set_strategy, false },
 	[CONFIG_KEY_MAX_SUBFLOWS] = { "core", "max-subflows", config_set_max_subflows, false },
 	[CONFIG_KEY_LOG_LEVEL] = { "core", "log-level", config_set_log_level, false },
+	[CONFIG_KEY_PLUGIN_DIR] = { "core", "plugin-dir", config_set_plugin_dir, false },
+	[CONFIG_KEY_UNKNOWN_METERED] = { "core", "unknown-metered", config_set_unknown_metered, false },
+	[CONFIG_KEY_ANNOUNCE] = { "core", "announce", config_set_announce, true },
+	[CONFIG_KEY_BACKOFF_INITIAL] = { "core", "backoff-initial-ms", config_set_backoff, false },
+	[CONFIG_KEY_BACKOFF_MAX] = { "core", "backoff-max-ms", config_set_backoff, false },
 	[CONFIG_KEY_INCLUDE] = { "interfaces", "include", config_set_globs, true },
 	[CONFIG_KEY_EXCLUDE] = { "interfaces", "exclude", config_set_globs, true },
+	[CONFIG_KEY_IFACE_TYPE] = { CONFIG_IFACE, "type", config_set_iface_type, false },
+	[CONFIG_KEY_IFACE_METERED] = { CONFIG_IFACE, "metered", config_set_iface_metered, false },
 };
 
 /* ---- the inih handler ---- */
@@ -447,21 +952,41 @@ static void config_apply(struct config_parse *p, enum config_key key,
 			 const char *value, bool continued)
 {
 	const struct config_key_info *k = &config_keys[key];
+	unsigned int errors = p->errors;
 
 	if (continued && !k->list) {
 		config_error(p, "%s takes a single value, but this indented line continues it (start keys in the first column)",
 			     k->name);
-		return;
-	}
-	if (!continued && p->seen[key]) {
+	} else if (!continued && p->seen[key]) {
 		config_error(p, "duplicate key '%s' (already set on line %u)",
 			     k->name, p->seen[key]);
-		return;
+	} else {
+		if (!continued)
+			p->seen[key] = p->lineno;
+		if (config_value_plain(p, k->name, value))
+			k->set(p, key, value, continued);
 	}
-	if (!continued)
-		p->seen[key] = p->lineno;
-	if (config_value_plain(p, k->name, value))
-		k->set(p, key, value, continued);
+	if (p->errors != errors)
+		p->rejected[key] = true;
+}
+
+/* The table's name for a section ("core", CONFIG_IFACE), or NULL (bad
+ * section, reported). */
+static const char *config_section_kind(struct config_parse *p,
+				       const char *section)
+{
+	const char *glob = config_iface_glob(section);
+
+	if (glob) {
+		p->bad_section[0] = '\0';
+		return config_rule(p, section, glob) ? CONFIG_IFACE : NULL;
+	}
+	if (!config_section_known(section)) {
+		config_unknown_section(p, section);
+		return NULL;
+	}
+	p->bad_section[0] = '\0';
+	return section;
 }
 
 /* inih calls this for each "key = value" and for each continuation line
@@ -471,28 +996,29 @@ static int config_handler(void *user, const char *section, const char *name,
 			  const char *value)
 {
 	struct config_parse *p = user;
-	bool continued = p->indented && strcmp(section, p->last_section) == 0 &&
+	bool continued = p->indented && p->after_key &&
+			 strcmp(section, p->last_section) == 0 &&
 			 strcmp(name, p->last_name) == 0;
+	const char *kind;
 	int key;
 
 	if (!continued) {
 		snprintf(p->last_section, sizeof(p->last_section), "%s", section);
 		snprintf(p->last_name, sizeof(p->last_name), "%s", name);
 	}
+	p->after_key = name[0] != '\0';
 	if (section[0] == '\0') {
 		if (!continued)
 			config_outside_section(p, name);
 		return 1;
 	}
-	if (!config_section_known(section)) {
-		config_unknown_section(p, section);
+	kind = config_section_kind(p, section);
+	if (!kind)
 		return 1;
-	}
-	p->bad_section[0] = '\0';
-	key = config_key_find(section, name, false);
+	key = config_key_find(kind, name, false);
 	if (key < 0) {
 		if (!continued)
-			config_unknown_key(p, section, name);
+			config_unknown_key(p, kind, section, name);
 		return 1;
 	}
 	config_apply(p, (enum config_key)key, value, continued);
@@ -545,6 +1071,29 @@ static bool config_line_ok(struct config_parse *p, const char *line,
 	return true;
 }
 
+/* inih's rule: after optional white space (and a UTF-8 BOM on line 1), a
+ * '[' starts a header unless the line is indented and continues a key.
+ * Lines with a bad header were blanked before getting here. */
+static void config_header(struct config_parse *p, const char *line, size_t len)
+{
+	size_t skip = 0;
+	const char *end;
+
+	if (p->lineno == 1 && len >= 3 && memcmp(line, "\xef\xbb\xbf", 3) == 0)
+		skip = 3;
+	while (skip < len && isspace((unsigned char)line[skip]))
+		skip++;
+	if (skip == len || line[skip] != '[' || (p->indented && p->after_key))
+		return;
+	p->section_no++;
+	p->section_line = p->lineno;
+	p->after_key = false;
+	end = memchr(line + skip, ']', len - skip);
+	if (end && (size_t)(end - line) - skip - 1 >= CONFIG_INI_SECTION_MAX)
+		config_error(p, "section name is longer than %d characters",
+			     CONFIG_INI_SECTION_MAX - 1);
+}
+
 /* fgets-like, but always hands out one whole line (or a blank one). */
 static char *config_reader(char *buf, int size, void *stream)
 {
@@ -562,6 +1111,8 @@ static char *config_reader(char *buf, int size, void *stream)
 	p->indented = len > 0 && isspace((unsigned char)line[0]);
 	if (!config_line_ok(p, line, len, (size_t)size))
 		len = 0;
+	else
+		config_header(p, line, len);
 	memcpy(buf, line, len);
 	buf[len] = '\n';
 	buf[len + 1] = '\0';
@@ -575,6 +1126,9 @@ static int config_pass(struct config_parse *p, ini_handler handler)
 	p->pos = 0;
 	p->lineno = 0;
 	p->bad_next = 0;
+	p->after_key = false;
+	p->section_no = 0;
+	p->rule_section_no = 0;
 	return ini_parse_stream(config_reader, p, handler, p);
 }
 
@@ -594,12 +1148,26 @@ static void config_find_syntax_errors(struct config_parse *p,
 	}
 }
 
+/* The pass that reports and fills p->cfg: 0, -EINVAL or -ENOMEM. */
+static int config_final_pass(struct config_parse *p)
+{
+	int line;
+
+	p->report = true;
+	line = config_pass(p, config_handler);
+	if (line > 0)
+		config_error_at(p, (unsigned int)line,
+				"syntax error; too many errors, not checking further lines");
+	config_check_backoff(p);
+	return p->oom ? -ENOMEM : p->errors ? -EINVAL : 0;
+}
+
 static int config_parse_text(struct config *cfg, const char *text, size_t len,
 			     const char *name)
 {
 	unsigned int bad[CONFIG_SYNTAX_ERRORS_MAX];
 	struct config_parse p;
-	int ret, line;
+	int ret;
 
 	memset(&p, 0, sizeof(p));
 	p.name = name;
@@ -609,13 +1177,7 @@ static int config_parse_text(struct config *cfg, const char *text, size_t len,
 	ret = config_copy(&p.cfg, cfg);
 	if (ret < 0)
 		goto out;
-	p.report = true;
-	line = config_pass(&p, config_handler);
-	if (line > 0) {
-		p.lineno = (unsigned int)line;
-		config_error(&p, "syntax error; too many errors, not checking further lines");
-	}
-	ret = p.oom ? -ENOMEM : p.errors ? -EINVAL : 0;
+	ret = config_final_pass(&p);
 	if (ret < 0) {
 		config_free(&p.cfg);
 		goto out;

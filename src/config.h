@@ -9,34 +9,82 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "mptcpd/strategy.h"
+
 #define CONFIG_NAME_MAX 64
+#define CONFIG_PATH_MAX 256
+#define CONFIG_GLOB_MAX 64
 
 struct glob_list {
 	size_t n;
 	char **v;		/* owned; each a fnmatch(3) pattern */
 };
 
+/* [core] announce: which of the server's other addresses to announce on
+ * server-side connections. */
+enum config_announce {
+	CONFIG_ANNOUNCE_ALL,
+	CONFIG_ANNOUNCE_NONE,
+	CONFIG_ANNOUNCE_LIST,		/* only those in announce_addrs */
+};
+
+struct addr_list {
+	size_t n;
+	struct mptcpd_addr *v;		/* owned; port 0 */
+};
+
+/* One [interface GLOB] section, in file order. */
+struct config_iface_rule {
+	char glob[CONFIG_GLOB_MAX];	/* fnmatch(3) pattern */
+	bool has_type;
+	enum mptcpd_iface_type type;
+	bool has_metered;
+	enum mptcpd_metered metered;	/* UNKNOWN: explicitly not known */
+	unsigned int line;		/* of the section header */
+};
+
 struct config {
 	char strategy[CONFIG_NAME_MAX];	/* [core] strategy */
 	unsigned int max_subflows;	/* [core] max-subflows, 1..255 */
 	int log_level;			/* [core] log-level, LOG_* */
+	char plugin_dir[CONFIG_PATH_MAX];	/* [core] plugin-dir, absolute */
+	bool unknown_metered;		/* [core] unknown-metered */
+	enum config_announce announce;	/* [core] announce */
+	struct addr_list announce_addrs;	/* when CONFIG_ANNOUNCE_LIST */
+	unsigned int backoff_initial_ms;	/* [core] backoff-initial-ms */
+	unsigned int backoff_max_ms;	/* [core] backoff-max-ms, >= initial */
 	struct glob_list include;	/* [interfaces] include */
 	struct glob_list exclude;	/* [interfaces] exclude */
+	struct {
+		size_t n;
+		struct config_iface_rule *v;	/* owned */
+	} iface_rules;			/* [interface GLOB] sections */
 };
 
-/* Defaults: fullmesh, 8 subflows, info, no include list (= all), the
- * default exclusion list. */
+/* Defaults: fullmesh, 8 subflows, info, PLUGINDIR, unknown counts as not
+ * metered, announce all, backoff 1 s..60 s, no include list (= all), the
+ * default exclusion list, no interface rules. */
 void config_init(struct config *cfg);
 void config_free(struct config *cfg);
 
 /* Parse a file on top of the defaults already in cfg.  Each bad line is
  * logged as "FILE:LINE: what is wrong".  0, -ENOENT (file missing, logged),
- * or -EINVAL (at least one error; cfg then holds no partial result). */
+ * or -EINVAL (at least one error; cfg then holds no partial result).
+ * Keys replace earlier values; [interface] sections are appended to the
+ * rules already in cfg. */
 int config_load(struct config *cfg, const char *path);
 /* Same, from a string (for tests and fuzzers); name is used in messages. */
 int config_load_string(struct config *cfg, const char *text, const char *name);
 
 /* Is this interface name allowed by include/exclude? */
 bool config_iface_allowed(const struct config *cfg, const char *ifname);
+
+/* The type / metered state that [interface] sections give this interface:
+ * true and *out set when a matching section has the key (the last one
+ * wins), false when none does (detection then decides). */
+bool config_iface_type(const struct config *cfg, const char *ifname,
+		       enum mptcpd_iface_type *type);
+bool config_iface_metered(const struct config *cfg, const char *ifname,
+			  enum mptcpd_metered *metered);
 
 #endif

@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* config.c: defaults, every key, every error class, include/exclude. */
+/* config.c: defaults, every key, every error class, include/exclude,
+ * [interface] rules, announce lists, the backoff cross-check. */
+#include <arpa/inet.h>
 #include <check.h>
 #include <errno.h>
 #include <stdio.h>
@@ -10,6 +12,10 @@
 
 #include "config.h"
 #include "log.h"
+
+#ifndef PLUGINDIR
+#define PLUGINDIR "/usr/local/lib/mptcpd"
+#endif
 
 #define MSGS_MAX 256
 
@@ -494,6 +500,472 @@ START_TEST(test_file_missing)
 }
 END_TEST
 
+/* ---- plugin-dir, unknown-metered, announce, backoff ---- */
+
+/* cfg.announce_addrs.v[i] is text. */
+static void assert_addr(size_t i, const char *text)
+{
+	char buf[INET6_ADDRSTRLEN];
+	const struct mptcpd_addr *a;
+
+	ck_assert_uint_lt(i, cfg.announce_addrs.n);
+	a = &cfg.announce_addrs.v[i];
+	ck_assert_uint_eq(a->port, 0);
+	ck_assert_ptr_nonnull(inet_ntop(a->family, &a->u, buf, sizeof(buf)));
+	ck_assert_str_eq(buf, text);
+}
+
+START_TEST(test_core_defaults)
+{
+	enum mptcpd_iface_type type;
+	enum mptcpd_metered metered;
+
+	ck_assert_str_eq(cfg.plugin_dir, PLUGINDIR);
+	ck_assert(!cfg.unknown_metered);
+	ck_assert_int_eq(cfg.announce, CONFIG_ANNOUNCE_ALL);
+	ck_assert_uint_eq(cfg.announce_addrs.n, 0);
+	ck_assert_uint_eq(cfg.backoff_initial_ms, 1000);
+	ck_assert_uint_eq(cfg.backoff_max_ms, 60000);
+	ck_assert_uint_eq(cfg.iface_rules.n, 0);
+	ck_assert(!config_iface_type(&cfg, "wlan0", &type));
+	ck_assert(!config_iface_metered(&cfg, "wlan0", &metered));
+}
+END_TEST
+
+START_TEST(test_core_new_keys)
+{
+	ck_assert_int_eq(load("[core]\n"
+			      "plugin-dir = /opt/mptcpd/plugins\n"
+			      "unknown-metered = yes\n"
+			      "announce = 192.0.2.1, 2001:db8::1  198.51.100.7\n"
+			      "backoff-initial-ms = 500\n"
+			      "backoff-max-ms = 30000\n"), 0);
+	ck_assert_str_eq(cfg.plugin_dir, "/opt/mptcpd/plugins");
+	ck_assert(cfg.unknown_metered);
+	ck_assert_int_eq(cfg.announce, CONFIG_ANNOUNCE_LIST);
+	ck_assert_uint_eq(cfg.announce_addrs.n, 3);
+	assert_addr(0, "192.0.2.1");
+	assert_addr(1, "2001:db8::1");
+	assert_addr(2, "198.51.100.7");
+	ck_assert_uint_eq(cfg.backoff_initial_ms, 500);
+	ck_assert_uint_eq(cfg.backoff_max_ms, 30000);
+	ck_assert_uint_eq(msgs.n, 0);
+}
+END_TEST
+
+START_TEST(test_unknown_metered)
+{
+	ck_assert_int_eq(load("[core]\nunknown-metered = yes\n"), 0);
+	ck_assert(cfg.unknown_metered);
+	ck_assert_int_eq(load("[core]\nunknown-metered = no\n"), 0);
+	ck_assert(!cfg.unknown_metered);
+	ck_assert_int_eq(load("[core]\nunknown-metered = YES\n"), 0);
+	ck_assert(cfg.unknown_metered);
+}
+END_TEST
+
+START_TEST(test_announce)
+{
+	ck_assert_int_eq(load("[core]\nannounce = none\n"), 0);
+	ck_assert_int_eq(cfg.announce, CONFIG_ANNOUNCE_NONE);
+	ck_assert_int_eq(load("[core]\nannounce = 203.0.113.9\n"
+			      "           2001:db8::9,\n"
+			      "\t::ffff:192.0.2.200\n"), 0);
+	ck_assert_int_eq(cfg.announce, CONFIG_ANNOUNCE_LIST);
+	ck_assert_uint_eq(cfg.announce_addrs.n, 3);
+	assert_addr(0, "203.0.113.9");
+	assert_addr(1, "2001:db8::9");
+	/* A v4-mapped address is stored as plain IPv4. */
+	assert_addr(2, "192.0.2.200");
+	ck_assert_int_eq(cfg.announce_addrs.v[2].family, AF_INET);
+	/* A later file replaces the list. */
+	ck_assert_int_eq(load("[core]\nannounce = 198.51.100.1\n"), 0);
+	ck_assert_uint_eq(cfg.announce_addrs.n, 1);
+	assert_addr(0, "198.51.100.1");
+	ck_assert_int_eq(load("[core]\nannounce = All\n"), 0);
+	ck_assert_int_eq(cfg.announce, CONFIG_ANNOUNCE_ALL);
+	ck_assert_uint_eq(cfg.announce_addrs.n, 0);
+	ck_assert_uint_eq(msgs.n, 0);
+}
+END_TEST
+
+START_TEST(test_backoff_bounds)
+{
+	ck_assert_int_eq(load("[core]\nbackoff-initial-ms = 100\nbackoff-max-ms = 100\n"), 0);
+	ck_assert_uint_eq(cfg.backoff_initial_ms, 100);
+	ck_assert_uint_eq(cfg.backoff_max_ms, 100);
+	ck_assert_int_eq(load("[core]\nbackoff-max-ms = 3600000\n"
+			      "backoff-initial-ms = 60000\n"), 0);
+	ck_assert_uint_eq(cfg.backoff_initial_ms, 60000);
+	ck_assert_uint_eq(cfg.backoff_max_ms, 3600000);
+	/* Either key alone, checked against the value already there. */
+	ck_assert_int_eq(load("[core]\nbackoff-max-ms = 60000\n"), 0);
+	ck_assert_int_eq(load("[core]\nbackoff-initial-ms = 2000\n"), 0);
+	ck_assert_uint_eq(cfg.backoff_initial_ms, 2000);
+	ck_assert_uint_eq(cfg.backoff_max_ms, 60000);
+}
+END_TEST
+
+/* ---- [interface GLOB] ---- */
+
+START_TEST(test_iface_laptop)
+{
+	enum mptcpd_iface_type type;
+	enum mptcpd_metered metered;
+
+	ck_assert_int_eq(load("[interface wlan*]\n"		/* 1 */
+			      "type = wifi\n"			/* 2 */
+			      "\n"				/* 3 */
+			      "[interface wwan*]\n"		/* 4 */
+			      "type = cellular\n"		/* 5 */
+			      "metered = yes\n"), 0);		/* 6 */
+	ck_assert_uint_eq(cfg.iface_rules.n, 2);
+	ck_assert_str_eq(cfg.iface_rules.v[0].glob, "wlan*");
+	ck_assert_uint_eq(cfg.iface_rules.v[0].line, 1);
+	ck_assert(cfg.iface_rules.v[0].has_type);
+	ck_assert(!cfg.iface_rules.v[0].has_metered);
+	ck_assert_str_eq(cfg.iface_rules.v[1].glob, "wwan*");
+	ck_assert_uint_eq(cfg.iface_rules.v[1].line, 4);
+	ck_assert(config_iface_type(&cfg, "wlan0", &type));
+	ck_assert_int_eq(type, MPTCPD_IFACE_WIFI);
+	ck_assert(!config_iface_metered(&cfg, "wlan0", &metered));
+	ck_assert(config_iface_type(&cfg, "wwan0", &type));
+	ck_assert_int_eq(type, MPTCPD_IFACE_CELLULAR);
+	ck_assert(config_iface_metered(&cfg, "wwan0", &metered));
+	ck_assert_int_eq(metered, MPTCPD_METERED_YES);
+	ck_assert(!config_iface_type(&cfg, "eth0", &type));
+	ck_assert(!config_iface_metered(&cfg, "eth0", &metered));
+	ck_assert_uint_eq(msgs.n, 0);
+}
+END_TEST
+
+/* Several sections match: the last one with the key wins, key by key. */
+START_TEST(test_iface_override)
+{
+	enum mptcpd_iface_type type;
+	enum mptcpd_metered metered;
+
+	ck_assert_int_eq(load("[interface *]\nmetered = no\ntype = ethernet\n"
+			      "[interface wwan*]\nmetered = yes\n"
+			      "[interface wwan1]\ntype = other\n"
+			      "[interface usb?]\nmetered = unknown\n"), 0);
+	ck_assert(config_iface_metered(&cfg, "wwan1", &metered));
+	ck_assert_int_eq(metered, MPTCPD_METERED_YES);
+	ck_assert(config_iface_type(&cfg, "wwan1", &type));
+	ck_assert_int_eq(type, MPTCPD_IFACE_OTHER);
+	ck_assert(config_iface_type(&cfg, "wwan0", &type));
+	ck_assert_int_eq(type, MPTCPD_IFACE_ETHERNET);
+	ck_assert(config_iface_metered(&cfg, "eth0", &metered));
+	ck_assert_int_eq(metered, MPTCPD_METERED_NO);
+	/* "unknown" is a setting too: it overrides the earlier "no". */
+	ck_assert(config_iface_metered(&cfg, "usb0", &metered));
+	ck_assert_int_eq(metered, MPTCPD_METERED_UNKNOWN);
+	ck_assert(config_iface_metered(&cfg, "usb10", &metered));
+	ck_assert_int_eq(metered, MPTCPD_METERED_NO);
+}
+END_TEST
+
+/* The same pattern twice is two sections: no duplicate key, later wins. */
+START_TEST(test_iface_same_glob_twice)
+{
+	enum mptcpd_iface_type type;
+
+	ck_assert_int_eq(load("[interface wlan0]\ntype = wifi\n"
+			      "[core]\n"
+			      "[interface wlan0]\ntype = cellular\n"
+			      "[interface wlan0]\n"
+			      "  type = ethernet\n"), 0);
+	ck_assert_uint_eq(cfg.iface_rules.n, 3);
+	ck_assert(config_iface_type(&cfg, "wlan0", &type));
+	ck_assert_int_eq(type, MPTCPD_IFACE_ETHERNET);
+	/* A repeated [core] still may not set a key twice. */
+	assert_bad("[core]\nstrategy = a\n[interface x]\ntype = wifi\n"
+		   "[core]\nstrategy = b\n", 6, "duplicate key 'strategy'");
+	ck_assert_uint_eq(msgs_count_lines(), 1);
+}
+END_TEST
+
+START_TEST(test_iface_words)
+{
+	static const struct { const char *word; int type; } t[] = {
+		{ "wifi", MPTCPD_IFACE_WIFI }, { "cellular", MPTCPD_IFACE_CELLULAR },
+		{ "ethernet", MPTCPD_IFACE_ETHERNET }, { "other", MPTCPD_IFACE_OTHER },
+		{ "WiFi", MPTCPD_IFACE_WIFI },
+	};
+	static const struct { const char *word; int metered; } m[] = {
+		{ "yes", MPTCPD_METERED_YES }, { "no", MPTCPD_METERED_NO },
+		{ "unknown", MPTCPD_METERED_UNKNOWN },
+	};
+	enum mptcpd_iface_type type;
+	enum mptcpd_metered metered;
+	char text[96];
+
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		snprintf(text, sizeof(text), "[interface x%zu]\ntype = %s\n", i, t[i].word);
+		ck_assert_int_eq(load(text), 0);
+		snprintf(text, sizeof(text), "x%zu", i);
+		ck_assert(config_iface_type(&cfg, text, &type));
+		ck_assert_int_eq(type, t[i].type);
+	}
+	for (size_t i = 0; i < sizeof(m) / sizeof(m[0]); i++) {
+		snprintf(text, sizeof(text), "[interface\ty%zu]\nmetered: %s\n", i, m[i].word);
+		ck_assert_int_eq(load(text), 0);
+		snprintf(text, sizeof(text), "y%zu", i);
+		ck_assert(config_iface_metered(&cfg, text, &metered));
+		ck_assert_int_eq(metered, m[i].metered);
+	}
+}
+END_TEST
+
+/* A later file adds its sections after the earlier ones. */
+START_TEST(test_iface_layered)
+{
+	enum mptcpd_iface_type type;
+
+	ck_assert_int_eq(load("[interface eth*]\ntype = ethernet\n"), 0);
+	ck_assert_int_eq(load("[interface eth1]\ntype = cellular\n"), 0);
+	ck_assert_uint_eq(cfg.iface_rules.n, 2);
+	ck_assert(config_iface_type(&cfg, "eth0", &type));
+	ck_assert_int_eq(type, MPTCPD_IFACE_ETHERNET);
+	ck_assert(config_iface_type(&cfg, "eth1", &type));
+	ck_assert_int_eq(type, MPTCPD_IFACE_CELLULAR);
+}
+END_TEST
+
+/* ---- errors of the new keys ---- */
+
+START_TEST(test_err_plugin_dir)
+{
+	assert_bad("[core]\nplugin-dir =\n", 2,
+		   "plugin-dir: empty value (expected an absolute directory path)");
+	assert_bad("[core]\nplugin-dir = lib/mptcpd\n", 2,
+		   "plugin-dir: 'lib/mptcpd' is not an absolute path");
+	assert_bad("[core]\nplugin-dir = \"/usr/lib\"\n", 2, "without quotes");
+	assert_bad("[core]\nplugin_dir = /usr/lib\n", 2, "did you mean 'plugin-dir'");
+	assert_bad("[core]\nplugin-dir = /a\nplugin-dir = /b\n", 3,
+		   "duplicate key 'plugin-dir' (already set on line 2)");
+}
+END_TEST
+
+START_TEST(test_err_unknown_metered)
+{
+	assert_bad("[core]\nunknown-metered =\n", 2,
+		   "unknown-metered: empty value (expected yes or no)");
+	assert_bad("[core]\nunknown-metered = maybe\n", 2,
+		   "unknown-metered: unknown value 'maybe' (expected yes or no)");
+	assert_bad("[interfaces]\nunknown-metered = yes\n", 2, "it belongs in [core]");
+}
+END_TEST
+
+START_TEST(test_err_announce)
+{
+	assert_bad("[core]\nannounce =\n", 2,
+		   "announce: empty value (expected all, none or addresses)");
+	assert_bad("[core]\nannounce = 192.0.2.300\n", 2,
+		   "announce: '192.0.2.300' is not an IPv4 or IPv6 address");
+	assert_bad("[core]\nannounce = 192.0.2.1:80\n", 2, "is not an IPv4 or IPv6 address");
+	assert_bad("[core]\nannounce = [2001:db8::1]\n", 2, "is not an IPv4 or IPv6 address");
+	assert_bad("[core]\nannounce = server.example\n", 2, "is not an IPv4 or IPv6 address");
+	assert_bad("[core]\nannounce = 2001:db8:0:0:0:0:0:0:0:0:0:0:0:0:0:0:1\n", 2,
+		   "is not an IPv4 or IPv6 address");
+	/* Longer than any address: named whole in the message. */
+	assert_bad("[core]\nannounce = 2001:0db8:0000:0000:0000:0000:0000:0000:0000:0001\n", 2,
+		   "'2001:0db8:0000:0000:0000:0000:0000:0000:0000:0001' is not an IPv4");
+	assert_bad("[core]\nannounce = 192.0.2.1 all\n", 2,
+		   "announce: 'all' cannot be combined with addresses");
+	assert_bad("[core]\nannounce = none\n  192.0.2.1\n", 3,
+		   "announce: addresses cannot follow 'none'");
+	assert_bad("[core]\nannounce = all\n  192.0.2.1\n", 3, "cannot follow 'all'");
+	assert_bad("[core]\nannounce = 192.0.2.1\n  backoff-max-ms = 5\n", 3,
+		   "'=' in an address");
+}
+END_TEST
+
+START_TEST(test_err_announce_unusable)
+{
+	static const char *const bad[] = {
+		"0.0.0.0", "127.0.0.1", "224.0.0.1", "169.254.1.1",
+		"::", "::1", "ff02::1", "fe80::1",
+	};
+	char text[64];
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(text, sizeof(text), "[core]\nannounce = 192.0.2.1 %s\n", bad[i]);
+		assert_bad(text, 2, "cannot be announced");
+		ck_assert(msgs_find(bad[i], "unspecified, loopback, link-local or multicast") >= 0);
+	}
+}
+END_TEST
+
+START_TEST(test_err_backoff)
+{
+	assert_bad("[core]\nbackoff-initial-ms = 99\n", 2,
+		   "backoff-initial-ms: '99' is out of range (100..60000)");
+	assert_bad("[core]\nbackoff-initial-ms = 60001\n", 2, "out of range (100..60000)");
+	assert_bad("[core]\nbackoff-max-ms = 3600001\n", 2,
+		   "backoff-max-ms: '3600001' is out of range (100..3600000)");
+	assert_bad("[core]\nbackoff-max-ms = 50\n", 2, "out of range (100..3600000)");
+	assert_bad("[core]\nbackoff-max-ms = 1s\n", 2, "trailing garbage 's'");
+	assert_bad("[core]\nbackoff-initial-ms = soon\n", 2, "'soon' is not a number");
+	assert_bad("[core]\nbackoff-initial-ms =\n", 2,
+		   "backoff-initial-ms: empty value (expected an integer 100..60000)");
+}
+END_TEST
+
+/* max < initial names both lines, reported at the later one. */
+START_TEST(test_err_backoff_cross)
+{
+	assert_bad("[core]\nbackoff-max-ms = 500\n\nbackoff-initial-ms = 2000\n", 4,
+		   "backoff-max-ms (500, line 2) is less than backoff-initial-ms (2000, line 4)");
+	ck_assert_uint_eq(msgs_count_lines(), 1);
+	assert_bad("[core]\nbackoff-initial-ms = 2000\nbackoff-max-ms = 500\n", 3,
+		   "(500, line 3) is less than backoff-initial-ms (2000, line 2)");
+	/* Against the default initial value (1000). */
+	assert_bad("[core]\nbackoff-max-ms = 500\n", 2,
+		   "backoff-max-ms: 500 is less than backoff-initial-ms (1000, not set in this file)");
+	/* Against a max set by an earlier file. */
+	ck_assert_int_eq(load("[core]\nbackoff-max-ms = 2000\n"), 0);
+	assert_bad("[core]\nbackoff-initial-ms = 5000\n", 2,
+		   "backoff-initial-ms: 5000 is more than backoff-max-ms (2000, not set in this file)");
+	/* No cross-check against a value that was itself rejected. */
+	assert_bad("[core]\nbackoff-initial-ms = 50000\nbackoff-max-ms = 9999999\n", 3,
+		   "out of range");
+	ck_assert_uint_eq(msgs_count_lines(), 1);
+	ck_assert_uint_eq(cfg.backoff_max_ms, 2000);
+}
+END_TEST
+
+START_TEST(test_err_iface_keys)
+{
+	assert_bad("[interface wlan*]\ntype = wifi\nspeed = 100\n", 3,
+		   "unknown key 'speed' in [interface wlan*] (known keys: type, metered)");
+	assert_bad("[interface wlan*]\nType = wifi\n", 2,
+		   "unknown key 'Type' in [interface wlan*]; did you mean 'type'?");
+	assert_bad("[interface wlan*]\nstrategy = fullmesh\n", 2,
+		   "unknown key 'strategy' in [interface wlan*]; it belongs in [core]");
+	assert_bad("[core]\ntype = wifi\n", 2,
+		   "unknown key 'type' in [core]; it belongs in [interface PATTERN]");
+	assert_bad("[interfaces]\nmetered = yes\n", 2, "it belongs in [interface PATTERN]");
+	assert_bad("metered = yes\n", 1, "outside any section; put it under [interface PATTERN]");
+	assert_bad("[interface wlan*]\ntype = wireless\n", 2,
+		   "type: unknown value 'wireless' (expected wifi, cellular, ethernet or other)");
+	assert_bad("[interface wlan*]\ntype =\n", 2,
+		   "type: empty value (expected wifi, cellular, ethernet or other)");
+	assert_bad("[interface wwan*]\nmetered = sometimes\n", 2,
+		   "metered: unknown value 'sometimes' (expected yes, no or unknown)");
+	assert_bad("[interface wwan*]\nmetered =\n", 2, "metered: empty value");
+	assert_bad("[interface wwan*]\nmetered = yes\ntype = cellular\nmetered = no\n", 4,
+		   "duplicate key 'metered' (already set on line 2)");
+	assert_bad("[interface wwan*]\ntype = cellular\n  wifi\n", 3,
+		   "type takes a single value");
+}
+END_TEST
+
+/* A bad header is reported once, at its line; its keys are skipped. */
+START_TEST(test_err_iface_headers)
+{
+	assert_bad("[interface]\ntype = wifi\nmetered = no\n", 1,
+		   "[interface]: missing the interface name pattern");
+	ck_assert_uint_eq(msgs_count_lines(), 1);
+	assert_bad("[core]\n[interface  ]\ntype = wifi\n", 2, "missing the interface name pattern");
+	assert_bad("[interface wlan* eth*]\ntype = wifi\n", 1,
+		   "[interface wlan* eth*]: one interface name pattern per section");
+	assert_bad("[interface wlan[0-3]]\ntype = wifi\n", 1,
+		   "'[...]' cannot be used here");
+	assert_bad("[Interface wlan*]\ntype = wifi\n", 2,
+		   "unknown section [Interface wlan*]; did you mean [interface wlan*]?");
+	assert_bad("[interfaces  wwan*]\ntype = wifi\n", 2,
+		   "did you mean [interface wwan*]?");
+	assert_bad("[interface_wlan]\ntype = wifi\n", 2,
+		   "known sections: [core], [interfaces], [interface PATTERN]");
+	/* inih would cut the name to 49 characters. */
+	assert_bad("[interface aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa]\ntype = wifi\n", 1,
+		   "section name is longer than 49 characters");
+	ck_assert_int_eq(load("[interface aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa]\ntype = wifi\n"), 0);
+	ck_assert_uint_eq(strlen(cfg.iface_rules.v[0].glob), 39);
+	/* A key after a bad section goes to the next good one. */
+	assert_bad("[interface]\ntype = wifi\n[interface ok]\ntype = foo\n", 4,
+		   "unknown value 'foo'");
+	ck_assert_uint_eq(msgs_count_lines(), 2);
+}
+END_TEST
+
+/* Errors of the new keys are all reported, in line order. */
+START_TEST(test_err_new_all_reported)
+{
+	ck_assert_int_eq(load("[core]\n"				/* 1 */
+			      "plugin-dir = plugins\n"			/* 2 */
+			      "announce = 192.0.2.1, nope\n"		/* 3 */
+			      "unknown-metered = perhaps\n"		/* 4 */
+			      "[interface wlan*]\n"			/* 5 */
+			      "type = radio\n"				/* 6 */
+			      "colour = blue\n"				/* 7 */
+			      "[interface ]\n"				/* 8 */
+			      "type = wifi\n"				/* 9 */
+			      "[core]\n"				/* 10 */
+			      "backoff-initial-ms = 9000\n"		/* 11 */
+			      "backoff-max-ms = 8000\n"), -EINVAL);	/* 12 */
+	assert_line_msg("t.conf", 2, "not an absolute path");
+	assert_line_msg("t.conf", 3, "'nope' is not an IPv4 or IPv6 address");
+	assert_line_msg("t.conf", 4, "unknown value 'perhaps'");
+	assert_line_msg("t.conf", 6, "unknown value 'radio'");
+	assert_line_msg("t.conf", 7, "unknown key 'colour'");
+	assert_line_msg("t.conf", 8, "missing the interface name pattern");
+	assert_line_msg("t.conf", 12, "is less than backoff-initial-ms (9000, line 11)");
+	ck_assert_uint_eq(msgs_count_lines(), 7);
+	ck_assert_int_lt(msgs_find("t.conf:2:", NULL), msgs_find("t.conf:3:", NULL));
+	ck_assert_int_lt(msgs_find("t.conf:7:", NULL), msgs_find("t.conf:8:", NULL));
+	ck_assert(msgs_find("t.conf: 7 errors", NULL) >= 0);
+}
+END_TEST
+
+START_TEST(test_new_unchanged_after_failure)
+{
+	enum mptcpd_iface_type type;
+
+	ck_assert_int_eq(load("[core]\nannounce = 192.0.2.1\nplugin-dir = /p\n"
+			      "[interface eth*]\ntype = ethernet\n"), 0);
+	ck_assert_int_eq(load("[core]\nannounce = 192.0.2.2 198.51.100.2\n"
+			      "plugin-dir = /q\nunknown-metered = yes\n"
+			      "backoff-initial-ms = 200\n"
+			      "[interface eth*]\ntype = wifi\n"
+			      "[interface wwan*]\ntype = bogus\n"), -EINVAL);
+	ck_assert_str_eq(cfg.plugin_dir, "/p");
+	ck_assert(!cfg.unknown_metered);
+	ck_assert_uint_eq(cfg.backoff_initial_ms, 1000);
+	ck_assert_uint_eq(cfg.announce_addrs.n, 1);
+	assert_addr(0, "192.0.2.1");
+	ck_assert_uint_eq(cfg.iface_rules.n, 1);
+	ck_assert(config_iface_type(&cfg, "eth0", &type));
+	ck_assert_int_eq(type, MPTCPD_IFACE_ETHERNET);
+}
+END_TEST
+
+/* The shipped conf/mptcpd.conf loads and changes nothing. */
+START_TEST(test_shipped_conf)
+{
+	const char *srcdir = getenv("srcdir");
+	char path[512];
+
+	if (!srcdir)
+		srcdir = ".";
+	snprintf(path, sizeof(path), "%s/conf/mptcpd.conf", srcdir);
+	if (access(path, R_OK) != 0)
+		return;		/* not run from the build tree */
+	msgs_clear();
+	ck_assert_int_eq(config_load(&cfg, path), 0);
+	ck_assert_uint_eq(msgs.n, 0);
+	ck_assert_str_eq(cfg.strategy, "fullmesh");
+	ck_assert_uint_eq(cfg.max_subflows, 8);
+	ck_assert_str_eq(cfg.plugin_dir, PLUGINDIR);
+	ck_assert_int_eq(cfg.announce, CONFIG_ANNOUNCE_ALL);
+	ck_assert_uint_eq(cfg.backoff_initial_ms, 1000);
+	ck_assert_uint_eq(cfg.backoff_max_ms, 60000);
+	ck_assert_uint_eq(cfg.exclude.n, 11);
+	ck_assert_uint_eq(cfg.iface_rules.n, 0);
+}
+END_TEST
+
 static Suite *config_suite(void)
 {
 	Suite *s = suite_create("config");
@@ -526,6 +998,27 @@ static Suite *config_suite(void)
 	tcase_add_test(tc, test_file_ok);
 	tcase_add_test(tc, test_file_errors_name_path);
 	tcase_add_test(tc, test_file_missing);
+	tcase_add_test(tc, test_core_defaults);
+	tcase_add_test(tc, test_core_new_keys);
+	tcase_add_test(tc, test_unknown_metered);
+	tcase_add_test(tc, test_announce);
+	tcase_add_test(tc, test_backoff_bounds);
+	tcase_add_test(tc, test_iface_laptop);
+	tcase_add_test(tc, test_iface_override);
+	tcase_add_test(tc, test_iface_same_glob_twice);
+	tcase_add_test(tc, test_iface_words);
+	tcase_add_test(tc, test_iface_layered);
+	tcase_add_test(tc, test_err_plugin_dir);
+	tcase_add_test(tc, test_err_unknown_metered);
+	tcase_add_test(tc, test_err_announce);
+	tcase_add_test(tc, test_err_announce_unusable);
+	tcase_add_test(tc, test_err_backoff);
+	tcase_add_test(tc, test_err_backoff_cross);
+	tcase_add_test(tc, test_err_iface_keys);
+	tcase_add_test(tc, test_err_iface_headers);
+	tcase_add_test(tc, test_err_new_all_reported);
+	tcase_add_test(tc, test_new_unchanged_after_failure);
+	tcase_add_test(tc, test_shipped_conf);
 	suite_add_tcase(s, tc);
 	return s;
 }
