@@ -369,6 +369,51 @@ static int diag_subflow_attrs(struct nlattr *nest, struct diag_subflow *s,
 	return 0;
 }
 
+/* The fixed prefix of the kernel's struct tcp_info (uapi linux/tcp.h)
+ * up to tcpi_bytes_acked.  glibc's <netinet/tcp.h> copy stops before
+ * bytes_acked and cannot be mixed with <linux/tcp.h>, so we spell out the
+ * ABI we read; the struct only ever grows at its end. */
+struct diag_tcp_info {
+	uint8_t state, ca_state, retransmits, probes, backoff, options;
+	uint8_t wscale, flags;
+	uint32_t rto, ato, snd_mss, rcv_mss;
+	uint32_t unacked, sacked, lost, retrans, fackets;
+	uint32_t last_data_sent, last_ack_sent, last_data_recv, last_ack_recv;
+	uint32_t pmtu, rcv_ssthresh, rtt, rttvar, snd_ssthresh, snd_cwnd;
+	uint32_t advmss, reordering, rcv_rtt, rcv_space, total_retrans;
+	uint64_t pacing_rate, max_pacing_rate, bytes_acked;
+};
+_Static_assert(offsetof(struct diag_tcp_info, bytes_acked) == 120,
+	       "tcp_info ABI: bytes_acked sits at byte 120");
+
+#define DIAG_TCPI_HAS(len, field) \
+	((len) >= offsetof(struct diag_tcp_info, field) + \
+		  sizeof(((struct diag_tcp_info *)0)->field))
+
+/* Older kernels send a shorter tcp_info: trust only what arrived. */
+static void diag_subflow_tcp_info(const struct nlattr *info,
+				  struct diag_subflow *s)
+{
+	struct diag_tcp_info ti;
+	size_t len;
+
+	if (!info)
+		return;
+	len = (size_t)nla_len(info);
+	if (!DIAG_TCPI_HAS(len, unacked))
+		return;
+	memset(&ti, 0, sizeof(ti));
+	memcpy(&ti, nla_data(info), len < sizeof(ti) ? len : sizeof(ti));
+	s->has_tcp_info = true;
+	s->ca_state = ti.ca_state;
+	s->retransmits = ti.retransmits;
+	s->unacked = ti.unacked;
+	s->last_ack_recv_ms = ti.last_ack_recv;	/* 0 when absent */
+	s->rtt_us = ti.rtt;
+	s->has_bytes_acked = DIAG_TCPI_HAS(len, bytes_acked);
+	s->bytes_acked = ti.bytes_acked;
+}
+
 static bool diag_subflow_state_wanted(uint8_t state)
 {
 	return state != TCP_LISTEN && state != TCP_TIME_WAIT &&
@@ -399,6 +444,7 @@ int diag_parse_subflow(const struct nlmsghdr *nlh, size_t len,
 	out->established = m->idiag_state == TCP_ESTABLISHED &&
 			   (flags & MPTCP_SUBFLOW_FLAG_FULLY_ESTABLISHED);
 	out->ifindex = (int)m->id.idiag_if;
+	diag_subflow_tcp_info(tb[INET_DIAG_INFO], out);
 	return 0;
 }
 
@@ -436,12 +482,16 @@ static void diag_on_subflow(const struct nlmsghdr *nlh, size_t len,
 
 	if (diag_parse_subflow(nlh, len, &s) != 0)
 		return;
+	/* Polled every ~100 ms: skip formatting when nobody reads it. */
+	if (!log_enabled(LOG_DEBUG, LOG_SUB_DIAG))
+		goto out;
 	log_debug(LOG_SUB_DIAG,
 		  "subflow token %08x %s -> %s ids %u/%u state %u%s%s dev %d",
 		  s.token, addr_str(&s.local, l, sizeof(l)),
 		  addr_str(&s.remote, r, sizeof(r)), s.local_id, s.remote_id,
 		  s.state, s.backup ? " backup" : "",
 		  s.established ? " established" : "", s.ifindex);
+out:
 	sc->cb(sc->arg, &s);
 }
 
