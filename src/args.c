@@ -87,10 +87,14 @@ static int args_one(struct args *a, int opt, const char *arg)
 		return ARGS_EXIT_OK;
 	case 'c':
 		a->config_path = arg;
+		a->config_explicit = true;
 		return ARGS_EXIT_OK;
 	case ARGS_OPT_STRATEGY:
-		if (!strategy_find(arg))
-			return args_bad("unknown strategy '%s' (built-in: fullmesh)", arg);
+		/* Plugins are loaded later: the daemon checks the name. */
+		if (!*arg || strlen(arg) >= CONFIG_NAME_MAX ||
+		    arg[strspn(arg, "abcdefghijklmnopqrstuvwxyz0123456789_-")])
+			return args_bad("--strategy '%s': not a strategy name "
+					"(built-in: %s)", arg, strategy_names());
 		a->strategy = arg;
 		return ARGS_EXIT_OK;
 	case ARGS_OPT_MAX_SUBFLOWS:

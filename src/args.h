@@ -17,6 +17,7 @@ enum args_exit {
 
 struct args {
 	const char *config_path;
+	bool config_explicit;		/* -c given: a missing file is an error */
 	const char *strategy;		/* NULL = from the file */
 	unsigned int max_subflows;	/* 0 = from the file */
 	bool log_target_set;

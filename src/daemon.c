@@ -11,17 +11,21 @@
 #include <stdlib.h>
 #include <string.h>
 #include <systemd/sd-daemon.h>
+#include <unistd.h>
 
 #include "args.h"
 #include "config.h"
 #include "daemon.h"
 #include "diag.h"
 #include "engine.h"
+#include "health.h"
 #include "iface.h"
+#include "ifclass.h"
 #include "log.h"
 #include "loop.h"
 #include "model.h"
 #include "netmon.h"
+#include "plugin.h"
 #include "pmnl.h"
 #include "snapshot.h"
 #include "strategies.h"
@@ -30,6 +34,8 @@
 struct daemon {
 	struct args args;
 	struct config cfg;
+	struct plugin_set *plugins;
+	const struct mptcpd_strategy *strategy;
 	struct loop *loop;
 	struct model *model;
 	struct iface_table *ifaces;
@@ -40,6 +46,9 @@ struct daemon {
 	struct loop_timer *notify_tick;
 	uint64_t watchdog_usec;		/* 0 = no systemd watchdog */
 	struct loop_timer *resync;
+	struct loop_timer *retry;	/* the engine's next backoff expiry */
+	struct loop_timer *health_poll;	/* subflow stall detection */
+	struct health *health;
 	uint64_t started_ms;
 };
 
@@ -55,6 +64,49 @@ static uint64_t daemon_now_ms(void *arg)
 	struct daemon *d = arg;
 
 	return loop_now_ms(d->loop);
+}
+
+static void daemon_on_retry(void *arg)
+{
+	struct daemon *d = arg;
+	struct loop_timer *t = d->retry;
+
+	d->retry = NULL;
+	loop_timer_del(d->loop, t);	/* one-shot: done firing */
+	engine_on_timer(d->engine);
+}
+
+static void daemon_schedule(void *arg, uint64_t at_ms)
+{
+	struct daemon *d = arg;
+	uint64_t now = loop_now_ms(d->loop);
+
+	loop_timer_del(d->loop, d->retry);
+	d->retry = loop_timer_add(d->loop, at_ms > now ? (at_ms - now) / 1e3 : 0,
+				  0, daemon_on_retry, d);
+}
+
+static void daemon_health_sample(void *arg, const struct diag_subflow *s)
+{
+	struct daemon *d = arg;
+
+	if (health_sample(d->health, s))
+		engine_on_stalled(d->engine, s->token, &s->local, &s->remote);
+}
+
+/* The kernel says nothing about a subflow whose packets vanish (link up,
+ * path dead): look at the subflows' TCP state every 100 ms instead.  A
+ * dump costs a few ms of CPU, so it only runs while there are
+ * connections and the strategy wants to know. */
+static void daemon_health_poll(void *arg)
+{
+	struct daemon *d = arg;
+
+	if (!model_conn_count(d->model) || !engine_watches_stalls(d->engine))
+		return;
+	health_round_begin(d->health, loop_now_ms(d->loop));
+	if (diag_dump_subflows(daemon_health_sample, d) == 0)
+		health_round_end(d->health);
 }
 
 static void daemon_on_pm_event(void *arg, const struct mptcpd_event *ev)
@@ -152,7 +204,8 @@ static void daemon_on_link(void *arg, const struct netmon_link *l)
 {
 	struct daemon *d = arg;
 
-	iface_on_link(d->ifaces, l);
+	iface_on_link(d->ifaces, l, l->deleted ? MPTCPD_IFACE_OTHER :
+		      ifclass_detect("/sys/class/net", l->name, l->arphrd));
 }
 
 static void daemon_on_addr(void *arg, const struct netmon_addr *a)
@@ -264,29 +317,54 @@ static const struct netmon_callbacks daemon_netmon_cb = {
 static const struct engine_ops daemon_engine_ops = {
 	.send = daemon_send,
 	.now_ms = daemon_now_ms,
+	.schedule = daemon_schedule,
 };
+
+/* Built-in first, then the plugins from plugin-dir. */
+static int daemon_pick_strategy(struct daemon *d)
+{
+	const char *name = d->cfg.strategy;
+
+	if (plugin_load_dir(d->cfg.plugin_dir, &d->plugins) < 0)
+		return -ENOMEM;
+	d->strategy = strategy_find(name);
+	if (!d->strategy)
+		d->strategy = plugin_find(d->plugins, name);
+	if (d->strategy)
+		return 0;
+	log_err(LOG_SUB_CONFIG, "unknown strategy '%s' (from %s): built-in are %s, "
+		"and %zu plugin%s loaded from %s", name,
+		d->args.strategy ? "--strategy" : d->args.config_path,
+		strategy_names(), plugin_count(d->plugins),
+		plugin_count(d->plugins) == 1 ? " was" : "s were", d->cfg.plugin_dir);
+	return -ENOENT;
+}
 
 static int daemon_load_config(struct daemon *d)
 {
-	const struct mptcpd_strategy *s;
 	int err;
 
 	config_init(&d->cfg);
-	err = config_load(&d->cfg, d->args.config_path);
+	/* The default file may simply not be installed; one named with -c
+	 * must exist. */
+	if (!d->args.config_explicit && access(d->args.config_path, F_OK) < 0) {
+		log_notice(LOG_SUB_CONFIG, "no %s: running with the defaults",
+			   d->args.config_path);
+		err = 0;
+	} else {
+		err = config_load(&d->cfg, d->args.config_path);
+	}
 	if (err < 0) {
 		log_err(LOG_SUB_CONFIG, "%s: not starting with a bad configuration",
 			d->args.config_path);
 		return ARGS_EXIT_CONFIG;
 	}
 	args_apply(&d->args, &d->cfg);
-	s = strategy_find(d->cfg.strategy);
-	if (!s) {
-		log_err(LOG_SUB_CONFIG, "%s: unknown strategy '%s' (built-in: %s)",
-			d->args.config_path, d->cfg.strategy, strategy_names());
-		return ARGS_EXIT_CONFIG;
-	}
 	log_set_level(d->cfg.log_level);
-	return ARGS_EXIT_OK;
+	err = daemon_pick_strategy(d);
+	if (err == -ENOENT)
+		return d->args.strategy ? ARGS_EXIT_USAGE : ARGS_EXIT_CONFIG;
+	return err < 0 ? ARGS_EXIT_FAILURE : ARGS_EXIT_OK;
 }
 
 static void daemon_setup_log(const struct args *a)
@@ -312,10 +390,12 @@ static int daemon_start(struct daemon *d)
 	d->ifaces = iface_table_new(&d->cfg, daemon_on_local_addr, d);
 	if (!d->loop || !d->model || !d->ifaces)
 		return -ENOMEM;
-	d->engine = engine_new(d->model, d->ifaces, strategy_find(d->cfg.strategy),
+	d->engine = engine_new(d->model, d->ifaces, d->strategy,
 			       d->cfg.max_subflows, &daemon_engine_ops, d);
 	if (!d->engine)
 		return -ENOMEM;
+	engine_set_backoff(d->engine, d->cfg.backoff_initial_ms,
+			   d->cfg.backoff_max_ms);
 	err = pmnl_new(&d->pmnl, &daemon_pmnl_cb, d);
 	if (err < 0)
 		return err;
@@ -339,6 +419,10 @@ static int daemon_start(struct daemon *d)
 	loop_signal_add(d->loop, SIGINT, daemon_on_term, d);
 	loop_signal_add(d->loop, SIGHUP, daemon_on_hup, d);
 	daemon_start_notify(d);
+	d->health = health_new();
+	d->health_poll = loop_timer_add(d->loop, 0.1, 0.1, daemon_health_poll, d);
+	if (!d->health || !d->health_poll)
+		return -ENOMEM;
 	d->started_ms = loop_now_ms(d->loop);
 	return 0;
 }
@@ -351,13 +435,17 @@ static void daemon_stop(struct daemon *d)
 		loop_io_del(d->loop, d->io_route);
 		loop_timer_del(d->loop, d->notify_tick);
 		loop_timer_del(d->loop, d->resync);
+		loop_timer_del(d->loop, d->retry);
+		loop_timer_del(d->loop, d->health_poll);
 	}
+	health_free(d->health);
 	netmon_free(d->netmon);
 	pmnl_free(d->pmnl);
 	engine_free(d->engine);
 	iface_table_free(d->ifaces);
 	model_free(d->model);
 	loop_free(d->loop);
+	plugin_set_free(d->plugins);	/* after the engine: it held a pointer */
 	config_free(&d->cfg);
 }
 

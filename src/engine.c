@@ -1,26 +1,19 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Events in: each kernel or local event is applied to the model, then the
+ * active strategy is asked what to do about the connection(s) concerned,
+ * and the engine runs the answer (engine_exec.c).  Outcomes come back as
+ * results, subflow ends and stalls, and feed the per-pair backoff.
+ */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "addr.h"
-#include "engine.h"
+#include "engine_priv.h"
 #include "iface.h"
 #include "log.h"
-#include "model.h"
 #include "pmnl.h"
-#include "snapshot.h"
-
-struct engine {
-	struct model *model;
-	struct iface_table *ifaces;
-	const struct mptcpd_strategy *strategy;
-	unsigned int max_subflows;
-	struct engine_ops ops;
-	void *ops_arg;
-	struct mptcpd_actions actions;	/* scratch list, reused per call */
-	struct mptcpd_subflow retry;	/* see engine_retry_join() */
-};
 
 struct engine *engine_new(struct model *m, struct iface_table *ifaces,
 			  const struct mptcpd_strategy *strategy,
@@ -37,6 +30,9 @@ struct engine *engine_new(struct model *m, struct iface_table *ifaces,
 	e->max_subflows = max_subflows;
 	e->ops = *ops;
 	e->ops_arg = ops_arg;
+	e->backoff.initial_ms = BACKOFF_DEFAULT_INITIAL_MS;
+	e->backoff.max_ms = BACKOFF_DEFAULT_MAX_MS;
+	e->backoff.healthy_ms = BACKOFF_DEFAULT_HEALTHY_MS;
 	return e;
 }
 
@@ -55,102 +51,46 @@ void engine_set_max_subflows(struct engine *e, unsigned int max)
 	e->max_subflows = max;
 }
 
-static void engine_log_action(int level, const struct mptcpd_action *a,
-			      const char *what)
+void engine_set_backoff(struct engine *e, uint64_t initial_ms, uint64_t max_ms)
 {
-	char l[ADDR_STRLEN], r[ADDR_STRLEN];
+	e->backoff.initial_ms = initial_ms;
+	e->backoff.max_ms = max_ms;
+}
 
-	if (!log_enabled(level, LOG_SUB_ENGINE))
+bool engine_watches_stalls(const struct engine *e)
+{
+	return e->strategy->flags & MPTCPD_STRATEGY_WATCH_STALLS;
+}
+
+void engine_wake_at(struct engine *e, uint64_t at_ms)
+{
+	if (!e->ops.schedule || (e->wakeup_ms && e->wakeup_ms <= at_ms))
 		return;
-	log_msg(level, LOG_SUB_ENGINE, "%s %s token=%08x %s id %u -> %s%s",
-		what, pmnl_action_name(a->type), a->token,
-		addr_str(&a->local, l, sizeof(l)), a->local_id,
-		addr_str(&a->remote, r, sizeof(r)), a->backup ? " backup" : "");
+	e->wakeup_ms = at_ms;
+	e->ops.schedule(e->ops_arg, at_ms);
 }
 
-/* Prepare a SUBFLOW_CREATE: pick the local ID and remember the subflow as
- * pending, so no strategy asks for the same pair again before the kernel
- * reports it.  -EALREADY when the pair exists. */
-static int engine_prepare_create(struct model_conn *c, struct mptcpd_action *a,
-				 uint64_t now_ms)
+/* The strategy's per-connection memory, made on first use. */
+static bool engine_conn_data(struct engine *e, struct model_conn *c)
 {
-	struct mptcpd_subflow s = { 0 };
-	int id;
+	size_t size = e->strategy->conn_data_size;
 
-	if (model_subflow_find(c, &a->local, &a->remote))
-		return -EALREADY;
-	id = model_local_id(c, &a->local);
-	if (id < 0)
-		return id;
-	a->local_id = (uint8_t)id;
-	s.local = a->local;
-	s.local.port = 0;
-	s.remote = a->remote;
-	s.local_id = a->local_id;
-	s.backup = a->backup;
-	s.ifindex = a->ifindex;
-	s.state = MPTCPD_SUBFLOW_PENDING;
-	s.since_ms = now_ms;
-	return model_subflow_add(c, &s) ? 0 : -ENOMEM;
+	if (!size || c->pub.data)
+		return true;
+	c->strategy_data = calloc(1, size);
+	c->pub.data = c->strategy_data;
+	if (!c->pub.data)
+		log_err(LOG_SUB_ENGINE, "out of memory for token=%08x", c->pub.token);
+	return c->pub.data != NULL;
 }
 
-static void engine_forget_pending(struct model_conn *c,
-				  const struct mptcpd_action *a)
-{
-	struct mptcpd_subflow *s = model_subflow_find(c, &a->local, &a->remote);
-
-	if (s && s->state == MPTCPD_SUBFLOW_PENDING)
-		model_subflow_del(c, s);
-}
-
-static void engine_execute(struct engine *e, struct model_conn *c,
-			   struct mptcpd_action *a)
-{
-	int err = 0, id;
-
-	switch (a->type) {
-	case MPTCPD_ACTION_SUBFLOW_CREATE:
-		/* No route yet (DHCP adds the address first): the route's
-		 * arrival re-reports the address and the strategy asks again. */
-		if (a->ifindex > 0 && !iface_routable(e->ifaces, a->ifindex,
-						      &a->remote)) {
-			engine_log_action(LOG_DEBUG, a, "no route yet, not sending");
-			return;
-		}
-		err = engine_prepare_create(c, a, e->ops.now_ms(e->ops_arg));
-		break;
-	case MPTCPD_ACTION_ANNOUNCE:
-		id = model_local_id(c, &a->local);
-		err = id < 0 ? id : 0;
-		if (id > 0)
-			a->local_id = (uint8_t)id;
-		else if (id == 0)
-			err = -EINVAL;	/* ID 0 cannot be announced */
-		break;
-	case MPTCPD_ACTION_REMOVE:
-	case MPTCPD_ACTION_SUBFLOW_DESTROY:
-	case MPTCPD_ACTION_SET_BACKUP:
-		break;
-	}
-	if (err == -EALREADY)
-		return;
-	if (err < 0) {
-		engine_log_action(LOG_WARNING, a, "cannot prepare");
-		return;
-	}
-	engine_log_action(LOG_DEBUG, a, "send");
-	err = e->ops.send(e->ops_arg, a);
-	if (err < 0) {
-		engine_log_action(LOG_ERR, a, "could not send");
-		if (a->type == MPTCPD_ACTION_SUBFLOW_CREATE)
-			engine_forget_pending(c, a);
-	}
-}
-
-static void engine_decide(struct engine *e, struct model_conn *c,
-			  const struct mptcpd_event *ev)
+void engine_decide(struct engine *e, struct model_conn *c,
+		   const struct mptcpd_event *ev)
 {
 	struct mptcpd_host host;
+
+	if (!engine_conn_data(e, c))
+		return;
 
 	host.addrs = iface_usable(e->ifaces, &host.n_addrs);
 	host.max_subflows = e->max_subflows;
@@ -178,7 +118,7 @@ static void engine_conn_fill(struct model_conn *c, const struct mptcpd_event *ev
 
 /* The initial subflow is in the model from ESTABLISHED on, so strategies
  * and the subflow cap count it. */
-static void engine_add_initial(struct model_conn *c)
+void engine_add_initial(struct model_conn *c)
 {
 	struct mptcpd_subflow s = { 0 };
 
@@ -214,9 +154,8 @@ static void engine_sub_established(struct model_conn *c,
 
 /* A join that failed before it was established, on an interface that got
  * a route after we asked for it: the failure says nothing about the path
- * as it is now.  Addresses often come before their route (DHCP,
- * NetworkManager), and the re-report of the address on the route event
- * found the join still pending, so nobody else will try again. */
+ * as it is now (addresses often come before their route).  Not a failure
+ * of the pair, and the strategy may ask again at once. */
 static bool engine_join_lost_to_route(struct engine *e,
 				      const struct mptcpd_subflow *s)
 {
@@ -224,22 +163,28 @@ static bool engine_join_lost_to_route(struct engine *e,
 	       iface_route_ms(e->ifaces, s->ifindex) > s->since_ms;
 }
 
-static void engine_retry_join(struct engine *e, struct model_conn *c)
+/* A subflow ended: does it count against its pair?  Not when we closed it
+ * on purpose (address gone, strategy's choice), nor when it lost a race
+ * with a new route; yes when it failed, died, or we closed it because it
+ * had stalled. */
+static void engine_subflow_ended(struct engine *e, struct model_conn *c,
+				 const struct mptcpd_subflow *s)
 {
-	const struct mptcpd_local_addr *a;
-	struct mptcpd_event ev = { .type = MPTCPD_EVENT_ADDR_ADDED };
+	struct model_pair *p = model_pair_get(c, &s->local, &s->remote);
+	uint64_t now = e->ops.now_ms(e->ops_arg);
+	bool ours = p && p->destroying && !s->stalled;
 
-	if (e->retry.local.family == AF_UNSPEC)
+	if (!p)
 		return;
-	a = iface_usable_find(e->ifaces, &e->retry.local);
-	memset(&e->retry, 0, sizeof(e->retry));
-	if (!a)
+	p->destroying = false;
+	if (ours || engine_join_lost_to_route(e, s))
 		return;
-	log_debug(LOG_SUB_ENGINE, "token=%08x: a join failed before its "
-		  "route appeared; trying again", c->pub.token);
-	ev.token = c->pub.token;
-	ev.addr = a;
-	engine_decide(e, c, &ev);
+	backoff_failed(p, &e->backoff, now,
+		       s->state == MPTCPD_SUBFLOW_ESTABLISHED ? now - s->since_ms : 0);
+	log_debug(LOG_SUB_ENGINE, "token=%08x: pair failed %u time(s), next try "
+		  "in %llu ms", c->pub.token, p->failures,
+		  (unsigned long long)(p->retry_ms - now));
+	engine_wake_at(e, p->retry_ms);
 }
 
 /* Apply a kernel event to the model; returns the connection to ask the
@@ -279,10 +224,10 @@ static struct model_conn *engine_apply(struct engine *e,
 		return c;
 	case MPTCPD_EVENT_SUB_CLOSED:
 		s = c ? model_subflow_find(c, &ev->local, &ev->remote) : NULL;
-		if (s && engine_join_lost_to_route(e, s))
-			e->retry = *s;
-		if (s)
+		if (s) {
+			engine_subflow_ended(e, c, s);
 			model_subflow_del(c, s);
+		}
 		return c;
 	case MPTCPD_EVENT_CLOSED:
 	case MPTCPD_EVENT_LISTENER_CREATED:
@@ -291,6 +236,8 @@ static struct model_conn *engine_apply(struct engine *e,
 	case MPTCPD_EVENT_ADDR_ADDED:
 	case MPTCPD_EVENT_ADDR_REMOVED:
 	case MPTCPD_EVENT_ACTION_FAILED:
+	case MPTCPD_EVENT_SUB_STALLED:
+	case MPTCPD_EVENT_RETRY:
 		return c;
 	}
 	return c;
@@ -328,9 +275,18 @@ void engine_on_event(struct engine *e, const struct mptcpd_event *kev)
 		return;
 	}
 	engine_decide(e, c, ev);
-	engine_retry_join(e, c);
 	if (ev->type == MPTCPD_EVENT_CLOSED)
 		model_conn_del(e->model, ev->token);
+}
+
+/* An address that (re)appears or gets a route starts with a clean slate:
+ * its pairs' failures happened on another network. */
+static void engine_reset_pairs_from(struct model_conn *c,
+				    const struct mptcpd_addr *local)
+{
+	for (size_t i = 0; i < c->n_pairs; i++)
+		if (mptcpd_addr_same_ip(&c->pairs[i].local, local))
+			backoff_reset(&c->pairs[i]);
 }
 
 void engine_on_local_addr(struct engine *e, const struct mptcpd_local_addr *a,
@@ -348,7 +304,41 @@ void engine_on_local_addr(struct engine *e, const struct mptcpd_local_addr *a,
 	for (struct model_conn *c = model_conn_next(e->model, NULL); c;
 	     c = model_conn_next(e->model, c)) {
 		ev.token = c->pub.token;
+		if (usable)
+			engine_reset_pairs_from(c, &a->addr);
 		engine_decide(e, c, &ev);
+	}
+}
+
+static void engine_action_failed(struct engine *e, struct model_conn *c,
+				 const struct mptcpd_action *a)
+{
+	uint64_t now = e->ops.now_ms(e->ops_arg);
+	struct mptcpd_subflow *s = model_subflow_find(c, &a->local, &a->remote);
+	struct model_pair *p;
+
+	switch (a->type) {
+	case MPTCPD_ACTION_SUBFLOW_CREATE:
+		if (s && s->state == MPTCPD_SUBFLOW_PENDING)
+			model_subflow_del(c, s);
+		p = model_pair_get(c, &a->local, &a->remote);
+		if (p) {
+			backoff_failed(p, &e->backoff, now, 0);
+			engine_wake_at(e, p->retry_ms);
+		}
+		break;
+	case MPTCPD_ACTION_SET_BACKUP:
+		if (s)
+			s->backup = !a->backup;
+		break;
+	case MPTCPD_ACTION_SUBFLOW_DESTROY:
+		p = model_pair_find(c, &a->local, &a->remote);
+		if (p)
+			p->destroying = false;
+		break;
+	case MPTCPD_ACTION_ANNOUNCE:
+	case MPTCPD_ACTION_REMOVE:
+		break;
 	}
 }
 
@@ -365,14 +355,13 @@ void engine_on_result(struct engine *e, const struct mptcpd_action *a, int err,
 		/* Destroyed subflows leave the picture now; the SUB_CLOSED
 		 * that may follow is then a no-op. */
 		s = model_subflow_find(c, &a->local, &a->remote);
-		if (s && a->type == MPTCPD_ACTION_SUBFLOW_DESTROY)
+		if (s && a->type == MPTCPD_ACTION_SUBFLOW_DESTROY) {
+			engine_subflow_ended(e, c, s);
 			model_subflow_del(c, s);
-		else if (s && a->type == MPTCPD_ACTION_SET_BACKUP)
-			s->backup = a->backup;
+		}
 		return;
 	}
-	if (a->type == MPTCPD_ACTION_SUBFLOW_CREATE)
-		engine_forget_pending(c, a);
+	engine_action_failed(e, c, a);
 	ev.type = MPTCPD_EVENT_ACTION_FAILED;
 	ev.token = a->token;
 	ev.action = a;
@@ -380,113 +369,62 @@ void engine_on_result(struct engine *e, const struct mptcpd_action *a, int err,
 	engine_decide(e, c, &ev);
 }
 
-static bool engine_snapshot_has(const struct snapshot *snap, uint32_t token)
+void engine_on_stalled(struct engine *e, uint32_t token,
+		       const struct mptcpd_addr *local,
+		       const struct mptcpd_addr *remote)
 {
-	for (size_t i = 0; i < snap->n_conns; i++)
-		if (snap->conns[i].token == token &&
-		    snapshot_conn_managed(&snap->conns[i]))
-			return true;
-	return false;
+	struct model_conn *c = model_conn_find(e->model, token);
+	struct mptcpd_subflow *s = c ? model_subflow_find(c, local, remote) : NULL;
+	struct mptcpd_event ev = { .type = MPTCPD_EVENT_SUB_STALLED };
+	char l[ADDR_STRLEN], r[ADDR_STRLEN];
+
+	if (!s || s->stalled)
+		return;
+	s->stalled = true;
+	log_info(LOG_SUB_ENGINE, "token=%08x: subflow %s -> %s stalled (unacked "
+		 "data, no ack progress)", token, addr_str(local, l, sizeof(l)),
+		 addr_str(remote, r, sizeof(r)));
+	ev.token = token;
+	ev.local = *local;
+	ev.remote = *remote;
+	engine_decide(e, c, &ev);
 }
 
-/* Connections that closed while events were lost must go. */
-static void engine_drop_vanished(struct engine *e, const struct snapshot *snap)
+/* Collect the connections with a pair whose delay ran out (clearing it),
+ * and the earliest delay still running. */
+static bool engine_conn_due(struct model_conn *c, uint64_t now,
+			    uint64_t *next)
 {
-	uint32_t gone[64];
-	size_t n;
+	bool due = false;
 
-	do {
-		n = 0;
-		for (struct model_conn *c = model_conn_next(e->model, NULL);
-		     c && n < 64; c = model_conn_next(e->model, c))
-			if (!engine_snapshot_has(snap, c->pub.token))
-				gone[n++] = c->pub.token;
-		for (size_t i = 0; i < n; i++)
-			model_conn_del(e->model, gone[i]);
-	} while (n == 64);
-}
+	for (size_t i = 0; i < c->n_pairs; i++) {
+		struct model_pair *p = &c->pairs[i];
 
-/* The kernel's subflows replace whatever we believed, except subflows we
- * asked for whose fate is still unknown: the snapshot may predate them. */
-static void engine_adopt_subflows(struct model_conn *c,
-				  const struct snapshot *snap)
-{
-	size_t kept = 0;
-
-	for (size_t i = 0; i < c->pub.n_subflows; i++)
-		if (c->subflows[i].state == MPTCPD_SUBFLOW_PENDING)
-			c->subflows[kept++] = c->subflows[i];
-	c->pub.n_subflows = kept;
-	for (size_t i = 0; i < snap->n_subflows; i++) {
-		const struct diag_subflow *d = &snap->subflows[i];
-		struct mptcpd_subflow s = { 0 };
-
-		if (d->token != c->pub.token)
+		if (!p->retry_ms)
 			continue;
-		s.local = d->local;
-		s.remote = d->remote;
-		s.local_id = d->local_id;
-		s.remote_id = d->remote_id;
-		s.backup = d->backup;
-		s.ifindex = d->ifindex;
-		s.state = d->established ? MPTCPD_SUBFLOW_ESTABLISHED :
-					   MPTCPD_SUBFLOW_PENDING;
-		struct mptcpd_subflow *known = model_subflow_find(c, &s.local,
-								  &s.remote);
-
-		if (known)
-			*known = s;
-		else
-			model_subflow_add(c, &s);
-		model_local_id_reserve(c, d->local_id, &d->local);
+		if (p->retry_ms <= now) {
+			p->retry_ms = 0;	/* failures stay counted */
+			due = true;
+		} else if (!*next || p->retry_ms < *next) {
+			*next = p->retry_ms;
+		}
 	}
-	for (size_t i = 0; i < snap->n_ids; i++)
-		if (snap->ids[i].token == c->pub.token &&
-		    model_local_id_reserve(c, snap->ids[i].entry.id,
-					   &snap->ids[i].entry.addr) < 0)
-			log_warn(LOG_SUB_ENGINE, "token=%08x: kernel ID %u "
-				 "conflicts with a known address",
-				 c->pub.token, snap->ids[i].entry.id);
+	return due;
 }
 
-static struct model_conn *engine_adopt_conn(struct engine *e,
-					    const struct snapshot *snap,
-					    const struct diag_conn *d)
+void engine_on_timer(struct engine *e)
 {
-	struct model_conn *c = model_conn_get(e->model, d->token);
+	struct mptcpd_event ev = { .type = MPTCPD_EVENT_RETRY };
+	uint64_t now = e->ops.now_ms(e->ops_arg), next = 0;
 
-	if (!c)
-		return NULL;
-	if (!c->created_ms)
-		c->created_ms = e->ops.now_ms(e->ops_arg);
-	c->pub.local = d->local;
-	c->pub.remote = d->remote;
-	c->pub.server_side = snapshot_conn_server_side(snap, d);
-	c->pub.established = true;
-	engine_adopt_subflows(c, snap);
-	engine_add_initial(c);
-	return c;
-}
-
-void engine_adopt(struct engine *e, const struct snapshot *snap)
-{
-	struct mptcpd_event ev = { .type = MPTCPD_EVENT_ADOPTED };
-	size_t adopted = 0;
-
-	engine_drop_vanished(e, snap);
-	for (size_t i = 0; i < snap->n_conns; i++) {
-		const struct diag_conn *d = &snap->conns[i];
-		struct model_conn *c;
-
-		if (!snapshot_conn_managed(d))
+	e->wakeup_ms = 0;
+	for (struct model_conn *c = model_conn_next(e->model, NULL); c;
+	     c = model_conn_next(e->model, c)) {
+		if (!engine_conn_due(c, now, &next))
 			continue;
-		c = engine_adopt_conn(e, snap, d);
-		if (!c)
-			continue;
-		ev.token = d->token;
+		ev.token = c->pub.token;
 		engine_decide(e, c, &ev);
-		adopted++;
 	}
-	log_info(LOG_SUB_ENGINE, "adopted %zu existing connection%s", adopted,
-		 adopted == 1 ? "" : "s");
+	if (next)
+		engine_wake_at(e, next);
 }

@@ -20,6 +20,9 @@ struct engine_ops {
 	int (*send)(void *arg, const struct mptcpd_action *a);
 	/* Monotonic milliseconds. */
 	uint64_t (*now_ms)(void *arg);
+	/* Call engine_on_timer() at (or soon after) at_ms; a later call
+	 * replaces an earlier request.  Optional. */
+	void (*schedule)(void *arg, uint64_t at_ms);
 };
 
 struct engine;
@@ -31,6 +34,8 @@ struct engine *engine_new(struct model *m, struct iface_table *ifaces,
 void engine_free(struct engine *e);
 void engine_set_strategy(struct engine *e, const struct mptcpd_strategy *s);
 void engine_set_max_subflows(struct engine *e, unsigned int max);
+/* Delays before a failed (local, remote) pair may be tried again. */
+void engine_set_backoff(struct engine *e, uint64_t initial_ms, uint64_t max_ms);
 
 void engine_on_event(struct engine *e, const struct mptcpd_event *ev);
 /* A local address became usable or went away (from iface_table). */
@@ -38,6 +43,14 @@ void engine_on_local_addr(struct engine *e, const struct mptcpd_local_addr *a,
 			  bool usable);
 void engine_on_result(struct engine *e, const struct mptcpd_action *a, int err,
 		      const char *extack);
+/* The subflow (local, remote) of token has unacked data and no progress. */
+void engine_on_stalled(struct engine *e, uint32_t token,
+		       const struct mptcpd_addr *local,
+		       const struct mptcpd_addr *remote);
+/* Backoff delays that ran out become RETRY events. */
+void engine_on_timer(struct engine *e);
+/* Does the active strategy want stall reports (and so diag polling)? */
+bool engine_watches_stalls(const struct engine *e);
 
 /* Adoption: take the picture from a sock_diag snapshot, then let the
  * strategy complete every adopted connection.  Connections in the model

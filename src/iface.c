@@ -9,6 +9,7 @@
 #include "addr.h"
 #include "config.h"
 #include "iface.h"
+#include "ifclass.h"
 #include "log.h"
 
 struct iface_addr {
@@ -22,6 +23,10 @@ struct iface_link {
 	struct netmon_link link;
 	bool stale;
 	uint64_t route_ms;	/* last new route through it */
+	enum mptcpd_iface_type detected;
+	bool has_rt_type, has_rt_metered;	/* run-time overrides */
+	enum mptcpd_iface_type rt_type;
+	enum mptcpd_metered rt_metered;
 };
 
 struct iface_route {
@@ -97,6 +102,46 @@ const char *iface_name(const struct iface_table *t, int ifindex)
 	return l ? l->name : "?";
 }
 
+/* Run time beats configuration beats detection. */
+static void iface_resolve(const struct iface_table *t, const struct iface_link *l,
+			  struct iface_class *c)
+{
+	c->type = l->detected;
+	c->type_source = IFACE_SOURCE_AUTO;
+	if (t->cfg && config_iface_type(t->cfg, l->link.name, &c->type))
+		c->type_source = IFACE_SOURCE_CONFIG;
+	if (l->has_rt_type) {
+		c->type = l->rt_type;
+		c->type_source = IFACE_SOURCE_RUNTIME;
+	}
+	c->metered = ifclass_default_metered(c->type);
+	c->metered_source = IFACE_SOURCE_AUTO;
+	if (t->cfg && config_iface_metered(t->cfg, l->link.name, &c->metered))
+		c->metered_source = IFACE_SOURCE_CONFIG;
+	if (l->has_rt_metered) {
+		c->metered = l->rt_metered;
+		c->metered_source = IFACE_SOURCE_RUNTIME;
+	}
+}
+
+static bool iface_metered(const struct iface_table *t,
+			  const struct iface_class *c)
+{
+	if (c->metered == MPTCPD_METERED_UNKNOWN)
+		return t->cfg && t->cfg->unknown_metered;
+	return c->metered == MPTCPD_METERED_YES;
+}
+
+bool iface_get_class(const struct iface_table *t, int ifindex,
+		     struct iface_class *out)
+{
+	const struct iface_link *l = iface_link_find(t, ifindex);
+
+	if (l)
+		iface_resolve(t, l, out);
+	return l != NULL;
+}
+
 static bool iface_link_usable(const struct iface_table *t,
 			      const struct netmon_link *l)
 {
@@ -120,14 +165,31 @@ static bool iface_addr_usable(const struct iface_table *t,
 	return iface_link_usable(t, iface_link(t, a->ifindex));
 }
 
-static bool iface_in(const struct mptcpd_local_addr *v, size_t n,
-		     const struct mptcpd_local_addr *a)
+static const struct mptcpd_local_addr *
+iface_in(const struct mptcpd_local_addr *v, size_t n,
+	 const struct mptcpd_local_addr *a)
 {
 	for (size_t i = 0; i < n; i++)
 		if (v[i].ifindex == a->ifindex &&
 		    mptcpd_addr_same_ip(&v[i].addr, &a->addr))
-			return true;
-	return false;
+			return &v[i];
+	return NULL;
+}
+
+static void iface_fill(const struct iface_table *t, const struct iface_addr *a,
+		       struct mptcpd_local_addr *out)
+{
+	const struct iface_link *l = iface_link_find(t, a->ifindex);
+	struct iface_class c;
+
+	out->addr = a->addr;
+	out->ifindex = a->ifindex;
+	snprintf(out->ifname, sizeof(out->ifname), "%s", l ? l->link.name : "?");
+	if (!l)
+		return;
+	iface_resolve(t, l, &c);
+	out->type = c.type;
+	out->metered = iface_metered(t, &c);
 }
 
 static void iface_report(struct iface_table *t,
@@ -159,20 +221,22 @@ static void iface_recompute(struct iface_table *t)
 	for (size_t i = 0; i < t->n_addrs; i++) {
 		if (!iface_addr_usable(t, &t->addrs[i]))
 			continue;
-		nv[n].addr = t->addrs[i].addr;
-		nv[n].ifindex = t->addrs[i].ifindex;
-		snprintf(nv[n].ifname, sizeof(nv[n].ifname), "%s",
-			 iface_name(t, t->addrs[i].ifindex));
-		n++;
+		iface_fill(t, &t->addrs[i], &nv[n++]);
 	}
 	t->usable = nv;
 	t->n_usable = n;
 	for (size_t i = 0; i < n_old; i++)
 		if (!iface_in(nv, n, &old[i]))
 			iface_report(t, &old[i], false);
-	for (size_t i = 0; i < n; i++)
-		if (!iface_in(old, n_old, &nv[i]))
+	/* New addresses, and addresses whose class changed: strategies
+	 * decide per class, so both are news. */
+	for (size_t i = 0; i < n; i++) {
+		const struct mptcpd_local_addr *was = iface_in(old, n_old, &nv[i]);
+
+		if (!was || was->type != nv[i].type ||
+		    was->metered != nv[i].metered)
 			iface_report(t, &nv[i], true);
+	}
 	free(old);
 }
 
@@ -231,7 +295,8 @@ static void iface_drop_link_addrs(struct iface_table *t, int ifindex)
 	iface_drop_routes(t, ifindex, AF_UNSPEC);
 }
 
-void iface_on_link(struct iface_table *t, const struct netmon_link *l)
+void iface_on_link(struct iface_table *t, const struct netmon_link *l,
+		   enum mptcpd_iface_type detected)
 {
 	struct iface_link *known = iface_link_find(t, l->ifindex);
 
@@ -245,12 +310,37 @@ void iface_on_link(struct iface_table *t, const struct netmon_link *l)
 			iface_drop_routes(t, l->ifindex, AF_UNSPEC);
 		known->link = *l;
 		known->stale = false;
+		known->detected = detected;
 	} else if (iface_grow((void **)&t->links, t->n_links,
 			      sizeof(*known)) == 0) {
 		memset(&t->links[t->n_links], 0, sizeof(t->links[0]));
+		t->links[t->n_links].detected = detected;
 		t->links[t->n_links++].link = *l;
 	}
 	iface_recompute(t);
+}
+
+int iface_set_runtime(struct iface_table *t, const char *ifname,
+		      const enum mptcpd_iface_type *type,
+		      const enum mptcpd_metered *metered)
+{
+	struct iface_link *l = NULL;
+
+	for (size_t i = 0; i < t->n_links && !l; i++)
+		if (strcmp(t->links[i].link.name, ifname) == 0)
+			l = &t->links[i];
+	if (!l)
+		return -ENODEV;
+	if (type) {
+		l->has_rt_type = true;
+		l->rt_type = *type;
+	}
+	if (metered) {
+		l->has_rt_metered = true;
+		l->rt_metered = *metered;
+	}
+	iface_recompute(t);
+	return 0;
 }
 
 void iface_on_addr(struct iface_table *t, const struct netmon_addr *a)

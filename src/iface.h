@@ -16,6 +16,20 @@
 struct config;
 struct iface_table;
 
+/* Where an interface's type or metered state came from. */
+enum iface_source {
+	IFACE_SOURCE_AUTO = 0,		/* detected (ifclass.c) */
+	IFACE_SOURCE_CONFIG = 1,	/* an [interface GLOB] section */
+	IFACE_SOURCE_RUNTIME = 2,	/* mptcpd-ctl, NetworkManager hook */
+};
+
+struct iface_class {
+	enum mptcpd_iface_type type;
+	enum iface_source type_source;
+	enum mptcpd_metered metered;	/* as set; unknown stays unknown */
+	enum iface_source metered_source;
+};
+
 /* Called for every change in the usable set. */
 typedef void (*iface_change_fn)(void *arg, const struct mptcpd_local_addr *a,
 				bool usable);
@@ -25,7 +39,18 @@ struct iface_table *iface_table_new(const struct config *cfg,
 void iface_table_free(struct iface_table *t);
 void iface_table_set_config(struct iface_table *t, const struct config *cfg);
 
-void iface_on_link(struct iface_table *t, const struct netmon_link *l);
+/* detected: what ifclass_detect() made of the link (the daemon reads
+ * sysfs; the table does no I/O). */
+void iface_on_link(struct iface_table *t, const struct netmon_link *l,
+		   enum mptcpd_iface_type detected);
+/* Run-time overrides for the interface called ifname; NULL leaves a value
+ * as it is.  -ENODEV when no such interface is known. */
+int iface_set_runtime(struct iface_table *t, const char *ifname,
+		      const enum mptcpd_iface_type *type,
+		      const enum mptcpd_metered *metered);
+/* The effective class of an interface; false when unknown. */
+bool iface_get_class(const struct iface_table *t, int ifindex,
+		     struct iface_class *out);
 void iface_on_addr(struct iface_table *t, const struct netmon_addr *a);
 /* A new route through an interface: its usable addresses are reported
  * again (usable = true), so strategies retry paths that had no route. */

@@ -38,6 +38,8 @@ struct model *model_new(void)
 
 static void model_conn_free(struct model_conn *c)
 {
+	free(c->pairs);
+	free(c->strategy_data);
 	free(c->subflows);
 	free(c->remotes);
 	free(c->ids);
@@ -240,6 +242,40 @@ void model_remote_del(struct model_conn *c, uint8_t id)
 	memmove(&c->remotes[i], &c->remotes[i + 1],
 		(c->pub.n_remotes - i - 1) * sizeof(*r));
 	c->pub.n_remotes--;
+}
+
+struct model_pair *model_pair_find(struct model_conn *c,
+				   const struct mptcpd_addr *local,
+				   const struct mptcpd_addr *remote)
+{
+	for (size_t i = 0; i < c->n_pairs; i++) {
+		struct model_pair *p = &c->pairs[i];
+
+		if (mptcpd_addr_same_ip(&p->local, local) &&
+		    mptcpd_addr_same_ip(&p->remote, remote) &&
+		    p->remote.port == remote->port)
+			return p;
+	}
+	return NULL;
+}
+
+struct model_pair *model_pair_get(struct model_conn *c,
+				  const struct mptcpd_addr *local,
+				  const struct mptcpd_addr *remote)
+{
+	struct model_pair *p = model_pair_find(c, local, remote);
+
+	if (p)
+		return p;
+	if (model_reserve((void **)&c->pairs, &c->cap_pairs, c->n_pairs,
+			  sizeof(*p)) < 0)
+		return NULL;
+	p = &c->pairs[c->n_pairs++];
+	memset(p, 0, sizeof(*p));
+	p->local = *local;
+	p->local.port = 0;
+	p->remote = *remote;
+	return p;
 }
 
 static struct model_id *model_id_by_addr(struct model_conn *c,

@@ -20,6 +20,16 @@ struct model_id {
 	struct mptcpd_addr addr;	/* port 0 */
 };
 
+/* What the engine remembers about one (local, remote) pair of a
+ * connection, across the subflows that come and go on it (backoff.c). */
+struct model_pair {
+	struct mptcpd_addr local;	/* port 0 */
+	struct mptcpd_addr remote;	/* with port */
+	unsigned int failures;		/* in a row */
+	uint64_t retry_ms;		/* not before this; 0 = free to try */
+	bool destroying;		/* we asked the kernel to close it */
+};
+
 struct model_conn {
 	struct mptcpd_conn pub;		/* the strategies' read-only view */
 	struct mptcpd_subflow *subflows;	/* pub.subflows aliases this */
@@ -28,6 +38,9 @@ struct model_conn {
 	size_t cap_remotes;
 	struct model_id *ids;		/* local IDs in use (1..255) */
 	size_t n_ids, cap_ids;
+	struct model_pair *pairs;
+	size_t n_pairs, cap_pairs;
+	void *strategy_data;		/* pub.data; malloc'd, freed with us */
 	uint64_t created_ms;
 	struct model_conn *next;	/* hash chain */
 };
@@ -59,6 +72,14 @@ struct mptcpd_remote_addr *model_remote_find(struct model_conn *c, uint8_t id);
 int model_remote_set(struct model_conn *c, uint8_t id,
 		     const struct mptcpd_addr *addr);
 void model_remote_del(struct model_conn *c, uint8_t id);
+
+/* Pair bookkeeping: find, or find-or-add (NULL on allocation failure). */
+struct model_pair *model_pair_find(struct model_conn *c,
+				   const struct mptcpd_addr *local,
+				   const struct mptcpd_addr *remote);
+struct model_pair *model_pair_get(struct model_conn *c,
+				  const struct mptcpd_addr *local,
+				  const struct mptcpd_addr *remote);
 
 /* Local address IDs.  The initial subflow's address is ID 0 and never
  * reused for another address.  Every other address gets the lowest free

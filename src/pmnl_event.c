@@ -95,6 +95,8 @@ const char *pmnl_event_name(enum mptcpd_event_type type)
 	case MPTCPD_EVENT_ADDR_ADDED: return "ADDR_ADDED";
 	case MPTCPD_EVENT_ADDR_REMOVED: return "ADDR_REMOVED";
 	case MPTCPD_EVENT_ACTION_FAILED: return "ACTION_FAILED";
+	case MPTCPD_EVENT_SUB_STALLED: return "SUB_STALLED";
+	case MPTCPD_EVENT_RETRY: return "RETRY";
 	}
 	return "UNKNOWN";
 }

@@ -5,6 +5,8 @@
 
 static const struct mptcpd_strategy *const strategies_builtin[] = {
 	&strategy_fullmesh,
+	&strategy_backup_cellular,
+	&strategy_metered_aware,
 };
 
 const struct mptcpd_strategy *strategy_find(const char *name)
@@ -17,5 +19,5 @@ const struct mptcpd_strategy *strategy_find(const char *name)
 
 const char *strategy_names(void)
 {
-	return "fullmesh";
+	return "fullmesh, backup-cellular, metered-aware";
 }

@@ -6,6 +6,8 @@
 #include "mptcpd/strategy.h"
 
 extern const struct mptcpd_strategy strategy_fullmesh;
+extern const struct mptcpd_strategy strategy_backup_cellular;
+extern const struct mptcpd_strategy strategy_metered_aware;
 
 /* A built-in strategy by name, or NULL. */
 const struct mptcpd_strategy *strategy_find(const char *name);

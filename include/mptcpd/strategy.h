@@ -40,11 +40,30 @@ struct mptcpd_addr {
 	} u;
 };
 
+/* What kind of link an interface is: detected (sysfs DEVTYPE, wireless
+ * directory, ARPHRD type, name), or set by configuration or at run time. */
+enum mptcpd_iface_type {
+	MPTCPD_IFACE_OTHER = 0,
+	MPTCPD_IFACE_ETHERNET = 1,
+	MPTCPD_IFACE_WIFI = 2,
+	MPTCPD_IFACE_CELLULAR = 3,
+};
+
+enum mptcpd_metered {
+	MPTCPD_METERED_UNKNOWN = 0,
+	MPTCPD_METERED_NO = 1,
+	MPTCPD_METERED_YES = 2,
+};
+
 /* A local address the daemon considers usable right now. */
 struct mptcpd_local_addr {
 	struct mptcpd_addr addr;	/* port is 0 */
 	int ifindex;
 	char ifname[16];
+	enum mptcpd_iface_type type;
+	/* Costs money per byte.  Already resolved: an interface whose state
+	 * is unknown counts as configured ([core] unknown-metered). */
+	bool metered;
 };
 
 enum mptcpd_subflow_state {
@@ -61,6 +80,7 @@ struct mptcpd_subflow {
 	enum mptcpd_subflow_state state;
 	int ifindex;			/* 0 when not bound to a device */
 	uint64_t since_ms;	/* requested (pending) or established at */
+	bool stalled;		/* unacked data and no ack progress */
 };
 
 /* An address the peer announced (ADD_ADDR), or its initial one (id 0). */
@@ -80,6 +100,10 @@ struct mptcpd_conn {
 	const struct mptcpd_subflow *subflows;
 	size_t n_remotes;		/* announced addresses, initial excluded */
 	const struct mptcpd_remote_addr *remotes;
+	/* The strategy's own per-connection memory: conn_data_size zeroed
+	 * bytes, allocated by the daemon with the connection and freed with
+	 * it.  NULL when the strategy asked for none. */
+	void *data;
 };
 
 struct mptcpd_host {
@@ -108,6 +132,15 @@ enum mptcpd_event_type {
 	MPTCPD_EVENT_ADDR_ADDED = 33,
 	MPTCPD_EVENT_ADDR_REMOVED = 34,	/* a local address went away */
 	MPTCPD_EVENT_ACTION_FAILED = 35,/* the kernel refused an action */
+	/* A subflow has unacked data and no ack progress for
+	 * max(150 ms, 2 srtt + 40 ms): the path is dead although the link is
+	 * up.  Only reported to strategies with MPTCPD_STRATEGY_WATCH_STALLS;
+	 * the subflow (local, remote) is in the event, and its stalled flag is
+	 * set in the view. */
+	MPTCPD_EVENT_SUB_STALLED = 36,
+	/* A backoff delay the daemon imposed on a (local, remote) pair ran
+	 * out: the strategy may ask for that subflow again. */
+	MPTCPD_EVENT_RETRY = 37,
 };
 
 /* Which optional fields of struct mptcpd_event the kernel sent. */
@@ -209,16 +242,37 @@ static inline bool mptcpd_addr_same_ip(const struct mptcpd_addr *a,
 	return false;
 }
 
+/* struct mptcpd_strategy.flags */
+enum mptcpd_strategy_flag {
+	/* Poll the subflows' TCP state and report MPTCPD_EVENT_SUB_STALLED. */
+	MPTCPD_STRATEGY_WATCH_STALLS = 1u << 0,
+};
+
 struct mptcpd_strategy {
 	unsigned int abi_version;	/* MPTCPD_STRATEGY_ABI_VERSION */
 	const char *name;
 	const char *description;
+	unsigned int flags;		/* enum mptcpd_strategy_flag */
+	size_t conn_data_size;		/* see struct mptcpd_conn.data */
 	/* Called once per event and connection; appends to out. */
 	void (*decide)(const struct mptcpd_event *event,
 		       const struct mptcpd_conn *conn,
 		       const struct mptcpd_host *host,
 		       struct mptcpd_actions *out);
 };
+
+/*
+ * Out-of-tree strategies: a shared object in the plugin directory
+ * ([core] plugin-dir) that defines
+ *
+ *	const struct mptcpd_strategy mptcpd_strategy = { ... };
+ *
+ * mptcpd loads every *.so there at start-up, refuses one whose
+ * abi_version differs from its own or whose name clashes with another
+ * strategy, and runs the one named by [core] strategy.  A plugin may use
+ * only this header (and libc); it must not keep global mutable state.
+ */
+#define MPTCPD_STRATEGY_SYMBOL "mptcpd_strategy"
 
 #ifdef __cplusplus
 }

@@ -54,7 +54,7 @@ static void fake_change(void *arg, const struct mptcpd_local_addr *a, bool usabl
 		engine_on_local_addr(f->engine, a, usable);
 }
 
-static const struct engine_ops fake_ops = { fake_send, fake_now };
+static const struct engine_ops fake_ops = { fake_send, fake_now, NULL };
 
 static void link_up(int ifindex, const char *name)
 {
@@ -62,7 +62,7 @@ static void link_up(int ifindex, const char *name)
 				 .flags = IFF_UP | IFF_RUNNING };
 
 	snprintf(l.name, sizeof(l.name), "%s", name);
-	iface_on_link(F.ifaces, &l);
+	iface_on_link(F.ifaces, &l, MPTCPD_IFACE_ETHERNET);
 }
 
 static void addr_set(int ifindex, const char *text, bool deleted)
@@ -215,7 +215,7 @@ START_TEST(test_link_down_counts_as_address_loss)
 	sub_event(MPTCPD_EVENT_SUB_ESTABLISHED, "198.51.100.2", 41000,
 		  "203.0.113.2", 1);
 	F.n_sent = 0;
-	iface_on_link(F.ifaces, &down);
+	iface_on_link(F.ifaces, &down, MPTCPD_IFACE_ETHERNET);
 	ck_assert_uint_eq(F.n_sent, 1);
 	ck_assert_int_eq(F.sent[0].type, MPTCPD_ACTION_SUBFLOW_DESTROY);
 }

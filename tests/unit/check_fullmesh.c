@@ -215,9 +215,9 @@ START_TEST(test_quiet_events)
 {
 	static const enum mptcpd_event_type quiet[] = {
 		MPTCPD_EVENT_CREATED, MPTCPD_EVENT_CLOSED, MPTCPD_EVENT_REMOVED,
-		MPTCPD_EVENT_SUB_ESTABLISHED, MPTCPD_EVENT_SUB_CLOSED,
-		MPTCPD_EVENT_SUB_PRIORITY, MPTCPD_EVENT_LISTENER_CREATED,
-		MPTCPD_EVENT_LISTENER_CLOSED, MPTCPD_EVENT_ACTION_FAILED,
+		MPTCPD_EVENT_SUB_ESTABLISHED, MPTCPD_EVENT_SUB_PRIORITY,
+		MPTCPD_EVENT_LISTENER_CREATED, MPTCPD_EVENT_LISTENER_CLOSED,
+		MPTCPD_EVENT_ACTION_FAILED, MPTCPD_EVENT_SUB_STALLED,
 	};
 	struct world w;
 
@@ -245,6 +245,36 @@ START_TEST(test_action_list_overflow_is_flagged)
 }
 END_TEST
 
+/* A closed subflow is asked for again (the engine's backoff decides
+ * when), and so is one whose delay ran out. */
+START_TEST(test_sub_closed_and_retry_remesh)
+{
+	struct world w;
+
+	world_init(&w);
+	world_decide(&w, MPTCPD_EVENT_SUB_CLOSED);
+	ck_assert_int_eq(fx_count(&w.out, MPTCPD_ACTION_SUBFLOW_CREATE,
+				  "198.51.100.2", "203.0.113.2", PORT), 1);
+	world_decide(&w, MPTCPD_EVENT_RETRY);
+	ck_assert_uint_eq(w.out.n, 1);
+}
+END_TEST
+
+/* A stalled subflow is destroyed so its data is reinjected elsewhere. */
+START_TEST(test_stalled_subflow_destroyed)
+{
+	struct world w;
+
+	world_init(&w);
+	w.subflows[1] = fx_subflow("198.51.100.2", 41000, "203.0.113.2", PORT);
+	w.subflows[1].stalled = true;
+	w.conn.n_subflows = 2;
+	world_decide(&w, MPTCPD_EVENT_RETRY);
+	ck_assert_uint_eq(w.out.n, 1);
+	ck_assert_int_eq(w.out.v[0].type, MPTCPD_ACTION_SUBFLOW_DESTROY);
+}
+END_TEST
+
 static Suite *fullmesh_suite(void)
 {
 	Suite *s = suite_create("fullmesh");
@@ -261,6 +291,8 @@ static Suite *fullmesh_suite(void)
 	tcase_add_test(tc, test_addr_added);
 	tcase_add_test(tc, test_addr_removed_destroys_its_subflows);
 	tcase_add_test(tc, test_quiet_events);
+	tcase_add_test(tc, test_sub_closed_and_retry_remesh);
+	tcase_add_test(tc, test_stalled_subflow_destroyed);
 	tcase_add_test(tc, test_action_list_overflow_is_flagged);
 	suite_add_tcase(s, tc);
 	return s;

@@ -31,7 +31,7 @@ static void link_set(struct iface_table *t, int ifindex, const char *name,
 	struct netmon_link l = { .ifindex = ifindex, .flags = flags };
 
 	snprintf(l.name, sizeof(l.name), "%s", name);
-	iface_on_link(t, &l);
+	iface_on_link(t, &l, MPTCPD_IFACE_ETHERNET);
 }
 
 static void addr_set(struct iface_table *t, int ifindex, const char *text,
@@ -98,7 +98,7 @@ START_TEST(test_losses)
 	addr_set(t, 2, "192.0.2.2", 0, true);
 	ck_assert_int_eq(ch.removed, 1);
 	ck_assert_str_eq(ch.last, "192.0.2.2");
-	iface_on_link(t, &gone);
+	iface_on_link(t, &gone, MPTCPD_IFACE_OTHER);
 	ck_assert_int_eq(ch.removed, 2);
 	iface_usable(t, &n);
 	ck_assert_uint_eq(n, 0);

@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* What engine.c, engine_exec.c and engine_adopt.c share. */
+#ifndef MPTCPD_ENGINE_PRIV_H
+#define MPTCPD_ENGINE_PRIV_H
+
+#include "backoff.h"
+#include "engine.h"
+#include "model.h"
+
+struct iface_table;
+
+struct engine {
+	struct model *model;
+	struct iface_table *ifaces;
+	const struct mptcpd_strategy *strategy;
+	unsigned int max_subflows;
+	struct backoff_policy backoff;
+	struct engine_ops ops;
+	void *ops_arg;
+	uint64_t wakeup_ms;		/* the retry time asked of ops.schedule */
+	struct mptcpd_actions actions;	/* scratch list, reused per call */
+};
+
+/* Ask the strategy about one connection and run what it returns. */
+void engine_decide(struct engine *e, struct model_conn *c,
+		   const struct mptcpd_event *ev);
+/* Run one action: local IDs, pending subflows, backoff; then send. */
+void engine_execute(struct engine *e, struct model_conn *c,
+		    struct mptcpd_action *a);
+/* The initial subflow is in the model from ESTABLISHED on. */
+void engine_add_initial(struct model_conn *c);
+/* Make sure ops.schedule() will wake us by at_ms. */
+void engine_wake_at(struct engine *e, uint64_t at_ms);
+void engine_log_action(int level, const struct mptcpd_action *a,
+		       const char *what);
+
+#endif

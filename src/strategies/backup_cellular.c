@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * backup-cellular (Apple's "handover" mode, in the open): Wi-Fi, Ethernet
+ * and other non-cellular paths are meshed as in fullmesh.  Cellular gets
+ * one subflow per connection, flagged backup (MP_PRIO), so it is warm but
+ * carries no data.  The moment no non-cellular subflow works any more
+ * (address gone, link down, subflow closed or stalled), the cellular
+ * subflow is promoted (SET_FLAGS backup off) and the dead subflows are
+ * destroyed, both at once: destroying makes the kernel reinject their data
+ * on cellular without waiting for retransmission timeouts.  When a
+ * non-cellular subflow is established again, cellular goes back to backup.
+ */
+#include "strategies.h"
+#include "strategies/common.h"
+
+static void backup_cellular_reconcile(const struct mptcpd_event *ev,
+				      const struct mptcpd_conn *conn,
+				      const struct mptcpd_host *host,
+				      struct mptcpd_actions *out)
+{
+	/* Stalled subflows, and those whose address went away, no longer
+	 * count as working even before the kernel confirms their end. */
+	bool primary_ok = strat_path_ok(conn, host, strat_not_cellular);
+
+	strat_drop_dead(conn, ev, out);
+	strat_mesh(conn, host, strat_not_cellular, false, out);
+	strat_one(conn, host, strat_cellular, primary_ok, out);
+	strat_set_backup(conn, host, strat_cellular, primary_ok, out);
+}
+
+static void backup_cellular_decide(const struct mptcpd_event *ev,
+				   const struct mptcpd_conn *conn,
+				   const struct mptcpd_host *host,
+				   struct mptcpd_actions *out)
+{
+	switch (ev->type) {
+	case MPTCPD_EVENT_ESTABLISHED:
+	case MPTCPD_EVENT_ADOPTED:
+	case MPTCPD_EVENT_ANNOUNCED:
+	case MPTCPD_EVENT_ADDR_ADDED:
+	case MPTCPD_EVENT_ADDR_REMOVED:
+	case MPTCPD_EVENT_SUB_ESTABLISHED:
+	case MPTCPD_EVENT_SUB_CLOSED:
+	case MPTCPD_EVENT_SUB_STALLED:
+	case MPTCPD_EVENT_RETRY:
+	case MPTCPD_EVENT_ACTION_FAILED:
+		if (strat_client(conn))
+			backup_cellular_reconcile(ev, conn, host, out);
+		break;
+	case MPTCPD_EVENT_CREATED:
+	case MPTCPD_EVENT_CLOSED:
+	case MPTCPD_EVENT_REMOVED:
+	case MPTCPD_EVENT_SUB_PRIORITY:
+	case MPTCPD_EVENT_LISTENER_CREATED:
+	case MPTCPD_EVENT_LISTENER_CLOSED:
+		break;
+	}
+}
+
+const struct mptcpd_strategy strategy_backup_cellular = {
+	.abi_version = MPTCPD_STRATEGY_ABI_VERSION,
+	.name = "backup-cellular",
+	.description = "non-cellular paths meshed; one cellular subflow kept as "
+		       "backup, promoted the moment no other path works",
+	.flags = MPTCPD_STRATEGY_WATCH_STALLS,
+	.decide = backup_cellular_decide,
+};
