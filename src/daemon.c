@@ -396,6 +396,9 @@ static int daemon_start(struct daemon *d)
 		return -ENOMEM;
 	engine_set_backoff(d->engine, d->cfg.backoff_initial_ms,
 			   d->cfg.backoff_max_ms);
+	if (engine_set_announce(d->engine, d->cfg.announce == CONFIG_ANNOUNCE_ALL,
+				d->cfg.announce_addrs.v, d->cfg.announce_addrs.n) < 0)
+		return -ENOMEM;
 	err = pmnl_new(&d->pmnl, &daemon_pmnl_cb, d);
 	if (err < 0)
 		return err;

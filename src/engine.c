@@ -38,7 +38,85 @@ struct engine *engine_new(struct model *m, struct iface_table *ifaces,
 
 void engine_free(struct engine *e)
 {
+	if (!e)
+		return;
+	free(e->announce_list);
+	free(e->announce_buf);
+	free(e->listeners);
 	free(e);
+}
+
+int engine_set_announce(struct engine *e, bool all,
+			const struct mptcpd_addr *list, size_t n)
+{
+	struct mptcpd_addr *copy = NULL;
+
+	if (n) {
+		copy = calloc(n, sizeof(*copy));
+		if (!copy)
+			return -ENOMEM;
+		memcpy(copy, list, n * sizeof(*copy));
+	}
+	free(e->announce_list);
+	e->announce_list = copy;
+	e->n_announce_list = n;
+	e->announce_all = all;
+	return 0;
+}
+
+void engine_listener_add(struct engine *e, const struct mptcpd_addr *a)
+{
+	if (e->n_listeners == e->cap_listeners) {
+		size_t cap = e->cap_listeners ? e->cap_listeners * 2 : 8;
+		struct mptcpd_addr *v = realloc(e->listeners, cap * sizeof(*v));
+
+		if (!v)
+			return;
+		e->listeners = v;
+		e->cap_listeners = cap;
+	}
+	e->listeners[e->n_listeners++] = *a;
+}
+
+/* One socket closed; others may still listen on the same address. */
+void engine_listener_del(struct engine *e, const struct mptcpd_addr *a)
+{
+	for (size_t i = 0; i < e->n_listeners; i++)
+		if (mptcpd_addr_same_ip(&e->listeners[i], a) &&
+		    e->listeners[i].port == a->port) {
+			e->listeners[i] = e->listeners[--e->n_listeners];
+			return;
+		}
+}
+
+static bool engine_may_announce(const struct engine *e,
+				const struct mptcpd_addr *a)
+{
+	if (e->announce_all)
+		return true;
+	for (size_t i = 0; i < e->n_announce_list; i++)
+		if (mptcpd_addr_same_ip(&e->announce_list[i], a))
+			return true;
+	return false;
+}
+
+/* The usable addresses the configuration lets us announce. */
+static void engine_host_announce(struct engine *e, struct mptcpd_host *host)
+{
+	struct mptcpd_local_addr *v;
+
+	host->n_announce = 0;
+	host->announce = NULL;
+	if (!host->n_addrs)
+		return;
+	v = realloc(e->announce_buf, host->n_addrs * sizeof(*v));
+	if (!v)
+		return;
+	e->announce_buf = v;
+	for (size_t i = 0; i < host->n_addrs; i++)
+		if (engine_may_announce(e, &host->addrs[i].addr))
+			v[host->n_announce++] = host->addrs[i];
+	host->announce = v;
 }
 
 void engine_set_strategy(struct engine *e, const struct mptcpd_strategy *s)
@@ -95,6 +173,9 @@ void engine_decide(struct engine *e, struct model_conn *c,
 	host.addrs = iface_usable(e->ifaces, &host.n_addrs);
 	host.max_subflows = e->max_subflows;
 	host.now_ms = e->ops.now_ms(e->ops_arg);
+	host.listeners = e->listeners;
+	host.n_listeners = e->n_listeners;
+	engine_host_announce(e, &host);
 	e->actions.n = 0;
 	e->actions.overflow = false;
 	e->strategy->decide(ev, &c->pub, &host, &e->actions);
@@ -257,6 +338,20 @@ static void engine_log_event(const struct mptcpd_event *ev)
 		  ev->backup ? " backup" : "");
 }
 
+/* Listeners belong to no connection: every server-side connection may
+ * have something to announce or withdraw. */
+static void engine_on_listener(struct engine *e, const struct mptcpd_event *ev)
+{
+	if (ev->type == MPTCPD_EVENT_LISTENER_CREATED)
+		engine_listener_add(e, &ev->local);
+	else
+		engine_listener_del(e, &ev->local);
+	for (struct model_conn *c = model_conn_next(e->model, NULL); c;
+	     c = model_conn_next(e->model, c))
+		if (c->pub.server_side)
+			engine_decide(e, c, ev);
+}
+
 void engine_on_event(struct engine *e, const struct mptcpd_event *kev)
 {
 	struct mptcpd_event copy = *kev, *ev = &copy;
@@ -267,6 +362,11 @@ void engine_on_event(struct engine *e, const struct mptcpd_event *kev)
 	addr_unmap_v4(&copy.local);
 	addr_unmap_v4(&copy.remote);
 	engine_log_event(ev);
+	if (ev->type == MPTCPD_EVENT_LISTENER_CREATED ||
+	    ev->type == MPTCPD_EVENT_LISTENER_CLOSED) {
+		engine_on_listener(e, ev);
+		return;
+	}
 	c = engine_apply(e, ev);
 
 	if (!c) {
@@ -337,6 +437,8 @@ static void engine_action_failed(struct engine *e, struct model_conn *c,
 			p->destroying = false;
 		break;
 	case MPTCPD_ACTION_ANNOUNCE:
+		model_announced_del(c, a->local_id);
+		break;
 	case MPTCPD_ACTION_REMOVE:
 		break;
 	}
@@ -359,6 +461,8 @@ void engine_on_result(struct engine *e, const struct mptcpd_action *a, int err,
 			engine_subflow_ended(e, c, s);
 			model_subflow_del(c, s);
 		}
+		if (a->type == MPTCPD_ACTION_REMOVE)
+			model_announced_del(c, a->local_id);
 		return;
 	}
 	engine_action_failed(e, c, a);

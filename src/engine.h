@@ -34,6 +34,10 @@ struct engine *engine_new(struct model *m, struct iface_table *ifaces,
 void engine_free(struct engine *e);
 void engine_set_strategy(struct engine *e, const struct mptcpd_strategy *s);
 void engine_set_max_subflows(struct engine *e, unsigned int max);
+/* Server side: which usable addresses may be announced: all of them, or
+ * only those in list (n == 0 and !all: none).  The list is copied. */
+int engine_set_announce(struct engine *e, bool all,
+			const struct mptcpd_addr *list, size_t n);
 /* Delays before a failed (local, remote) pair may be tried again. */
 void engine_set_backoff(struct engine *e, uint64_t initial_ms, uint64_t max_ms);
 

@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <linux/mptcp.h>
+
 #include "engine_priv.h"
 #include "log.h"
 #include "snapshot.h"
@@ -72,13 +74,19 @@ static void engine_adopt_subflows(struct model_conn *c,
 			model_subflow_add(c, &s);
 		model_local_id_reserve(c, d->local_id, &d->local);
 	}
-	for (size_t i = 0; i < snap->n_ids; i++)
-		if (snap->ids[i].token == c->pub.token &&
-		    model_local_id_reserve(c, snap->ids[i].entry.id,
-					   &snap->ids[i].entry.addr) < 0)
+	for (size_t i = 0; i < snap->n_ids; i++) {
+		const struct pmnl_local_entry *id = &snap->ids[i].entry;
+
+		if (snap->ids[i].token != c->pub.token)
+			continue;
+		if (model_local_id_reserve(c, id->id, &id->addr) < 0)
 			log_warn(LOG_SUB_ENGINE, "token=%08x: kernel ID %u "
 				 "conflicts with a known address",
-				 c->pub.token, snap->ids[i].entry.id);
+				 c->pub.token, id->id);
+		/* An entry with "signal" is one we announced. */
+		if (id->flags & MPTCP_PM_ADDR_FLAG_SIGNAL)
+			model_announced_add(c, id->id, &id->addr);
+	}
 }
 
 static struct model_conn *engine_adopt_conn(struct engine *e,
@@ -100,12 +108,23 @@ static struct model_conn *engine_adopt_conn(struct engine *e,
 	return c;
 }
 
+/* The listening sockets in the snapshot replace the ones we knew. */
+static void engine_adopt_listeners(struct engine *e,
+				   const struct snapshot *snap)
+{
+	e->n_listeners = 0;
+	for (size_t i = 0; i < snap->n_conns; i++)
+		if (snap->conns[i].listener)
+			engine_listener_add(e, &snap->conns[i].local);
+}
+
 void engine_adopt(struct engine *e, const struct snapshot *snap)
 {
 	struct mptcpd_event ev = { .type = MPTCPD_EVENT_ADOPTED };
 	size_t adopted = 0;
 
 	engine_drop_vanished(e, snap);
+	engine_adopt_listeners(e, snap);
 	for (size_t i = 0; i < snap->n_conns; i++) {
 		const struct diag_conn *d = &snap->conns[i];
 		struct model_conn *c;

@@ -90,9 +90,11 @@ static int engine_prepare(struct engine *e, struct model_conn *c,
 		id = model_local_id(c, &a->local);
 		if (id == 0)
 			return -EINVAL;	/* ID 0 cannot be announced */
-		if (id > 0)
-			a->local_id = (uint8_t)id;
-		return id < 0 ? id : 0;
+		if (id < 0)
+			return id;
+		a->local_id = (uint8_t)id;
+		/* Believed at once; an error takes it back. */
+		return model_announced_add(c, a->local_id, &a->local);
 	case MPTCPD_ACTION_SUBFLOW_DESTROY:
 		p = model_pair_get(c, &a->local, &a->remote);
 		if (p)

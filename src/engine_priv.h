@@ -18,6 +18,12 @@ struct engine {
 	struct engine_ops ops;
 	void *ops_arg;
 	uint64_t wakeup_ms;		/* the retry time asked of ops.schedule */
+	bool announce_all;		/* [core] announce = all */
+	struct mptcpd_addr *announce_list;	/* [core] announce = ADDR... */
+	size_t n_announce_list;
+	struct mptcpd_local_addr *announce_buf;	/* host view scratch */
+	struct mptcpd_addr *listeners;	/* MPTCP listening sockets */
+	size_t n_listeners, cap_listeners;
 	struct mptcpd_actions actions;	/* scratch list, reused per call */
 };
 
@@ -29,6 +35,9 @@ void engine_execute(struct engine *e, struct model_conn *c,
 		    struct mptcpd_action *a);
 /* The initial subflow is in the model from ESTABLISHED on. */
 void engine_add_initial(struct model_conn *c);
+/* Listening sockets: add one, remove one, or forget all. */
+void engine_listener_add(struct engine *e, const struct mptcpd_addr *a);
+void engine_listener_del(struct engine *e, const struct mptcpd_addr *a);
 /* Make sure ops.schedule() will wake us by at_ms. */
 void engine_wake_at(struct engine *e, uint64_t at_ms);
 void engine_log_action(int level, const struct mptcpd_action *a,

@@ -39,6 +39,7 @@ struct model *model_new(void)
 static void model_conn_free(struct model_conn *c)
 {
 	free(c->pairs);
+	free(c->announced);
 	free(c->strategy_data);
 	free(c->subflows);
 	free(c->remotes);
@@ -276,6 +277,32 @@ struct model_pair *model_pair_get(struct model_conn *c,
 	p->local.port = 0;
 	p->remote = *remote;
 	return p;
+}
+
+int model_announced_add(struct model_conn *c, uint8_t id,
+			const struct mptcpd_addr *addr)
+{
+	for (size_t i = 0; i < c->pub.n_announced; i++)
+		if (c->announced[i].id == id)
+			return 0;
+	if (model_reserve((void **)&c->announced, &c->cap_announced,
+			  c->pub.n_announced, sizeof(*c->announced)) < 0)
+		return -ENOMEM;
+	c->announced[c->pub.n_announced].id = id;
+	c->announced[c->pub.n_announced].addr = *addr;
+	c->pub.n_announced++;
+	c->pub.announced = c->announced;
+	return 0;
+}
+
+void model_announced_del(struct model_conn *c, uint8_t id)
+{
+	for (size_t i = 0; i < c->pub.n_announced; i++) {
+		if (c->announced[i].id != id)
+			continue;
+		c->announced[i] = c->announced[--c->pub.n_announced];
+		return;
+	}
 }
 
 static struct model_id *model_id_by_addr(struct model_conn *c,

@@ -40,6 +40,8 @@ struct model_conn {
 	size_t n_ids, cap_ids;
 	struct model_pair *pairs;
 	size_t n_pairs, cap_pairs;
+	struct mptcpd_announced *announced;	/* pub.announced aliases */
+	size_t cap_announced;
 	void *strategy_data;		/* pub.data; malloc'd, freed with us */
 	uint64_t created_ms;
 	struct model_conn *next;	/* hash chain */
@@ -80,6 +82,11 @@ struct model_pair *model_pair_find(struct model_conn *c,
 struct model_pair *model_pair_get(struct model_conn *c,
 				  const struct mptcpd_addr *local,
 				  const struct mptcpd_addr *remote);
+
+/* Addresses we announced on the connection, by local ID. */
+int model_announced_add(struct model_conn *c, uint8_t id,
+			const struct mptcpd_addr *addr);
+void model_announced_del(struct model_conn *c, uint8_t id);
 
 /* Local address IDs.  The initial subflow's address is ID 0 and never
  * reused for another address.  Every other address gets the lowest free

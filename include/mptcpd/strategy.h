@@ -89,6 +89,12 @@ struct mptcpd_remote_addr {
 	struct mptcpd_addr addr;	/* port 0 = the connection's port */
 };
 
+/* An address this host announced (ADD_ADDR) on a connection. */
+struct mptcpd_announced {
+	uint8_t id;
+	struct mptcpd_addr addr;	/* port 0 = the connection's port */
+};
+
 struct mptcpd_conn {
 	uint32_t token;			/* our local token */
 	struct mptcpd_addr local;	/* initial subflow, with ports */
@@ -100,6 +106,8 @@ struct mptcpd_conn {
 	const struct mptcpd_subflow *subflows;
 	size_t n_remotes;		/* announced addresses, initial excluded */
 	const struct mptcpd_remote_addr *remotes;
+	size_t n_announced;		/* server side: what we announced */
+	const struct mptcpd_announced *announced;
 	/* The strategy's own per-connection memory: conn_data_size zeroed
 	 * bytes, allocated by the daemon with the connection and freed with
 	 * it.  NULL when the strategy asked for none. */
@@ -111,6 +119,14 @@ struct mptcpd_host {
 	const struct mptcpd_local_addr *addrs;	/* usable local addresses */
 	unsigned int max_subflows;	/* per connection, initial included */
 	uint64_t now_ms;		/* monotonic clock, milliseconds */
+	/* Server side: the usable addresses the configuration lets us
+	 * announce ([core] announce), and the MPTCP listening sockets of
+	 * this namespace (address and port; an unspecified address is a
+	 * wildcard, and "::" serves IPv4 too). */
+	size_t n_announce;
+	const struct mptcpd_local_addr *announce;
+	size_t n_listeners;
+	const struct mptcpd_addr *listeners;
 };
 
 enum mptcpd_event_type {

@@ -46,13 +46,17 @@ static void backup_cellular_decide(const struct mptcpd_event *ev,
 	case MPTCPD_EVENT_ACTION_FAILED:
 		if (strat_client(conn))
 			backup_cellular_reconcile(ev, conn, host, out);
+		else
+			strat_announce(conn, host, out);
+		break;
+	case MPTCPD_EVENT_LISTENER_CREATED:
+	case MPTCPD_EVENT_LISTENER_CLOSED:
+		strat_announce(conn, host, out);
 		break;
 	case MPTCPD_EVENT_CREATED:
 	case MPTCPD_EVENT_CLOSED:
 	case MPTCPD_EVENT_REMOVED:
 	case MPTCPD_EVENT_SUB_PRIORITY:
-	case MPTCPD_EVENT_LISTENER_CREATED:
-	case MPTCPD_EVENT_LISTENER_CLOSED:
 		break;
 	}
 }

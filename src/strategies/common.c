@@ -1,4 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
+#include <arpa/inet.h>
+#include <string.h>
+
 #include "strategies/common.h"
 
 bool strat_any(const struct mptcpd_local_addr *a) { return a != NULL; }
@@ -224,5 +227,93 @@ void strat_set_backup(const struct mptcpd_conn *conn,
 		a->local = s->local;
 		a->remote = s->remote;
 		a->backup = backup;
+	}
+}
+
+static bool strat_is_any(const struct mptcpd_addr *a)
+{
+	static const struct in6_addr any6 = IN6ADDR_ANY_INIT;
+
+	if (a->family == AF_INET)
+		return a->u.v4.s_addr == htonl(INADDR_ANY);
+	return memcmp(&a->u.v6, &any6, sizeof(any6)) == 0;
+}
+
+/* Does a listening socket accept joins to addr:port?  A wildcard does,
+ * and an IPv6 wildcard serves IPv4 too (dual-stack). */
+static bool strat_listened(const struct mptcpd_host *host,
+			   const struct mptcpd_addr *addr, uint16_t port)
+{
+	for (size_t i = 0; i < host->n_listeners; i++) {
+		const struct mptcpd_addr *l = &host->listeners[i];
+
+		if (l->port != port)
+			continue;
+		if (mptcpd_addr_same_ip(l, addr))
+			return true;
+		if (strat_is_any(l) &&
+		    (l->family == addr->family || l->family == AF_INET6))
+			return true;
+	}
+	return false;
+}
+
+static bool strat_in_announce(const struct mptcpd_host *host,
+			      const struct mptcpd_addr *addr)
+{
+	for (size_t i = 0; i < host->n_announce; i++)
+		if (mptcpd_addr_same_ip(&host->announce[i].addr, addr))
+			return true;
+	return false;
+}
+
+static bool strat_announced(const struct mptcpd_conn *conn,
+			    const struct mptcpd_addr *addr)
+{
+	for (size_t i = 0; i < conn->n_announced; i++)
+		if (mptcpd_addr_same_ip(&conn->announced[i].addr, addr))
+			return true;
+	return false;
+}
+
+static void strat_withdraw(const struct mptcpd_conn *conn,
+			   const struct mptcpd_host *host,
+			   struct mptcpd_actions *out)
+{
+	for (size_t i = 0; i < conn->n_announced; i++) {
+		const struct mptcpd_announced *an = &conn->announced[i];
+		struct mptcpd_action *a;
+
+		if (strat_in_announce(host, &an->addr) &&
+		    strat_listened(host, &an->addr, conn->local.port))
+			continue;
+		a = mptcpd_actions_push(out, MPTCPD_ACTION_REMOVE, conn->token);
+		if (!a)
+			return;
+		a->local = an->addr;
+		a->local_id = an->id;
+	}
+}
+
+void strat_announce(const struct mptcpd_conn *conn,
+		    const struct mptcpd_host *host, struct mptcpd_actions *out)
+{
+	if (!conn->established || !conn->server_side)
+		return;
+	strat_withdraw(conn, host, out);
+	for (size_t i = 0; i < host->n_announce; i++) {
+		const struct mptcpd_local_addr *l = &host->announce[i];
+		struct mptcpd_action *a;
+
+		if (l->addr.family != conn->local.family ||
+		    mptcpd_addr_same_ip(&l->addr, &conn->local) ||
+		    strat_announced(conn, &l->addr) ||
+		    !strat_listened(host, &l->addr, conn->local.port))
+			continue;
+		a = mptcpd_actions_push(out, MPTCPD_ACTION_ANNOUNCE, conn->token);
+		if (!a)
+			return;
+		a->local = l->addr;
+		a->ifindex = l->ifindex;
 	}
 }

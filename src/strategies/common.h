@@ -54,4 +54,11 @@ void strat_set_backup(const struct mptcpd_conn *conn,
 		      const struct mptcpd_host *host, strat_filter_fn filter,
 		      bool backup, struct mptcpd_actions *out);
 
+/* Server side: announce (ADD_ADDR) each address of host->announce that a
+ * listener serves on the connection's port, and withdraw (RM_ADDR) the
+ * announcements whose address or listener went away.  Does nothing for
+ * client-side or not yet established connections. */
+void strat_announce(const struct mptcpd_conn *conn,
+		    const struct mptcpd_host *host, struct mptcpd_actions *out);
+
 #endif

@@ -21,18 +21,22 @@ static void fullmesh_decide(const struct mptcpd_event *ev,
 	case MPTCPD_EVENT_ADDR_REMOVED:
 	case MPTCPD_EVENT_SUB_CLOSED:	/* the engine's backoff paces retries */
 	case MPTCPD_EVENT_RETRY:
-		if (!strat_client(conn))
+		if (!strat_client(conn)) {
+			strat_announce(conn, host, out);
 			return;
+		}
 		strat_drop_dead(conn, ev, out);
 		strat_mesh(conn, host, strat_any, false, out);
+		break;
+	case MPTCPD_EVENT_LISTENER_CREATED:
+	case MPTCPD_EVENT_LISTENER_CLOSED:
+		strat_announce(conn, host, out);
 		break;
 	case MPTCPD_EVENT_CREATED:
 	case MPTCPD_EVENT_CLOSED:
 	case MPTCPD_EVENT_REMOVED:	/* the kernel closes those subflows */
 	case MPTCPD_EVENT_SUB_ESTABLISHED:
 	case MPTCPD_EVENT_SUB_PRIORITY:
-	case MPTCPD_EVENT_LISTENER_CREATED:
-	case MPTCPD_EVENT_LISTENER_CLOSED:
 	case MPTCPD_EVENT_ACTION_FAILED:
 	case MPTCPD_EVENT_SUB_STALLED:
 		break;

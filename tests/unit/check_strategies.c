@@ -329,6 +329,89 @@ START_TEST(test_invariants_matrix)
 }
 END_TEST
 
+/* ---- server side: announcements ------------------------------------ */
+
+static void world_server(struct world *w, struct mptcpd_addr *listener)
+{
+	world_init(w);
+	w->conn.server_side = true;
+	w->conn.local = fx_addr("203.0.113.2", 5000);
+	w->conn.remote = fx_addr("192.0.2.2", 40000);
+	w->addrs[0] = fx_local("203.0.113.2", 2, "eth0");
+	w->addrs[1] = fx_local("203.0.113.3", 2, "eth0");
+	w->addrs[2] = fx_local("2001:db8:3::2", 2, "eth0");
+	w->host.n_addrs = 3;
+	w->host.announce = w->addrs;
+	w->host.n_announce = 3;
+	*listener = fx_addr("0.0.0.0", 5000);
+	w->host.listeners = listener;
+	w->host.n_listeners = 1;
+}
+
+START_TEST(test_announce_other_addresses_of_the_family)
+{
+	const struct mptcpd_strategy *all[] = { &strategy_fullmesh,
+		&strategy_backup_cellular, &strategy_metered_aware };
+	struct mptcpd_addr listener;
+	struct world w;
+
+	for (size_t i = 0; i < 3; i++) {
+		world_server(&w, &listener);
+		world_decide(&w, all[i], MPTCPD_EVENT_ESTABLISHED);
+		ck_assert_uint_eq(w.out.n, 1);
+		ck_assert_int_eq(w.out.v[0].type, MPTCPD_ACTION_ANNOUNCE);
+		ck_assert_ptr_nonnull(find(&w, MPTCPD_ACTION_ANNOUNCE, "203.0.113.3"));
+	}
+}
+END_TEST
+
+START_TEST(test_announce_needs_a_listener)
+{
+	struct mptcpd_addr listener;
+	struct world w;
+
+	world_server(&w, &listener);
+	listener = fx_addr("203.0.113.2", 5000);	/* bound to one address */
+	world_decide(&w, &strategy_fullmesh, MPTCPD_EVENT_ESTABLISHED);
+	ck_assert_uint_eq(w.out.n, 0);
+	listener = fx_addr("::", 5000);		/* dual-stack wildcard */
+	world_decide(&w, &strategy_fullmesh, MPTCPD_EVENT_LISTENER_CREATED);
+	ck_assert_uint_eq(w.out.n, 1);
+	listener = fx_addr("0.0.0.0", 6000);	/* another port */
+	world_decide(&w, &strategy_fullmesh, MPTCPD_EVENT_LISTENER_CREATED);
+	ck_assert_uint_eq(w.out.n, 0);
+}
+END_TEST
+
+START_TEST(test_withdraw_when_address_or_listener_goes)
+{
+	struct mptcpd_announced an = { .id = 3 };
+	struct mptcpd_addr listener;
+	struct world w;
+
+	world_server(&w, &listener);
+	an.addr = fx_addr("203.0.113.3", 0);
+	w.conn.announced = &an;
+	w.conn.n_announced = 1;
+	world_decide(&w, &strategy_fullmesh, MPTCPD_EVENT_ADDR_ADDED);
+	ck_assert_uint_eq(w.out.n, 0);			/* already done */
+	w.host.n_announce = 1;				/* .3 went away */
+	world_decide(&w, &strategy_fullmesh, MPTCPD_EVENT_ADDR_REMOVED);
+	ck_assert_uint_eq(w.out.n, 1);
+	ck_assert_int_eq(w.out.v[0].type, MPTCPD_ACTION_REMOVE);
+	ck_assert_uint_eq(w.out.v[0].local_id, 3);
+	w.host.n_announce = 3;
+	w.host.n_listeners = 0;				/* the app stopped */
+	world_decide(&w, &strategy_fullmesh, MPTCPD_EVENT_LISTENER_CLOSED);
+	ck_assert_uint_eq(w.out.n, 1);
+	ck_assert_int_eq(w.out.v[0].type, MPTCPD_ACTION_REMOVE);
+	w.conn.server_side = false;			/* never on the client */
+	w.conn.n_announced = 0;
+	world_decide(&w, &strategy_fullmesh, MPTCPD_EVENT_LISTENER_CREATED);
+	ck_assert_ptr_null(find(&w, MPTCPD_ACTION_ANNOUNCE, "203.0.113.3"));
+}
+END_TEST
+
 START_TEST(test_registry)
 {
 	ck_assert_ptr_eq(strategy_find("backup-cellular"), &strategy_backup_cellular);
@@ -358,6 +441,9 @@ static Suite *strategies_suite(void)
 	tcase_add_test(ma, test_ma_unknown_counts_as_resolved);
 	tcase_add_test(all, test_invariants_matrix);
 	tcase_add_test(all, test_registry);
+	tcase_add_test(all, test_announce_other_addresses_of_the_family);
+	tcase_add_test(all, test_announce_needs_a_listener);
+	tcase_add_test(all, test_withdraw_when_address_or_listener_goes);
 	suite_add_tcase(s, bc);
 	suite_add_tcase(s, ma);
 	suite_add_tcase(s, all);
