@@ -295,12 +295,6 @@ static void daemon_on_term(void *arg)
 	loop_stop(d->loop);
 }
 
-static void daemon_on_hup(void *arg)
-{
-	log_notice(LOG_SUB_CORE, "SIGHUP: configuration reload is not "
-		   "implemented yet; restart mptcpd to apply changes");
-}
-
 static const struct pmnl_callbacks daemon_pmnl_cb = {
 	.event = daemon_on_pm_event,
 	.result = daemon_on_result,
@@ -377,6 +371,44 @@ static void daemon_setup_log(const struct args *a)
 		log_set_level(LOG_DEBUG);
 		log_set_debug_mask(a->debug_mask);
 	}
+}
+
+/* The running configuration changes only if the whole new file is good;
+ * every setting then applies to live connections, none is dropped. */
+static void daemon_reload(struct daemon *d)
+{
+	struct daemon next = { .args = d->args };
+	int rc = daemon_load_config(&next);
+
+	if (rc != ARGS_EXIT_OK) {
+		log_err(LOG_SUB_CONFIG, "reload of %s failed: keeping the running "
+			"configuration", d->args.config_path);
+		log_set_level(d->cfg.log_level);
+		plugin_set_free(next.plugins);
+		config_free(&next.cfg);
+		return;
+	}
+	config_free(&d->cfg);
+	d->cfg = next.cfg;
+	engine_set_max_subflows(d->engine, d->cfg.max_subflows);
+	engine_set_backoff(d->engine, d->cfg.backoff_initial_ms,
+			   d->cfg.backoff_max_ms);
+	engine_set_announce(d->engine, d->cfg.announce == CONFIG_ANNOUNCE_ALL,
+			    d->cfg.announce_addrs.v, d->cfg.announce_addrs.n);
+	iface_table_set_config(d->ifaces, &d->cfg);
+	engine_set_strategy(d->engine, next.strategy);
+	/* The old plugins go only once nothing points into them. */
+	plugin_set_free(d->plugins);
+	d->plugins = next.plugins;
+	daemon_setup_log(&d->args);
+	log_notice(LOG_SUB_CONFIG, "reloaded %s: strategy %s", d->args.config_path,
+		   d->cfg.strategy);
+	daemon_status(d);
+}
+
+static void daemon_on_hup(void *arg)
+{
+	daemon_reload(arg);
 }
 
 /* Sockets first, dumps second: anything that changes while we dump is

@@ -119,9 +119,25 @@ static void engine_host_announce(struct engine *e, struct mptcpd_host *host)
 	host->announce = v;
 }
 
+/* Another strategy takes over: its per-connection memory starts empty,
+ * and it gets to look at every live connection at once, as if it had
+ * adopted them (nothing is torn down to switch). */
 void engine_set_strategy(struct engine *e, const struct mptcpd_strategy *s)
 {
+	struct mptcpd_event ev = { .type = MPTCPD_EVENT_ADOPTED };
+
+	if (s == e->strategy)
+		return;
+	log_notice(LOG_SUB_ENGINE, "strategy %s -> %s", e->strategy->name, s->name);
 	e->strategy = s;
+	for (struct model_conn *c = model_conn_next(e->model, NULL); c;
+	     c = model_conn_next(e->model, c)) {
+		free(c->strategy_data);
+		c->strategy_data = NULL;
+		c->pub.data = NULL;
+		ev.token = c->pub.token;
+		engine_decide(e, c, &ev);
+	}
 }
 
 void engine_set_max_subflows(struct engine *e, unsigned int max)
