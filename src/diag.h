@@ -2,7 +2,8 @@
 /*
  * sock_diag snapshots of MPTCP connections and their TCP subflows, used to
  * adopt connections that exist before the daemon starts (or after events
- * were lost).  Synchronous: only called at start-up and on resync.
+ * were lost), and exact lookups of known subflows for the stall poll.
+ * Synchronous: every call blocks until the kernel has answered.
  */
 #ifndef MPTCPD_DIAG_H
 #define MPTCPD_DIAG_H
@@ -54,6 +55,40 @@ int diag_dump_conns(void (*cb)(void *arg, const struct diag_conn *c),
  * empty dump costs ~4 ms of CPU on a big host; ~5 us more per socket. */
 int diag_dump_subflows(void (*cb)(void *arg, const struct diag_subflow *s),
 		       void *arg);
+
+/* One established subflow to look up by its exact 4-tuple. */
+struct diag_subflow_key {
+	struct mptcpd_addr local;	/* with port */
+	struct mptcpd_addr remote;	/* with port */
+	int ifindex;			/* the device the subflow is bound to,
+					 * 0 if none */
+};
+
+/* Ask the kernel about exactly these TCP sockets (no dump, so no walk of
+ * the whole established hash) and call cb for each one that still exists
+ * and is an MPTCP subflow, in no particular order.  IPv4 subflows are
+ * given as plain IPv4, also those of dual-stack sockets.  A bound
+ * subflow is found only with its own ifindex: the kernel's exact lookup
+ * matches the bound device.  A socket that is gone is skipped, not an
+ * error.  0 or -errno (-ETIMEDOUT, -ENOBUFS when replies stayed lost);
+ * cb may have been called for some keys even then. */
+int diag_query_subflows(const struct diag_subflow_key *keys, size_t n,
+			void (*cb)(void *arg, const struct diag_subflow *s),
+			void *arg);
+
+/* Bytes of one request built by diag_build_queries. */
+#define DIAG_QUERY_LEN	72
+/* Lays out one non-dump SOCK_DIAG_BY_FAMILY request per key into buf, the
+ * request for keys[i] with nlmsg_seq seq + i, back to back, ready for a
+ * single send.  A key that cannot name a socket (no family, families
+ * that differ) gets no request.  Returns how many keys it took (fewer
+ * than n when buf is full) and sets *used to the bytes written.  Pure:
+ * exposed for unit tests. */
+size_t diag_build_queries(const struct diag_subflow_key *keys, size_t n,
+			  uint32_t seq, void *buf, size_t len, size_t *used);
+/* The family a key is queried with: AF_INET, AF_INET6, or AF_UNSPEC
+ * when it cannot name a socket. */
+int diag_key_family(const struct diag_subflow_key *key);
 
 /* Decoders of one SOCK_DIAG_BY_FAMILY reply (nlmsg_len <= len), exposed
  * for unit tests and fuzzers.  0: *out filled; 1: not of interest (other

@@ -2,7 +2,7 @@
 /*
  * Stall detection for blackholed subflows: the link stays up, packets
  * vanish, and the kernel sends no event while it retransmits for ~15
- * minutes.  The caller polls sock_diag (diag_dump_subflows) every ~100 ms
+ * minutes.  The caller polls sock_diag (diag_query_subflows) every ~100 ms
  * and feeds each subflow here; a subflow with data in flight whose
  * bytes_acked has not moved for max(HEALTH_MIN_MS, HEALTH_RTT_FACTOR *
  * srtt + HEALTH_SLACK_MS) is stalled.
