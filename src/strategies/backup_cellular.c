@@ -22,10 +22,14 @@ static void backup_cellular_reconcile(const struct mptcpd_event *ev,
 	 * count as working even before the kernel confirms their end. */
 	bool primary_ok = strat_path_ok(conn, host, strat_not_cellular);
 
-	strat_drop_dead(conn, ev, out);
+	/* New and promoted subflows first, dead ones last: the first packet
+	 * a host sends on a fresh uplink decides the source of its ARP
+	 * request, and the dead subflow's FIN would carry the vanished
+	 * address, which a strict access router ignores. */
 	strat_mesh(conn, host, strat_not_cellular, false, out);
 	strat_one(conn, host, strat_cellular, primary_ok, out);
 	strat_set_backup(conn, host, strat_cellular, primary_ok, out);
+	strat_drop_dead(conn, ev, out);
 }
 
 static void backup_cellular_decide(const struct mptcpd_event *ev,

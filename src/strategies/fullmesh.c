@@ -25,8 +25,9 @@ static void fullmesh_decide(const struct mptcpd_event *ev,
 			strat_announce(conn, host, out);
 			return;
 		}
-		strat_drop_dead(conn, ev, out);
+		/* Creations before destructions (see backup_cellular.c). */
 		strat_mesh(conn, host, strat_any, false, out);
+		strat_drop_dead(conn, ev, out);
 		break;
 	case MPTCPD_EVENT_LISTENER_CREATED:
 	case MPTCPD_EVENT_LISTENER_CLOSED:

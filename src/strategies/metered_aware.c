@@ -14,12 +14,13 @@ static void metered_aware_reconcile(const struct mptcpd_event *ev,
 				    const struct mptcpd_host *host,
 				    struct mptcpd_actions *out)
 {
-	strat_drop_dead(conn, ev, out);
+	/* Creations before destructions (see backup_cellular.c). */
 	strat_mesh(conn, host, strat_unmetered, false, out);
 	if (strat_path_ok(conn, host, strat_unmetered))
 		strat_drop(conn, host, strat_metered, out);
 	else
 		strat_mesh(conn, host, strat_metered, false, out);
+	strat_drop_dead(conn, ev, out);
 }
 
 static void metered_aware_decide(const struct mptcpd_event *ev,

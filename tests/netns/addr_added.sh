@@ -16,7 +16,7 @@ client_addr_add 198.51.100.2 eth1
 kpm_sync
 wait_until 10 conns_with_subflows 3 2 ||
 	fail "expected 3 connections with 2 subflows, ss says: $(count_subflows | xargs)"
-wait_until 5 [ "$(tcp_count_from 198.51.100.2 established)" = 3 ] ||
+wait_until 5 eval '[ "$(tcp_count_from 198.51.100.2 established)" = 3 ]' ||
 	fail "expected 3 established subflows from 198.51.100.2"
 [ -z "$(dup_subflows)" ] || fail "duplicate subflows: $(dup_subflows)"
 

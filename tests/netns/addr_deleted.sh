@@ -14,7 +14,7 @@ start_client c -a "$SRV4" -p 5000 -n 2 -d 40 -i 50 -s 4000
 
 wait_until 10 conns_with_subflows 2 2 ||
 	fail "expected 2 connections with 2 subflows, ss says: $(count_subflows | xargs)"
-wait_until 5 [ "$(tcp_count_from 198.51.100.2 established)" = 2 ] ||
+wait_until 5 eval '[ "$(tcp_count_from 198.51.100.2 established)" = 2 ]' ||
 	fail "expected 2 established subflows from 198.51.100.2"
 
 log "deleting 198.51.100.2 (second path)"
@@ -29,7 +29,7 @@ sleep 1
 log "re-adding 198.51.100.2"
 client_addr_add 198.51.100.2 eth1
 kpm_sync
-wait_until 10 [ "$(tcp_count_from 198.51.100.2 established)" = 2 ] ||
+wait_until 10 eval '[ "$(tcp_count_from 198.51.100.2 established)" = 2 ]' ||
 	fail "the re-added 198.51.100.2 got no subflows back"
 
 log "deleting 192.0.2.2 (initial subflow's address)"
@@ -44,7 +44,7 @@ sleep 2
 stop_client c
 wait_client c 15 || fail "the client failed: $(client_out c)"
 [ "$(grep -c '^ok conns=2 errors=0$' "$TMP/c.out")" = 1 ] || fail "client: $(client_out c)"
-wait_until 10 [ "$(grep -c received= "$TMP/server-5000.out")" = 2 ] ||
+wait_until 10 eval '[ "$(grep -c received= "$TMP/server-5000.out")" = 2 ]' ||
 	fail "the server did not see both connections end: $(cat "$TMP/server-5000.out")"
 sent=$(sed -n 's/^conn=[0-9]* sent=\([0-9]*\).*/\1/p' "$TMP/c.out" | sort | xargs)
 received=$(sed -n 's/^conn=[0-9]* received=\([0-9]*\)$/\1/p' "$TMP/server-5000.out" | sort | xargs)

@@ -18,7 +18,7 @@ log "starting the daemon"
 start_daemon
 wait_until 10 conns_with_subflows "$N" 2 ||
 	fail "connections were not adopted, ss says: $(count_subflows | xargs)"
-wait_until 5 [ "$(tcp_count_from 198.51.100.2 established)" = "$N" ] ||
+wait_until 5 eval '[ "$(tcp_count_from 198.51.100.2 established)" = "$N" ]' ||
 	fail "expected $N established subflows from 198.51.100.2"
 
 log "SIGKILL and restart"
@@ -34,7 +34,7 @@ stop_client c
 wait_client c 15 || fail "the client failed: $(client_out c)"
 [ "$(grep -c ' subflows=2 established=2$' "$TMP/c.out")" = "$N" ] ||
 	fail "MPTCP_INFO: not $N connections with 2 subflows: $(client_out c)"
-wait_until 10 [ "$(grep -c received= "$TMP/server-5000.out")" = "$N" ] ||
+wait_until 10 eval '[ "$(grep -c received= "$TMP/server-5000.out")" = "$N" ]' ||
 	fail "the server did not see every connection end"
 sent=$(sed -n 's/^conn=[0-9]* sent=\([0-9]*\).*/\1/p' "$TMP/c.out" | sort | xargs)
 received=$(sed -n 's/^conn=[0-9]* received=\([0-9]*\)$/\1/p' "$TMP/server-5000.out" | sort | xargs)

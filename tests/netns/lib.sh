@@ -130,6 +130,9 @@ pass() {
 }
 
 # wait_until TIMEOUT_S CMD...: polls CMD every 100 ms; returns 1 on timeout.
+# The arguments are expanded once, by the caller: a condition built from
+# "$(...)" must be a function, or go through eval in single quotes
+# (wait_until 5 eval '[ "$(count)" = 2 ]'), or it is never looked at again.
 wait_until() {
 	local timeout=$1 i
 	shift
@@ -412,4 +415,80 @@ stop_client() {
 	local pid
 	eval "pid=\$CLIENT_PID_$1"
 	kill -TERM "$pid" 2>/dev/null
+}
+
+# link_tx_bytes DEV: bytes C has sent on DEV, from the kernel's own
+# per-device counter (/proc/net/dev of C's namespace).
+link_tx_bytes() {
+	nsx "$C" sed 's/:/ /' /proc/net/dev | awk -v dev="$1" '$1 == dev { print $10 }'
+}
+
+# subflow_flags ADDR: the MPTCP subflow flags ss shows ("flags:" of
+# tcp-ulp-mptcp) of each established TCP subflow from ADDR, one a line.
+# b: backup set locally (MP_JOIN backup bit or MP_PRIO we sent), B: set by
+# the peer, M/m: MP_CAPABLE, J/j: MP_JOIN, e: fully established.
+subflow_flags() {
+	nsx "$C" ss -tniH state established src "$(ss_addr "$1")" |
+		sed -n 's/.*tcp-ulp-mptcp flags:\([A-Za-z]*\).*/\1/p'
+}
+
+# one_subflow_backup ADDR yes|no: exactly one established subflow from
+# ADDR, whose local backup flag is set (yes) or clear (no).
+one_subflow_backup() {
+	local flags
+	flags=$(subflow_flags "$1")
+	[ "$(grep -c . <<<"$flags")" = 1 ] || return 1
+	case $2 in
+	yes) [[ $flags == *b* ]] ;;
+	no) [[ $flags != *b* ]] ;;
+	*) fail "one_subflow_backup: yes or no, not $2" ;;
+	esac
+}
+
+# server_saw_end PORT N: the server on PORT reported the end of N
+# connections.
+server_saw_end() { [ "$(grep -c received= "$TMP/server-$1.out")" = "$2" ]; }
+
+# check_sent_received CLIENT PORT CONNS: the client exited 0 with CONNS
+# good connections and the server received every byte each one sent.
+check_sent_received() {
+	local sent received
+	[ "$(grep -c "^ok conns=$3 errors=0\$" "$TMP/$1.out")" = 1 ] ||
+		fail "client: $(client_out "$1")"
+	wait_until 10 server_saw_end "$2" "$3" ||
+		fail "the server did not see all $3 connections end: $(cat "$TMP/server-$2.out")"
+	sent=$(sed -n 's/^conn=[0-9]* sent=\([0-9]*\).*/\1/p' "$TMP/$1.out" | sort | xargs)
+	received=$(sed -n 's/^conn=[0-9]* received=\([0-9]*\)$/\1/p' "$TMP/server-$2.out" |
+		sort | xargs)
+	[ "$sent" = "$received" ] || fail "sent ($sent) != received ($received)"
+	log "sent=received: $sent"
+}
+
+# conf_wifi_cellular STRATEGY: a configuration where eth0 is Wi-Fi and
+# eth1 a metered cellular link, as on a phone.
+conf_wifi_cellular() {
+	cat >"$CONF" <<-EOC
+	[core]
+	strategy = $1
+	[interface eth0]
+	type = wifi
+	[interface eth1]
+	type = cellular
+	metered = yes
+	EOC
+}
+
+# established_from ADDR N: exactly N established TCP subflows from ADDR.
+# A function, so that wait_until re-counts on every try (a "$(...)" in
+# wait_until's arguments is expanded only once, before the first try).
+established_from() { [ "$(tcp_count_from "$1" established)" = "$2" ]; }
+
+# since T0: seconds elapsed since T0 (an earlier $(elapsed)), one decimal.
+since() { awk -v a="$1" -v b="$(elapsed)" 'BEGIN { printf "%.1f", b - a }'; }
+
+# client_alive NAME: the client started as NAME is still running.
+client_alive() {
+	local pid
+	eval "pid=\$CLIENT_PID_$1"
+	kill -0 "$pid" 2>/dev/null
 }

@@ -64,7 +64,7 @@ start_client c -a "$SRV4" -p 5000 -n 1 -d 3 -w 2 -W 10
 
 wait_until 10 conns_with_subflows 1 2 ||
 	fail "expected 1 connection with 2 subflows, ss says: $(count_subflows | xargs)"
-wait_until 5 [ "$(tcp_count_from 198.51.100.2 established)" = 1 ] ||
+wait_until 5 eval '[ "$(tcp_count_from 198.51.100.2 established)" = 1 ]' ||
 	fail "no established TCP subflow from 198.51.100.2"
 [ "$(tcp_count_from 192.0.2.2 established)" = 1 ] || fail "expected one subflow from 192.0.2.2"
 [ -z "$(dup_subflows)" ] || fail "duplicate subflows: $(dup_subflows)"

@@ -26,7 +26,7 @@ sleep 1
 log "reload: fullmesh"
 conf fullmesh
 kill -HUP "$DAEMON_PID"
-wait_until 5 [ "$(from_eth1)" = 1 ] || fail "after the switch to fullmesh the live connection has no eth1 subflow"
+wait_until 5 eval '[ "$(from_eth1)" = 1 ]' || fail "after the switch to fullmesh the live connection has no eth1 subflow"
 
 log "reload: a broken file"
 printf '[core]\nstrategy = metered-aware\nmax-subflows = many\n' >"$CONF"
@@ -41,7 +41,7 @@ conf metered-aware
 kill -HUP "$DAEMON_PID"
 wait_until 5 no_tcp_from 198.51.100.2 || fail "metered-aware kept the metered subflow: $(tcp_from 198.51.100.2)"
 wait_client c 20 || fail "the client failed: $(client_out c)"
-wait_until 10 [ "$(grep -c received= "$TMP/server-5000.out")" = 1 ] || fail "the server did not see the end"
+wait_until 10 eval '[ "$(grep -c received= "$TMP/server-5000.out")" = 1 ]' || fail "the server did not see the end"
 sent=$(sed -n 's/^conn=[0-9]* sent=\([0-9]*\).*/\1/p' "$TMP/c.out")
 received=$(sed -n 's/^conn=[0-9]* received=\([0-9]*\)$/\1/p' "$TMP/server-5000.out")
 [ "$sent" = "$received" ] || fail "sent $sent, received $received"

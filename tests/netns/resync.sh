@@ -15,7 +15,7 @@ MPTCPD_EVENT_RCVBUF=4096 start_daemon
 
 kill -STOP "$DAEMON_PID"
 start_client c -a "$SRV4" -p 5000 -n "$N" -d 8 -i 200
-wait_until 10 [ "$(count_subflows | grep -c .)" = "$N" ] ||
+wait_until 10 eval '[ "$(count_subflows | grep -c .)" = "$N" ]' ||
 	fail "expected $N connections, ss says: $(count_subflows | xargs)"
 sleep 0.5
 [ "$(count_subflows | grep -cx 1)" = "$N" ] ||
@@ -29,7 +29,7 @@ kill -CONT "$DAEMON_PID"
 
 wait_until 10 conns_with_subflows "$N" 2 ||
 	fail "expected $N connections with 2 subflows after the resync, ss says: $(count_subflows | xargs)"
-wait_until 5 [ "$(tcp_count_from 198.51.100.2 established)" = "$N" ] ||
+wait_until 5 eval '[ "$(tcp_count_from 198.51.100.2 established)" = "$N" ]' ||
 	fail "expected $N established subflows from 198.51.100.2"
 [ -z "$(dup_subflows)" ] || fail "duplicate subflows: $(dup_subflows)"
 wait_client c 20 || fail "the client failed: $(client_out c)"
