@@ -151,6 +151,21 @@ void engine_set_backoff(struct engine *e, uint64_t initial_ms, uint64_t max_ms)
 	e->backoff.max_ms = max_ms;
 }
 
+const struct mptcpd_strategy *engine_strategy(const struct engine *e)
+{
+	return e->strategy;
+}
+
+int engine_manual(struct engine *e, struct mptcpd_action *a)
+{
+	struct model_conn *c = model_conn_find(e->model, a->token);
+
+	if (!c)
+		return -ENOENT;
+	engine_execute(e, c, a);
+	return 0;
+}
+
 bool engine_watches_stalls(const struct engine *e)
 {
 	return e->strategy->flags & MPTCPD_STRATEGY_WATCH_STALLS;
@@ -378,6 +393,8 @@ void engine_on_event(struct engine *e, const struct mptcpd_event *kev)
 	addr_unmap_v4(&copy.local);
 	addr_unmap_v4(&copy.remote);
 	engine_log_event(ev);
+	if (e->ops.observe_event)
+		e->ops.observe_event(e->ops_arg, ev);
 	if (ev->type == MPTCPD_EVENT_LISTENER_CREATED ||
 	    ev->type == MPTCPD_EVENT_LISTENER_CLOSED) {
 		engine_on_listener(e, ev);
@@ -413,6 +430,8 @@ void engine_on_local_addr(struct engine *e, const struct mptcpd_local_addr *a,
 
 	ev.type = usable ? MPTCPD_EVENT_ADDR_ADDED : MPTCPD_EVENT_ADDR_REMOVED;
 	ev.addr = a;
+	if (e->ops.observe_event)
+		e->ops.observe_event(e->ops_arg, &ev);
 	if (log_enabled(LOG_DEBUG, LOG_SUB_ENGINE))
 		log_debug(LOG_SUB_ENGINE, "re-evaluating %zu connections: %s dev %s %s",
 			  model_conn_count(e->model), addr_str(&a->addr, buf,

@@ -23,6 +23,11 @@ struct engine_ops {
 	/* Call engine_on_timer() at (or soon after) at_ms; a later call
 	 * replaces an earlier request.  Optional. */
 	void (*schedule)(void *arg, uint64_t at_ms);
+	/* Told of every event once the model reflects it (conn is NULL for
+	 * events of no connection, and after CLOSED), and of every action
+	 * sent; for the control socket's live stream.  Optional. */
+	void (*observe_event)(void *arg, const struct mptcpd_event *ev);
+	void (*observe_action)(void *arg, const struct mptcpd_action *a);
 };
 
 struct engine;
@@ -53,6 +58,11 @@ void engine_on_stalled(struct engine *e, uint32_t token,
 		       const struct mptcpd_addr *remote);
 /* Backoff delays that ran out become RETRY events. */
 void engine_on_timer(struct engine *e);
+/* Read access for the control socket. */
+const struct mptcpd_strategy *engine_strategy(const struct engine *e);
+/* A manual action (mptcpd-ctl): run through the same preparation as a
+ * strategy's.  -ENOENT for an unknown token. */
+int engine_manual(struct engine *e, struct mptcpd_action *a);
 /* Does the active strategy want stall reports (and so diag polling)? */
 bool engine_watches_stalls(const struct engine *e);
 

@@ -136,6 +136,8 @@ void engine_execute(struct engine *e, struct model_conn *c,
 		return;
 	}
 	engine_log_action(LOG_DEBUG, a, "send");
+	if (e->ops.observe_action)
+		e->ops.observe_action(e->ops_arg, a);
 	err = e->ops.send(e->ops_arg, a);
 	if (err < 0) {
 		engine_log_action(LOG_ERR, a, "could not send");

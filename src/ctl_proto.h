@@ -1,0 +1,71 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The mptcpd control protocol, version 1: what mptcpd-ctl and the daemon
+ * say to each other over the UNIX stream socket (default
+ * /run/mptcpd/control, directory 0750).  Shared by the daemon and the CLI;
+ * the CLI includes nothing else of the daemon.
+ *
+ * Framing: one JSON object per line ('\n'), UTF-8, at most
+ * CTL_MSG_MAX bytes including the newline.  A longer line is an error and
+ * closes the connection.
+ *
+ * Request:  {"version": 1, "id": 7, "command": "connections", "args": {...}}
+ *   version  must be CTL_PROTO_VERSION;
+ *   id       an integer chosen by the client, echoed in the response;
+ *   command  one of the names below; args an object (may be absent when a
+ *            command takes none).
+ * Response: {"version": 1, "id": 7, "ok": true, "result": {...}}
+ *       or  {"version": 1, "id": 7, "ok": false,
+ *            "error": {"code": "EPERM", "message": "human text"}}
+ *   code is one of the CTL_ERR_* strings.
+ * Events (after a successful "monitor" response, until the client closes):
+ *           {"version": 1, "event": {"type": "subflow-established", ...}}
+ *
+ * Commands (R = read-only, open to anyone who can reach the socket;
+ * M = mutating, also needs SO_PEERCRED uid 0 or the configured group):
+ *   status       R  -> {"version", "strategy", "path_manager", "connections",
+ *                       "subflows", "interfaces", "uptime_s", "pid"}
+ *   connections  R  -> {"connections": [CONN...]}
+ *   connection   R  args {"token": "1a2b3c4d"} -> CONN
+ *   interfaces   R  -> {"interfaces": [IFACE...]}
+ *   strategy     R  no args -> {"strategy": NAME, "available": [NAME...]}
+ *                M  args {"name": NAME} -> the same, after the switch
+ *   interface    M  args {"dev": "wlan0", and one of
+ *                       "type": "wifi"|"cellular"|"ethernet"|"other",
+ *                       "metered": "yes"|"no"|"unknown",
+ *                       "exclude": true|false} -> IFACE
+ *   subflow      M  args {"token", "op": "add"|"del", "local": ADDR,
+ *                       "remote": ADDR, "backup": bool} -> {}
+ *   announce     M  args {"token", "address": "192.0.2.2"} -> {"id": N}
+ *   remove       M  args {"token", "id": N} -> {}
+ *   monitor      R  -> {} then events
+ *   reload       M  -> {"strategy": NAME}
+ * ADDR  = {"address": "192.0.2.2", "port": 443}   (port 0/absent = none)
+ * CONN  = {"token", "local": ADDR, "remote": ADDR, "server_side": bool,
+ *          "age_s", "subflows": [{"local": ADDR, "remote": ADDR, "id",
+ *          "remote_id", "backup", "dev", "state": "pending"|"established",
+ *          "stalled"}], "remote_addresses": [{"id", "address", "port"}],
+ *          "announced": [{"id", "address"}]}
+ * IFACE = {"dev", "index", "type", "type_source": "auto"|"config"|"runtime",
+ *          "metered", "metered_source", "up": bool, "excluded": bool,
+ *          "addresses": ["192.0.2.2", ...]}
+ * Words follow `ip mptcp`: address, id, port, dev, signal, subflow, backup,
+ * fullmesh, token.  Message types are never renumbered or renamed: a
+ * changed meaning gets a new command name.
+ */
+#ifndef MPTCPD_CTL_PROTO_H
+#define MPTCPD_CTL_PROTO_H
+
+#define CTL_PROTO_VERSION 1
+#define CTL_MSG_MAX (64 * 1024)
+#define CTL_SOCKET_NAME "control"
+
+/* Error codes (the "code" member). */
+#define CTL_ERR_BAD_REQUEST "EINVAL"	/* malformed, wrong types, unknown */
+#define CTL_ERR_VERSION "EPROTO"	/* another protocol version */
+#define CTL_ERR_TOO_BIG "EMSGSIZE"	/* over CTL_MSG_MAX */
+#define CTL_ERR_PERM "EPERM"		/* mutating request, not allowed */
+#define CTL_ERR_NOT_FOUND "ENOENT"	/* no such token, dev, strategy */
+#define CTL_ERR_FAILED "EIO"		/* the daemon or the kernel refused */
+
+#endif
