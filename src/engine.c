@@ -445,6 +445,27 @@ void engine_on_local_addr(struct engine *e, const struct mptcpd_local_addr *a,
 	}
 }
 
+/* A kernel that cannot withdraw that ID (an ID only ever used for
+ * subflows, on kernels before the fix for mptcp_net-next #379): close the
+ * subflows one by one instead. */
+static void engine_remove_fallback(struct engine *e, struct model_conn *c,
+				   const struct mptcpd_action *rm)
+{
+	struct mptcpd_action a = { .type = MPTCPD_ACTION_SUBFLOW_DESTROY };
+
+	a.token = rm->token;
+	for (size_t i = 0; i < c->pub.n_subflows; i++) {
+		const struct mptcpd_subflow *s = &c->subflows[i];
+
+		if (s->local_id != rm->local_id ||
+		    s->state != MPTCPD_SUBFLOW_ESTABLISHED)
+			continue;
+		a.local = s->local;
+		a.remote = s->remote;
+		engine_execute(e, c, &a);
+	}
+}
+
 static void engine_action_failed(struct engine *e, struct model_conn *c,
 				 const struct mptcpd_action *a)
 {
@@ -475,6 +496,7 @@ static void engine_action_failed(struct engine *e, struct model_conn *c,
 		model_announced_del(c, a->local_id);
 		break;
 	case MPTCPD_ACTION_REMOVE:
+		engine_remove_fallback(e, c, a);
 		break;
 	}
 }

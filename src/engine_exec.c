@@ -73,6 +73,21 @@ static bool engine_may_join(struct engine *e, struct model_conn *c,
 	return true;
 }
 
+/* The subflows a REMOVE will close end by our will, not by failure. */
+static void engine_mark_destroying(struct model_conn *c, uint8_t local_id)
+{
+	for (size_t i = 0; i < c->pub.n_subflows; i++) {
+		const struct mptcpd_subflow *s = &c->subflows[i];
+		struct model_pair *p;
+
+		if (s->local_id != local_id)
+			continue;
+		p = model_pair_get(c, &s->local, &s->remote);
+		if (p)
+			p->destroying = true;
+	}
+}
+
 static int engine_prepare(struct engine *e, struct model_conn *c,
 			  struct mptcpd_action *a)
 {
@@ -110,6 +125,7 @@ static int engine_prepare(struct engine *e, struct model_conn *c,
 			s->backup = a->backup;
 		return 0;
 	case MPTCPD_ACTION_REMOVE:
+		engine_mark_destroying(c, a->local_id);
 		return 0;
 	}
 	return -EINVAL;

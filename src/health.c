@@ -202,6 +202,11 @@ static bool health_update(struct health_entry *e, const struct diag_subflow *s,
 	if (e->stalled || now_ms < e->since_ms ||
 	    now_ms - e->since_ms < health_threshold_ms(s->rtt_us))
 		return false;
+	/* A lossy but live path (a rate limiter dropping, say) still brings
+	 * duplicate ACKs: only a path that brings nothing at all is dead.
+	 * Moving traffic off a slow path would send it to a worse one. */
+	if (s->last_ack_recv_ms < health_threshold_ms(s->rtt_us))
+		return false;
 	e->stalled = true;
 	return true;
 }

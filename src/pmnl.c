@@ -195,6 +195,11 @@ static void pmnl_report(struct pmnl *p, const struct mptcpd_action *a,
 	char desc[256];
 
 	pmnl_describe(a, desc, sizeof(desc));
+	/* Closing a subflow that is already gone reached its goal. */
+	if (err == -ESRCH && a->type == MPTCPD_ACTION_SUBFLOW_DESTROY) {
+		log_debug(LOG_SUB_GENL, "%s: already closed", desc);
+		err = 0;
+	}
 	if (err && extack)
 		log_warn(LOG_SUB_GENL, "%s failed: %s (%s)", desc,
 			 strerror(-err), extack);

@@ -169,11 +169,40 @@ static void strat_destroy(const struct mptcpd_conn *conn,
 	a->remote = s->remote;
 }
 
+/* The address is gone: withdraw it (RM_ADDR) rather than close its
+ * subflows one by one.  The kernel closes them all the same, and the
+ * peer, told over a surviving subflow, stops sending on the dead ones at
+ * once instead of after its retransmission timer: that is the direction a
+ * download or an ssh session cares about. */
+static void strat_withdraw_local(const struct mptcpd_conn *conn,
+				 const struct mptcpd_addr *gone,
+				 struct mptcpd_actions *out)
+{
+	for (size_t i = 0; i < conn->n_subflows; i++) {
+		const struct mptcpd_subflow *s = &conn->subflows[i];
+		struct mptcpd_action *a;
+
+		if (s->state != MPTCPD_SUBFLOW_ESTABLISHED ||
+		    !mptcpd_addr_same_ip(&s->local, gone))
+			continue;
+		a = mptcpd_actions_push(out, MPTCPD_ACTION_REMOVE, conn->token);
+		if (a) {
+			a->local = s->local;
+			a->local_id = s->local_id;
+		}
+		return;		/* one ID per address: one RM_ADDR */
+	}
+}
+
 void strat_drop_dead(const struct mptcpd_conn *conn,
 		     const struct mptcpd_event *ev, struct mptcpd_actions *out)
 {
 	bool removed = ev->type == MPTCPD_EVENT_ADDR_REMOVED && ev->addr;
 
+	if (removed)
+		strat_withdraw_local(conn, &ev->addr->addr, out);
+	/* The kernel (6.18) sends the RM_ADDR but keeps the local subflows of
+	 * an ID that was only used for subflows: close them as well. */
 	for (size_t i = 0; i < conn->n_subflows; i++) {
 		const struct mptcpd_subflow *s = &conn->subflows[i];
 

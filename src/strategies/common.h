@@ -35,10 +35,12 @@ void strat_mesh(const struct mptcpd_conn *conn, const struct mptcpd_host *host,
  * address.  Returns true when such a subflow exists or was asked for. */
 bool strat_one(const struct mptcpd_conn *conn, const struct mptcpd_host *host,
 	       strat_filter_fn filter, bool backup, struct mptcpd_actions *out);
-/* Close established subflows that stalled, and on ADDR_REMOVED those from
- * the address that went away, so the kernel reinjects their data at once
- * instead of after retransmission timeouts.  (Subflows from addresses the
- * daemon never used, say over an excluded VPN, are none of its business.) */
+/* Close established subflows that stalled (SUBFLOW_DESTROY), and on
+ * ADDR_REMOVED withdraw the address that went away (REMOVE: RM_ADDR to the
+ * peer, and the kernel closes its subflows), so both ends resend their
+ * data elsewhere at once instead of after retransmission timeouts.
+ * (Subflows from addresses the daemon never used, say over an excluded
+ * VPN, are none of its business.) */
 void strat_drop_dead(const struct mptcpd_conn *conn,
 		     const struct mptcpd_event *ev, struct mptcpd_actions *out);
 /* Close established subflows from filtered addresses. */

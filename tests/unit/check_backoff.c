@@ -145,16 +145,17 @@ START_TEST(test_our_destroy_is_not_a_failure)
 	ev.local_id = 1;
 	engine_on_event(F.engine, &ev);
 	a.addr = fx_addr("198.51.100.2", 0);
-	iface_on_addr(F.ifaces, &a);		/* address gone: destroy */
-	ck_assert_uint_eq(F.n_sent, 2);
-	ck_assert_int_eq(F.sent[1].type, MPTCPD_ACTION_SUBFLOW_DESTROY);
+	iface_on_addr(F.ifaces, &a);		/* address gone: withdraw */
+	ck_assert_uint_eq(F.n_sent, 3);
+	ck_assert_int_eq(F.sent[1].type, MPTCPD_ACTION_REMOVE);
+	ck_assert_int_eq(F.sent[2].type, MPTCPD_ACTION_SUBFLOW_DESTROY);
 	sub_closed(50000);
 	a.deleted = false;
 	iface_on_addr(F.ifaces, &a);		/* back, route with it */
 	r.dst = fx_addr("0.0.0.0", 0);
 	iface_on_route(F.ifaces, &r, 10);
-	ck_assert_uint_eq(F.n_sent, 3);		/* at once, no backoff */
-	ck_assert_int_eq(F.sent[2].type, MPTCPD_ACTION_SUBFLOW_CREATE);
+	ck_assert_uint_eq(F.n_sent, 4);		/* at once, no backoff */
+	ck_assert_int_eq(F.sent[3].type, MPTCPD_ACTION_SUBFLOW_CREATE);
 }
 END_TEST
 

@@ -192,10 +192,12 @@ START_TEST(test_address_removed_destroys_and_keeps_id)
 		  "203.0.113.2", 1);
 	F.n_sent = 0;
 	addr_set(3, "198.51.100.2", true);
-	ck_assert_uint_eq(F.n_sent, 1);
-	ck_assert_int_eq(F.sent[0].type, MPTCPD_ACTION_SUBFLOW_DESTROY);
-	ck_assert_uint_eq(F.sent[0].local.port, 41000);
-	engine_on_result(F.engine, &F.sent[0], 0, NULL);
+	ck_assert_uint_eq(F.n_sent, 2);
+	ck_assert_int_eq(F.sent[0].type, MPTCPD_ACTION_REMOVE);	/* RM_ADDR */
+	ck_assert_uint_eq(F.sent[0].local_id, 1);
+	ck_assert_int_eq(F.sent[1].type, MPTCPD_ACTION_SUBFLOW_DESTROY);
+	ck_assert_uint_eq(F.sent[1].local.port, 41000);
+	engine_on_result(F.engine, &F.sent[1], 0, NULL);
 	ck_assert_uint_eq(conn()->pub.n_subflows, 1);
 	/* the address comes back: same ID, the kernel insists */
 	F.n_sent = 0;
@@ -216,8 +218,9 @@ START_TEST(test_link_down_counts_as_address_loss)
 		  "203.0.113.2", 1);
 	F.n_sent = 0;
 	iface_on_link(F.ifaces, &down, MPTCPD_IFACE_ETHERNET);
-	ck_assert_uint_eq(F.n_sent, 1);
-	ck_assert_int_eq(F.sent[0].type, MPTCPD_ACTION_SUBFLOW_DESTROY);
+	ck_assert_uint_eq(F.n_sent, 2);
+	ck_assert_int_eq(F.sent[0].type, MPTCPD_ACTION_REMOVE);
+	ck_assert_int_eq(F.sent[1].type, MPTCPD_ACTION_SUBFLOW_DESTROY);
 }
 END_TEST
 

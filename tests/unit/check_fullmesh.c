@@ -204,10 +204,12 @@ START_TEST(test_addr_removed_destroys_its_subflows)
 	w.host.n_addrs = 1;
 	w.ev.addr = &gone;
 	world_decide(&w, MPTCPD_EVENT_ADDR_REMOVED);
-	ck_assert_uint_eq(w.out.n, 1);
-	ck_assert_int_eq(w.out.v[0].type, MPTCPD_ACTION_SUBFLOW_DESTROY);
-	ck_assert_uint_eq(w.out.v[0].local.port, 41000);
-	ck_assert_uint_eq(w.out.v[0].remote.port, PORT);
+	ck_assert_uint_eq(w.out.n, 2);
+	/* the peer is told (RM_ADDR) first, then the subflow is closed */
+	ck_assert_int_eq(w.out.v[0].type, MPTCPD_ACTION_REMOVE);
+	ck_assert_int_eq(w.out.v[1].type, MPTCPD_ACTION_SUBFLOW_DESTROY);
+	ck_assert_uint_eq(w.out.v[1].local.port, 41000);
+	ck_assert_uint_eq(w.out.v[1].remote.port, PORT);
 }
 END_TEST
 

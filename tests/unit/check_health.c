@@ -33,6 +33,8 @@ static struct diag_subflow sf(uint32_t token, uint16_t port, uint32_t unacked,
 	s.unacked = unacked;
 	s.bytes_acked = bytes_acked;
 	s.rtt_us = rtt_ms * 1000;
+	/* A blackhole unless a test says otherwise: nothing heard since. */
+	s.last_ack_recv_ms = 1000000;
 	return s;
 }
 
@@ -424,6 +426,21 @@ START_TEST(test_parse_short_tcp_info)
 }
 END_TEST
 
+/* A lossy but live path: duplicate ACKs keep coming although nothing new
+ * is acknowledged.  Not dead. */
+START_TEST(test_dup_acks_keep_it_alive)
+{
+	struct health *h = health_new();
+	struct diag_subflow s = sf(1, 1000, 5, 1000, 10);
+
+	s.last_ack_recv_ms = 20;
+	ck_assert_uint_eq(fire_time(h, 0, 2000, &s), 0);
+	s.last_ack_recv_ms = 1000;	/* then silence */
+	ck_assert(poll1(h, 2001, &s));
+	health_free(h);
+}
+END_TEST
+
 static Suite *health_suite(void)
 {
 	Suite *s = suite_create("health");
@@ -435,6 +452,7 @@ static Suite *health_suite(void)
 	tcase_add_test(tc, test_fires_at_threshold_long_rtt);
 	tcase_add_test(tc, test_window_starts_at_last_progress);
 	tcase_add_test(tc, test_fires_once);
+	tcase_add_test(tc, test_dup_acks_keep_it_alive);
 	tcase_add_test(tc, test_progress_rearms);
 	tcase_add_test(tc, test_drained_rearms);
 	tcase_add_test(tc, test_idle_never_fires);

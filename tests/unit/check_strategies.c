@@ -115,7 +115,8 @@ START_TEST(test_bc_wifi_lost_promotes_and_destroys_at_once)
 	world_add(&w, CELL, 41000, true);
 	world_lose_wifi(&w, &gone);
 	world_decide(&w, &strategy_backup_cellular, MPTCPD_EVENT_ADDR_REMOVED);
-	ck_assert_uint_eq(w.out.n, 2);
+	ck_assert_uint_eq(w.out.n, 3);
+	ck_assert_ptr_nonnull(find(&w, MPTCPD_ACTION_REMOVE, WIFI));
 	a = find(&w, MPTCPD_ACTION_SUBFLOW_DESTROY, WIFI);
 	ck_assert_ptr_nonnull(a);
 	ck_assert_uint_eq(a->local.port, 40000);
