@@ -37,32 +37,7 @@ static void backup_cellular_decide(const struct mptcpd_event *ev,
 				   const struct mptcpd_host *host,
 				   struct mptcpd_actions *out)
 {
-	switch (ev->type) {
-	case MPTCPD_EVENT_ESTABLISHED:
-	case MPTCPD_EVENT_ADOPTED:
-	case MPTCPD_EVENT_ANNOUNCED:
-	case MPTCPD_EVENT_ADDR_ADDED:
-	case MPTCPD_EVENT_ADDR_REMOVED:
-	case MPTCPD_EVENT_SUB_ESTABLISHED:
-	case MPTCPD_EVENT_SUB_CLOSED:
-	case MPTCPD_EVENT_SUB_STALLED:
-	case MPTCPD_EVENT_RETRY:
-	case MPTCPD_EVENT_ACTION_FAILED:
-		if (strat_client(conn))
-			backup_cellular_reconcile(ev, conn, host, out);
-		else
-			strat_announce(conn, host, out);
-		break;
-	case MPTCPD_EVENT_LISTENER_CREATED:
-	case MPTCPD_EVENT_LISTENER_CLOSED:
-		strat_announce(conn, host, out);
-		break;
-	case MPTCPD_EVENT_CREATED:
-	case MPTCPD_EVENT_CLOSED:
-	case MPTCPD_EVENT_REMOVED:
-	case MPTCPD_EVENT_SUB_PRIORITY:
-		break;
-	}
+	strat_dispatch(ev, conn, host, out, backup_cellular_reconcile);
 }
 
 const struct mptcpd_strategy strategy_backup_cellular = {

@@ -346,3 +346,36 @@ void strat_announce(const struct mptcpd_conn *conn,
 		a->ifindex = l->ifindex;
 	}
 }
+
+void strat_dispatch(const struct mptcpd_event *ev,
+		    const struct mptcpd_conn *conn,
+		    const struct mptcpd_host *host, struct mptcpd_actions *out,
+		    strat_reconcile_fn reconcile)
+{
+	switch (ev->type) {
+	case MPTCPD_EVENT_ESTABLISHED:
+	case MPTCPD_EVENT_ADOPTED:
+	case MPTCPD_EVENT_ANNOUNCED:
+	case MPTCPD_EVENT_ADDR_ADDED:
+	case MPTCPD_EVENT_ADDR_REMOVED:
+	case MPTCPD_EVENT_SUB_ESTABLISHED:
+	case MPTCPD_EVENT_SUB_CLOSED:	/* the engine's backoff paces retries */
+	case MPTCPD_EVENT_SUB_STALLED:
+	case MPTCPD_EVENT_RETRY:
+	case MPTCPD_EVENT_ACTION_FAILED:
+		if (strat_client(conn))
+			reconcile(ev, conn, host, out);
+		else
+			strat_announce(conn, host, out);
+		break;
+	case MPTCPD_EVENT_LISTENER_CREATED:
+	case MPTCPD_EVENT_LISTENER_CLOSED:
+		strat_announce(conn, host, out);
+		break;
+	case MPTCPD_EVENT_CREATED:	/* too early: no subflow possible */
+	case MPTCPD_EVENT_CLOSED:
+	case MPTCPD_EVENT_REMOVED:	/* the kernel closes those subflows */
+	case MPTCPD_EVENT_SUB_PRIORITY:
+		break;
+	}
+}

@@ -63,4 +63,16 @@ void strat_set_backup(const struct mptcpd_conn *conn,
 void strat_announce(const struct mptcpd_conn *conn,
 		    const struct mptcpd_host *host, struct mptcpd_actions *out);
 
+/* The decide() shared by the built-in strategies: every event that can
+ * change what a client connection should have reconciles it with
+ * reconcile(); server-side connections get their announcements. */
+typedef void (*strat_reconcile_fn)(const struct mptcpd_event *ev,
+				   const struct mptcpd_conn *conn,
+				   const struct mptcpd_host *host,
+				   struct mptcpd_actions *out);
+void strat_dispatch(const struct mptcpd_event *ev,
+		    const struct mptcpd_conn *conn,
+		    const struct mptcpd_host *host, struct mptcpd_actions *out,
+		    strat_reconcile_fn reconcile);
+
 #endif
