@@ -1,2 +1,929 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Builders of the protocol's objects (ADDR, CONN, IFACE, events) and the
+ * request parser.  json-c's object functions only fail on allocation
+ * failure; the builders then return NULL and the server answers EIO.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "addr.h"
 #include "ctl_json.h"
+
+/* Depth of nesting a request may have: args { local { address } }. */
+#define CTL_JSON_DEPTH 8
+
+static bool ctl_json_add(struct json_object *o, const char *key,
+			 struct json_object *v)
+{
+	/* json_object_object_add() takes v even when it fails. */
+	return json_object_object_add(o, key, v) == 0;
+}
+
+static bool ctl_json_add_str(struct json_object *o, const char *key,
+			     const char *v)
+{
+	return ctl_json_add(o, key, v ? json_object_new_string(v) : NULL);
+}
+
+static bool ctl_json_add_int(struct json_object *o, const char *key, int64_t v)
+{
+	struct json_object *n = json_object_new_int64(v);
+
+	return n && ctl_json_add(o, key, n);
+}
+
+static bool ctl_json_add_bool(struct json_object *o, const char *key, bool v)
+{
+	struct json_object *b = json_object_new_boolean(v);
+
+	return b && ctl_json_add(o, key, b);
+}
+
+static bool ctl_json_add_token(struct json_object *o, uint32_t token)
+{
+	char buf[16];
+
+	snprintf(buf, sizeof(buf), "%08x", token);
+	return ctl_json_add_str(o, "token", buf);
+}
+
+/* Just the IP, no port: "192.0.2.2". */
+static const char *ctl_json_ip(const struct mptcpd_addr *a, char *buf,
+			       size_t len)
+{
+	struct mptcpd_addr ip = *a;
+
+	ip.port = 0;
+	return addr_str(&ip, buf, len);
+}
+
+static bool ctl_json_add_ip(struct json_object *o, const char *key,
+			    const struct mptcpd_addr *a)
+{
+	char buf[ADDR_STRLEN];
+
+	if (a->family != AF_INET && a->family != AF_INET6)
+		return ctl_json_add(o, key, NULL);
+	return ctl_json_add_str(o, key, ctl_json_ip(a, buf, sizeof(buf)));
+}
+
+static bool ctl_json_add_dev(struct json_object *o, int ifindex,
+			     ctl_json_ifname_fn ifname, void *arg)
+{
+	const char *name = ifindex > 0 && ifname ? ifname(arg, ifindex) : NULL;
+
+	return ctl_json_add_str(o, "dev", name);
+}
+
+/* A half-built object is released, so callers only check for NULL. */
+static struct json_object *ctl_json_done(struct json_object *o, bool ok)
+{
+	if (ok)
+		return o;
+	json_object_put(o);
+	return NULL;
+}
+
+struct json_object *ctl_json_addr(const struct mptcpd_addr *a)
+{
+	struct json_object *o;
+	bool ok;
+
+	if (a->family != AF_INET && a->family != AF_INET6)
+		return NULL;	/* JSON null */
+	o = json_object_new_object();
+	if (!o)
+		return NULL;
+	ok = ctl_json_add_ip(o, "address", a) &&
+	     ctl_json_add_int(o, "port", a->port);
+	return ctl_json_done(o, ok);
+}
+
+/* An ADDR member; false only when out of memory. */
+static bool ctl_json_add_addr(struct json_object *o, const char *key,
+			      const struct mptcpd_addr *a)
+{
+	struct json_object *v = ctl_json_addr(a);
+
+	if (!v && (a->family == AF_INET || a->family == AF_INET6))
+		return false;
+	return ctl_json_add(o, key, v);
+}
+
+static struct json_object *ctl_json_subflow(const struct mptcpd_subflow *s,
+					    ctl_json_ifname_fn ifname, void *arg)
+{
+	struct json_object *o = json_object_new_object();
+	bool ok;
+
+	if (!o)
+		return NULL;
+	ok = ctl_json_add_addr(o, "local", &s->local) &&
+	     ctl_json_add_addr(o, "remote", &s->remote) &&
+	     ctl_json_add_int(o, "id", s->local_id) &&
+	     ctl_json_add_int(o, "remote_id", s->remote_id) &&
+	     ctl_json_add_bool(o, "backup", s->backup) &&
+	     ctl_json_add_dev(o, s->ifindex, ifname, arg) &&
+	     ctl_json_add_str(o, "state", s->state == MPTCPD_SUBFLOW_ESTABLISHED ?
+			      "established" : "pending") &&
+	     ctl_json_add_bool(o, "stalled", s->stalled);
+	return ctl_json_done(o, ok);
+}
+
+/* {"id", "address"[, "port"]}: remote addresses carry their port. */
+static struct json_object *ctl_json_id_addr(uint8_t id,
+					    const struct mptcpd_addr *a,
+					    bool with_port)
+{
+	struct json_object *o = json_object_new_object();
+	bool ok;
+
+	if (!o)
+		return NULL;
+	ok = ctl_json_add_int(o, "id", id) && ctl_json_add_ip(o, "address", a) &&
+	     (!with_port || ctl_json_add_int(o, "port", a->port));
+	return ctl_json_done(o, ok);
+}
+
+static bool ctl_json_push(struct json_object *array, struct json_object *v)
+{
+	if (!v)
+		return false;
+	if (json_object_array_add(array, v) == 0)
+		return true;
+	json_object_put(v);
+	return false;
+}
+
+static bool ctl_json_conn_lists(struct json_object *o,
+				const struct mptcpd_conn *c,
+				ctl_json_ifname_fn ifname, void *arg)
+{
+	struct json_object *subs = json_object_new_array();
+	struct json_object *rem = json_object_new_array();
+	struct json_object *ann = json_object_new_array();
+	bool ok = subs && rem && ann;
+
+	for (size_t i = 0; ok && i < c->n_subflows; i++)
+		ok = ctl_json_push(subs, ctl_json_subflow(&c->subflows[i],
+							  ifname, arg));
+	for (size_t i = 0; ok && i < c->n_remotes; i++)
+		ok = ctl_json_push(rem, ctl_json_id_addr(c->remotes[i].id,
+							 &c->remotes[i].addr, true));
+	for (size_t i = 0; ok && i < c->n_announced; i++)
+		ok = ctl_json_push(ann, ctl_json_id_addr(c->announced[i].id,
+							 &c->announced[i].addr, false));
+	if (!ok) {
+		json_object_put(subs);
+		json_object_put(rem);
+		json_object_put(ann);
+		return false;
+	}
+	/* Each add takes its object over, even when an earlier one failed. */
+	ok = ctl_json_add(o, "subflows", subs);
+	ok = ctl_json_add(o, "remote_addresses", rem) && ok;
+	ok = ctl_json_add(o, "announced", ann) && ok;
+	return ok;
+}
+
+struct json_object *ctl_json_conn(const struct mptcpd_conn *c, uint64_t age_s,
+				  ctl_json_ifname_fn ifname, void *arg)
+{
+	struct json_object *o = json_object_new_object();
+	bool ok;
+
+	if (!o)
+		return NULL;
+	ok = ctl_json_add_token(o, c->token) &&
+	     ctl_json_add_addr(o, "local", &c->local) &&
+	     ctl_json_add_addr(o, "remote", &c->remote) &&
+	     ctl_json_add_bool(o, "server_side", c->server_side) &&
+	     ctl_json_add_int(o, "age_s", (int64_t)age_s) &&
+	     ctl_json_conn_lists(o, c, ifname, arg);
+	return ctl_json_done(o, ok);
+}
+
+static bool ctl_json_add_ips(struct json_object *o, const char *key,
+			     const struct mptcpd_addr *addrs, size_t n)
+{
+	struct json_object *v = json_object_new_array();
+	char buf[ADDR_STRLEN];
+	bool ok = v != NULL;
+
+	for (size_t i = 0; ok && i < n; i++)
+		ok = ctl_json_push(v, json_object_new_string(
+				   ctl_json_ip(&addrs[i], buf, sizeof(buf))));
+	if (!ok) {
+		json_object_put(v);
+		return false;
+	}
+	return ctl_json_add(o, key, v);
+}
+
+struct json_object *ctl_json_iface(const struct iface_info *i,
+				   const struct mptcpd_addr *addrs, size_t n)
+{
+	struct json_object *o = json_object_new_object();
+	bool ok;
+
+	if (!o)
+		return NULL;
+	ok = ctl_json_add_str(o, "dev", i->name) &&
+	     ctl_json_add_int(o, "index", i->ifindex) &&
+	     ctl_json_add_str(o, "type", ctl_json_iface_type_name(i->cls.type)) &&
+	     ctl_json_add_str(o, "type_source",
+			      ctl_json_source_name(i->cls.type_source)) &&
+	     ctl_json_add_str(o, "metered", ctl_json_metered_name(i->cls.metered)) &&
+	     ctl_json_add_str(o, "metered_source",
+			      ctl_json_source_name(i->cls.metered_source)) &&
+	     ctl_json_add_bool(o, "up", i->up) &&
+	     ctl_json_add_bool(o, "excluded", i->excluded) &&
+	     ctl_json_add_ips(o, "addresses", addrs, n);
+	return ctl_json_done(o, ok);
+}
+
+const char *ctl_json_event_name(enum mptcpd_event_type type)
+{
+	switch (type) {
+	case MPTCPD_EVENT_CREATED: return "created";
+	case MPTCPD_EVENT_ESTABLISHED: return "established";
+	case MPTCPD_EVENT_CLOSED: return "closed";
+	case MPTCPD_EVENT_ANNOUNCED: return "announced";
+	case MPTCPD_EVENT_REMOVED: return "removed";
+	case MPTCPD_EVENT_SUB_ESTABLISHED: return "subflow-established";
+	case MPTCPD_EVENT_SUB_CLOSED: return "subflow-closed";
+	case MPTCPD_EVENT_SUB_PRIORITY: return "subflow-priority";
+	case MPTCPD_EVENT_LISTENER_CREATED: return "listener-created";
+	case MPTCPD_EVENT_LISTENER_CLOSED: return "listener-closed";
+	case MPTCPD_EVENT_ADOPTED: return "adopted";
+	case MPTCPD_EVENT_ADDR_ADDED: return "address-added";
+	case MPTCPD_EVENT_ADDR_REMOVED: return "address-removed";
+	case MPTCPD_EVENT_ACTION_FAILED: return "action-failed";
+	case MPTCPD_EVENT_SUB_STALLED: return "subflow-stalled";
+	case MPTCPD_EVENT_RETRY: return "retry";
+	}
+	return "unknown";
+}
+
+const char *ctl_json_action_name(enum mptcpd_action_type type)
+{
+	switch (type) {
+	case MPTCPD_ACTION_ANNOUNCE: return "announce";
+	case MPTCPD_ACTION_REMOVE: return "remove";
+	case MPTCPD_ACTION_SUBFLOW_CREATE: return "subflow-create";
+	case MPTCPD_ACTION_SUBFLOW_DESTROY: return "subflow-destroy";
+	case MPTCPD_ACTION_SET_BACKUP: return "set-flags";
+	}
+	return "unknown";
+}
+
+const char *ctl_json_iface_type_name(enum mptcpd_iface_type type)
+{
+	switch (type) {
+	case MPTCPD_IFACE_OTHER: return "other";
+	case MPTCPD_IFACE_ETHERNET: return "ethernet";
+	case MPTCPD_IFACE_WIFI: return "wifi";
+	case MPTCPD_IFACE_CELLULAR: return "cellular";
+	}
+	return "other";
+}
+
+const char *ctl_json_metered_name(enum mptcpd_metered m)
+{
+	switch (m) {
+	case MPTCPD_METERED_UNKNOWN: return "unknown";
+	case MPTCPD_METERED_NO: return "no";
+	case MPTCPD_METERED_YES: return "yes";
+	}
+	return "unknown";
+}
+
+const char *ctl_json_source_name(enum iface_source s)
+{
+	switch (s) {
+	case IFACE_SOURCE_AUTO: return "auto";
+	case IFACE_SOURCE_CONFIG: return "config";
+	case IFACE_SOURCE_RUNTIME: return "runtime";
+	}
+	return "auto";
+}
+
+/* The members an event of this type carries besides its type. */
+static bool ctl_json_event_conn(struct json_object *o,
+				const struct mptcpd_event *ev,
+				ctl_json_ifname_fn ifname, void *arg)
+{
+	bool ok = true;
+
+	if (ev->fields & MPTCPD_FIELD_TOKEN || ev->token)
+		ok = ctl_json_add_token(o, ev->token);
+	if (ok && ev->fields & MPTCPD_FIELD_LOCAL)
+		ok = ctl_json_add_addr(o, "local", &ev->local);
+	if (ok && ev->fields & MPTCPD_FIELD_REMOTE)
+		ok = ctl_json_add_addr(o, "remote", &ev->remote);
+	if (ok && ev->fields & MPTCPD_FIELD_LOCAL_ID)
+		ok = ctl_json_add_int(o, "id", ev->local_id);
+	if (ok && ev->fields & MPTCPD_FIELD_REMOTE_ID)
+		ok = ctl_json_add_int(o, "remote_id", ev->remote_id);
+	if (ok && ev->fields & MPTCPD_FIELD_BACKUP)
+		ok = ctl_json_add_bool(o, "backup", ev->backup);
+	if (ok && ev->fields & MPTCPD_FIELD_IFINDEX)
+		ok = ctl_json_add_dev(o, ev->ifindex, ifname, arg);
+	if (ok && ev->fields & MPTCPD_FIELD_ERROR)
+		ok = ctl_json_add_int(o, "error", ev->error);
+	if (ok && ev->fields & MPTCPD_FIELD_SERVER_SIDE)
+		ok = ctl_json_add_bool(o, "server_side", ev->server_side);
+	return ok;
+}
+
+/* Daemon events that carry no kernel fields. */
+static bool ctl_json_event_extra(struct json_object *o,
+				 const struct mptcpd_event *ev,
+				 ctl_json_ifname_fn ifname, void *arg)
+{
+	if (ev->addr)
+		return ctl_json_add_ip(o, "address", &ev->addr->addr) &&
+		       ctl_json_add_str(o, "dev", ev->addr->ifname);
+	if (ev->action)
+		return ctl_json_add(o, "action", ctl_json_action(ev->action,
+								 ifname, arg)) &&
+		       ctl_json_add_str(o, "error", strerrorname_np(-ev->action_error)
+					? strerrorname_np(-ev->action_error) : "?");
+	if (ev->type == MPTCPD_EVENT_SUB_STALLED)
+		return ctl_json_add_addr(o, "local", &ev->local) &&
+		       ctl_json_add_addr(o, "remote", &ev->remote);
+	return true;
+}
+
+struct json_object *ctl_json_event(const struct mptcpd_event *ev,
+				   ctl_json_ifname_fn ifname, void *arg)
+{
+	struct json_object *o = json_object_new_object();
+	bool ok;
+
+	if (!o)
+		return NULL;
+	ok = ctl_json_add_str(o, "type", ctl_json_event_name(ev->type)) &&
+	     ctl_json_event_conn(o, ev, ifname, arg) &&
+	     ctl_json_event_extra(o, ev, ifname, arg);
+	return ctl_json_done(o, ok);
+}
+
+struct json_object *ctl_json_action(const struct mptcpd_action *a,
+				    ctl_json_ifname_fn ifname, void *arg)
+{
+	struct json_object *o = json_object_new_object();
+	bool ok, sub = a->type != MPTCPD_ACTION_ANNOUNCE &&
+		       a->type != MPTCPD_ACTION_REMOVE;
+
+	if (!o)
+		return NULL;
+	ok = ctl_json_add_str(o, "type", "action") &&
+	     ctl_json_add_str(o, "action", ctl_json_action_name(a->type)) &&
+	     ctl_json_add_token(o, a->token) &&
+	     ctl_json_add_int(o, "id", a->local_id);
+	if (ok && a->type != MPTCPD_ACTION_REMOVE)
+		ok = ctl_json_add_addr(o, "local", &a->local);
+	if (ok && sub)
+		ok = ctl_json_add_addr(o, "remote", &a->remote) &&
+		     ctl_json_add_bool(o, "backup", a->backup);
+	if (ok && a->ifindex > 0)
+		ok = ctl_json_add_dev(o, a->ifindex, ifname, arg);
+	return ctl_json_done(o, ok);
+}
+
+static struct json_object *ctl_json_line(bool has_id, int64_t id)
+{
+	struct json_object *o = json_object_new_object();
+	bool ok;
+
+	if (!o)
+		return NULL;
+	ok = ctl_json_add_int(o, "version", CTL_PROTO_VERSION) &&
+	     ctl_json_add(o, "id", has_id ? json_object_new_int64(id) : NULL);
+	return ctl_json_done(o, ok);
+}
+
+struct json_object *ctl_json_ok(bool has_id, int64_t id,
+				struct json_object *result)
+{
+	struct json_object *o = result ? ctl_json_line(has_id, id) : NULL;
+	bool ok;
+
+	if (!o) {
+		json_object_put(result);
+		return NULL;
+	}
+	ok = ctl_json_add_bool(o, "ok", true) && ctl_json_add(o, "result", result);
+	return ctl_json_done(o, ok);
+}
+
+struct json_object *ctl_json_error(bool has_id, int64_t id, const char *code,
+				   const char *message)
+{
+	struct json_object *o = ctl_json_line(has_id, id);
+	struct json_object *err;
+	bool ok;
+
+	if (!o)
+		return NULL;
+	err = json_object_new_object();
+	ok = err && ctl_json_add_str(err, "code", code) &&
+	     ctl_json_add_str(err, "message", message);
+	if (!ok) {
+		json_object_put(err);
+		json_object_put(o);
+		return NULL;
+	}
+	ok = ctl_json_add_bool(o, "ok", false) && ctl_json_add(o, "error", err);
+	return ctl_json_done(o, ok);
+}
+
+struct json_object *ctl_json_event_line(struct json_object *event)
+{
+	struct json_object *o = event ? json_object_new_object() : NULL;
+	bool ok;
+
+	if (!o) {
+		json_object_put(event);
+		return NULL;
+	}
+	ok = ctl_json_add_int(o, "version", CTL_PROTO_VERSION) &&
+	     ctl_json_add(o, "event", event);
+	return ctl_json_done(o, ok);
+}
+
+/* ---- Requests ---- */
+
+struct ctl_parse {
+	struct ctl_request *req;
+	const char **code;
+	char *msg;
+	size_t len;
+};
+
+__attribute__((format(printf, 3, 4)))
+static int ctl_json_fail(struct ctl_parse *p, const char *code,
+			 const char *fmt, ...)
+{
+	va_list ap;
+
+	*p->code = code;
+	va_start(ap, fmt);
+	vsnprintf(p->msg, p->len, fmt, ap);
+	va_end(ap);
+	if (strcmp(code, CTL_ERR_VERSION) == 0)
+		return -EPROTO;
+	if (strcmp(code, CTL_ERR_FAILED) == 0)
+		return -ENOMEM;
+	return strcmp(code, CTL_ERR_TOO_BIG) == 0 ? -EMSGSIZE : -EINVAL;
+}
+
+static int ctl_json_want(struct ctl_parse *p, const char *key,
+			 struct json_object *v, enum json_type type,
+			 const char *what)
+{
+	if (json_object_is_type(v, type))
+		return 0;
+	return ctl_json_fail(p, CTL_ERR_BAD_REQUEST, "\"%s\" must be %s", key,
+			     what);
+}
+
+static int ctl_json_string(struct ctl_parse *p, const char *key,
+			   struct json_object *v, char *out, size_t size)
+{
+	int err = ctl_json_want(p, key, v, json_type_string, "a string");
+
+	if (err < 0)
+		return err;
+	if ((size_t)json_object_get_string_len(v) >= size ||
+	    strlen(json_object_get_string(v)) !=
+	    (size_t)json_object_get_string_len(v))
+		return ctl_json_fail(p, CTL_ERR_BAD_REQUEST,
+				     "\"%s\" is too long or holds a NUL", key);
+	memcpy(out, json_object_get_string(v), json_object_get_string_len(v) + 1);
+	return 0;
+}
+
+/* An integer in [min, max] (JSON numbers with a fraction are refused). */
+static int ctl_json_int(struct ctl_parse *p, const char *key,
+			struct json_object *v, int64_t min, int64_t max,
+			int64_t *out)
+{
+	int err = ctl_json_want(p, key, v, json_type_int, "an integer");
+
+	if (err < 0)
+		return err;
+	errno = 0;
+	*out = json_object_get_int64(v);
+	if (errno || *out < min || *out > max)
+		return ctl_json_fail(p, CTL_ERR_BAD_REQUEST,
+				     "\"%s\" must be in %lld..%lld", key,
+				     (long long)min, (long long)max);
+	return 0;
+}
+
+/* One of a fixed set of words; *out is its index. */
+static int ctl_json_word(struct ctl_parse *p, const char *key,
+			 struct json_object *v, const char *const *words,
+			 size_t n, const char *list, size_t *out)
+{
+	char buf[32] = "";
+
+	if (!json_object_is_type(v, json_type_string) ||
+	    (size_t)json_object_get_string_len(v) >= sizeof(buf))
+		goto bad;
+	memcpy(buf, json_object_get_string(v), json_object_get_string_len(v));
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(buf, words[i]) == 0) {
+			*out = i;
+			return 0;
+		}
+bad:
+	return ctl_json_fail(p, CTL_ERR_BAD_REQUEST, "\"%s\" must be %s", key,
+			     list);
+}
+
+static int ctl_json_arg_token(struct ctl_parse *p, struct json_object *v)
+{
+	char buf[16], *end;
+	unsigned long t;
+	int err = ctl_json_string(p, "token", v, buf, sizeof(buf));
+
+	if (err < 0)
+		goto bad;
+	if (!buf[0] || strlen(buf) > 8 || strspn(buf, "0123456789abcdefABCDEF") !=
+	    strlen(buf))
+		goto bad;
+	t = strtoul(buf, &end, 16);
+	p->req->token = (uint32_t)t;
+	return 0;
+bad:
+	return ctl_json_fail(p, CTL_ERR_BAD_REQUEST, "\"token\" must be a string "
+			     "of 1 to 8 hexadecimal digits, like \"1a2b3c4d\"");
+}
+
+static int ctl_json_arg_name(struct ctl_parse *p, struct json_object *v)
+{
+	int err = ctl_json_string(p, "name", v, p->req->name,
+				  sizeof(p->req->name));
+
+	if (err == 0 && !p->req->name[0])
+		return ctl_json_fail(p, CTL_ERR_BAD_REQUEST, "\"name\" is empty");
+	return err;
+}
+
+static int ctl_json_arg_dev(struct ctl_parse *p, struct json_object *v)
+{
+	int err = ctl_json_string(p, "dev", v, p->req->dev, sizeof(p->req->dev));
+
+	if (err == 0 && !p->req->dev[0])
+		return ctl_json_fail(p, CTL_ERR_BAD_REQUEST, "\"dev\" is empty");
+	return err;
+}
+
+static int ctl_json_arg_type(struct ctl_parse *p, struct json_object *v)
+{
+	static const char *const words[] = { "other", "ethernet", "wifi",
+					     "cellular" };
+	static const enum mptcpd_iface_type types[] = {
+		MPTCPD_IFACE_OTHER, MPTCPD_IFACE_ETHERNET, MPTCPD_IFACE_WIFI,
+		MPTCPD_IFACE_CELLULAR,
+	};
+	size_t i;
+	int err = ctl_json_word(p, "type", v, words, 4,
+				"\"wifi\", \"cellular\", \"ethernet\" or \"other\"",
+				&i);
+
+	if (err == 0)
+		p->req->type = types[i];
+	return err;
+}
+
+static int ctl_json_arg_metered(struct ctl_parse *p, struct json_object *v)
+{
+	static const char *const words[] = { "unknown", "no", "yes" };
+	static const enum mptcpd_metered values[] = {
+		MPTCPD_METERED_UNKNOWN, MPTCPD_METERED_NO, MPTCPD_METERED_YES,
+	};
+	size_t i;
+	int err = ctl_json_word(p, "metered", v, words, 3,
+				"\"yes\", \"no\" or \"unknown\"", &i);
+
+	if (err == 0)
+		p->req->metered = values[i];
+	return err;
+}
+
+static int ctl_json_arg_exclude(struct ctl_parse *p, struct json_object *v)
+{
+	int err = ctl_json_want(p, "exclude", v, json_type_boolean,
+				"true or false");
+
+	p->req->exclude = err == 0 && json_object_get_boolean(v);
+	return err;
+}
+
+static int ctl_json_arg_backup(struct ctl_parse *p, struct json_object *v)
+{
+	int err = ctl_json_want(p, "backup", v, json_type_boolean,
+				"true or false");
+
+	p->req->backup = err == 0 && json_object_get_boolean(v);
+	return err;
+}
+
+static int ctl_json_arg_op(struct ctl_parse *p, struct json_object *v)
+{
+	static const char *const words[] = { "del", "add" };
+	size_t i;
+	int err = ctl_json_word(p, "op", v, words, 2, "\"add\" or \"del\"", &i);
+
+	p->req->add = err == 0 && i == 1;
+	return err;
+}
+
+static int ctl_json_ip_text(struct ctl_parse *p, const char *key,
+			    struct json_object *v, struct mptcpd_addr *out)
+{
+	char buf[64];
+	int err = ctl_json_string(p, key, v, buf, sizeof(buf));
+
+	if (err == 0 && addr_parse(buf, out) < 0)
+		err = ctl_json_fail(p, CTL_ERR_BAD_REQUEST, "\"%s\": \"%s\" is not "
+				    "an IPv4 or IPv6 address", key, buf);
+	return err;
+}
+
+/* ADDR: {"address": "192.0.2.2", "port": 443}, port optional. */
+static int ctl_json_endpoint(struct ctl_parse *p, const char *key,
+			     struct json_object *v, struct mptcpd_addr *out)
+{
+	struct json_object *a = NULL, *port = NULL;
+	int64_t n = 0;
+	int err = ctl_json_want(p, key, v, json_type_object,
+				"an object {\"address\", \"port\"}");
+
+	if (err < 0)
+		return err;
+	json_object_object_foreach(v, k, val) {
+		if (strcmp(k, "address") == 0)
+			a = val;
+		else if (strcmp(k, "port") == 0)
+			port = val;
+		else
+			return ctl_json_fail(p, CTL_ERR_BAD_REQUEST, "\"%s\": "
+					     "unknown member \"%s\"", key, k);
+	}
+	if (!a)
+		return ctl_json_fail(p, CTL_ERR_BAD_REQUEST, "\"%s\" has no "
+				     "\"address\"", key);
+	err = ctl_json_ip_text(p, "address", a, out);
+	if (err == 0 && port)
+		err = ctl_json_int(p, "port", port, 0, 65535, &n);
+	out->port = (uint16_t)n;
+	return err;
+}
+
+static int ctl_json_arg_local(struct ctl_parse *p, struct json_object *v)
+{
+	return ctl_json_endpoint(p, "local", v, &p->req->local);
+}
+
+static int ctl_json_arg_remote(struct ctl_parse *p, struct json_object *v)
+{
+	return ctl_json_endpoint(p, "remote", v, &p->req->remote);
+}
+
+static int ctl_json_arg_address(struct ctl_parse *p, struct json_object *v)
+{
+	return ctl_json_ip_text(p, "address", v, &p->req->address);
+}
+
+static int ctl_json_arg_id(struct ctl_parse *p, struct json_object *v)
+{
+	int64_t n;
+	int err = ctl_json_int(p, "id", v, 1, 255, &n);
+
+	p->req->addr_id = err == 0 ? (uint8_t)n : 0;
+	return err;
+}
+
+struct ctl_arg_spec {
+	const char *name;
+	enum ctl_req_field field;
+	bool required;
+	int (*parse)(struct ctl_parse *p, struct json_object *v);
+};
+
+struct ctl_cmd_spec {
+	const char *name;
+	const struct ctl_arg_spec *args;
+	size_t n_args;
+	/* Checks across arguments, after each passed its own. */
+	int (*check)(struct ctl_parse *p);
+};
+
+static const struct ctl_arg_spec ctl_args_token[] = {
+	{ "token", CTL_REQ_TOKEN, true, ctl_json_arg_token },
+};
+static const struct ctl_arg_spec ctl_args_strategy[] = {
+	{ "name", CTL_REQ_NAME, false, ctl_json_arg_name },
+};
+static const struct ctl_arg_spec ctl_args_interface[] = {
+	{ "dev", CTL_REQ_DEV, true, ctl_json_arg_dev },
+	{ "type", CTL_REQ_TYPE, false, ctl_json_arg_type },
+	{ "metered", CTL_REQ_METERED, false, ctl_json_arg_metered },
+	{ "exclude", CTL_REQ_EXCLUDE, false, ctl_json_arg_exclude },
+};
+static const struct ctl_arg_spec ctl_args_subflow[] = {
+	{ "token", CTL_REQ_TOKEN, true, ctl_json_arg_token },
+	{ "op", CTL_REQ_OP, true, ctl_json_arg_op },
+	{ "local", CTL_REQ_LOCAL, true, ctl_json_arg_local },
+	{ "remote", CTL_REQ_REMOTE, true, ctl_json_arg_remote },
+	{ "backup", CTL_REQ_BACKUP, false, ctl_json_arg_backup },
+};
+static const struct ctl_arg_spec ctl_args_announce[] = {
+	{ "token", CTL_REQ_TOKEN, true, ctl_json_arg_token },
+	{ "address", CTL_REQ_ADDRESS, true, ctl_json_arg_address },
+};
+static const struct ctl_arg_spec ctl_args_remove[] = {
+	{ "token", CTL_REQ_TOKEN, true, ctl_json_arg_token },
+	{ "id", CTL_REQ_ID, true, ctl_json_arg_id },
+};
+
+static int ctl_json_check_interface(struct ctl_parse *p)
+{
+	const uint32_t what = CTL_REQ_TYPE | CTL_REQ_METERED | CTL_REQ_EXCLUDE;
+
+	if (p->req->has & what)
+		return 0;
+	return ctl_json_fail(p, CTL_ERR_BAD_REQUEST, "interface: say what to "
+			     "set: \"type\", \"metered\" or \"exclude\"");
+}
+
+static int ctl_json_check_subflow(struct ctl_parse *p)
+{
+	const struct ctl_request *r = p->req;
+
+	if (r->local.family != r->remote.family)
+		return ctl_json_fail(p, CTL_ERR_BAD_REQUEST, "subflow: \"local\" "
+				     "and \"remote\" are of different families");
+	/* The kernel finds a subflow to close by its full 4-tuple. */
+	if (!r->add && (!r->local.port || !r->remote.port))
+		return ctl_json_fail(p, CTL_ERR_BAD_REQUEST, "subflow del needs "
+				     "the local and the remote port");
+	return 0;
+}
+
+#define CTL_ARGS(a) a, sizeof(a) / sizeof(a[0])
+
+/* Indexed by enum ctl_cmd. */
+static const struct ctl_cmd_spec ctl_cmds[CTL_CMD_COUNT] = {
+	[CTL_CMD_STATUS] = { "status", NULL, 0, NULL },
+	[CTL_CMD_CONNECTIONS] = { "connections", NULL, 0, NULL },
+	[CTL_CMD_CONNECTION] = { "connection", CTL_ARGS(ctl_args_token), NULL },
+	[CTL_CMD_INTERFACES] = { "interfaces", NULL, 0, NULL },
+	[CTL_CMD_STRATEGY] = { "strategy", CTL_ARGS(ctl_args_strategy), NULL },
+	[CTL_CMD_INTERFACE] = { "interface", CTL_ARGS(ctl_args_interface),
+				ctl_json_check_interface },
+	[CTL_CMD_SUBFLOW] = { "subflow", CTL_ARGS(ctl_args_subflow),
+			      ctl_json_check_subflow },
+	[CTL_CMD_ANNOUNCE] = { "announce", CTL_ARGS(ctl_args_announce), NULL },
+	[CTL_CMD_REMOVE] = { "remove", CTL_ARGS(ctl_args_remove), NULL },
+	[CTL_CMD_MONITOR] = { "monitor", NULL, 0, NULL },
+	[CTL_CMD_RELOAD] = { "reload", NULL, 0, NULL },
+};
+
+const char *ctl_json_cmd_name(enum ctl_cmd cmd)
+{
+	return (unsigned int)cmd < CTL_CMD_COUNT ? ctl_cmds[cmd].name : "?";
+}
+
+static const struct ctl_arg_spec *ctl_json_arg_find(const struct ctl_cmd_spec *c,
+						    const char *name)
+{
+	for (size_t i = 0; i < c->n_args; i++)
+		if (strcmp(c->args[i].name, name) == 0)
+			return &c->args[i];
+	return NULL;
+}
+
+static int ctl_json_args(struct ctl_parse *p, const struct ctl_cmd_spec *c,
+			 struct json_object *args)
+{
+	int err;
+
+	if (args && !json_object_is_type(args, json_type_object))
+		return ctl_json_fail(p, CTL_ERR_BAD_REQUEST,
+				     "\"args\" must be an object");
+	if (args) {
+		json_object_object_foreach(args, k, v) {
+			const struct ctl_arg_spec *a = ctl_json_arg_find(c, k);
+
+			if (!a)
+				return ctl_json_fail(p, CTL_ERR_BAD_REQUEST,
+						     "%s: unknown argument \"%s\"",
+						     c->name, k);
+			err = a->parse(p, v);
+			if (err < 0)
+				return err;
+			p->req->has |= a->field;
+		}
+	}
+	for (size_t i = 0; i < c->n_args; i++)
+		if (c->args[i].required && !(p->req->has & c->args[i].field))
+			return ctl_json_fail(p, CTL_ERR_BAD_REQUEST,
+					     "%s: missing argument \"%s\"",
+					     c->name, c->args[i].name);
+	return c->check ? c->check(p) : 0;
+}
+
+static int ctl_json_command(struct ctl_parse *p, struct json_object *cmd,
+			    struct json_object *args)
+{
+	const char *name;
+
+	if (!cmd || !json_object_is_type(cmd, json_type_string))
+		return ctl_json_fail(p, CTL_ERR_BAD_REQUEST,
+				     "\"command\" must be a string");
+	name = json_object_get_string(cmd);
+	for (size_t i = 0; i < CTL_CMD_COUNT; i++)
+		if (strcmp(ctl_cmds[i].name, name) == 0) {
+			p->req->cmd = (enum ctl_cmd)i;
+			return ctl_json_args(p, &ctl_cmds[i], args);
+		}
+	return ctl_json_fail(p, CTL_ERR_BAD_REQUEST, "unknown command \"%.64s\"",
+			     name);
+}
+
+/* The top level: exactly version, id, command and (optionally) args. */
+static int ctl_json_envelope(struct ctl_parse *p, struct json_object *o)
+{
+	struct json_object *version = NULL, *id = NULL, *cmd = NULL, *args = NULL;
+
+	json_object_object_foreach(o, k, v) {
+		if (strcmp(k, "version") == 0)
+			version = v;
+		else if (strcmp(k, "id") == 0)
+			id = v;
+		else if (strcmp(k, "command") == 0)
+			cmd = v;
+		else if (strcmp(k, "args") == 0)
+			args = v;
+		else
+			return ctl_json_fail(p, CTL_ERR_BAD_REQUEST,
+					     "unknown member \"%.64s\"", k);
+	}
+	if (json_object_is_type(id, json_type_int)) {
+		p->req->has_id = true;
+		p->req->id = json_object_get_int64(id);
+	}
+	if (!json_object_is_type(version, json_type_int) ||
+	    json_object_get_int64(version) != CTL_PROTO_VERSION)
+		return ctl_json_fail(p, CTL_ERR_VERSION, "this daemon speaks "
+				     "protocol version %d", CTL_PROTO_VERSION);
+	if (!p->req->has_id)
+		return ctl_json_fail(p, CTL_ERR_BAD_REQUEST,
+				     "\"id\" must be an integer");
+	return ctl_json_command(p, cmd, args);
+}
+
+int ctl_json_parse_request(const char *line, size_t len,
+			   struct ctl_request *out, const char **err_code,
+			   char *err_msg, size_t err_len)
+{
+	struct ctl_parse p = { out, err_code, err_msg, err_len };
+	struct json_tokener *tok;
+	struct json_object *o = NULL;
+	int err;
+
+	memset(out, 0, sizeof(*out));
+	if (len > CTL_MSG_MAX)
+		return ctl_json_fail(&p, CTL_ERR_TOO_BIG, "a request is at most "
+				     "%d bytes", CTL_MSG_MAX);
+	while (len && strchr(" \t\r\n", line[len - 1]) && line[len - 1])
+		len--;
+	tok = json_tokener_new_ex(CTL_JSON_DEPTH);
+	if (!tok)
+		return ctl_json_fail(&p, CTL_ERR_FAILED, "out of memory");
+	if (len)
+		o = json_tokener_parse_ex(tok, line, (int)len);
+	if (!o || json_tokener_get_error(tok) != json_tokener_success ||
+	    json_tokener_get_parse_end(tok) != len)
+		err = ctl_json_fail(&p, CTL_ERR_BAD_REQUEST, "not one complete JSON "
+				    "value on the line");
+	else if (!json_object_is_type(o, json_type_object))
+		err = ctl_json_fail(&p, CTL_ERR_BAD_REQUEST,
+				    "a request is a JSON object");
+	else
+		err = ctl_json_envelope(&p, o);
+	json_object_put(o);
+	json_tokener_free(tok);
+	return err;
+}

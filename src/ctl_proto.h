@@ -5,9 +5,10 @@
  * /run/mptcpd/control, directory 0750).  Shared by the daemon and the CLI;
  * the CLI includes nothing else of the daemon.
  *
- * Framing: one JSON object per line ('\n'), UTF-8, at most
- * CTL_MSG_MAX bytes including the newline.  A longer line is an error and
- * closes the connection.
+ * Framing: one JSON object per line ('\n'), UTF-8.  A request line is at
+ * most CTL_MSG_MAX bytes including the newline (a longer one is an error
+ * and closes the connection); a response or event line at most
+ * CTL_ANSWER_MAX.
  *
  * Request:  {"version": 1, "id": 7, "command": "connections", "args": {...}}
  *   version  must be CTL_PROTO_VERSION;
@@ -57,7 +58,10 @@
 #define MPTCPD_CTL_PROTO_H
 
 #define CTL_PROTO_VERSION 1
-#define CTL_MSG_MAX (64 * 1024)
+#define CTL_MSG_MAX (64 * 1024)	/* a request line */
+/* A response line: a "connections" answer grows with the connections
+ * (about 650 bytes each), so it has a cap of its own. */
+#define CTL_ANSWER_MAX (16 * 1024 * 1024)
 #define CTL_SOCKET_NAME "control"
 
 /* Error codes (the "code" member). */

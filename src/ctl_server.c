@@ -1,2 +1,1030 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The control socket: accepting clients, framing lines, bounded queues,
+ * credentials, and the table of command handlers.  Requests are fully
+ * validated by ctl_json_parse_request() before any handler runs.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "autoconf.h"
+#include "addr.h"
+#include "ctl_json.h"
 #include "ctl_server.h"
+#include "engine.h"
+#include "iface.h"
+#include "log.h"
+#include "loop.h"
+#include "model.h"
+#include "plugin.h"
+#include "strategies.h"
+
+/* Bytes read from one client per wake-up, so one busy client cannot
+ * starve the others (the loop is level-triggered: the rest comes next). */
+#define CTL_READ_BUDGET (64 * 1024)
+#define CTL_IN_CHUNK 4096
+
+struct ctl_client {
+	struct ctl_server *s;
+	int fd;
+	struct loop_io *io;
+	struct ucred cred;
+	char *in;			/* partial request line */
+	size_t in_len, in_cap;
+	char *out;			/* unsent answers and events */
+	size_t out_len, out_off, out_cap;
+	bool monitor;			/* subscribed to the event stream */
+	bool closing;			/* flush what is queued, then close */
+	bool dead;			/* closed; freed by ctl_server_reap */
+	struct ctl_client *next;
+};
+
+struct ctl_server {
+	struct ctl_server_env env;
+	gid_t group;
+	int fd;
+	struct loop_io *io;
+	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	struct ctl_client *clients;
+	size_t n_clients, n_monitors;
+	/* Callbacks in progress: clients dropped meanwhile are freed only
+	 * when the outermost one returns, so no caller holds a freed one. */
+	unsigned int busy;
+	bool full_logged;
+};
+
+/* ---- Handlers ---------------------------------------------------------- */
+
+struct ctl_call {
+	struct ctl_server *s;
+	const struct ctl_request *req;
+	struct json_object *result;	/* set by a handler that returns 0 */
+	char msg[256];			/* set by one that returns -errno */
+	bool subscribe;
+};
+
+__attribute__((format(printf, 3, 4)))
+static int ctl_call_fail(struct ctl_call *c, int err, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(c->msg, sizeof(c->msg), fmt, ap);
+	va_end(ap);
+	return err;
+}
+
+static int ctl_call_result(struct ctl_call *c, struct json_object *o)
+{
+	c->result = o;
+	return o ? 0 : ctl_call_fail(c, -ENOMEM, "out of memory");
+}
+
+static const char *ctl_server_ifname(void *arg, int ifindex)
+{
+	struct ctl_server *s = arg;
+	const char *name = iface_name(s->env.ifaces, ifindex);
+
+	return strcmp(name, "?") == 0 ? NULL : name;
+}
+
+static uint64_t ctl_server_now(const struct ctl_server *s)
+{
+	return s->env.now_ms ? s->env.now_ms(s->env.arg) : 0;
+}
+
+static struct json_object *ctl_server_conn(struct ctl_server *s,
+					   const struct model_conn *c)
+{
+	uint64_t now = ctl_server_now(s);
+	uint64_t age = c->created_ms && now > c->created_ms ?
+		       (now - c->created_ms) / 1000 : 0;
+
+	return ctl_json_conn(&c->pub, age, ctl_server_ifname, s);
+}
+
+/* Interfaces MPTCP can use now: those with a usable address. */
+static size_t ctl_server_usable_ifaces(const struct ctl_server *s)
+{
+	size_t n, count = 0;
+	const struct mptcpd_local_addr *v = iface_usable(s->env.ifaces, &n);
+
+	for (size_t i = 0; i < n; i++) {
+		size_t j = 0;
+
+		while (j < i && v[j].ifindex != v[i].ifindex)
+			j++;
+		count += j == i;
+	}
+	return count;
+}
+
+static int ctl_cmd_status(struct ctl_call *c)
+{
+	struct ctl_server *s = c->s;
+	struct json_object *o = json_object_new_object();
+	size_t subflows = 0;
+
+	if (!o)
+		return ctl_call_result(c, NULL);
+	for (struct model_conn *m = model_conn_next(s->env.model, NULL); m;
+	     m = model_conn_next(s->env.model, m))
+		subflows += m->pub.n_subflows;
+	json_object_object_add(o, "version", json_object_new_string(PACKAGE_VERSION));
+	json_object_object_add(o, "strategy", json_object_new_string(
+			       engine_strategy(s->env.engine)->name));
+	json_object_object_add(o, "path_manager", json_object_new_string("userspace"));
+	json_object_object_add(o, "connections", json_object_new_int64(
+			       (int64_t)model_conn_count(s->env.model)));
+	json_object_object_add(o, "subflows", json_object_new_int64((int64_t)subflows));
+	json_object_object_add(o, "interfaces", json_object_new_int64(
+			       (int64_t)ctl_server_usable_ifaces(s)));
+	json_object_object_add(o, "uptime_s", json_object_new_int64(
+			       (int64_t)((ctl_server_now(s) - s->env.started_ms) / 1000)));
+	json_object_object_add(o, "pid", json_object_new_int64(getpid()));
+	return ctl_call_result(c, o);
+}
+
+static int ctl_conn_cmp(const void *a, const void *b)
+{
+	uint32_t x = (*(const struct model_conn *const *)a)->pub.token;
+	uint32_t y = (*(const struct model_conn *const *)b)->pub.token;
+
+	return x < y ? -1 : x > y;
+}
+
+/* By token, so that answers are stable. */
+static const struct model_conn **ctl_server_sorted(const struct ctl_server *s,
+						   size_t *n)
+{
+	const struct model_conn **v;
+
+	*n = 0;
+	v = calloc(model_conn_count(s->env.model) + 1, sizeof(*v));
+	if (!v)
+		return NULL;
+	for (struct model_conn *m = model_conn_next(s->env.model, NULL); m;
+	     m = model_conn_next(s->env.model, m))
+		v[(*n)++] = m;
+	qsort(v, *n, sizeof(*v), ctl_conn_cmp);
+	return v;
+}
+
+static int ctl_cmd_connections(struct ctl_call *c)
+{
+	struct json_object *o = json_object_new_object();
+	struct json_object *list = json_object_new_array();
+	size_t n;
+	const struct model_conn **v = ctl_server_sorted(c->s, &n);
+	bool ok = o && list && v;
+
+	for (size_t i = 0; ok && i < n; i++) {
+		struct json_object *conn = ctl_server_conn(c->s, v[i]);
+
+		ok = conn && json_object_array_add(list, conn) == 0;
+	}
+	free(v);
+	if (!ok || json_object_object_add(o, "connections", list) < 0) {
+		json_object_put(o);
+		json_object_put(list);
+		return ctl_call_result(c, NULL);
+	}
+	return ctl_call_result(c, o);
+}
+
+static int ctl_server_find_conn(struct ctl_call *c, struct model_conn **out)
+{
+	*out = model_conn_find(c->s->env.model, c->req->token);
+	if (*out)
+		return 0;
+	return ctl_call_fail(c, -ENOENT, "no connection with token %08x",
+			     c->req->token);
+}
+
+static int ctl_cmd_connection(struct ctl_call *c)
+{
+	struct model_conn *m;
+	int err = ctl_server_find_conn(c, &m);
+
+	if (err < 0)
+		return err;
+	return ctl_call_result(c, ctl_server_conn(c->s, m));
+}
+
+static struct json_object *ctl_server_iface(const struct ctl_server *s,
+					    const struct iface_info *i)
+{
+	size_t n = iface_addrs(s->env.ifaces, i->ifindex, NULL, 0);
+	struct mptcpd_addr *v = calloc(n + 1, sizeof(*v));
+	struct json_object *o;
+
+	if (!v)
+		return NULL;
+	n = iface_addrs(s->env.ifaces, i->ifindex, v, n);
+	o = ctl_json_iface(i, v, n);
+	free(v);
+	return o;
+}
+
+static int ctl_cmd_interfaces(struct ctl_call *c)
+{
+	struct json_object *o = json_object_new_object();
+	struct json_object *list = json_object_new_array();
+	struct iface_info info;
+	bool ok = o && list;
+
+	for (size_t i = 0; ok && iface_info_at(c->s->env.ifaces, i, &info); i++) {
+		struct json_object *one = ctl_server_iface(c->s, &info);
+
+		ok = one && json_object_array_add(list, one) == 0;
+	}
+	if (!ok || json_object_object_add(o, "interfaces", list) < 0) {
+		json_object_put(o);
+		json_object_put(list);
+		return ctl_call_result(c, NULL);
+	}
+	return ctl_call_result(c, o);
+}
+
+/* Built-in names (from their comma-separated list), then the plugins'. */
+static void ctl_server_available(const struct ctl_server *s,
+				 struct json_object *list)
+{
+	const struct plugin_set *p = s->env.plugins ? s->env.plugins(s->env.arg)
+						    : NULL;
+	const char *names = strategy_names();
+
+	while (*names) {
+		size_t len = strcspn(names, ", ");
+
+		if (len)
+			json_object_array_add(list, json_object_new_string_len(names,
+								      (int)len));
+		names += len;
+		names += strspn(names, ", ");
+	}
+	for (size_t i = 0; p && i < plugin_count(p); i++)
+		json_object_array_add(list, json_object_new_string(plugin_name(p, i)));
+}
+
+static struct json_object *ctl_server_strategy_result(struct ctl_server *s)
+{
+	struct json_object *o = json_object_new_object();
+	struct json_object *list = json_object_new_array();
+
+	if (!o || !list) {
+		json_object_put(o);
+		json_object_put(list);
+		return NULL;
+	}
+	ctl_server_available(s, list);
+	json_object_object_add(o, "strategy", json_object_new_string(
+			       engine_strategy(s->env.engine)->name));
+	json_object_object_add(o, "available", list);
+	return o;
+}
+
+static int ctl_cmd_strategy(struct ctl_call *c)
+{
+	struct ctl_server *s = c->s;
+	int err;
+
+	if (c->req->has & CTL_REQ_NAME) {
+		err = s->env.set_strategy ? s->env.set_strategy(s->env.arg,
+								c->req->name)
+					  : -EOPNOTSUPP;
+		if (err == -ENOENT)
+			return ctl_call_fail(c, err, "no strategy called \"%s\" "
+					     "(see \"available\" in the answer "
+					     "to strategy without a name)",
+					     c->req->name);
+		if (err < 0)
+			return ctl_call_fail(c, err, "cannot switch strategy: %s",
+					     strerror(-err));
+		log_notice(LOG_SUB_CORE, "control: strategy set to %s", c->req->name);
+	}
+	return ctl_call_result(c, ctl_server_strategy_result(s));
+}
+
+static int ctl_cmd_interface(struct ctl_call *c)
+{
+	const struct ctl_request *r = c->req;
+	struct iface_table *t = c->s->env.ifaces;
+	struct iface_info info;
+	int err = 0;
+
+	if (!iface_info_by_name(t, r->dev, &info))
+		return ctl_call_fail(c, -ENOENT, "no interface called %s", r->dev);
+	if (r->has & (CTL_REQ_TYPE | CTL_REQ_METERED))
+		err = iface_set_runtime(t, r->dev,
+					r->has & CTL_REQ_TYPE ? &r->type : NULL,
+					r->has & CTL_REQ_METERED ? &r->metered : NULL);
+	if (err == 0 && r->has & CTL_REQ_EXCLUDE)
+		err = iface_set_runtime_excluded(t, r->dev, r->exclude);
+	if (err < 0 || !iface_info_by_name(t, r->dev, &info))
+		return ctl_call_fail(c, -ENOENT, "no interface called %s", r->dev);
+	log_notice(LOG_SUB_CORE, "control: interface %s changed at run time", r->dev);
+	return ctl_call_result(c, ctl_server_iface(c->s, &info));
+}
+
+static struct json_object *ctl_server_empty(void)
+{
+	return json_object_new_object();
+}
+
+/* A usable local address, or NULL (message set). */
+static const struct mptcpd_local_addr *
+ctl_server_local(struct ctl_call *c, const struct mptcpd_addr *a)
+{
+	const struct mptcpd_local_addr *l = iface_usable_find(c->s->env.ifaces, a);
+	char buf[ADDR_STRLEN];
+
+	if (!l)
+		ctl_call_fail(c, -ENOENT, "%s is not a usable local address",
+			      addr_str(a, buf, sizeof(buf)));
+	return l;
+}
+
+static int ctl_subflow_add(struct ctl_call *c, struct model_conn *m)
+{
+	const struct ctl_request *r = c->req;
+	const struct mptcpd_local_addr *l = ctl_server_local(c, &r->local);
+	struct mptcpd_action a = { .type = MPTCPD_ACTION_SUBFLOW_CREATE };
+
+	if (!l)
+		return -ENOENT;
+	a.token = r->token;
+	a.local = r->local;
+	a.remote = r->remote;
+	if (!a.remote.port)
+		a.remote.port = m->pub.remote.port;
+	a.backup = r->backup;
+	a.ifindex = l->ifindex;
+	if (model_subflow_find(m, &a.local, &a.remote))
+		return ctl_call_fail(c, -EEXIST, "the connection already has "
+				     "this subflow");
+	engine_manual(c->s->env.engine, &a);
+	/* The engine keeps back a join with no route or in backoff. */
+	if (!model_subflow_find(m, &a.local, &a.remote))
+		return ctl_call_fail(c, -EAGAIN, "not sent: no route through %s "
+				     "to the peer yet, or the pair is backing off "
+				     "after failures (see the log)", l->ifname);
+	return ctl_call_result(c, ctl_server_empty());
+}
+
+static int ctl_cmd_subflow(struct ctl_call *c)
+{
+	struct mptcpd_action a = { .type = MPTCPD_ACTION_SUBFLOW_DESTROY };
+	struct model_conn *m;
+	int err = ctl_server_find_conn(c, &m);
+
+	if (err < 0)
+		return err;
+	if (c->req->add)
+		return ctl_subflow_add(c, m);
+	a.token = c->req->token;
+	a.local = c->req->local;
+	a.remote = c->req->remote;
+	engine_manual(c->s->env.engine, &a);
+	return ctl_call_result(c, ctl_server_empty());
+}
+
+static const struct mptcpd_announced *
+ctl_server_announced(const struct model_conn *m, const struct mptcpd_addr *a)
+{
+	for (size_t i = 0; i < m->pub.n_announced; i++)
+		if (mptcpd_addr_same_ip(&m->pub.announced[i].addr, a))
+			return &m->pub.announced[i];
+	return NULL;
+}
+
+static int ctl_cmd_announce(struct ctl_call *c)
+{
+	struct mptcpd_action a = { .type = MPTCPD_ACTION_ANNOUNCE };
+	const struct mptcpd_local_addr *l;
+	const struct mptcpd_announced *an;
+	struct model_conn *m;
+	struct json_object *o;
+	int err = ctl_server_find_conn(c, &m);
+
+	if (err < 0)
+		return err;
+	l = ctl_server_local(c, &c->req->address);
+	if (!l)
+		return -ENOENT;
+	an = ctl_server_announced(m, &l->addr);
+	if (!an) {
+		a.token = c->req->token;
+		a.local = l->addr;
+		a.ifindex = l->ifindex;
+		engine_manual(c->s->env.engine, &a);
+		an = ctl_server_announced(m, &l->addr);
+	}
+	if (!an)
+		return ctl_call_fail(c, -EIO, "not announced: the address is the "
+				     "connection's initial one, or no ID is free "
+				     "(see the log)");
+	o = json_object_new_object();
+	if (o)
+		json_object_object_add(o, "id", json_object_new_int(an->id));
+	return ctl_call_result(c, o);
+}
+
+static int ctl_cmd_remove(struct ctl_call *c)
+{
+	struct mptcpd_action a = { .type = MPTCPD_ACTION_REMOVE };
+	struct model_conn *m;
+	int err = ctl_server_find_conn(c, &m);
+
+	if (err < 0)
+		return err;
+	a.token = c->req->token;
+	a.local_id = c->req->addr_id;
+	for (size_t i = 0; i < m->pub.n_announced; i++)
+		if (m->pub.announced[i].id == a.local_id)
+			a.local = m->pub.announced[i].addr;
+	engine_manual(c->s->env.engine, &a);
+	return ctl_call_result(c, ctl_server_empty());
+}
+
+static int ctl_cmd_monitor(struct ctl_call *c)
+{
+	c->subscribe = true;
+	return ctl_call_result(c, ctl_server_empty());
+}
+
+static int ctl_cmd_reload(struct ctl_call *c)
+{
+	struct ctl_server *s = c->s;
+	struct json_object *o;
+	int err = s->env.reload ? s->env.reload(s->env.arg) : -EOPNOTSUPP;
+
+	if (err < 0)
+		return ctl_call_fail(c, -EIO, "the configuration file was refused "
+				     "and the running configuration is kept: see "
+				     "the daemon's log for the reasons");
+	o = json_object_new_object();
+	if (o)
+		json_object_object_add(o, "strategy", json_object_new_string(
+				       engine_strategy(s->env.engine)->name));
+	return ctl_call_result(c, o);
+}
+
+struct ctl_handler {
+	int (*run)(struct ctl_call *c);
+	bool mutating;
+	bool mutating_with_args;	/* read-only without arguments */
+};
+
+/* Indexed by enum ctl_cmd. */
+static const struct ctl_handler ctl_handlers[CTL_CMD_COUNT] = {
+	[CTL_CMD_STATUS] = { ctl_cmd_status, false, false },
+	[CTL_CMD_CONNECTIONS] = { ctl_cmd_connections, false, false },
+	[CTL_CMD_CONNECTION] = { ctl_cmd_connection, false, false },
+	[CTL_CMD_INTERFACES] = { ctl_cmd_interfaces, false, false },
+	[CTL_CMD_STRATEGY] = { ctl_cmd_strategy, false, true },
+	[CTL_CMD_INTERFACE] = { ctl_cmd_interface, true, true },
+	[CTL_CMD_SUBFLOW] = { ctl_cmd_subflow, true, true },
+	[CTL_CMD_ANNOUNCE] = { ctl_cmd_announce, true, true },
+	[CTL_CMD_REMOVE] = { ctl_cmd_remove, true, true },
+	[CTL_CMD_MONITOR] = { ctl_cmd_monitor, false, false },
+	[CTL_CMD_RELOAD] = { ctl_cmd_reload, true, true },
+};
+
+static bool ctl_server_allowed(const struct ctl_server *s,
+			       const struct ucred *cred)
+{
+	return cred->uid == 0 || (s->group != (gid_t)-1 && cred->gid == s->group);
+}
+
+static const char *ctl_server_code(int err)
+{
+	switch (-err) {
+	case EPERM:
+		return CTL_ERR_PERM;
+	case ENOENT:
+	case ENODEV:
+		return CTL_ERR_NOT_FOUND;
+	case EINVAL:
+		return CTL_ERR_BAD_REQUEST;
+	default:
+		return CTL_ERR_FAILED;
+	}
+}
+
+static struct json_object *ctl_server_dispatch(struct ctl_server *s,
+					       const struct ctl_request *req,
+					       const struct ucred *cred,
+					       bool *subscribe)
+{
+	const struct ctl_handler *h = &ctl_handlers[req->cmd];
+	struct ctl_call c = { .s = s, .req = req };
+	bool mutating = h->mutating || (h->mutating_with_args && req->has);
+	int err;
+
+	if (mutating && !ctl_server_allowed(s, cred))
+		return ctl_json_error(true, req->id, CTL_ERR_PERM, "changing the "
+				      "daemon's state needs root or the control "
+				      "group");
+	err = h->run(&c);
+	if (err < 0)
+		return ctl_json_error(true, req->id, ctl_server_code(err), c.msg);
+	*subscribe = c.subscribe;
+	return ctl_json_ok(true, req->id, c.result);
+}
+
+struct json_object *ctl_server_answer(struct ctl_server *s, const char *line,
+				      size_t len, const struct ucred *cred,
+				      bool *subscribe)
+{
+	struct ctl_request req;
+	const char *code = CTL_ERR_BAD_REQUEST;
+	char msg[256];
+
+	*subscribe = false;
+	if (ctl_json_parse_request(line, len, &req, &code, msg, sizeof(msg)) < 0) {
+		log_debug(LOG_SUB_CORE, "control: pid %d: refused request: %s",
+			  (int)cred->pid, msg);
+		return ctl_json_error(req.has_id, req.id, code, msg);
+	}
+	log_debug(LOG_SUB_CORE, "control: pid %d uid %u: %s", (int)cred->pid,
+		  (unsigned int)cred->uid, ctl_json_cmd_name(req.cmd));
+	return ctl_server_dispatch(s, &req, cred, subscribe);
+}
+
+/* ---- Clients ----------------------------------------------------------- */
+
+static void ctl_client_free(struct ctl_client *c)
+{
+	free(c->in);
+	free(c->out);
+	free(c);
+}
+
+/* Free the dropped clients once no callback can still hold them. */
+static void ctl_server_reap(struct ctl_server *s)
+{
+	struct ctl_client **pp = &s->clients;
+
+	if (s->busy)
+		return;
+	while (*pp) {
+		struct ctl_client *c = *pp;
+
+		if (c->dead) {
+			*pp = c->next;
+			ctl_client_free(c);
+		} else {
+			pp = &c->next;
+		}
+	}
+}
+
+static void ctl_client_drop(struct ctl_client *c, const char *why)
+{
+	struct ctl_server *s = c->s;
+
+	if (c->dead)
+		return;
+	if (why)
+		log_warn(LOG_SUB_CORE, "control: dropping client pid %d uid %u: %s",
+			 (int)c->cred.pid, (unsigned int)c->cred.uid, why);
+	loop_io_del(s->env.loop, c->io);
+	c->io = NULL;
+	close(c->fd);
+	c->fd = -1;
+	c->dead = true;
+	s->n_clients--;
+	if (c->monitor)
+		s->n_monitors--;
+	ctl_server_reap(s);
+}
+
+static void ctl_client_watch(struct ctl_client *c)
+{
+	bool pending = c->out_len > c->out_off;
+
+	loop_io_set(c->s->env.loop, c->io, !c->closing, pending);
+}
+
+static void ctl_client_flush(struct ctl_client *c)
+{
+	while (c->out_len > c->out_off) {
+		ssize_t n = send(c->fd, c->out + c->out_off, c->out_len - c->out_off,
+				 MSG_NOSIGNAL | MSG_DONTWAIT);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			break;
+		if (n <= 0) {
+			ctl_client_drop(c, NULL);	/* it went away */
+			return;
+		}
+		c->out_off += (size_t)n;
+	}
+	if (c->out_off == c->out_len) {
+		c->out_off = c->out_len = 0;
+		if (c->out_cap > CTL_MSG_MAX) {	/* do not keep a burst's peak */
+			free(c->out);
+			c->out = NULL;
+			c->out_cap = 0;
+		}
+		if (c->closing) {
+			ctl_client_drop(c, NULL);
+			return;
+		}
+	}
+	ctl_client_watch(c);
+}
+
+static int ctl_client_reserve(struct ctl_client *c, size_t len)
+{
+	size_t need, cap;
+	char *nv;
+
+	if (c->out_off) {
+		memmove(c->out, c->out + c->out_off, c->out_len - c->out_off);
+		c->out_len -= c->out_off;
+		c->out_off = 0;
+	}
+	need = c->out_len + len;
+	if (need <= c->out_cap)
+		return 0;
+	cap = c->out_cap ? c->out_cap : 4096;
+	while (cap < need)
+		cap *= 2;
+	nv = realloc(c->out, cap);
+	if (!nv)
+		return -ENOMEM;
+	c->out = nv;
+	c->out_cap = cap;
+	return 0;
+}
+
+/* Queue one line and push what the socket takes now.  A client with a
+ * full queue does not read what it asked for: it is dropped rather than
+ * letting memory grow or the loop wait for it. */
+static void ctl_client_queue(struct ctl_client *c, const char *text, size_t len)
+{
+	if (c->dead)
+		return;
+	if (c->out_len - c->out_off >= CTL_SERVER_OUT_MAX) {
+		ctl_client_drop(c, c->monitor ? "it does not read its event stream "
+				"(queue full)" : "it does not read its answers "
+				"(queue full)");
+		return;
+	}
+	if (ctl_client_reserve(c, len + 1) < 0) {
+		ctl_client_drop(c, "out of memory for its answers");
+		return;
+	}
+	memcpy(c->out + c->out_len, text, len);
+	c->out[c->out_len + len] = '\n';
+	c->out_len += len + 1;
+	ctl_client_flush(c);
+}
+
+static void ctl_client_send(struct ctl_client *c, struct json_object *line)
+{
+	size_t len;
+	const char *text;
+
+	if (!line) {
+		ctl_client_drop(c, "out of memory for its answer");
+		return;
+	}
+	text = json_object_to_json_string_length(line, JSON_C_TO_STRING_PLAIN |
+						 JSON_C_TO_STRING_NOSLASHESCAPE,
+						 &len);
+	ctl_client_queue(c, text, len);
+	json_object_put(line);
+}
+
+static void ctl_client_line(struct ctl_client *c, const char *line, size_t len)
+{
+	bool subscribe = false;
+	struct json_object *answer = ctl_server_answer(c->s, line, len, &c->cred,
+						       &subscribe);
+
+	ctl_client_send(c, answer);
+	if (subscribe && !c->dead && !c->monitor) {
+		c->monitor = true;
+		c->s->n_monitors++;
+	}
+}
+
+/* Answer every complete line; keep the unfinished rest. */
+static void ctl_client_lines(struct ctl_client *c)
+{
+	size_t start = 0;
+	char *nl;
+
+	while (!c->dead && !c->closing &&
+	       (nl = memchr(c->in + start, '\n', c->in_len - start))) {
+		size_t len = (size_t)(nl - (c->in + start)) + 1;
+
+		ctl_client_line(c, c->in + start, len);
+		start += len;
+	}
+	if (c->dead)
+		return;
+	memmove(c->in, c->in + start, c->in_len - start);
+	c->in_len -= start;
+	if (c->in_len >= CTL_MSG_MAX && !c->closing) {
+		char msg[96];
+
+		snprintf(msg, sizeof(msg), "a request line is at most %d bytes; "
+			 "closing", CTL_MSG_MAX);
+		ctl_client_send(c, ctl_json_error(false, 0, CTL_ERR_TOO_BIG, msg));
+		if (!c->dead) {
+			c->closing = true;
+			ctl_client_flush(c);
+		}
+	}
+}
+
+static int ctl_client_grow_in(struct ctl_client *c)
+{
+	size_t cap = c->in_cap ? c->in_cap * 2 : CTL_IN_CHUNK;
+	char *nv;
+
+	if (cap > CTL_MSG_MAX)
+		cap = CTL_MSG_MAX;
+	nv = realloc(c->in, cap);
+	if (!nv)
+		return -ENOMEM;
+	c->in = nv;
+	c->in_cap = cap;
+	return 0;
+}
+
+/* The peer closed its side: answer what came, then close. */
+static void ctl_client_eof(struct ctl_client *c)
+{
+	if (c->out_len == c->out_off) {
+		ctl_client_drop(c, NULL);
+		return;
+	}
+	c->closing = true;
+	ctl_client_watch(c);
+}
+
+static void ctl_client_read(struct ctl_client *c)
+{
+	size_t budget = CTL_READ_BUDGET;
+
+	while (budget && !c->dead && !c->closing) {
+		ssize_t n;
+
+		if (c->in_len == c->in_cap && ctl_client_grow_in(c) < 0) {
+			ctl_client_drop(c, "out of memory for its request");
+			return;
+		}
+		n = recv(c->fd, c->in + c->in_len, c->in_cap - c->in_len,
+			 MSG_DONTWAIT);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return;
+		if (n <= 0) {
+			ctl_client_eof(c);
+			return;
+		}
+		c->in_len += (size_t)n;
+		budget -= (size_t)n < budget ? (size_t)n : budget;
+		ctl_client_lines(c);
+	}
+}
+
+static void ctl_client_ready(void *arg)
+{
+	struct ctl_client *c = arg;
+	struct ctl_server *s = c->s;
+
+	s->busy++;
+	if (c->out_len > c->out_off)
+		ctl_client_flush(c);
+	if (!c->dead && !c->closing)
+		ctl_client_read(c);
+	s->busy--;
+	ctl_server_reap(s);
+}
+
+static void ctl_server_add_client(struct ctl_server *s, int fd)
+{
+	struct ctl_client *c = calloc(1, sizeof(*c));
+	socklen_t len = sizeof(c->cred);
+
+	if (!c || getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &c->cred, &len) < 0) {
+		log_warn(LOG_SUB_CORE, "control: cannot take a client: %s",
+			 c ? strerror(errno) : "out of memory");
+		goto fail;
+	}
+	c->s = s;
+	c->fd = fd;
+	c->io = loop_io_add(s->env.loop, fd, ctl_client_ready, c);
+	if (!c->io)
+		goto fail;
+	c->next = s->clients;
+	s->clients = c;
+	s->n_clients++;
+	return;
+fail:
+	free(c);
+	close(fd);
+}
+
+static void ctl_server_accept(void *arg)
+{
+	struct ctl_server *s = arg;
+
+	for (int i = 0; i < 32; i++) {
+		int fd = accept4(s->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+
+		if (fd < 0) {
+			if (errno != EAGAIN && errno != EWOULDBLOCK &&
+			    errno != EINTR && errno != ECONNABORTED)
+				log_warn(LOG_SUB_CORE, "control: accept: %s",
+					 strerror(errno));
+			return;
+		}
+		if (s->n_clients >= CTL_SERVER_CLIENTS_MAX) {
+			if (!s->full_logged)
+				log_warn(LOG_SUB_CORE, "control: %d clients already: "
+					 "refusing more", CTL_SERVER_CLIENTS_MAX);
+			s->full_logged = true;
+			close(fd);
+			continue;
+		}
+		s->full_logged = false;
+		ctl_server_add_client(s, fd);
+	}
+}
+
+/* ---- Events ------------------------------------------------------------ */
+
+static void ctl_server_broadcast(struct ctl_server *s, struct json_object *ev)
+{
+	struct json_object *line = ctl_json_event_line(ev);
+	const char *text;
+	size_t len;
+
+	if (!line)
+		return;
+	text = json_object_to_json_string_length(line, JSON_C_TO_STRING_PLAIN |
+						 JSON_C_TO_STRING_NOSLASHESCAPE,
+						 &len);
+	s->busy++;
+	for (struct ctl_client *c = s->clients; c; c = c->next)
+		if (c->monitor && !c->dead)
+			ctl_client_queue(c, text, len);
+	s->busy--;
+	ctl_server_reap(s);
+	json_object_put(line);
+}
+
+void ctl_server_publish_event(struct ctl_server *s,
+			      const struct mptcpd_event *ev)
+{
+	if (s && s->n_monitors)
+		ctl_server_broadcast(s, ctl_json_event(ev, ctl_server_ifname, s));
+}
+
+void ctl_server_publish_action(struct ctl_server *s,
+			       const struct mptcpd_action *a)
+{
+	if (s && s->n_monitors)
+		ctl_server_broadcast(s, ctl_json_action(a, ctl_server_ifname, s));
+}
+
+/* ---- The socket -------------------------------------------------------- */
+
+const char *ctl_server_default_dir(char *buf, size_t len)
+{
+	const char *d = getenv("MPTCPD_RUNTIME_DIRECTORY");
+
+	if (!d || !*d)
+		d = getenv("RUNTIME_DIRECTORY");
+	if (!d || !*d)
+		d = CTL_SERVER_DEFAULT_DIR;
+	/* systemd lists several directories separated by ':'. */
+	snprintf(buf, len, "%.*s", (int)strcspn(d, ":"), d);
+	return buf;
+}
+
+static int ctl_server_mkdir(const char *dir)
+{
+	if (mkdir(dir, 0750) == 0)
+		return chmod(dir, 0750) < 0 ? -errno : 0;	/* past umask */
+	return errno == EEXIST ? 0 : -errno;
+}
+
+/* A socket file nobody answers on is left over from a crash. */
+static int ctl_server_clear_stale(const struct sockaddr_un *sun)
+{
+	struct stat st;
+	int fd, err = 0;
+
+	if (lstat(sun->sun_path, &st) < 0)
+		return errno == ENOENT ? 0 : -errno;
+	if (!S_ISSOCK(st.st_mode))
+		return -EEXIST;		/* not ours to remove */
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	if (connect(fd, (const struct sockaddr *)sun, sizeof(*sun)) == 0)
+		err = -EADDRINUSE;
+	else if (errno != ENOENT && unlink(sun->sun_path) < 0 && errno != ENOENT)
+		err = -errno;
+	close(fd);
+	return err;
+}
+
+static int ctl_server_listen(struct ctl_server *s, const char *dir)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	int err;
+
+	if ((size_t)snprintf(sun.sun_path, sizeof(sun.sun_path), "%s/%s", dir,
+			     CTL_SOCKET_NAME) >= sizeof(sun.sun_path))
+		return -ENAMETOOLONG;
+	err = ctl_server_mkdir(dir);
+	if (err == 0)
+		err = ctl_server_clear_stale(&sun);
+	if (err < 0)
+		return err;
+	s->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (s->fd < 0)
+		return -errno;
+	if (bind(s->fd, (struct sockaddr *)&sun, sizeof(sun)) < 0)
+		return -errno;
+	snprintf(s->path, sizeof(s->path), "%s", sun.sun_path);
+	/* Who may connect is the directory's business (0750); what they
+	 * may change is checked per request with SO_PEERCRED. */
+	if (chmod(s->path, 0666) < 0 || listen(s->fd, 64) < 0)
+		return -errno;
+	s->io = loop_io_add(s->env.loop, s->fd, ctl_server_accept, s);
+	return s->io ? 0 : -ENOMEM;
+}
+
+int ctl_server_new(struct ctl_server **out, const char *dir,
+		   const struct ctl_server_env *env)
+{
+	struct ctl_server *s = calloc(1, sizeof(*s));
+	int err = 0;
+
+	*out = NULL;
+	if (!s)
+		return -ENOMEM;
+	s->env = *env;
+	s->group = (gid_t)-1;
+	s->fd = -1;
+	if (dir && env->loop)
+		err = ctl_server_listen(s, dir);
+	if (err < 0) {
+		log_err(LOG_SUB_CORE, "control socket %s/%s: %s", dir,
+			CTL_SOCKET_NAME, err == -EADDRINUSE ? "another daemon "
+			"answers there" : strerror(-err));
+		ctl_server_free(s);
+		return err;
+	}
+	if (s->path[0])
+		log_info(LOG_SUB_CORE, "control socket: %s", s->path);
+	*out = s;
+	return 0;
+}
+
+void ctl_server_free(struct ctl_server *s)
+{
+	if (!s)
+		return;
+	s->busy++;
+	for (struct ctl_client *c = s->clients; c; c = c->next)
+		ctl_client_drop(c, NULL);
+	s->busy--;
+	ctl_server_reap(s);
+	if (s->io)
+		loop_io_del(s->env.loop, s->io);
+	if (s->fd >= 0)
+		close(s->fd);
+	if (s->path[0])
+		unlink(s->path);
+	free(s);
+}
+
+void ctl_server_set_group(struct ctl_server *s, gid_t gid)
+{
+	s->group = gid;
+}
+
+size_t ctl_server_clients(const struct ctl_server *s)
+{
+	return s->n_clients;
+}

@@ -1,5 +1,81 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* placeholder: being written */
+/*
+ * The control socket (protocol: ctl_proto.h): a non-blocking UNIX stream
+ * server in RUNDIR/control.  Many clients at once; every client's input is
+ * capped at CTL_MSG_MAX and its unsent output at CTL_SERVER_OUT_MAX (a
+ * client that does not read is dropped), so the daemon's memory stays
+ * bounded and its loop never blocks.  Read commands answer from the model
+ * and the interface table; mutating ones (SO_PEERCRED uid 0 or the control
+ * group) go through the engine, the interface table and the daemon.
+ */
 #ifndef MPTCPD_CTL_SERVER_H
 #define MPTCPD_CTL_SERVER_H
+
+#include <json-c/json.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+#include <sys/types.h>
+
+#include "mptcpd/strategy.h"
+
+#define CTL_SERVER_OUT_MAX (1024 * 1024)
+#define CTL_SERVER_CLIENTS_MAX 256
+#define CTL_SERVER_DEFAULT_DIR "/run/mptcpd"
+
+struct loop;
+struct model;
+struct iface_table;
+struct engine;
+struct plugin_set;
+struct ctl_server;
+
+/* What the server reads and whom it asks; everything outlives the server. */
+struct ctl_server_env {
+	struct loop *loop;		/* NULL: no socket (unit tests) */
+	struct model *model;
+	struct iface_table *ifaces;
+	struct engine *engine;
+	uint64_t started_ms;		/* now_ms() at start-up */
+	uint64_t (*now_ms)(void *arg);
+	/* Run the built-in or plugin strategy called name: 0 or -ENOENT. */
+	int (*set_strategy)(void *arg, const char *name);
+	/* Re-read the configuration file: 0, or -errno when it was refused
+	 * (the running configuration is kept). */
+	int (*reload)(void *arg);
+	/* The plugins loaded now (replaced on reload); may return NULL. */
+	const struct plugin_set *(*plugins)(void *arg);
+	void *arg;
+};
+
+/* $MPTCPD_RUNTIME_DIRECTORY, else $RUNTIME_DIRECTORY (systemd's, first of
+ * its list), else CTL_SERVER_DEFAULT_DIR; written into buf. */
+const char *ctl_server_default_dir(char *buf, size_t len);
+
+/* Listen on dir/control (dir created 0750 if missing; a stale socket is
+ * replaced, a live one is -EADDRINUSE).  dir NULL or env->loop NULL: no
+ * socket, only ctl_server_answer() works.  0 or -errno (logged). */
+int ctl_server_new(struct ctl_server **out, const char *dir,
+		   const struct ctl_server_env *env);
+/* Closes every client and removes the socket file. */
+void ctl_server_free(struct ctl_server *s);
+/* Who besides root may run mutating commands; (gid_t)-1 = root only
+ * (the default). */
+void ctl_server_set_group(struct ctl_server *s, gid_t gid);
+size_t ctl_server_clients(const struct ctl_server *s);
+
+/* The live stream for "monitor" subscribers (engine observe_* hooks). */
+void ctl_server_publish_event(struct ctl_server *s,
+			      const struct mptcpd_event *ev);
+void ctl_server_publish_action(struct ctl_server *s,
+			       const struct mptcpd_action *a);
+
+/* One request line from a client with these credentials: the answer line
+ * (caller puts it; NULL only when out of memory).  *subscribe is set when
+ * the client asked for the event stream. */
+struct json_object *ctl_server_answer(struct ctl_server *s, const char *line,
+				      size_t len, const struct ucred *cred,
+				      bool *subscribe);
+
 #endif

@@ -15,6 +15,7 @@
 
 #include "args.h"
 #include "config.h"
+#include "ctl_server.h"
 #include "daemon.h"
 #include "diag.h"
 #include "engine.h"
@@ -52,6 +53,7 @@ struct daemon {
 	struct diag_subflow_key *keys;	/* health poll scratch */
 	size_t n_keys_cap;
 	uint64_t started_ms;
+	struct ctl_server *ctl;		/* NULL when the socket failed */
 };
 
 static int daemon_send(void *arg, const struct mptcpd_action *a)
@@ -345,10 +347,26 @@ static const struct netmon_callbacks daemon_netmon_cb = {
 	.overflow = daemon_on_route_overflow,
 };
 
+static void daemon_observe_event(void *arg, const struct mptcpd_event *ev)
+{
+	struct daemon *d = arg;
+
+	ctl_server_publish_event(d->ctl, ev);
+}
+
+static void daemon_observe_action(void *arg, const struct mptcpd_action *a)
+{
+	struct daemon *d = arg;
+
+	ctl_server_publish_action(d->ctl, a);
+}
+
 static const struct engine_ops daemon_engine_ops = {
 	.send = daemon_send,
 	.now_ms = daemon_now_ms,
 	.schedule = daemon_schedule,
+	.observe_event = daemon_observe_event,
+	.observe_action = daemon_observe_action,
 };
 
 /* Built-in first, then the plugins from plugin-dir. */
@@ -412,7 +430,7 @@ static void daemon_setup_log(const struct args *a)
 
 /* The running configuration changes only if the whole new file is good;
  * every setting then applies to live connections, none is dropped. */
-static void daemon_reload(struct daemon *d)
+static int daemon_reload(struct daemon *d)
 {
 	struct daemon next = { .args = d->args };
 	int rc = daemon_load_config(&next);
@@ -423,7 +441,7 @@ static void daemon_reload(struct daemon *d)
 		log_set_level(d->cfg.log_level);
 		plugin_set_free(next.plugins);
 		config_free(&next.cfg);
-		return;
+		return rc == ARGS_EXIT_FAILURE ? -ENOMEM : -EINVAL;
 	}
 	config_free(&d->cfg);
 	d->cfg = next.cfg;
@@ -441,11 +459,57 @@ static void daemon_reload(struct daemon *d)
 	log_notice(LOG_SUB_CONFIG, "reloaded %s: strategy %s", d->args.config_path,
 		   d->cfg.strategy);
 	daemon_status(d);
+	return 0;
 }
 
 static void daemon_on_hup(void *arg)
 {
 	daemon_reload(arg);
+}
+
+/* mptcpd-ctl strategy NAME: built-in first, then the plugins. */
+static int daemon_ctl_set_strategy(void *arg, const char *name)
+{
+	struct daemon *d = arg;
+	const struct mptcpd_strategy *s = strategy_find(name);
+
+	if (!s)
+		s = plugin_find(d->plugins, name);
+	if (!s)
+		return -ENOENT;
+	engine_set_strategy(d->engine, s);
+	d->strategy = s;
+	snprintf(d->cfg.strategy, sizeof(d->cfg.strategy), "%s", s->name);
+	daemon_status(d);
+	return 0;
+}
+
+static int daemon_ctl_reload(void *arg)
+{
+	return daemon_reload(arg);
+}
+
+static const struct plugin_set *daemon_ctl_plugins(void *arg)
+{
+	struct daemon *d = arg;
+
+	return d->plugins;
+}
+
+/* The daemon manages connections without its control socket too: a
+ * socket that cannot be made is logged, not fatal. */
+static void daemon_start_ctl(struct daemon *d)
+{
+	char dir[108];
+	struct ctl_server_env env = {
+		.loop = d->loop, .model = d->model, .ifaces = d->ifaces,
+		.engine = d->engine, .started_ms = d->started_ms,
+		.now_ms = daemon_now_ms, .set_strategy = daemon_ctl_set_strategy,
+		.reload = daemon_ctl_reload, .plugins = daemon_ctl_plugins,
+		.arg = d,
+	};
+
+	ctl_server_new(&d->ctl, ctl_server_default_dir(dir, sizeof(dir)), &env);
 }
 
 /* Sockets first, dumps second: anything that changes while we dump is
@@ -496,11 +560,13 @@ static int daemon_start(struct daemon *d)
 	if (!d->health || !d->health_poll)
 		return -ENOMEM;
 	d->started_ms = loop_now_ms(d->loop);
+	daemon_start_ctl(d);
 	return 0;
 }
 
 static void daemon_stop(struct daemon *d)
 {
+	ctl_server_free(d->ctl);	/* first: it reads everything below */
 	if (d->loop) {
 		loop_io_del(d->loop, d->io_events);
 		loop_io_del(d->loop, d->io_cmds);

@@ -27,6 +27,7 @@ struct iface_link {
 	bool has_rt_type, has_rt_metered;	/* run-time overrides */
 	enum mptcpd_iface_type rt_type;
 	enum mptcpd_metered rt_metered;
+	bool rt_excluded;		/* mptcpd-ctl interface DEV exclude */
 };
 
 struct iface_route {
@@ -142,14 +143,23 @@ bool iface_get_class(const struct iface_table *t, int ifindex,
 	return l != NULL;
 }
 
-static bool iface_link_usable(const struct iface_table *t,
-			      const struct netmon_link *l)
+static bool iface_link_excluded(const struct iface_table *t,
+				const struct iface_link *l)
 {
+	return l->rt_excluded ||
+	       (t->cfg && !config_iface_allowed(t->cfg, l->link.name));
+}
+
+static bool iface_link_usable(const struct iface_table *t,
+			      const struct iface_link *il)
+{
+	const struct netmon_link *l = il ? &il->link : NULL;
+
 	if (!l || (l->flags & IFF_LOOPBACK))
 		return false;
 	if ((l->flags & (IFF_UP | IFF_RUNNING)) != (IFF_UP | IFF_RUNNING))
 		return false;
-	return !t->cfg || config_iface_allowed(t->cfg, l->name);
+	return !iface_link_excluded(t, il);
 }
 
 static bool iface_addr_usable(const struct iface_table *t,
@@ -162,7 +172,7 @@ static bool iface_addr_usable(const struct iface_table *t,
 		return false;
 	if (addr_is_link_local(&a->addr) || addr_is_loopback(&a->addr))
 		return false;
-	return iface_link_usable(t, iface_link(t, a->ifindex));
+	return iface_link_usable(t, iface_link_find(t, a->ifindex));
 }
 
 static const struct mptcpd_local_addr *
@@ -515,4 +525,71 @@ void iface_sync_end(struct iface_table *t)
 			i++;
 	t->syncing = false;
 	iface_recompute(t);
+}
+
+static void iface_info_fill(const struct iface_table *t,
+			    const struct iface_link *l, struct iface_info *out)
+{
+	const unsigned int uprun = IFF_UP | IFF_RUNNING;
+
+	out->ifindex = l->link.ifindex;
+	snprintf(out->name, sizeof(out->name), "%s", l->link.name);
+	out->up = (l->link.flags & uprun) == uprun;
+	out->excluded = iface_link_excluded(t, l);
+	iface_resolve(t, l, &out->cls);
+}
+
+bool iface_info_at(const struct iface_table *t, size_t i,
+		   struct iface_info *out)
+{
+	if (i >= t->n_links)
+		return false;
+	iface_info_fill(t, &t->links[i], out);
+	return true;
+}
+
+static struct iface_link *iface_link_by_name(const struct iface_table *t,
+					     const char *ifname)
+{
+	for (size_t i = 0; i < t->n_links; i++)
+		if (strcmp(t->links[i].link.name, ifname) == 0)
+			return &t->links[i];
+	return NULL;
+}
+
+bool iface_info_by_name(const struct iface_table *t, const char *ifname,
+			struct iface_info *out)
+{
+	const struct iface_link *l = iface_link_by_name(t, ifname);
+
+	if (l)
+		iface_info_fill(t, l, out);
+	return l != NULL;
+}
+
+size_t iface_addrs(const struct iface_table *t, int ifindex,
+		   struct mptcpd_addr *out, size_t max)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < t->n_addrs; i++) {
+		if (t->addrs[i].ifindex != ifindex)
+			continue;
+		if (n < max)
+			out[n] = t->addrs[i].addr;
+		n++;
+	}
+	return n;
+}
+
+int iface_set_runtime_excluded(struct iface_table *t, const char *ifname,
+			       bool excluded)
+{
+	struct iface_link *l = iface_link_by_name(t, ifname);
+
+	if (!l)
+		return -ENODEV;
+	l->rt_excluded = excluded;
+	iface_recompute(t);
+	return 0;
 }

@@ -76,4 +76,28 @@ const struct mptcpd_local_addr *iface_usable_find(const struct iface_table *t,
 					const struct mptcpd_addr *addr);
 const char *iface_name(const struct iface_table *t, int ifindex);
 
+/* Read access for the control socket. */
+struct iface_info {
+	int ifindex;
+	char name[16];
+	bool up;		/* up and running */
+	bool excluded;		/* by [interfaces] or at run time */
+	struct iface_class cls;
+};
+/* The i-th known interface (in no particular order); false past the end. */
+bool iface_info_at(const struct iface_table *t, size_t i,
+		   struct iface_info *out);
+/* By name; false when unknown. */
+bool iface_info_by_name(const struct iface_table *t, const char *ifname,
+			struct iface_info *out);
+/* The addresses known on an interface, usable or not: copies up to max
+ * into out and returns how many there are. */
+size_t iface_addrs(const struct iface_table *t, int ifindex,
+		   struct mptcpd_addr *out, size_t max);
+/* Run-time exclusion (mptcpd-ctl): an excluded interface's addresses are
+ * not usable until it is included again (they are then reported anew).
+ * -ENODEV when no such interface is known. */
+int iface_set_runtime_excluded(struct iface_table *t, const char *ifname,
+			       bool excluded);
+
 #endif

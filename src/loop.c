@@ -104,6 +104,17 @@ void loop_io_del(struct loop *l, struct loop_io *io)
 	free(io);
 }
 
+void loop_io_set(struct loop *l, struct loop_io *io, bool read, bool write)
+{
+	int events = (read ? EV_READ : 0) | (write ? EV_WRITE : 0);
+
+	/* libev wants a watcher stopped while its events change. */
+	ev_io_stop(l->ev, &io->w);
+	ev_io_set(&io->w, io->w.fd, events);
+	if (events)
+		ev_io_start(l->ev, &io->w);
+}
+
 static void loop_timer_fire(struct ev_loop *ev, ev_timer *w, int revents)
 {
 	struct loop_timer *t = (struct loop_timer *)w;

@@ -3,6 +3,7 @@
 #ifndef MPTCPD_LOOP_H
 #define MPTCPD_LOOP_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 struct loop;
@@ -19,6 +20,8 @@ uint64_t loop_now_ms(struct loop *l);
 
 struct loop_io *loop_io_add(struct loop *l, int fd, loop_cb cb, void *arg);
 void loop_io_del(struct loop *l, struct loop_io *io);
+/* Which readiness calls back (both false: none, until set again). */
+void loop_io_set(struct loop *l, struct loop_io *io, bool read, bool write);
 /* Repeating timer (period 0 = one-shot). */
 struct loop_timer *loop_timer_add(struct loop *l, double after_s,
 				  double period_s, loop_cb cb, void *arg);

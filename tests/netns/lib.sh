@@ -43,6 +43,9 @@ LAB_FAMILY=v4
 T_START=$(date +%s.%N)
 TMP=$(mktemp -d "/tmp/$NS_PREFIX.XXXXXX")
 CONF="$TMP/mptcpd.conf"
+# Each test's daemon gets its own control socket directory: daemons of tests
+# running side by side must not fight over /run/mptcpd/control.
+export MPTCPD_RUNTIME_DIRECTORY="$TMP/run"
 DAEMON_LOG="$TMP/daemon.log"
 
 SRV4=203.0.113.2
