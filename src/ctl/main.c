@@ -1,7 +1,417 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * mptcpd-ctl: look at and steer a running mptcpd over its control socket.
+ * This file owns the process side: options, exit statuses and their
+ * messages, signals.  The grammar is in commands.c, the transport in
+ * client.c, the printing in output.c.
+ */
+#ifdef HAVE_CONFIG_H
+#include "autoconf.h"
+#endif
+#include <errno.h>
+#include <getopt.h>
+#include <json-c/json.h>
+#include <limits.h>
+#include <net/if.h>
+#include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
-int main(void)
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include "ctl_proto.h"
+#include "ctl/client.h"
+#include "ctl/commands.h"
+#include "ctl/output.h"
+
+#ifndef PACKAGE_VERSION
+#define PACKAGE_VERSION "unknown"
+#endif
+
+#define MAIN_TIMEOUT_MS 10000		/* any answer but monitor events */
+#define MAIN_COMPLETE_TIMEOUT_MS 1000	/* keep <TAB> snappy */
+#define MAIN_START_HINT "start it with 'systemctl start mptcpd' (or point -s at its socket)"
+
+struct main_opts {
+	enum output_format fmt;
+	char socket[PATH_MAX];
+	int n;			/* words from the command on */
+	char **words;
+};
+
+static void main_help(FILE *out)
 {
-	fprintf(stderr, "mptcpd-ctl: not written yet\n");
-	return 1;
+	fputs("Usage: mptcpd-ctl [-j|--json] [-s|--socket PATH] COMMAND [ARGS]\n"
+	      "       mptcpd-ctl -h|--help | -V|--version\n\nCommands:\n", out);
+	commands_print_usage(out);
+	fputs("\nOptions:\n"
+	      "  -j, --json         print the daemon's JSON result (monitor: one event per line)\n"
+	      "  -s, --socket PATH  control socket (default $MPTCPD_RUNTIME_DIRECTORY/control,\n"
+	      "                     $RUNTIME_DIRECTORY/control, /run/mptcpd/control)\n"
+	      "  -h, --help         this text\n"
+	      "  -V, --version      version and control protocol version\n\n"
+	      "Exit status: 0 ok, 1 mptcpd refused the request, 2 usage error,\n"
+	      "3 mptcpd not reachable, 4 permission denied, 5 protocol error.\n", out);
+}
+
+static int main_usage_error(const char *msg, const char *usage)
+{
+	fprintf(stderr, "mptcpd-ctl: %s\n", msg);
+	if (!usage) {
+		fputs("Try 'mptcpd-ctl --help'.\n", stderr);
+		return CTL_EXIT_USAGE;
+	}
+	for (const char *nl; (nl = strchr(usage, '\n')); usage = nl + 1)
+		fprintf(stderr, "usage: mptcpd-ctl %.*s\n", (int)(nl - usage), usage);
+	fprintf(stderr, "usage: mptcpd-ctl %s\n", usage);
+	return CTL_EXIT_USAGE;
+}
+
+static int main_set_socket(struct main_opts *o, const char *path)
+{
+	if (strlen(path) >= sizeof(o->socket))
+		return main_usage_error("socket path too long", NULL);
+	strcpy(o->socket, path);
+	return -1;
+}
+
+/* getopt leaves optopt 0 for a long option, and then optind has moved
+ * past it; a short one may sit inside a group like -jx. */
+static int main_bad_option(const char *word, int opt)
+{
+	char msg[128], shortopt[3] = { '-', (char)opt, 0 };
+
+	if (opt)
+		word = shortopt;
+	if (opt == 's' || !strcmp(word, "--socket"))
+		snprintf(msg, sizeof(msg), "option '%s' needs a PATH", word);
+	else
+		snprintf(msg, sizeof(msg), "unknown option '%s'", word);
+	return main_usage_error(msg, NULL);
+}
+
+/* Returns -1 to go on, or the exit status (help, version, bad option). */
+static int main_options(int argc, char **argv, struct main_opts *o)
+{
+	static const struct option LONG[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "socket", required_argument, NULL, 's' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int opt, ret = -1;
+
+	if (client_default_path(o->socket, sizeof(o->socket)))
+		return main_usage_error("runtime directory path too long", NULL);
+	opterr = 0;	/* our own message, with the hint */
+	while (ret < 0 && (opt = getopt_long(argc, argv, "+js:hV", LONG, NULL)) != -1) {
+		switch (opt) {
+		case 'j':
+			o->fmt = OUTPUT_FORMAT_JSON;
+			break;
+		case 's':
+			ret = main_set_socket(o, optarg);
+			break;
+		case 'h':
+			main_help(stdout);
+			return CTL_EXIT_OK;
+		case 'V':
+			printf("mptcpd-ctl %s (control protocol %d)\n",
+			       PACKAGE_VERSION, CTL_PROTO_VERSION);
+			return CTL_EXIT_OK;
+		default:
+			return main_bad_option(argv[optind - 1], optopt);
+		}
+	}
+	o->n = argc - optind;
+	o->words = argv + optind;
+	return ret;
+}
+
+static int main_connect_error(int err, const char *path)
+{
+	switch (err) {
+	case -ENOENT:
+	case -ENOTDIR:
+		fprintf(stderr, "mptcpd-ctl: mptcpd is not running (no socket at %s): "
+			MAIN_START_HINT "\n", path);
+		return CTL_EXIT_UNREACHABLE;
+	case -ECONNREFUSED:
+		fprintf(stderr, "mptcpd-ctl: mptcpd is not running (nothing listens on %s): "
+			MAIN_START_HINT "\n", path);
+		return CTL_EXIT_UNREACHABLE;
+	case -EACCES:
+	case -EPERM:
+		fprintf(stderr, "mptcpd-ctl: permission denied on %s: mptcpd-ctl needs "
+			"root or membership of mptcpd's control group\n", path);
+		return CTL_EXIT_PERM;
+	case -ENAMETOOLONG:
+		return main_usage_error("socket path too long for a UNIX socket", NULL);
+	}
+	fprintf(stderr, "mptcpd-ctl: cannot connect to %s: %s\n", path, strerror(-err));
+	return CTL_EXIT_UNREACHABLE;
+}
+
+static int main_io_error(int err)
+{
+	switch (err) {
+	case -ETIMEDOUT:
+		fprintf(stderr, "mptcpd-ctl: mptcpd did not answer within %d s\n",
+			MAIN_TIMEOUT_MS / 1000);
+		return CTL_EXIT_UNREACHABLE;
+	case -ECONNRESET:
+	case -EPIPE:
+		fputs("mptcpd-ctl: mptcpd closed the connection\n", stderr);
+		return CTL_EXIT_UNREACHABLE;
+	case -EMSGSIZE:
+		fprintf(stderr, "mptcpd-ctl: protocol error: message over %d bytes\n",
+			CTL_MSG_MAX);
+		return CTL_EXIT_PROTO;
+	case -EBADMSG:
+	case -EPROTO:
+		fprintf(stderr, "mptcpd-ctl: protocol error: unexpected answer from "
+			"mptcpd (this is control protocol version %d)\n",
+			CTL_PROTO_VERSION);
+		return CTL_EXIT_PROTO;
+	}
+	fprintf(stderr, "mptcpd-ctl: %s\n", strerror(-err));
+	return CTL_EXIT_UNREACHABLE;
+}
+
+static int main_refused(const char *command, const struct client_error *e)
+{
+	fprintf(stderr, "mptcpd-ctl: %s (%s)\n", e->message, e->code);
+	if (!strcmp(e->code, CTL_ERR_PERM)) {
+		fprintf(stderr, "mptcpd-ctl: '%s' changes mptcpd and needs root or "
+			"membership of mptcpd's control group\n", command);
+		return CTL_EXIT_PERM;
+	}
+	if (!strcmp(e->code, CTL_ERR_VERSION))
+		return CTL_EXIT_PROTO;
+	return CTL_EXIT_ERROR;
+}
+
+/* A reader that went away (`| head`) is not an error. */
+static int main_output_error(int err)
+{
+	if (err == 0 || err == -EPIPE)
+		return CTL_EXIT_OK;
+	fprintf(stderr, "mptcpd-ctl: write error: %s\n", strerror(-err));
+	return CTL_EXIT_ERROR;
+}
+
+/* Sends req and waits for its answer.  On success *msg holds the
+ * response (the caller puts it) and *result points into it. */
+static int main_exchange(struct client *c, const struct commands_request *req,
+			 int timeout_ms, struct json_object **msg,
+			 struct json_object **result)
+{
+	struct client_error e = { 0 };
+	int err;
+
+	err = client_send(c, req->command, req->args);
+	if (err == -EMSGSIZE)
+		return main_usage_error("request too big", NULL);
+	if (!err)
+		err = client_receive(c, timeout_ms, NULL, msg);
+	if (err)
+		return main_io_error(err);
+	err = client_response(c, *msg, result, &e);
+	if (err == -EREMOTEIO)
+		return main_refused(req->command, &e);
+	return err ? main_io_error(err) : CTL_EXIT_OK;
+}
+
+static int main_event(struct json_object *msg, enum output_format fmt)
+{
+	struct json_object *event;
+
+	if (client_event(msg, &event))
+		return main_io_error(-EPROTO);
+	return main_output_error(output_event(stdout, fmt, event));
+}
+
+/* Prints events until Ctrl-C, SIGTERM, the daemon leaving or stdout
+ * going away (noticed even while no event comes: `monitor | head -1`).
+ * The signals arrive through a signalfd, so no handler and no global
+ * flag are needed. */
+static int main_monitor(struct client *c, int sfd, enum output_format fmt)
+{
+	const struct client_watch watch = { sfd, STDOUT_FILENO };
+
+	for (;;) {
+		struct json_object *msg = NULL;
+		int err = client_receive(c, -1, &watch, &msg);
+		int ret;
+
+		if (err == -EINTR || err == -EPIPE)
+			return CTL_EXIT_OK;
+		if (err)
+			return main_io_error(err);
+		ret = main_event(msg, fmt);
+		json_object_put(msg);
+		if (ret != CTL_EXIT_OK || ferror(stdout))
+			return ret;
+	}
+}
+
+static int main_stop_fd(void)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	if (sigprocmask(SIG_BLOCK, &set, NULL))
+		return -errno;
+	return signalfd(-1, &set, SFD_CLOEXEC);
+}
+
+static int main_run(const struct main_opts *o, const struct commands_request *req)
+{
+	struct json_object *msg = NULL, *result = NULL;
+	struct client *c = NULL;
+	int sfd = req->monitor ? main_stop_fd() : -1;
+	int ret, err;
+
+	err = client_new(o->socket, &c);
+	if (err) {
+		ret = main_connect_error(err, o->socket);
+		goto out;
+	}
+	ret = main_exchange(c, req, MAIN_TIMEOUT_MS, &msg, &result);
+	if (ret != CTL_EXIT_OK)
+		goto out;
+	if (req->monitor)	/* its result is an empty object: events follow */
+		ret = main_monitor(c, sfd, o->fmt);
+	else
+		ret = main_output_error(output_result(stdout, o->fmt, req->command, result));
+out:
+	json_object_put(msg);
+	client_free(c);
+	if (sfd >= 0)
+		close(sfd);
+	return ret;
+}
+
+/* ---- the hidden `complete` command ---- */
+
+/* The -s given among the words being completed, if any. */
+static const char *main_complete_socket(int n, char **w, const char *dflt)
+{
+	for (int i = 0; i < n - 1 && w[i][0] == '-'; i++) {
+		if (!strncmp(w[i], "--socket=", 9))
+			return w[i] + 9;
+		if ((!strcmp(w[i], "-s") || !strcmp(w[i], "--socket")) && i + 2 < n)
+			return w[i + 1];
+	}
+	return dflt;
+}
+
+/* Asks the daemon quietly; no daemon just means no candidates. */
+static struct json_object *main_complete_fetch(const char *path, const char *command)
+{
+	struct json_object *msg = NULL, *result = NULL;
+	struct client_error e;
+	struct client *c = NULL;
+
+	if (client_new(path, &c) == 0 && client_send(c, command, NULL) == 0 &&
+	    client_receive(c, MAIN_COMPLETE_TIMEOUT_MS, NULL, &msg) == 0 &&
+	    client_response(c, msg, &result, &e) == 0)
+		json_object_get(result);
+	else
+		result = NULL;
+	json_object_put(msg);
+	client_free(c);
+	return result;
+}
+
+static void main_complete_list(const struct commands_candidates *cand,
+			       struct json_object *list, const char *key)
+{
+	for (size_t i = 0; i < json_object_array_length(list); i++) {
+		struct json_object *v = json_object_array_get_idx(list, i);
+		const char *s;
+
+		if (key)
+			json_object_object_get_ex(v, key, &v);
+		s = json_object_get_string(v);
+		if (s && commands_candidate_matches(cand, s))
+			printf("%s\n", s);
+	}
+}
+
+/* Tokens come from "connections", strategy names from "strategy". */
+static void main_complete_dynamic(const struct commands_candidates *cand,
+				  const char *path)
+{
+	bool token = cand->dynamic == COMMANDS_DYNAMIC_TOKEN;
+	struct json_object *res, *list = NULL;
+
+	res = main_complete_fetch(path, token ? "connections" : "strategy");
+	if (res && json_object_object_get_ex(res, token ? "connections" : "available",
+					     &list) &&
+	    json_object_is_type(list, json_type_array))
+		main_complete_list(cand, list, token ? "token" : NULL);
+	json_object_put(res);
+}
+
+static void main_complete_devs(const struct commands_candidates *cand)
+{
+	struct if_nameindex *ifs = if_nameindex();
+
+	for (struct if_nameindex *i = ifs; i && i->if_index; i++)
+		if (commands_candidate_matches(cand, i->if_name))
+			printf("%s\n", i->if_name);
+	if (ifs)
+		if_freenameindex(ifs);
+}
+
+static int main_complete(int n, char **w, const char *socket)
+{
+	struct commands_candidates cand;
+
+	if (n > 0 && !strcmp(w[0], "--"))
+		n--, w++;
+	commands_complete(n, w, &cand);
+	for (size_t i = 0; i < cand.n; i++)
+		printf("%s\n", cand.word[i]);
+	switch (cand.dynamic) {
+	case COMMANDS_DYNAMIC_NONE:
+	case COMMANDS_DYNAMIC_FILE:	/* the shell completes paths */
+		break;
+	case COMMANDS_DYNAMIC_TOKEN:
+	case COMMANDS_DYNAMIC_STRATEGY:
+		main_complete_dynamic(&cand, main_complete_socket(n, w, socket));
+		break;
+	case COMMANDS_DYNAMIC_DEV:
+		main_complete_devs(&cand);
+		break;
+	}
+	return main_output_error(fflush(stdout) ? -errno : 0);
+}
+
+int main(int argc, char **argv)
+{
+	struct main_opts o = { .fmt = OUTPUT_FORMAT_TEXT };
+	struct commands_request req;
+	int ret;
+
+	/* A closed stdout or socket shows up as EPIPE, handled in place. */
+	signal(SIGPIPE, SIG_IGN);
+	ret = main_options(argc, argv, &o);
+	if (ret >= 0)
+		return ret;
+	if (o.n == 0)
+		return main_usage_error("missing command", NULL);
+	if (!strcmp(o.words[0], "complete"))
+		return main_complete(o.n - 1, o.words + 1, o.socket);
+	if (commands_parse(o.n, o.words, &req))
+		return main_usage_error(req.err, req.usage);
+	ret = main_run(&o, &req);
+	commands_request_release(&req);
+	return ret;
 }
