@@ -8,7 +8,8 @@ PACKAGES=(
 	build-essential autoconf automake libtool pkg-config
 	libnl-3-dev libnl-genl-3-dev libnl-route-3-dev libev-dev libsystemd-dev
 	check libinih-dev libjson-c-dev
-	iproute2 nftables procps kmod python3
+	iproute2 nftables procps kmod python3 systemd util-linux
+	clang libclang-rt-14-dev # the libFuzzer targets (tests/fuzz)
 )
 
 missing=()

@@ -62,6 +62,23 @@ rm -f "$build/test-suite.log"
 make check
 rc=$?
 count_results
+# Fuzzers (tests/fuzz/run.sh): each target counts as one test; a fuzz
+# build that fails counts as one failure.  FUZZ_SECONDS per target.
+fuzz_log=$build/fuzz.log
+bash "$top/tests/fuzz/run.sh" "${FUZZ_SECONDS:-20}" >"$fuzz_log" 2>&1
+fuzz_rc=$?
+fuzz_bad=0
+while read -r _ _ result _; do
+	if [ "$result" = PASS ]; then
+		passed=$((passed + 1))
+	else
+		failed=$((failed + 1)); fuzz_bad=1
+	fi
+done < <(grep -E '^fuzz [^ ]+: (PASS|FAIL)' "$fuzz_log")
+if [ "$fuzz_rc" -ne 0 ] && [ "$fuzz_bad" -eq 0 ]; then
+	failed=$((failed + 1)); fuzz_bad=1	# died without saying why
+fi
+[ "$fuzz_bad" -eq 0 ] || failed_logs+=("$fuzz_log")
 # The release tarball must build and pass its unit tests on its own.
 if make -j2 distcheck >"$build/distcheck.log" 2>&1; then
 	passed=$((passed + 1))

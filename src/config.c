@@ -350,8 +350,9 @@ static void config_error(struct config_parse *p, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
 /* Only the final pass reports; the earlier ones just look for bad syntax. */
-static void config_verror(struct config_parse *p, unsigned int line,
-			  const char *fmt, va_list ap)
+static void __attribute__((format(printf, 3, 0)))
+config_verror(struct config_parse *p, unsigned int line, const char *fmt,
+	      va_list ap)
 {
 	char msg[768];
 

@@ -1,0 +1,174 @@
+#!/bin/sh
+# SPDX-License-Identifier: BSD-3-Clause
+#
+# The man pages against the code: every option, configuration key and
+# mptcpd-ctl command that the code knows must be documented.
+#   - mptcpd's long options (the struct option table in src/args.c) and
+#     short options (that table's 'x' values and the getopt_long() option
+#     string) each have an entry in man/mptcpd.8;
+#   - the configuration keys (the key table in src/config.c), [interface]
+#     keys included, each have an entry in man/mptcpd.conf.5 and a
+#     "key =" line (maybe commented out) in conf/mptcpd.conf, and their
+#     sections appear in both;
+#   - when src/ctl/commands.c and man/mptcpd-ctl.8 both exist, every
+#     command of its command table that is not hidden, and mptcpd-ctl's
+#     options (src/ctl/main.c), have an entry in man/mptcpd-ctl.8.
+# "An entry" is the tag line of a .TP or .TQ paragraph, where man pages
+# put the things they define; mentioning a word in passing is not enough.
+# Prints each missing name and exits 1 if there is any.  Reads only files
+# that are in the release tarball, so it passes under make distcheck too.
+set -u
+
+src=${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}
+missing=0
+
+# Roff to plain text, one line in, one line out: drop the leading request
+# (".B", ".BR", ".BI", ...), font changes (\fB, \f(CW, \f[B]), the
+# zero-width \& and \%, quotes; "\-" is a hyphen and "\ " a space.
+man_text() {
+	sed -e 's/^\.[A-Za-z][A-Za-z]*[[:space:]]*//' \
+	    -e 's/\\f\[[^]]*\]//g' -e 's/\\f([A-Za-z][A-Za-z]//g' \
+	    -e 's/\\f[A-Za-z0-9]//g' -e 's/\\-/-/g' -e 's/\\[&%]//g' \
+	    -e 's/\\ / /g' -e 's/"//g'
+}
+
+# The tag lines: the line after each .TP or .TQ request.
+man_tags() {
+	awk 'tag { print; tag = 0; next } /^\.T[PQ]([[:space:]]|$)/ { tag = 1 }' \
+		"$1" | man_text
+}
+
+# The body of a C table: from the line that matches $2 (its declaration)
+# to the first line that starts with "};".
+c_table() {
+	awk -v start="$2" '$0 ~ start { on = 1 } on { print } on && /^[[:space:]]*};/ { exit }' "$1"
+}
+
+# Long option names: each struct option entry starts with
+# { "name", has_arg, flag, val }; the terminating { NULL, ... } has no quote.
+long_options() {
+	c_table "$1" 'struct option .*\[\][[:space:]]*=' |
+		sed -n 's/^[[:space:]]*{[[:space:]]*"\([^"]*\)".*/\1/p'
+}
+
+# Short options: the character constant val of a table entry, and every
+# letter or digit of the string literal that getopt_long() gets (its ':'
+# mark arguments, a leading '+' or '-' changes the scanning mode).
+short_options() {
+	{
+		c_table "$1" 'struct option .*\[\][[:space:]]*=' |
+			sed -n "s/^[[:space:]]*{.*,[[:space:]]*'\\([[:alnum:]]\\)'[[:space:]]*}.*/\\1/p"
+		sed -n 's/.*getopt_long([^"]*"\([^"]*\)".*/\1/p' "$1" |
+			sed 's/[^[:alnum:]]//g; s/./&\n/g'
+	} | grep . | sort -u
+}
+
+# Does the tag list $1 contain the option $2 ("-f", "--config") as a word
+# of its own (not the start of a longer option)?
+has_option() {
+	printf '%s\n' "$1" |
+		grep -Eq -- "(^|[^-[:alnum:]])$2([^-[:alnum:]]|\$)"
+}
+
+report() {
+	printf 'man_check: %s\n' "$1"
+	missing=$((missing + 1))
+}
+
+# check_options SOURCE MANPAGE
+check_options() {
+	tags=$(man_tags "$src/$2")
+	for o in $(long_options "$src/$1"); do
+		has_option "$tags" "--$o" ||
+			report "option --$o ($1) has no entry in $2"
+	done
+	for o in $(short_options "$src/$1"); do
+		has_option "$tags" "-$o" ||
+			report "option -$o ($1) has no entry in $2"
+	done
+}
+
+# Config keys: lines of the form
+#   [CONFIG_KEY_X] = { "section", "key", setter, list },
+# where the section may be a macro (CONFIG_IFACE); print "section key".
+config_keys() {
+	sed -n 's/^[[:space:]]*\[CONFIG_KEY_[A-Z0-9_]*\][[:space:]]*=[[:space:]]*{[[:space:]]*\([^,]*\),[[:space:]]*"\([^"]*\)".*/\1 \2/p' \
+		"$1" | sed 's/"//g'
+}
+
+# A section macro to its string: #define CONFIG_IFACE "interface".
+config_section_name() {
+	case $2 in
+	[a-z]*) printf '%s\n' "$2" ;;
+	*) sed -n "s/^#define[[:space:]]*$2[[:space:]]*\"\\([^\"]*\\)\".*/\\1/p" "$1" ;;
+	esac
+}
+
+check_config() {
+	tags=$(man_tags "$src/man/mptcpd.conf.5")
+	mantext=$(man_text <"$src/man/mptcpd.conf.5")
+	keys=$(config_keys "$src/src/config.c")
+	[ -n "$keys" ] || report "no key table found in src/config.c"
+	sections=
+	while read -r sec key; do
+		[ -n "$key" ] || continue
+		# An entry starts "key = value" (or "key=").
+		printf '%s\n' "$tags" | grep -Eq "^${key}[[:space:]]*=" ||
+			report "key '$key' (src/config.c) has no entry in man/mptcpd.conf.5"
+		# The shipped file shows each key, usually commented out.
+		grep -Eq "^[#;]?[[:space:]]*${key}[[:space:]]*=" "$src/conf/mptcpd.conf" ||
+			report "key '$key' (src/config.c) is missing from conf/mptcpd.conf"
+		sections="$sections $(config_section_name "$src/src/config.c" "$sec")"
+	done <<EOF
+$keys
+EOF
+	# "[core]", "[interfaces]", "[interface PATTERN]": the name followed by
+	# "]" or by a space and a pattern.
+	# shellcheck disable=SC2086 # one section name per word
+	for sec in $(printf '%s\n' $sections | sort -u); do
+		printf '%s\n' "$mantext" | grep -Eq "\\[$sec(\\]|[[:space:]])" ||
+			report "section [$sec] (src/config.c) is missing from man/mptcpd.conf.5"
+		grep -Eq "\\[$sec(\\]|[[:space:]])" "$src/conf/mptcpd.conf" ||
+			report "section [$sec] (src/config.c) is missing from conf/mptcpd.conf"
+	done
+}
+
+# mptcpd-ctl commands: the entries of the COMMANDS[] table, which may
+# span lines:  { "name", "usage", parse, complete, monitor, hidden },
+# Joined into one line and cut at each "}," so that an entry's first
+# string is its name and its last field says whether it is hidden.
+ctl_commands() {
+	c_table "$1" 'commands_def COMMANDS\[\][[:space:]]*=' | sed '1d' |
+		tr '\n' ' ' | sed 's/}[[:space:]]*,/}\n/g' |
+		sed -n 's/^[[:space:]]*{[[:space:]]*"\([^"]*\)".*,[[:space:]]*\([a-z]*\)[[:space:]]*}.*/\1 \2/p' |
+		awk '$2 != "true" { print $1 }'
+}
+
+check_ctl() {
+	if [ ! -f "$src/src/ctl/commands.c" ] || [ ! -f "$src/man/mptcpd-ctl.8" ]; then
+		echo "man_check: mptcpd-ctl: src/ctl/commands.c or man/mptcpd-ctl.8 absent, not checked"
+		return 0
+	fi
+	tags=$(man_tags "$src/man/mptcpd-ctl.8")
+	cmds=$(ctl_commands "$src/src/ctl/commands.c")
+	[ -n "$cmds" ] || report "no COMMANDS[] table found in src/ctl/commands.c"
+	for c in $cmds; do
+		# The entry starts with the command, maybe after another one
+		# ("connections, connection").
+		printf '%s\n' "$tags" |
+			grep -Eq "(^|,[[:space:]]*)$c([^-[:alnum:]]|\$)" ||
+			report "command '$c' (src/ctl/commands.c) has no entry in man/mptcpd-ctl.8"
+	done
+	[ ! -f "$src/src/ctl/main.c" ] || check_options src/ctl/main.c man/mptcpd-ctl.8
+}
+
+check_options src/args.c man/mptcpd.8
+check_config
+check_ctl
+
+if [ "$missing" -ne 0 ]; then
+	echo "man_check: $missing undocumented name(s)"
+	exit 1
+fi
+echo "man_check: every option, configuration key and command is documented"
+exit 0
