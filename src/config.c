@@ -60,6 +60,7 @@
 #define CONFIG_INI_SECTION_MAX 50
 #define CONFIG_SEPARATORS " \t,"
 #define CONFIG_NAME_CHARS "abcdefghijklmnopqrstuvwxyz0123456789_-"
+#define CONFIG_GROUP_FIRST "abcdefghijklmnopqrstuvwxyz_"
 #define CONFIG_LEVELS "err, warning, notice, info or debug"
 #define CONFIG_IFACE "interface"
 #define CONFIG_IFACE_LABEL "interface PATTERN"
@@ -76,6 +77,7 @@ enum config_key {
 	CONFIG_KEY_ANNOUNCE,
 	CONFIG_KEY_BACKOFF_INITIAL,
 	CONFIG_KEY_BACKOFF_MAX,
+	CONFIG_KEY_CONTROL_GROUP,
 	CONFIG_KEY_INCLUDE,
 	CONFIG_KEY_EXCLUDE,
 	CONFIG_KEY_IFACE_TYPE,
@@ -674,6 +676,31 @@ static void config_set_backoff(struct config_parse *p, enum config_key key,
 			    CONFIG_BACKOFF_MAX_MAX, &p->cfg.backoff_max_ms);
 }
 
+/* The portable form of a group name (what useradd/groupadd accept without
+ * --badname), so a typo is caught here rather than by a lookup.  Empty:
+ * root only.  Whether the group exists is the daemon's check (it may be
+ * created after the file is written). */
+static void config_set_control_group(struct config_parse *p,
+				     enum config_key key, const char *value,
+				     bool continued)
+{
+	const char *name = config_keys[key].name;
+	size_t len = strlen(value), ok = strspn(value, CONFIG_NAME_CHARS);
+	(void)continued;	/* single-valued: continuations never get here */
+
+	if (len > CONFIG_GROUP_MAX)
+		config_error(p, "%s: '%s' is too long (a group name has at most %d characters)",
+			     name, value, CONFIG_GROUP_MAX);
+	else if (len > 0 && !strchr(CONFIG_GROUP_FIRST, value[0]))
+		config_error(p, "%s: '%s' must start with a-z or '_' (a group name)",
+			     name, value);
+	else if (ok != len)
+		config_error(p, "%s: '%s' contains '%c' (a group name is made of a-z, 0-9, '-' and '_')",
+			     name, value, value[ok]);
+	else
+		memcpy(p->cfg.control_group, value, len + 1);
+}
+
 /* After the pass, with both values final; reported at the later of the
  * lines that set them, naming the other. */
 static void config_check_backoff(struct config_parse *p)
@@ -925,6 +952,7 @@ static const struct config_key_info config_keys[CONFIG_KEY_COUNT] = {
 	[CONFIG_KEY_ANNOUNCE] = { "core", "announce", config_set_announce, true },
 	[CONFIG_KEY_BACKOFF_INITIAL] = { "core", "backoff-initial-ms", config_set_backoff, false },
 	[CONFIG_KEY_BACKOFF_MAX] = { "core", "backoff-max-ms", config_set_backoff, false },
+	[CONFIG_KEY_CONTROL_GROUP] = { "core", "control-group", config_set_control_group, false },
 	[CONFIG_KEY_INCLUDE] = { "interfaces", "include", config_set_globs, true },
 	[CONFIG_KEY_EXCLUDE] = { "interfaces", "exclude", config_set_globs, true },
 	[CONFIG_KEY_IFACE_TYPE] = { CONFIG_IFACE, "type", config_set_iface_type, false },

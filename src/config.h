@@ -14,6 +14,7 @@
 #define CONFIG_NAME_MAX 64
 #define CONFIG_PATH_MAX 256
 #define CONFIG_GLOB_MAX 64
+#define CONFIG_GROUP_MAX 32	/* characters of a group name (useradd's) */
 
 struct glob_list {
 	size_t n;
@@ -53,6 +54,10 @@ struct config {
 	struct addr_list announce_addrs;	/* when CONFIG_ANNOUNCE_LIST */
 	unsigned int backoff_initial_ms;	/* [core] backoff-initial-ms */
 	unsigned int backoff_max_ms;	/* [core] backoff-max-ms, >= initial */
+	/* [core] control-group: who besides root may change the daemon's
+	 * state over the control socket; "" = root only.  Only the name's
+	 * form is checked here: the daemon looks the group up. */
+	char control_group[CONFIG_GROUP_MAX + 1];
 	struct glob_list include;	/* [interfaces] include */
 	struct glob_list exclude;	/* [interfaces] exclude */
 	struct {
@@ -62,8 +67,9 @@ struct config {
 };
 
 /* Defaults: fullmesh, 8 subflows, info, PLUGINDIR, unknown counts as not
- * metered, announce all, backoff 1 s..60 s, no include list (= all), the
- * default exclusion list, no interface rules. */
+ * metered, announce all, backoff 1 s..60 s, no control group (root
+ * only), no include list (= all), the default exclusion list, no interface
+ * rules. */
 void config_init(struct config *cfg);
 void config_free(struct config *cfg);
 

@@ -35,6 +35,8 @@ struct ctl_client {
 	int fd;
 	struct loop_io *io;
 	struct ucred cred;
+	gid_t *groups;			/* supplementary (SO_PEERGROUPS); owned */
+	size_t n_groups;
 	char *in;			/* partial request line */
 	size_t in_len, in_cap;
 	char *out;			/* unsent answers and events */
@@ -43,6 +45,14 @@ struct ctl_client {
 	bool closing;			/* flush what is queued, then close */
 	bool dead;			/* closed; freed by ctl_server_reap */
 	struct ctl_client *next;
+};
+
+/* Who sent a request: SO_PEERCRED, plus the supplementary groups when the
+ * kernel told them (none for ctl_server_answer's callers). */
+struct ctl_peer {
+	const struct ucred *cred;
+	const gid_t *groups;
+	size_t n_groups;
 };
 
 struct ctl_server {
@@ -497,10 +507,21 @@ static const struct ctl_handler ctl_handlers[CTL_CMD_COUNT] = {
 	[CTL_CMD_RELOAD] = { ctl_cmd_reload, true, true },
 };
 
+/* Root, or the control group as the peer's primary or one of its
+ * supplementary groups (members usually have it as a supplementary one). */
 static bool ctl_server_allowed(const struct ctl_server *s,
-			       const struct ucred *cred)
+			       const struct ctl_peer *peer)
 {
-	return cred->uid == 0 || (s->group != (gid_t)-1 && cred->gid == s->group);
+	if (peer->cred->uid == 0)
+		return true;
+	if (s->group == (gid_t)-1)
+		return false;
+	if (peer->cred->gid == s->group)
+		return true;
+	for (size_t i = 0; i < peer->n_groups; i++)
+		if (peer->groups[i] == s->group)
+			return true;
+	return false;
 }
 
 static const char *ctl_server_code(int err)
@@ -520,7 +541,7 @@ static const char *ctl_server_code(int err)
 
 static struct json_object *ctl_server_dispatch(struct ctl_server *s,
 					       const struct ctl_request *req,
-					       const struct ucred *cred,
+					       const struct ctl_peer *peer,
 					       bool *subscribe)
 {
 	const struct ctl_handler *h = &ctl_handlers[req->cmd];
@@ -528,7 +549,7 @@ static struct json_object *ctl_server_dispatch(struct ctl_server *s,
 	bool mutating = h->mutating || (h->mutating_with_args && req->has);
 	int err;
 
-	if (mutating && !ctl_server_allowed(s, cred))
+	if (mutating && !ctl_server_allowed(s, peer))
 		return ctl_json_error(true, req->id, CTL_ERR_PERM, "changing the "
 				      "daemon's state needs root or the control "
 				      "group");
@@ -539,10 +560,12 @@ static struct json_object *ctl_server_dispatch(struct ctl_server *s,
 	return ctl_json_ok(true, req->id, c.result);
 }
 
-struct json_object *ctl_server_answer(struct ctl_server *s, const char *line,
-				      size_t len, const struct ucred *cred,
-				      bool *subscribe)
+static struct json_object *ctl_server_answer_peer(struct ctl_server *s,
+						  const char *line, size_t len,
+						  const struct ctl_peer *peer,
+						  bool *subscribe)
 {
+	const struct ucred *cred = peer->cred;
 	struct ctl_request req;
 	const char *code = CTL_ERR_BAD_REQUEST;
 	char msg[256];
@@ -555,13 +578,23 @@ struct json_object *ctl_server_answer(struct ctl_server *s, const char *line,
 	}
 	log_debug(LOG_SUB_CORE, "control: pid %d uid %u: %s", (int)cred->pid,
 		  (unsigned int)cred->uid, ctl_json_cmd_name(req.cmd));
-	return ctl_server_dispatch(s, &req, cred, subscribe);
+	return ctl_server_dispatch(s, &req, peer, subscribe);
+}
+
+struct json_object *ctl_server_answer(struct ctl_server *s, const char *line,
+				      size_t len, const struct ucred *cred,
+				      bool *subscribe)
+{
+	const struct ctl_peer peer = { .cred = cred };
+
+	return ctl_server_answer_peer(s, line, len, &peer, subscribe);
 }
 
 /* ---- Clients ----------------------------------------------------------- */
 
 static void ctl_client_free(struct ctl_client *c)
 {
+	free(c->groups);
 	free(c->in);
 	free(c->out);
 	free(c);
@@ -709,9 +742,12 @@ static void ctl_client_send(struct ctl_client *c, struct json_object *line)
 
 static void ctl_client_line(struct ctl_client *c, const char *line, size_t len)
 {
+	const struct ctl_peer peer = {
+		.cred = &c->cred, .groups = c->groups, .n_groups = c->n_groups,
+	};
 	bool subscribe = false;
-	struct json_object *answer = ctl_server_answer(c->s, line, len, &c->cred,
-						       &subscribe);
+	struct json_object *answer = ctl_server_answer_peer(c->s, line, len,
+							    &peer, &subscribe);
 
 	ctl_client_send(c, answer);
 	if (subscribe && !c->dead && !c->monitor) {
@@ -817,6 +853,55 @@ static void ctl_client_ready(void *arg)
 	ctl_server_reap(s);
 }
 
+/* The peer's supplementary groups as they were at connect(), like
+ * SO_PEERCRED (Linux 4.13+).  The kernel says how much room it needs when
+ * the buffer is too small (ERANGE); that size does not change, so one
+ * retry is enough: the bound is only a guard. */
+#ifdef SO_PEERGROUPS
+static int ctl_client_get_groups(struct ctl_client *c)
+{
+	socklen_t cap = 16 * sizeof(gid_t);
+
+	for (int tries = 0; tries < 3; tries++) {
+		gid_t *v = realloc(c->groups, cap);
+		socklen_t len = cap;
+
+		if (!v)
+			return -ENOMEM;
+		c->groups = v;
+		if (getsockopt(c->fd, SOL_SOCKET, SO_PEERGROUPS, v, &len) == 0) {
+			c->n_groups = len / sizeof(gid_t);
+			return 0;
+		}
+		if (errno != ERANGE || len <= cap)
+			return -errno;
+		cap = len;
+	}
+	return -ERANGE;
+}
+#else
+static int ctl_client_get_groups(struct ctl_client *c)
+{
+	(void)c;
+	return -ENOPROTOOPT;
+}
+#endif
+
+/* Without the list a member whose control group is supplementary can
+ * still read, just not change anything: worth a warning, not a refusal. */
+static void ctl_client_groups(struct ctl_client *c)
+{
+	int err = ctl_client_get_groups(c);
+
+	if (err == -ENOPROTOOPT)
+		log_debug(LOG_SUB_CORE, "control: SO_PEERGROUPS is not supported "
+			  "(Linux < 4.13): only a client's primary group counts");
+	else if (err < 0)
+		log_warn(LOG_SUB_CORE, "control: pid %d: cannot read its groups "
+			 "(%s): only its primary group counts", (int)c->cred.pid,
+			 strerror(-err));
+}
+
 static void ctl_server_add_client(struct ctl_server *s, int fd)
 {
 	struct ctl_client *c = calloc(1, sizeof(*c));
@@ -829,6 +914,7 @@ static void ctl_server_add_client(struct ctl_server *s, int fd)
 	}
 	c->s = s;
 	c->fd = fd;
+	ctl_client_groups(c);
 	c->io = loop_io_add(s->env.loop, fd, ctl_client_ready, c);
 	if (!c->io)
 		goto fail;
@@ -837,6 +923,8 @@ static void ctl_server_add_client(struct ctl_server *s, int fd)
 	s->n_clients++;
 	return;
 fail:
+	if (c)
+		free(c->groups);
 	free(c);
 	close(fd);
 }

@@ -5,8 +5,10 @@
  * capped at CTL_MSG_MAX and its unsent output at CTL_SERVER_OUT_MAX (a
  * client that does not read is dropped), so the daemon's memory stays
  * bounded and its loop never blocks.  Read commands answer from the model
- * and the interface table; mutating ones (SO_PEERCRED uid 0 or the control
- * group) go through the engine, the interface table and the daemon.
+ * and the interface table; mutating ones (SO_PEERCRED uid 0, or the control
+ * group as the peer's primary group or, by SO_PEERGROUPS, one of its
+ * supplementary groups) go through the engine, the interface table and the
+ * daemon.
  */
 #ifndef MPTCPD_CTL_SERVER_H
 #define MPTCPD_CTL_SERVER_H
@@ -61,7 +63,8 @@ int ctl_server_new(struct ctl_server **out, const char *dir,
 /* Closes every client and removes the socket file. */
 void ctl_server_free(struct ctl_server *s);
 /* Who besides root may run mutating commands; (gid_t)-1 = root only
- * (the default). */
+ * (the default).  Members reach the socket only if the daemon also gives
+ * them the directory ([core] control-group does both). */
 void ctl_server_set_group(struct ctl_server *s, gid_t gid);
 size_t ctl_server_clients(const struct ctl_server *s);
 

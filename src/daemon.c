@@ -6,6 +6,7 @@
  *   link/address dump -> adoption of existing connections -> READY=1.
  */
 #include <errno.h>
+#include <grp.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -54,6 +55,7 @@ struct daemon {
 	size_t n_keys_cap;
 	uint64_t started_ms;
 	struct ctl_server *ctl;		/* NULL when the socket failed */
+	gid_t ctl_gid;			/* [core] control-group; -1: root only */
 };
 
 static int daemon_send(void *arg, const struct mptcpd_action *a)
@@ -389,6 +391,34 @@ static int daemon_pick_strategy(struct daemon *d)
 	return -ENOENT;
 }
 
+/* [core] control-group must name a group that exists now: a typo would
+ * otherwise lock its members out without a word. */
+static int daemon_resolve_group(struct daemon *d)
+{
+	const char *name = d->cfg.control_group;
+	struct group *gr;
+
+	d->ctl_gid = (gid_t)-1;
+	if (!name[0])
+		return 0;
+	errno = 0;
+	gr = getgrnam(name);
+	if (gr) {
+		d->ctl_gid = gr->gr_gid;
+		return 0;
+	}
+	if (errno && errno != ENOENT && errno != ESRCH && errno != EBADF &&
+	    errno != EPERM)
+		log_err(LOG_SUB_CONFIG, "%s: control-group: cannot look up group "
+			"'%s': %s", d->args.config_path, name, strerror(errno));
+	else
+		log_err(LOG_SUB_CONFIG, "%s: control-group: there is no group "
+			"'%s'; create it with 'groupadd --system %s' (and add its "
+			"members with 'usermod -aG %s USER'), or change the key",
+			d->args.config_path, name, name, name);
+	return -ENOENT;
+}
+
 static int daemon_load_config(struct daemon *d)
 {
 	int err;
@@ -410,6 +440,8 @@ static int daemon_load_config(struct daemon *d)
 	}
 	args_apply(&d->args, &d->cfg);
 	log_set_level(d->cfg.log_level);
+	if (daemon_resolve_group(d) < 0)
+		return ARGS_EXIT_CONFIG;
 	err = daemon_pick_strategy(d);
 	if (err == -ENOENT)
 		return d->args.strategy ? ARGS_EXIT_USAGE : ARGS_EXIT_CONFIG;
@@ -428,12 +460,60 @@ static void daemon_setup_log(const struct args *a)
 	}
 }
 
+static void daemon_group_chown_failed(struct daemon *d, const char *dir,
+				      int err)
+{
+	const char *name = d->cfg.control_group;
+
+	if (geteuid() == 0)
+		log_warn(LOG_SUB_CORE, "control-group %s: cannot give %s to the "
+			 "group: %s; its members cannot reach the control socket",
+			 name, dir, strerror(err));
+	else
+		log_warn(LOG_SUB_CORE, "control-group %s: cannot give %s to the "
+			 "group (%s): its members cannot reach the control socket. "
+			 "Not running as root, mptcpd can only give its directory "
+			 "to a group it is in; under systemd the unit's "
+			 "RuntimeDirectory= belongs to the service's User= and "
+			 "Group=: add SupplementaryGroups=%s with 'systemctl edit "
+			 "mptcpd'", name, dir, strerror(err), name);
+}
+
+/* Members of the control group reach the socket through its 0750
+ * directory, so the directory goes to that group too (its owner stays).
+ * Without a group it is left alone, unless a reload just removed one:
+ * then it goes back to our own group. */
+static void daemon_apply_group(struct daemon *d, gid_t old_gid)
+{
+	char dir[108];
+	gid_t gid = d->ctl_gid;
+
+	if (!d->ctl)
+		return;
+	ctl_server_set_group(d->ctl, d->ctl_gid);
+	if (gid == (gid_t)-1 && old_gid == (gid_t)-1)
+		return;
+	if (gid == (gid_t)-1)
+		gid = getegid();
+	ctl_server_default_dir(dir, sizeof(dir));
+	if (chown(dir, (uid_t)-1, gid) < 0) {
+		if (d->ctl_gid != (gid_t)-1)
+			daemon_group_chown_failed(d, dir, errno);
+		return;
+	}
+	if (d->ctl_gid != (gid_t)-1)
+		log_info(LOG_SUB_CORE, "control socket: group %s (gid %u) may "
+			 "change the daemon's state", d->cfg.control_group,
+			 (unsigned int)gid);
+}
+
 /* The running configuration changes only if the whole new file is good;
  * every setting then applies to live connections, none is dropped. */
 static int daemon_reload(struct daemon *d)
 {
 	struct daemon next = { .args = d->args };
 	int rc = daemon_load_config(&next);
+	gid_t old_gid = d->ctl_gid;
 
 	if (rc != ARGS_EXIT_OK) {
 		log_err(LOG_SUB_CONFIG, "reload of %s failed: keeping the running "
@@ -455,6 +535,8 @@ static int daemon_reload(struct daemon *d)
 	/* The old plugins go only once nothing points into them. */
 	plugin_set_free(d->plugins);
 	d->plugins = next.plugins;
+	d->ctl_gid = next.ctl_gid;
+	daemon_apply_group(d, old_gid);
 	daemon_setup_log(&d->args);
 	log_notice(LOG_SUB_CONFIG, "reloaded %s: strategy %s", d->args.config_path,
 		   d->cfg.strategy);
@@ -510,6 +592,7 @@ static void daemon_start_ctl(struct daemon *d)
 	};
 
 	ctl_server_new(&d->ctl, ctl_server_default_dir(dir, sizeof(dir)), &env);
+	daemon_apply_group(d, (gid_t)-1);
 }
 
 /* Sockets first, dumps second: anything that changes while we dump is

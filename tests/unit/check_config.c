@@ -527,6 +527,7 @@ START_TEST(test_core_defaults)
 	ck_assert_uint_eq(cfg.backoff_initial_ms, 1000);
 	ck_assert_uint_eq(cfg.backoff_max_ms, 60000);
 	ck_assert_uint_eq(cfg.iface_rules.n, 0);
+	ck_assert_str_eq(cfg.control_group, "");
 	ck_assert(!config_iface_type(&cfg, "wlan0", &type));
 	ck_assert(!config_iface_metered(&cfg, "wlan0", &metered));
 }
@@ -747,6 +748,50 @@ START_TEST(test_err_plugin_dir)
 }
 END_TEST
 
+/* A group name's form only: whether it exists is the daemon's check. */
+START_TEST(test_control_group)
+{
+	static const char *const good[] = {
+		"mptcpctl", "_mptcp", "netdev", "wheel-2", "a",
+		"abcdefghijklmnopqrstuvwxyz012345",	/* 32 characters */
+	};
+	char text[128];
+
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		snprintf(text, sizeof(text), "[core]\ncontrol-group = %s\n", good[i]);
+		ck_assert_int_eq(load(text), 0);
+		ck_assert_str_eq(cfg.control_group, good[i]);
+		ck_assert_uint_eq(msgs.n, 0);
+	}
+	/* Empty: back to root only. */
+	ck_assert_int_eq(load("[core]\ncontrol-group =\n"), 0);
+	ck_assert_str_eq(cfg.control_group, "");
+}
+END_TEST
+
+START_TEST(test_err_control_group)
+{
+	assert_bad("[core]\ncontrol-group = abcdefghijklmnopqrstuvwxyz0123456\n", 2,
+		   "control-group: 'abcdefghijklmnopqrstuvwxyz0123456' is too long (a group name has at most 32 characters)");
+	assert_bad("[core]\ncontrol-group = 1mptcp\n", 2,
+		   "control-group: '1mptcp' must start with a-z or '_'");
+	assert_bad("[core]\ncontrol-group = -mptcp\n", 2, "must start with a-z or '_'");
+	assert_bad("[core]\ncontrol-group = MPTCP\n", 2, "must start with a-z or '_'");
+	assert_bad("[core]\ncontrol-group = mptcP\n", 2,
+		   "control-group: 'mptcP' contains 'P' (a group name is made of a-z, 0-9, '-' and '_')");
+	assert_bad("[core]\ncontrol-group = mptcp ctl\n", 2, "contains ' '");
+	assert_bad("[core]\ncontrol-group = mptcp,wheel\n", 2, "contains ','");
+	assert_bad("[core]\ncontrol-group = \"mptcp\"\n", 2, "without quotes");
+	assert_bad("[core]\ncontrol-group = a\ncontrol-group = b\n", 3,
+		   "duplicate key 'control-group' (already set on line 2)");
+	assert_bad("[interfaces]\ncontrol-group = mptcp\n", 2, "it belongs in [core]");
+	/* A refused value leaves the running one alone. */
+	ck_assert_int_eq(load("[core]\ncontrol-group = good\n"), 0);
+	ck_assert_int_eq(load("[core]\ncontrol-group = Bad\n"), -EINVAL);
+	ck_assert_str_eq(cfg.control_group, "good");
+}
+END_TEST
+
 START_TEST(test_err_unknown_metered)
 {
 	assert_bad("[core]\nunknown-metered =\n", 2,
@@ -961,6 +1006,7 @@ START_TEST(test_shipped_conf)
 	ck_assert_int_eq(cfg.announce, CONFIG_ANNOUNCE_ALL);
 	ck_assert_uint_eq(cfg.backoff_initial_ms, 1000);
 	ck_assert_uint_eq(cfg.backoff_max_ms, 60000);
+	ck_assert_str_eq(cfg.control_group, "");
 	ck_assert_uint_eq(cfg.exclude.n, 11);
 	ck_assert_uint_eq(cfg.iface_rules.n, 0);
 }
@@ -1009,6 +1055,8 @@ static Suite *config_suite(void)
 	tcase_add_test(tc, test_iface_words);
 	tcase_add_test(tc, test_iface_layered);
 	tcase_add_test(tc, test_err_plugin_dir);
+	tcase_add_test(tc, test_control_group);
+	tcase_add_test(tc, test_err_control_group);
 	tcase_add_test(tc, test_err_unknown_metered);
 	tcase_add_test(tc, test_err_announce);
 	tcase_add_test(tc, test_err_announce_unusable);
