@@ -161,7 +161,9 @@ static int model_reserve(void **v, size_t *cap, size_t n, size_t size)
 
 	if (n < *cap)
 		return 0;
-	ncap = *cap ? *cap * 2 : 4;
+	/* Most connections have two subflows and one or two IDs: start
+	 * small, a thousand connections add up. */
+	ncap = *cap ? *cap * 2 : 2;
 	nv = realloc(*v, ncap * size);
 	if (!nv)
 		return -ENOMEM;

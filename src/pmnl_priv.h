@@ -42,7 +42,7 @@ enum pmnl_dump_support {
 /* Datagrams read per recvmmsg() call, and the room for each: events and
  * (capped) ACKs are a few hundred bytes. */
 #define PMNL_BATCH		32
-#define PMNL_SLOT_SIZE		4096
+#define PMNL_SLOT_SIZE		2048
 
 struct pmnl {
 	struct nl_sock *ev_sk;
