@@ -264,12 +264,14 @@ static const struct reply_opts SUBFLOW = {
 
 static void reply_ulp(struct nl_buf *m, const struct reply_opts *o)
 {
+	const char *name = o->mptcp ? "mptcp" : "tls";
 	uint32_t token = 0x1234abcd;
 	uint8_t lid = 2, rid = 5;
 	struct nlattr *ulp, *mp;
 
 	ulp = nb_put(m, INET_DIAG_ULP_INFO, NULL, 0);
-	nb_put(m, INET_ULP_INFO_NAME, o->mptcp ? "mptcp" : "tls", 6);
+	/* The attribute is the string and its NUL, like the kernel's. */
+	nb_put(m, INET_ULP_INFO_NAME, name, strlen(name) + 1);
 	mp = nb_put(m, INET_ULP_INFO_MPTCP, NULL, 0);
 	if (o->token)
 		nb_put(m, MPTCP_SUBFLOW_ATTR_TOKEN_LOC, &token, 4);
