@@ -64,6 +64,24 @@ bool addr_is_loopback(const struct mptcpd_addr *a)
 	return false;
 }
 
+static bool addr_is_any(const struct mptcpd_addr *a)
+{
+	if (a->family == AF_INET)
+		return a->u.v4.s_addr == htonl(INADDR_ANY);
+	return a->family == AF_INET6 && IN6_IS_ADDR_UNSPECIFIED(&a->u.v6);
+}
+
+bool addr_listener_serves(const struct mptcpd_addr *listener,
+			  const struct mptcpd_addr *addr, uint16_t port)
+{
+	if (listener->port != port)
+		return false;
+	if (mptcpd_addr_same_ip(listener, addr))
+		return true;
+	return addr_is_any(listener) &&
+	       (listener->family == addr->family || listener->family == AF_INET6);
+}
+
 void addr_unmap_v4(struct mptcpd_addr *a)
 {
 	struct in_addr v4;

@@ -18,6 +18,11 @@ int addr_parse(const char *text, struct mptcpd_addr *out);
 bool addr_equal(const struct mptcpd_addr *a, const struct mptcpd_addr *b);
 bool addr_is_link_local(const struct mptcpd_addr *a);
 bool addr_is_loopback(const struct mptcpd_addr *a);
+/* Does a listening socket bound to listener accept connections and joins
+ * to addr:port?  Its own address does, a wildcard does, and an IPv6
+ * wildcard serves IPv4 too (dual-stack). */
+bool addr_listener_serves(const struct mptcpd_addr *listener,
+			  const struct mptcpd_addr *addr, uint16_t port);
 /* Map ::ffff:a.b.c.d to plain IPv4 so both forms compare equal. */
 void addr_unmap_v4(struct mptcpd_addr *a);
 

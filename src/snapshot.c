@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "addr.h"
 #include "log.h"
 #include "snapshot.h"
 
@@ -74,26 +75,14 @@ bool snapshot_conn_managed(const struct diag_conn *c)
 	return !c->listener && !c->fallback && c->state == TCP_ESTABLISHED;
 }
 
-static bool snapshot_is_any(const struct mptcpd_addr *a)
-{
-	static const struct in6_addr any6 = IN6ADDR_ANY_INIT;
-
-	if (a->family == AF_INET)
-		return a->u.v4.s_addr == htonl(INADDR_ANY);
-	return memcmp(&a->u.v6, &any6, sizeof(any6)) == 0;
-}
-
 bool snapshot_conn_server_side(const struct snapshot *s,
 			       const struct diag_conn *c)
 {
 	for (size_t i = 0; i < s->n_conns; i++) {
 		const struct diag_conn *l = &s->conns[i];
 
-		if (!l->listener || l->local.port != c->local.port)
-			continue;
-		/* A dual-stack wildcard listener serves IPv4 too. */
-		if (snapshot_is_any(&l->local) ||
-		    mptcpd_addr_same_ip(&l->local, &c->local))
+		if (l->listener &&
+		    addr_listener_serves(&l->local, &c->local, c->local.port))
 			return true;
 	}
 	return false;

@@ -1,7 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-#include <arpa/inet.h>
-#include <string.h>
-
+#include "addr.h"
 #include "strategies/common.h"
 
 bool strat_any(const struct mptcpd_local_addr *a) { return a != NULL; }
@@ -259,31 +257,13 @@ void strat_set_backup(const struct mptcpd_conn *conn,
 	}
 }
 
-static bool strat_is_any(const struct mptcpd_addr *a)
-{
-	static const struct in6_addr any6 = IN6ADDR_ANY_INIT;
-
-	if (a->family == AF_INET)
-		return a->u.v4.s_addr == htonl(INADDR_ANY);
-	return memcmp(&a->u.v6, &any6, sizeof(any6)) == 0;
-}
-
-/* Does a listening socket accept joins to addr:port?  A wildcard does,
- * and an IPv6 wildcard serves IPv4 too (dual-stack). */
+/* Does any listening socket accept joins to addr:port? */
 static bool strat_listened(const struct mptcpd_host *host,
 			   const struct mptcpd_addr *addr, uint16_t port)
 {
-	for (size_t i = 0; i < host->n_listeners; i++) {
-		const struct mptcpd_addr *l = &host->listeners[i];
-
-		if (l->port != port)
-			continue;
-		if (mptcpd_addr_same_ip(l, addr))
+	for (size_t i = 0; i < host->n_listeners; i++)
+		if (addr_listener_serves(&host->listeners[i], addr, port))
 			return true;
-		if (strat_is_any(l) &&
-		    (l->family == addr->family || l->family == AF_INET6))
-			return true;
-	}
 	return false;
 }
 
