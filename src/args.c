@@ -8,7 +8,7 @@
 #include "autoconf.h"
 #include "args.h"
 #include "config.h"
-#include "strategies.h"
+#include "strategies/registry.h"
 
 #ifndef SYSCONFDIR
 #define SYSCONFDIR "/usr/local/etc"

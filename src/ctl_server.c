@@ -23,7 +23,7 @@
 #include "loop.h"
 #include "model.h"
 #include "plugin.h"
-#include "strategies.h"
+#include "strategies/registry.h"
 
 /* Bytes read from one client per wake-up, so one busy client cannot
  * starve the others (the loop is level-triggered: the rest comes next). */
@@ -262,23 +262,16 @@ static int ctl_cmd_interfaces(struct ctl_call *c)
 	return ctl_call_result(c, o);
 }
 
-/* Built-in names (from their comma-separated list), then the plugins'. */
+/* Built-in names from the registry's table, then the plugins'. */
 static void ctl_server_available(const struct ctl_server *s,
 				 struct json_object *list)
 {
 	const struct plugin_set *p = s->env.plugins ? s->env.plugins(s->env.arg)
 						    : NULL;
-	const char *names = strategy_names();
+	const struct mptcpd_strategy *st;
 
-	while (*names) {
-		size_t len = strcspn(names, ", ");
-
-		if (len)
-			json_object_array_add(list, json_object_new_string_len(names,
-								      (int)len));
-		names += len;
-		names += strspn(names, ", ");
-	}
+	for (size_t i = 0; (st = strategy_builtin_at(i)); i++)
+		json_object_array_add(list, json_object_new_string(st->name));
 	for (size_t i = 0; p && i < plugin_count(p); i++)
 		json_object_array_add(list, json_object_new_string(plugin_name(p, i)));
 }

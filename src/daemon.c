@@ -20,17 +20,17 @@
 #include "daemon.h"
 #include "diag.h"
 #include "engine.h"
-#include "health.h"
+#include "stall.h"
 #include "iface.h"
 #include "ifclass.h"
 #include "log.h"
 #include "loop.h"
 #include "model.h"
-#include "netmon.h"
+#include "rtnl.h"
 #include "plugin.h"
-#include "pmnl.h"
+#include "genl.h"
 #include "snapshot.h"
-#include "strategies.h"
+#include "strategies/registry.h"
 #include "sysctl.h"
 
 struct daemon {
@@ -42,16 +42,16 @@ struct daemon {
 	struct model *model;
 	struct iface_table *ifaces;
 	struct engine *engine;
-	struct pmnl *pmnl;
-	struct netmon *netmon;
+	struct genl *genl;
+	struct rtnl *rtnl;
 	struct loop_io *io_events, *io_cmds, *io_route;
 	struct loop_timer *notify_tick;
 	uint64_t watchdog_usec;		/* 0 = no systemd watchdog */
 	struct loop_timer *resync;
 	struct loop_timer *retry;	/* the engine's next backoff expiry */
-	struct loop_timer *health_poll;	/* subflow stall detection */
-	struct health *health;
-	struct diag_subflow_key *keys;	/* health poll scratch */
+	struct loop_timer *stall_poll;	/* subflow stall detection */
+	struct stall *stall;
+	struct diag_subflow_key *keys;	/* stall poll scratch */
 	size_t n_keys_cap;
 	uint64_t started_ms;
 	struct ctl_server *ctl;		/* NULL when the socket failed */
@@ -62,7 +62,7 @@ static int daemon_send(void *arg, const struct mptcpd_action *a)
 {
 	struct daemon *d = arg;
 
-	return pmnl_send(d->pmnl, a);
+	return genl_send(d->genl, a);
 }
 
 static uint64_t daemon_now_ms(void *arg)
@@ -92,11 +92,11 @@ static void daemon_schedule(void *arg, uint64_t at_ms)
 				  0, daemon_on_retry, d);
 }
 
-static void daemon_health_sample(void *arg, const struct diag_subflow *s)
+static void daemon_stall_sample(void *arg, const struct diag_subflow *s)
 {
 	struct daemon *d = arg;
 
-	if (health_sample(d->health, s))
+	if (stall_sample(d->stall, s))
 		engine_on_stalled(d->engine, s->token, &s->local, &s->remote);
 }
 
@@ -135,7 +135,7 @@ static size_t daemon_subflow_keys(struct daemon *d)
  * lookups of the subflows we know cost microseconds (a full dump would walk
  * the kernel's whole socket table, milliseconds); they only run while there
  * are subflows and the strategy wants to know. */
-static void daemon_health_poll(void *arg)
+static void daemon_stall_poll(void *arg)
 {
 	struct daemon *d = arg;
 	size_t n;
@@ -145,9 +145,9 @@ static void daemon_health_poll(void *arg)
 	n = daemon_subflow_keys(d);
 	if (!n)
 		return;
-	health_round_begin(d->health, loop_now_ms(d->loop));
-	if (diag_query_subflows(d->keys, n, daemon_health_sample, d) == 0)
-		health_round_end(d->health);
+	stall_round_begin(d->stall, loop_now_ms(d->loop));
+	if (diag_query_subflows(d->keys, n, daemon_stall_sample, d) == 0)
+		stall_round_end(d->stall);
 }
 
 static void daemon_on_pm_event(void *arg, const struct mptcpd_event *ev)
@@ -177,7 +177,7 @@ struct daemon_id_ctx {
 	uint32_t token;
 };
 
-static void daemon_collect_id(void *arg, const struct pmnl_local_entry *e)
+static void daemon_collect_id(void *arg, const struct genl_local_entry *e)
 {
 	struct daemon_id_ctx *ctx = arg;
 
@@ -202,7 +202,7 @@ static int daemon_adopt(struct daemon *d)
 
 		if (!snapshot_conn_managed(&snap.conns[i]))
 			continue;
-		err = pmnl_dump_local_addrs(d->pmnl, ctx.token,
+		err = genl_dump_local_addrs(d->genl, ctx.token,
 					    daemon_collect_id, &ctx);
 		if (err == -EOPNOTSUPP)
 			break;	/* pre-6.9: IDs come from the subflows alone */
@@ -241,7 +241,7 @@ static void daemon_on_pm_overflow(void *arg)
 		d->resync = loop_timer_add(d->loop, 0.05, 0, daemon_resync, d);
 }
 
-static void daemon_on_link(void *arg, const struct netmon_link *l)
+static void daemon_on_link(void *arg, const struct rtnl_link_update *l)
 {
 	struct daemon *d = arg;
 
@@ -249,14 +249,14 @@ static void daemon_on_link(void *arg, const struct netmon_link *l)
 		      ifclass_detect("/sys/class/net", l->name, l->arphrd));
 }
 
-static void daemon_on_addr(void *arg, const struct netmon_addr *a)
+static void daemon_on_addr(void *arg, const struct rtnl_addr_update *a)
 {
 	struct daemon *d = arg;
 
 	iface_on_addr(d->ifaces, a);
 }
 
-static void daemon_on_route(void *arg, const struct netmon_route *r)
+static void daemon_on_route(void *arg, const struct rtnl_route_update *r)
 {
 	struct daemon *d = arg;
 
@@ -269,7 +269,7 @@ static void daemon_on_route_overflow(void *arg)
 
 	log_warn(LOG_SUB_RTNL, "link/address updates were lost; dumping again");
 	iface_sync_begin(d->ifaces);
-	netmon_dump(d->netmon);
+	rtnl_dump(d->rtnl);
 	iface_sync_end(d->ifaces);
 }
 
@@ -286,21 +286,21 @@ static void daemon_events_readable(void *arg)
 {
 	struct daemon *d = arg;
 
-	pmnl_event_readable(d->pmnl);
+	genl_event_readable(d->genl);
 }
 
 static void daemon_cmds_readable(void *arg)
 {
 	struct daemon *d = arg;
 
-	pmnl_cmd_readable(d->pmnl);
+	genl_cmd_readable(d->genl);
 }
 
 static void daemon_route_readable(void *arg)
 {
 	struct daemon *d = arg;
 
-	netmon_readable(d->netmon);
+	rtnl_readable(d->rtnl);
 }
 
 /* Under systemd: the watchdog ping (when WatchdogSec= is set) and a fresh
@@ -336,13 +336,13 @@ static void daemon_on_term(void *arg)
 	loop_stop(d->loop);
 }
 
-static const struct pmnl_callbacks daemon_pmnl_cb = {
+static const struct genl_callbacks daemon_genl_cb = {
 	.event = daemon_on_pm_event,
 	.result = daemon_on_result,
 	.overflow = daemon_on_pm_overflow,
 };
 
-static const struct netmon_callbacks daemon_netmon_cb = {
+static const struct rtnl_callbacks daemon_rtnl_cb = {
 	.link = daemon_on_link,
 	.addr = daemon_on_addr,
 	.route = daemon_on_route,
@@ -615,22 +615,22 @@ static int daemon_start(struct daemon *d)
 	if (engine_set_announce(d->engine, d->cfg.announce == CONFIG_ANNOUNCE_ALL,
 				d->cfg.announce_addrs.v, d->cfg.announce_addrs.n) < 0)
 		return -ENOMEM;
-	err = pmnl_new(&d->pmnl, &daemon_pmnl_cb, d);
+	err = genl_new(&d->genl, &daemon_genl_cb, d);
 	if (err < 0)
 		return err;
-	err = netmon_new(&d->netmon, &daemon_netmon_cb, d);
+	err = rtnl_new(&d->rtnl, &daemon_rtnl_cb, d);
 	if (err < 0)
 		return err;
-	err = netmon_dump(d->netmon);
+	err = rtnl_dump(d->rtnl);
 	if (err < 0)
 		return err;
 	daemon_adopt(d);
 
-	d->io_events = loop_io_add(d->loop, pmnl_event_fd(d->pmnl),
+	d->io_events = loop_io_add(d->loop, genl_event_fd(d->genl),
 				   daemon_events_readable, d);
-	d->io_cmds = loop_io_add(d->loop, pmnl_cmd_fd(d->pmnl),
+	d->io_cmds = loop_io_add(d->loop, genl_cmd_fd(d->genl),
 				 daemon_cmds_readable, d);
-	d->io_route = loop_io_add(d->loop, netmon_fd(d->netmon),
+	d->io_route = loop_io_add(d->loop, rtnl_fd(d->rtnl),
 				  daemon_route_readable, d);
 	if (!d->io_events || !d->io_cmds || !d->io_route)
 		return -ENOMEM;
@@ -638,9 +638,9 @@ static int daemon_start(struct daemon *d)
 	loop_signal_add(d->loop, SIGINT, daemon_on_term, d);
 	loop_signal_add(d->loop, SIGHUP, daemon_on_hup, d);
 	daemon_start_notify(d);
-	d->health = health_new();
-	d->health_poll = loop_timer_add(d->loop, 0.1, 0.1, daemon_health_poll, d);
-	if (!d->health || !d->health_poll)
+	d->stall = stall_new();
+	d->stall_poll = loop_timer_add(d->loop, 0.1, 0.1, daemon_stall_poll, d);
+	if (!d->stall || !d->stall_poll)
 		return -ENOMEM;
 	d->started_ms = loop_now_ms(d->loop);
 	daemon_start_ctl(d);
@@ -657,12 +657,12 @@ static void daemon_stop(struct daemon *d)
 		loop_timer_del(d->loop, d->notify_tick);
 		loop_timer_del(d->loop, d->resync);
 		loop_timer_del(d->loop, d->retry);
-		loop_timer_del(d->loop, d->health_poll);
+		loop_timer_del(d->loop, d->stall_poll);
 	}
-	health_free(d->health);
+	stall_free(d->stall);
 	free(d->keys);
-	netmon_free(d->netmon);
-	pmnl_free(d->pmnl);
+	rtnl_free(d->rtnl);
+	genl_free(d->genl);
 	engine_free(d->engine);
 	iface_table_free(d->ifaces);
 	model_free(d->model);

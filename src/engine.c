@@ -13,7 +13,7 @@
 #include "engine_priv.h"
 #include "iface.h"
 #include "log.h"
-#include "pmnl.h"
+#include "genl.h"
 
 struct engine *engine_new(struct model *m, struct iface_table *ifaces,
 			  const struct mptcpd_strategy *strategy,
@@ -362,7 +362,7 @@ static void engine_log_event(const struct mptcpd_event *ev)
 	if (!log_enabled(LOG_DEBUG, LOG_SUB_ENGINE))
 		return;
 	log_debug(LOG_SUB_ENGINE, "event %s token=%08x %s -> %s ids %u/%u%s%s",
-		  pmnl_event_name(ev->type), ev->token,
+		  genl_event_name(ev->type), ev->token,
 		  addr_str(&ev->local, l, sizeof(l)),
 		  addr_str(&ev->remote, r, sizeof(r)), ev->local_id,
 		  ev->remote_id, ev->server_side ? " server-side" : "",
@@ -404,7 +404,7 @@ void engine_on_event(struct engine *e, const struct mptcpd_event *kev)
 
 	if (!c) {
 		log_debug(LOG_SUB_ENGINE, "%s for unknown token=%08x ignored",
-			  pmnl_event_name(ev->type), ev->token);
+			  genl_event_name(ev->type), ev->token);
 		return;
 	}
 	engine_decide(e, c, ev);

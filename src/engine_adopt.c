@@ -75,7 +75,7 @@ static void engine_adopt_subflows(struct model_conn *c,
 		model_local_id_reserve(c, d->local_id, &d->local);
 	}
 	for (size_t i = 0; i < snap->n_ids; i++) {
-		const struct pmnl_local_entry *id = &snap->ids[i].entry;
+		const struct genl_local_entry *id = &snap->ids[i].entry;
 
 		if (snap->ids[i].token != c->pub.token)
 			continue;

@@ -12,7 +12,7 @@
 #include "engine_priv.h"
 #include "iface.h"
 #include "log.h"
-#include "pmnl.h"
+#include "genl.h"
 
 void engine_log_action(int level, const struct mptcpd_action *a,
 		       const char *what)
@@ -22,7 +22,7 @@ void engine_log_action(int level, const struct mptcpd_action *a,
 	if (!log_enabled(level, LOG_SUB_ENGINE))
 		return;
 	log_msg(level, LOG_SUB_ENGINE, "%s %s token=%08x %s id %u -> %s%s",
-		what, pmnl_action_name(a->type), a->token,
+		what, genl_action_name(a->type), a->token,
 		addr_str(&a->local, l, sizeof(l)), a->local_id,
 		addr_str(&a->remote, r, sizeof(r)), a->backup ? " backup" : "");
 }

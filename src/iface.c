@@ -20,7 +20,7 @@ struct iface_addr {
 };
 
 struct iface_link {
-	struct netmon_link link;
+	struct rtnl_link_update link;
 	bool stale;
 	uint64_t route_ms;	/* last new route through it */
 	enum mptcpd_iface_type detected;
@@ -31,7 +31,7 @@ struct iface_link {
 };
 
 struct iface_route {
-	struct netmon_route route;
+	struct rtnl_route_update route;
 	bool stale;
 };
 
@@ -88,7 +88,7 @@ static struct iface_link *iface_link_find(const struct iface_table *t,
 	return NULL;
 }
 
-static const struct netmon_link *iface_link(const struct iface_table *t,
+static const struct rtnl_link_update *iface_link(const struct iface_table *t,
 					    int ifindex)
 {
 	struct iface_link *l = iface_link_find(t, ifindex);
@@ -98,7 +98,7 @@ static const struct netmon_link *iface_link(const struct iface_table *t,
 
 const char *iface_name(const struct iface_table *t, int ifindex)
 {
-	const struct netmon_link *l = iface_link(t, ifindex);
+	const struct rtnl_link_update *l = iface_link(t, ifindex);
 
 	return l ? l->name : "?";
 }
@@ -153,7 +153,7 @@ static bool iface_link_excluded(const struct iface_table *t,
 static bool iface_link_usable(const struct iface_table *t,
 			      const struct iface_link *il)
 {
-	const struct netmon_link *l = il ? &il->link : NULL;
+	const struct rtnl_link_update *l = il ? &il->link : NULL;
 
 	if (!l || (l->flags & IFF_LOOPBACK))
 		return false;
@@ -274,7 +274,7 @@ static void iface_drop_routes(struct iface_table *t, int ifindex,
 			      sa_family_t family)
 {
 	for (size_t i = 0; i < t->n_routes;) {
-		const struct netmon_route *r = &t->routes[i].route;
+		const struct rtnl_route_update *r = &t->routes[i].route;
 
 		if (r->ifindex == ifindex &&
 		    (family == AF_UNSPEC || r->family == family))
@@ -305,7 +305,7 @@ static void iface_drop_link_addrs(struct iface_table *t, int ifindex)
 	iface_drop_routes(t, ifindex, AF_UNSPEC);
 }
 
-void iface_on_link(struct iface_table *t, const struct netmon_link *l,
+void iface_on_link(struct iface_table *t, const struct rtnl_link_update *l,
 		   enum mptcpd_iface_type detected)
 {
 	struct iface_link *known = iface_link_find(t, l->ifindex);
@@ -353,7 +353,7 @@ int iface_set_runtime(struct iface_table *t, const char *ifname,
 	return 0;
 }
 
-void iface_on_addr(struct iface_table *t, const struct netmon_addr *a)
+void iface_on_addr(struct iface_table *t, const struct rtnl_addr_update *a)
 {
 	struct iface_addr *known = NULL;
 
@@ -383,10 +383,10 @@ void iface_on_addr(struct iface_table *t, const struct netmon_addr *a)
 }
 
 static struct iface_route *iface_route_find(const struct iface_table *t,
-					    const struct netmon_route *r)
+					    const struct rtnl_route_update *r)
 {
 	for (size_t i = 0; i < t->n_routes; i++) {
-		const struct netmon_route *k = &t->routes[i].route;
+		const struct rtnl_route_update *k = &t->routes[i].route;
 
 		if (k->ifindex == r->ifindex && k->dst_len == r->dst_len &&
 		    mptcpd_addr_same_ip(&k->dst, &r->dst))
@@ -396,7 +396,7 @@ static struct iface_route *iface_route_find(const struct iface_table *t,
 }
 
 static void iface_route_store(struct iface_table *t,
-			      const struct netmon_route *r)
+			      const struct rtnl_route_update *r)
 {
 	struct iface_route *known = iface_route_find(t, r);
 
@@ -423,7 +423,7 @@ static void iface_route_store(struct iface_table *t,
 	t->routes[t->n_routes++].stale = false;
 }
 
-void iface_on_route(struct iface_table *t, const struct netmon_route *r,
+void iface_on_route(struct iface_table *t, const struct rtnl_route_update *r,
 		    uint64_t now_ms)
 {
 	struct iface_link *l = iface_link_find(t, r->ifindex);
@@ -463,7 +463,7 @@ bool iface_routable(const struct iface_table *t, int ifindex,
 	if (t->routes_overflow)
 		return true;
 	for (size_t i = 0; i < t->n_routes; i++) {
-		const struct netmon_route *r = &t->routes[i].route;
+		const struct rtnl_route_update *r = &t->routes[i].route;
 
 		if (r->ifindex == ifindex &&
 		    iface_prefix_match(&r->dst, r->dst_len, remote))

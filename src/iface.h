@@ -3,7 +3,7 @@
  * Interfaces and local addresses, and which addresses are usable: the
  * interface is up and running, not loopback, allowed by the configuration;
  * the address is not link-local, tentative, dadfailed or deprecated.
- * Plain data, no I/O: netmon feeds it, the engine reads it.
+ * Plain data, no I/O: rtnl feeds it, the engine reads it.
  */
 #ifndef MPTCPD_IFACE_H
 #define MPTCPD_IFACE_H
@@ -11,7 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include "mptcpd/strategy.h"
-#include "netmon.h"
+#include "rtnl.h"
 
 struct config;
 struct iface_table;
@@ -41,7 +41,7 @@ void iface_table_set_config(struct iface_table *t, const struct config *cfg);
 
 /* detected: what ifclass_detect() made of the link (the daemon reads
  * sysfs; the table does no I/O). */
-void iface_on_link(struct iface_table *t, const struct netmon_link *l,
+void iface_on_link(struct iface_table *t, const struct rtnl_link_update *l,
 		   enum mptcpd_iface_type detected);
 /* Run-time overrides for the interface called ifname; NULL leaves a value
  * as it is.  -ENODEV when no such interface is known. */
@@ -51,10 +51,10 @@ int iface_set_runtime(struct iface_table *t, const char *ifname,
 /* The effective class of an interface; false when unknown. */
 bool iface_get_class(const struct iface_table *t, int ifindex,
 		     struct iface_class *out);
-void iface_on_addr(struct iface_table *t, const struct netmon_addr *a);
+void iface_on_addr(struct iface_table *t, const struct rtnl_addr_update *a);
 /* A new route through an interface: its usable addresses are reported
  * again (usable = true), so strategies retry paths that had no route. */
-void iface_on_route(struct iface_table *t, const struct netmon_route *r,
+void iface_on_route(struct iface_table *t, const struct rtnl_route_update *r,
 		    uint64_t now_ms);
 /* When a route through the interface last appeared (0 = never seen). */
 uint64_t iface_route_ms(const struct iface_table *t, int ifindex);

@@ -16,7 +16,7 @@
 
 #include "log.h"
 #include "plugin.h"
-#include "strategies.h"
+#include "strategies/registry.h"
 
 struct plugin {
 	void *handle;			/* from dlopen() */

@@ -59,7 +59,7 @@ void snapshot_add_subflow(void *snap, const struct diag_subflow *sf)
 }
 
 void snapshot_add_id(struct snapshot *s, uint32_t token,
-		     const struct pmnl_local_entry *e)
+		     const struct genl_local_entry *e)
 {
 	struct snapshot_id *slot = snapshot_slot((void **)&s->ids, &s->n_ids,
 						 &s->cap_ids, sizeof(*slot));

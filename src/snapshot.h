@@ -10,11 +10,11 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "diag.h"
-#include "pmnl.h"
+#include "genl.h"
 
 struct snapshot_id {
 	uint32_t token;
-	struct pmnl_local_entry entry;
+	struct genl_local_entry entry;
 };
 
 struct snapshot {
@@ -32,7 +32,7 @@ void snapshot_clear(struct snapshot *s);
 void snapshot_add_conn(void *snap, const struct diag_conn *c);
 void snapshot_add_subflow(void *snap, const struct diag_subflow *sf);
 void snapshot_add_id(struct snapshot *s, uint32_t token,
-		     const struct pmnl_local_entry *e);
+		     const struct genl_local_entry *e);
 /* A connection we can manage: established, not a listener, no fallback. */
 bool snapshot_conn_managed(const struct diag_conn *c);
 /* Is there a listener for this connection's local address and port? */

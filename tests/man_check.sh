@@ -10,9 +10,9 @@
 #     keys included, each have an entry in man/mptcpd.conf.5 and a
 #     "key =" line (maybe commented out) in conf/mptcpd.conf, and their
 #     sections appear in both;
-#   - when src/ctl/commands.c and man/mptcpd-ctl.8 both exist, every
+#   - when src/cli/commands.c and man/mptcpd-ctl.8 both exist, every
 #     command of its command table that is not hidden, and mptcpd-ctl's
-#     options (src/ctl/main.c), have an entry in man/mptcpd-ctl.8.
+#     options (src/cli/main.c), have an entry in man/mptcpd-ctl.8.
 # "An entry" is the tag line of a .TP or .TQ paragraph, where man pages
 # put the things they define; mentioning a word in passing is not enough.
 # Prints each missing name and exits 1 if there is any.  Reads only files
@@ -145,21 +145,21 @@ ctl_commands() {
 }
 
 check_ctl() {
-	if [ ! -f "$src/src/ctl/commands.c" ] || [ ! -f "$src/man/mptcpd-ctl.8" ]; then
-		echo "man_check: mptcpd-ctl: src/ctl/commands.c or man/mptcpd-ctl.8 absent, not checked"
+	if [ ! -f "$src/src/cli/commands.c" ] || [ ! -f "$src/man/mptcpd-ctl.8" ]; then
+		echo "man_check: mptcpd-ctl: src/cli/commands.c or man/mptcpd-ctl.8 absent, not checked"
 		return 0
 	fi
 	tags=$(man_tags "$src/man/mptcpd-ctl.8")
-	cmds=$(ctl_commands "$src/src/ctl/commands.c")
-	[ -n "$cmds" ] || report "no COMMANDS[] table found in src/ctl/commands.c"
+	cmds=$(ctl_commands "$src/src/cli/commands.c")
+	[ -n "$cmds" ] || report "no COMMANDS[] table found in src/cli/commands.c"
 	for c in $cmds; do
 		# The entry starts with the command, maybe after another one
 		# ("connections, connection").
 		printf '%s\n' "$tags" |
 			grep -Eq "(^|,[[:space:]]*)$c([^-[:alnum:]]|\$)" ||
-			report "command '$c' (src/ctl/commands.c) has no entry in man/mptcpd-ctl.8"
+			report "command '$c' (src/cli/commands.c) has no entry in man/mptcpd-ctl.8"
 	done
-	[ ! -f "$src/src/ctl/main.c" ] || check_options src/ctl/main.c man/mptcpd-ctl.8
+	[ ! -f "$src/src/cli/main.c" ] || check_options src/cli/main.c man/mptcpd-ctl.8
 }
 
 check_options src/args.c man/mptcpd.8

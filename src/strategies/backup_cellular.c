@@ -10,7 +10,7 @@
  * on cellular without waiting for retransmission timeouts.  When a
  * non-cellular subflow is established again, cellular goes back to backup.
  */
-#include "strategies.h"
+#include "strategies/registry.h"
 #include "strategies/common.h"
 
 static void backup_cellular_reconcile(const struct mptcpd_event *ev,

@@ -6,7 +6,7 @@
  * connections only get the announcements every strategy makes: their peer
  * is the one that joins.
  */
-#include "strategies.h"
+#include "strategies/registry.h"
 #include "strategies/common.h"
 
 static void fullmesh_reconcile(const struct mptcpd_event *ev,

@@ -6,7 +6,7 @@
  * path is lost, subflows open on the metered links at once; once an
  * unmetered subflow is established again, the metered ones are closed.
  */
-#include "strategies.h"
+#include "strategies/registry.h"
 #include "strategies/common.h"
 
 static void metered_aware_reconcile(const struct mptcpd_event *ev,

@@ -19,7 +19,7 @@ top=$(pwd)
 seconds=${1:-30}
 build=${FUZZ_BUILD_DIR:-$top/build-fuzz}
 cc=${FUZZ_CC:-clang}
-targets="fuzz_pmnl_event fuzz_config fuzz_ctl_request"
+targets="fuzz_genl_event fuzz_config fuzz_ctl_request"
 status=0
 
 case $seconds in

@@ -23,7 +23,7 @@
 #include <unistd.h>
 
 #include "log.h"
-#include "pmnl.h"
+#include "genl.h"
 
 #define EVENTS_DEFAULT_SECONDS	60
 #define EVENTS_MAX_SECONDS	86400
@@ -60,7 +60,7 @@ static void events_print(void *arg, const struct mptcpd_event *ev)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	printf("%lld.%09ld %s token=%08x", (long long)ts.tv_sec, ts.tv_nsec,
-	       pmnl_event_name(ev->type), ev->token);
+	       genl_event_name(ev->type), ev->token);
 	events_put_addr(ev, MPTCPD_FIELD_LOCAL, &ev->local, "saddr", "sport");
 	events_put_addr(ev, MPTCPD_FIELD_REMOTE, &ev->remote, "daddr",
 			"dport");
@@ -98,11 +98,11 @@ static int events_signalfd(void)
 }
 
 /* 0 on timeout or signal, -errno on poll failure. */
-static int events_run(struct pmnl *p, int sfd, int seconds)
+static int events_run(struct genl *p, int sfd, int seconds)
 {
 	int64_t end = events_now_ms() + (int64_t)seconds * 1000;
 	struct pollfd fds[2] = {
-		{ .fd = pmnl_event_fd(p), .events = POLLIN },
+		{ .fd = genl_event_fd(p), .events = POLLIN },
 		{ .fd = sfd, .events = POLLIN },
 	};
 	int64_t left;
@@ -117,7 +117,7 @@ static int events_run(struct pmnl *p, int sfd, int seconds)
 		if (fds[1].revents)
 			return 0;
 		if (fds[0].revents)
-			pmnl_event_readable(p);
+			genl_event_readable(p);
 	}
 	return 0;
 }
@@ -132,12 +132,12 @@ static void events_usage(FILE *out)
 
 int main(int argc, char **argv)
 {
-	const struct pmnl_callbacks cb = {
+	const struct genl_callbacks cb = {
 		.event = events_print,
 		.overflow = events_overflow,
 	};
 	int seconds = EVENTS_DEFAULT_SECONDS, opt, sfd, err;
-	struct pmnl *p = NULL;
+	struct genl *p = NULL;
 	char *end;
 
 	log_set_level(LOG_WARNING);
@@ -168,7 +168,7 @@ int main(int argc, char **argv)
 		perror("mptcp_events: signalfd");
 		return 1;
 	}
-	err = pmnl_new(&p, &cb, NULL);
+	err = genl_new(&p, &cb, NULL);
 	if (err) {
 		fprintf(stderr, "mptcp_events: %s\n", strerror(-err));
 		return 1;
@@ -177,7 +177,7 @@ int main(int argc, char **argv)
 	err = events_run(p, sfd, seconds);
 	if (err)
 		fprintf(stderr, "mptcp_events: poll: %s\n", strerror(-err));
-	pmnl_free(p);
+	genl_free(p);
 	close(sfd);
 	return err ? 1 : 0;
 }

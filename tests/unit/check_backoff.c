@@ -11,7 +11,7 @@
 #include "fixture.h"
 #include "iface.h"
 #include "model.h"
-#include "strategies.h"
+#include "strategies/registry.h"
 
 static const struct backoff_policy POL = { 1000, 8000, 30000 };
 
@@ -73,9 +73,9 @@ static const struct engine_ops ops = { fake_send, fake_now, fake_schedule, NULL,
 
 static void setup(void)
 {
-	struct netmon_link l = { .ifindex = 3, .flags = IFF_UP | IFF_RUNNING };
-	struct netmon_addr a = { .ifindex = 3 };
-	struct netmon_route r = { .ifindex = 3, .family = AF_INET };
+	struct rtnl_link_update l = { .ifindex = 3, .flags = IFF_UP | IFF_RUNNING };
+	struct rtnl_addr_update a = { .ifindex = 3 };
+	struct rtnl_route_update r = { .ifindex = 3, .family = AF_INET };
 	struct mptcpd_event ev = { .type = MPTCPD_EVENT_ESTABLISHED, .token = 9 };
 
 	memset(&F, 0, sizeof(F));
@@ -136,8 +136,8 @@ END_TEST
 
 START_TEST(test_our_destroy_is_not_a_failure)
 {
-	struct netmon_addr a = { .ifindex = 3, .deleted = true };
-	struct netmon_route r = { .ifindex = 3, .family = AF_INET };
+	struct rtnl_addr_update a = { .ifindex = 3, .deleted = true };
+	struct rtnl_route_update r = { .ifindex = 3, .family = AF_INET };
 	struct mptcpd_event ev = { .type = MPTCPD_EVENT_SUB_ESTABLISHED, .token = 9 };
 
 	ev.local = fx_addr("198.51.100.2", 50000);

@@ -15,7 +15,7 @@
 #include "fixture.h"
 #include "iface.h"
 #include "model.h"
-#include "strategies.h"
+#include "strategies/registry.h"
 
 static struct ctl_request R;
 static const char *code;
@@ -344,10 +344,10 @@ static const struct engine_ops fab_ops = { fab_send, fab_now, NULL, NULL, NULL }
 
 static void fab_setup(void)
 {
-	struct netmon_link l = { .ifindex = 2, .name = "eth0",
+	struct rtnl_link_update l = { .ifindex = 2, .name = "eth0",
 				 .flags = IFF_UP | IFF_RUNNING };
-	struct netmon_addr a = { .ifindex = 2 };
-	struct netmon_route r = { .ifindex = 2, .family = AF_INET };
+	struct rtnl_addr_update a = { .ifindex = 2 };
+	struct rtnl_route_update r = { .ifindex = 2, .family = AF_INET };
 	struct ctl_server_env env = { .now_ms = fab_now, .started_ms = 20000,
 				      .set_strategy = fab_set_strategy };
 	struct model_conn *c;

@@ -13,7 +13,7 @@
 #include "iface.h"
 #include "model.h"
 #include "snapshot.h"
-#include "strategies.h"
+#include "strategies/registry.h"
 
 #define PORT 8080
 #define TOKEN 0xabcd
@@ -58,7 +58,7 @@ static const struct engine_ops fake_ops = { fake_send, fake_now, NULL, NULL, NUL
 
 static void link_up(int ifindex, const char *name)
 {
-	struct netmon_link l = { .ifindex = ifindex,
+	struct rtnl_link_update l = { .ifindex = ifindex,
 				 .flags = IFF_UP | IFF_RUNNING };
 
 	snprintf(l.name, sizeof(l.name), "%s", name);
@@ -67,7 +67,7 @@ static void link_up(int ifindex, const char *name)
 
 static void addr_set(int ifindex, const char *text, bool deleted)
 {
-	struct netmon_addr a = { .ifindex = ifindex, .deleted = deleted };
+	struct rtnl_addr_update a = { .ifindex = ifindex, .deleted = deleted };
 
 	a.addr = fx_addr(text, 0);
 	iface_on_addr(F.ifaces, &a);
@@ -75,7 +75,7 @@ static void addr_set(int ifindex, const char *text, bool deleted)
 
 static void route_add(int ifindex, const char *dst, uint8_t len)
 {
-	struct netmon_route r = { .ifindex = ifindex, .dst_len = len };
+	struct rtnl_route_update r = { .ifindex = ifindex, .dst_len = len };
 
 	r.dst = fx_addr(dst, 0);
 	r.family = r.dst.family;
@@ -210,7 +210,7 @@ END_TEST
 
 START_TEST(test_link_down_counts_as_address_loss)
 {
-	struct netmon_link down = { .ifindex = 3, .flags = IFF_UP };
+	struct rtnl_link_update down = { .ifindex = 3, .flags = IFF_UP };
 
 	snprintf(down.name, sizeof(down.name), "eth1");
 	kernel_event(MPTCPD_EVENT_ESTABLISHED);
@@ -261,7 +261,7 @@ END_TEST
 
 START_TEST(test_no_route_no_join_until_route_appears)
 {
-	struct netmon_route gone = { .ifindex = 3, .family = AF_INET,
+	struct rtnl_route_update gone = { .ifindex = 3, .family = AF_INET,
 				     .deleted = true };
 
 	gone.dst = fx_addr("0.0.0.0", 0);
@@ -315,7 +315,7 @@ START_TEST(test_adopt_without_duplicates)
 {
 	struct snapshot s;
 	struct diag_subflow sf = { .token = TOKEN, .established = true };
-	struct pmnl_local_entry id7 = { .id = 7 };
+	struct genl_local_entry id7 = { .id = 7 };
 
 	snapshot_init(&s);
 	snap_conn(&s, TOKEN, "192.0.2.2", 40000, false);

@@ -3,7 +3,7 @@
 #include <check.h>
 
 #include "fixture.h"
-#include "strategies.h"
+#include "strategies/registry.h"
 
 #define PORT 8080
 

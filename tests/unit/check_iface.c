@@ -28,7 +28,7 @@ static void on_change(void *arg, const struct mptcpd_local_addr *a, bool usable)
 static void link_set(struct iface_table *t, int ifindex, const char *name,
 		     unsigned int flags)
 {
-	struct netmon_link l = { .ifindex = ifindex, .flags = flags };
+	struct rtnl_link_update l = { .ifindex = ifindex, .flags = flags };
 
 	snprintf(l.name, sizeof(l.name), "%s", name);
 	iface_on_link(t, &l, MPTCPD_IFACE_ETHERNET);
@@ -37,7 +37,7 @@ static void link_set(struct iface_table *t, int ifindex, const char *name,
 static void addr_set(struct iface_table *t, int ifindex, const char *text,
 		     uint32_t flags, bool deleted)
 {
-	struct netmon_addr a = { .ifindex = ifindex, .flags = flags,
+	struct rtnl_addr_update a = { .ifindex = ifindex, .flags = flags,
 				 .deleted = deleted };
 
 	a.addr = fx_addr(text, 0);
@@ -88,7 +88,7 @@ START_TEST(test_losses)
 {
 	struct changes ch = { 0 };
 	struct iface_table *t = iface_table_new(NULL, on_change, &ch);
-	struct netmon_link gone = { .ifindex = 3, .deleted = true };
+	struct rtnl_link_update gone = { .ifindex = 3, .deleted = true };
 	size_t n;
 
 	link_set(t, 2, "eth0", UPRUN);
@@ -153,7 +153,7 @@ END_TEST
 static void route_set(struct iface_table *t, int ifindex, const char *dst,
 		      uint8_t len, bool deleted)
 {
-	struct netmon_route r = { .ifindex = ifindex, .dst_len = len,
+	struct rtnl_route_update r = { .ifindex = ifindex, .dst_len = len,
 				  .deleted = deleted };
 
 	r.dst = fx_addr(dst, 0);

@@ -5,7 +5,7 @@
 #include <check.h>
 
 #include "fixture.h"
-#include "strategies.h"
+#include "strategies/registry.h"
 
 #define PORT 443
 #define WIFI "192.0.2.2"

@@ -4,18 +4,18 @@
  * The only file that knows libnl-genl.  Two sockets: one joined to the
  * mptcp_pm_events group, one for commands.  Commands never block: each is
  * sent with an ACK requested and its result arrives later through
- * pmnl_callbacks.result when the command socket becomes readable.
+ * genl_callbacks.result when the command socket becomes readable.
  */
-#ifndef MPTCPD_PMNL_H
-#define MPTCPD_PMNL_H
+#ifndef MPTCPD_GENL_H
+#define MPTCPD_GENL_H
 
 #include <stddef.h>
 #include <stdint.h>
 #include "mptcpd/strategy.h"
 
-struct pmnl;
+struct genl;
 
-struct pmnl_callbacks {
+struct genl_callbacks {
 	/* One parsed kernel event. */
 	void (*event)(void *arg, const struct mptcpd_event *ev);
 	/* The kernel's answer to an action; err is 0 or -errno, extack the
@@ -27,7 +27,7 @@ struct pmnl_callbacks {
 };
 
 /* One entry of the kernel's per-connection local address list. */
-struct pmnl_local_entry {
+struct genl_local_entry {
 	uint8_t id;
 	uint32_t flags;
 	int ifindex;
@@ -35,33 +35,33 @@ struct pmnl_local_entry {
 };
 
 /* Resolve the family, join the events group.  0 or -errno (logged). */
-int pmnl_new(struct pmnl **out, const struct pmnl_callbacks *cb, void *arg);
-void pmnl_free(struct pmnl *p);
+int genl_new(struct genl **out, const struct genl_callbacks *cb, void *arg);
+void genl_free(struct genl *p);
 
-int pmnl_event_fd(const struct pmnl *p);
-int pmnl_cmd_fd(const struct pmnl *p);
+int genl_event_fd(const struct genl *p);
+int genl_cmd_fd(const struct genl *p);
 /* Drain the sockets; call when their fd is readable. */
-void pmnl_event_readable(struct pmnl *p);
-void pmnl_cmd_readable(struct pmnl *p);
+void genl_event_readable(struct genl *p);
+void genl_cmd_readable(struct genl *p);
 
 /* Queue one command (action->local_id already set by the caller). */
-int pmnl_send(struct pmnl *p, const struct mptcpd_action *action);
+int genl_send(struct genl *p, const struct mptcpd_action *action);
 /* Commands sent whose ACK has not arrived yet. */
-size_t pmnl_pending(const struct pmnl *p);
+size_t genl_pending(const struct genl *p);
 
 /* Synchronous GET_ADDR dump by token (6.9+), used at start-up only.
  * -EOPNOTSUPP when the kernel cannot do it. */
-int pmnl_dump_local_addrs(struct pmnl *p, uint32_t token,
-			  void (*cb)(void *arg, const struct pmnl_local_entry *e),
+int genl_dump_local_addrs(struct genl *p, uint32_t token,
+			  void (*cb)(void *arg, const struct genl_local_entry *e),
 			  void *arg);
 
 /* Pure parser for one generic-netlink event message (nlmsghdr first).
  * 0, or -EINVAL/-EBADMSG with *why set to a static description. */
-int pmnl_parse_event(const void *buf, size_t len, struct mptcpd_event *ev,
+int genl_parse_event(const void *buf, size_t len, struct mptcpd_event *ev,
 		     const char **why);
 
 /* Text names, for logs and tests. */
-const char *pmnl_event_name(enum mptcpd_event_type type);
-const char *pmnl_action_name(enum mptcpd_action_type type);
+const char *genl_event_name(enum mptcpd_event_type type);
+const char *genl_action_name(enum mptcpd_action_type type);
 
 #endif

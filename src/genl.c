@@ -2,10 +2,10 @@
 /*
  * The kernel's mptcp_pm generic-netlink family: the sockets, resolving the
  * family and joining its events group, the receive path (recvmmsg() into
- * fixed slots) that hands events to pmnl_event.c's parser and ACKs to the
+ * fixed slots) that hands events to genl_event.c's parser and ACKs to the
  * FIFO of what was sent, which reports each command's result in order,
- * and pmnl_send().  Encoding commands is pmnl_cmd.c's job, the start-up
- * GET_ADDR dump pmnl_dump.c's.  Only the pmnl*.c files include libnl-genl.
+ * and genl_send().  Encoding commands is genl_cmd.c's job, the start-up
+ * GET_ADDR dump genl_dump.c's.  Only the genl*.c files include libnl-genl.
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -21,8 +21,8 @@
 #include <netlink/genl/genl.h>
 #include <netlink/genl/ctrl.h>
 
-#include "pmnl.h"
-#include "pmnl_priv.h"
+#include "genl.h"
+#include "genl_priv.h"
 #include "mptcp_uapi.h"
 #include "log.h"
 
@@ -32,15 +32,15 @@
 
 /* Bursts of connections produce bursts of events: a small buffer loses
  * them (ENOBUFS) and forces a full resynchronisation. */
-#define PMNL_EVENT_RCVBUF	(4 * 1024 * 1024)
-#define PMNL_CMD_RCVBUF		(4 * 1024 * 1024)
-#define PMNL_FIFO_MIN		64
-#define PMNL_FIFO_MAX		65536
+#define GENL_EVENT_RCVBUF	(4 * 1024 * 1024)
+#define GENL_CMD_RCVBUF		(4 * 1024 * 1024)
+#define GENL_FIFO_MIN		64
+#define GENL_FIFO_MAX		65536
 /* Datagrams per readable call; the level-triggered watcher calls again. */
-#define PMNL_DRAIN_MAX		1024
+#define GENL_DRAIN_MAX		1024
 
 /* libnl folds errno into its own codes; undo it for our callers. */
-int pmnl_errno(int nlerr)
+int genl_errno(int nlerr)
 {
 	switch (nlerr < 0 ? -nlerr : nlerr) {
 	case 0: return 0;
@@ -60,16 +60,16 @@ int pmnl_errno(int nlerr)
 
 /* ---- pending-command FIFO ------------------------------------------- */
 
-static int pmnl_fifo_reserve(struct pmnl_fifo *f)
+static int genl_fifo_reserve(struct genl_fifo *f)
 {
-	struct pmnl_sent *v;
+	struct genl_sent *v;
 	size_t cap, i;
 
 	if (f->n < f->cap)
 		return 0;
-	if (f->n >= PMNL_FIFO_MAX)
+	if (f->n >= GENL_FIFO_MAX)
 		return -ENOBUFS;
-	cap = f->cap ? f->cap * 2 : PMNL_FIFO_MIN;
+	cap = f->cap ? f->cap * 2 : GENL_FIFO_MIN;
 	v = calloc(cap, sizeof(*v));
 	if (!v)
 		return -ENOMEM;
@@ -82,58 +82,58 @@ static int pmnl_fifo_reserve(struct pmnl_fifo *f)
 	return 0;
 }
 
-static void pmnl_fifo_push(struct pmnl_fifo *f, uint32_t seq,
+static void genl_fifo_push(struct genl_fifo *f, uint32_t seq,
 			   const struct mptcpd_action *action)
 {
-	struct pmnl_sent *s = &f->v[(f->head + f->n) % f->cap];
+	struct genl_sent *s = &f->v[(f->head + f->n) % f->cap];
 
 	s->seq = seq;
 	s->action = *action;
 	f->n++;
 }
 
-static void pmnl_fifo_pop(struct pmnl_fifo *f, struct pmnl_sent *out)
+static void genl_fifo_pop(struct genl_fifo *f, struct genl_sent *out)
 {
 	*out = f->v[f->head];
 	f->head = (f->head + 1) % f->cap;
 	f->n--;
 }
 
-size_t pmnl_pending(const struct pmnl *p)
+size_t genl_pending(const struct genl *p)
 {
 	return p->fifo.n;
 }
 
 /* ---- sending -------------------------------------------------------- */
 
-int pmnl_send(struct pmnl *p, const struct mptcpd_action *action)
+int genl_send(struct genl *p, const struct mptcpd_action *action)
 {
 	char desc[256];
 	struct nl_msg *msg = NULL;
 	int err;
 
-	err = pmnl_fifo_reserve(&p->fifo);
+	err = genl_fifo_reserve(&p->fifo);
 	if (err)
 		goto out;
-	err = pmnl_build(p, action, &msg);
+	err = genl_build(p, action, &msg);
 	if (err) {
 		log_warn(LOG_SUB_GENL, "cannot encode %s: %s",
-			 pmnl_describe(action, desc, sizeof(desc)),
+			 genl_describe(action, desc, sizeof(desc)),
 			 strerror(-err));
 		goto out;
 	}
 	err = nl_send_auto(p->cmd_sk, msg);
 	if (err < 0) {
-		err = pmnl_errno(err);
+		err = genl_errno(err);
 		log_warn(LOG_SUB_GENL, "sending %s: %s",
-			 pmnl_describe(action, desc, sizeof(desc)),
+			 genl_describe(action, desc, sizeof(desc)),
 			 strerror(-err));
 		goto out;
 	}
 	err = 0;
-	pmnl_fifo_push(&p->fifo, nlmsg_hdr(msg)->nlmsg_seq, action);
+	genl_fifo_push(&p->fifo, nlmsg_hdr(msg)->nlmsg_seq, action);
 	log_debug(LOG_SUB_GENL, "sent %s (seq %u)",
-		  pmnl_describe(action, desc, sizeof(desc)),
+		  genl_describe(action, desc, sizeof(desc)),
 		  nlmsg_hdr(msg)->nlmsg_seq);
 out:
 	nlmsg_free(msg);
@@ -143,7 +143,7 @@ out:
 /* ---- ACKs ------------------------------------------------------------ */
 
 /* NLMSGERR_ATTR_MSG from the TLVs at offset off, or NULL. */
-const char *pmnl_extack_at(const struct nlmsghdr *nlh, size_t off)
+const char *genl_extack_at(const struct nlmsghdr *nlh, size_t off)
 {
 	struct nlattr *tb[NLMSGERR_ATTR_MAX + 1];
 	const struct nlattr *m;
@@ -162,7 +162,7 @@ const char *pmnl_extack_at(const struct nlmsghdr *nlh, size_t off)
 
 /* In an NLMSG_ERROR the TLVs follow the echoed request, which is only
  * its header when NLM_F_CAPPED (we set NETLINK_CAP_ACK). */
-static const char *pmnl_extack(const struct nlmsghdr *nlh)
+static const char *genl_extack(const struct nlmsghdr *nlh)
 {
 	const struct nlmsgerr *e = nlmsg_data(nlh);
 	size_t off = NLMSG_HDRLEN + sizeof(*e);
@@ -172,11 +172,11 @@ static const char *pmnl_extack(const struct nlmsghdr *nlh)
 			return NULL;
 		off += NLMSG_ALIGN(e->msg.nlmsg_len - NLMSG_HDRLEN);
 	}
-	return pmnl_extack_at(nlh, off);
+	return genl_extack_at(nlh, off);
 }
 
 /* 0 with *error (0 or -errno) and *extack, or -EBADMSG. */
-int pmnl_parse_ack(const struct nlmsghdr *nlh, int *error,
+int genl_parse_ack(const struct nlmsghdr *nlh, int *error,
 		   const char **extack)
 {
 	const struct nlmsgerr *e;
@@ -185,16 +185,16 @@ int pmnl_parse_ack(const struct nlmsghdr *nlh, int *error,
 		return -EBADMSG;
 	e = nlmsg_data(nlh);
 	*error = e->error > 0 ? -e->error : e->error;
-	*extack = pmnl_extack(nlh);
+	*extack = genl_extack(nlh);
 	return 0;
 }
 
-static void pmnl_report(struct pmnl *p, const struct mptcpd_action *a,
+static void genl_report(struct genl *p, const struct mptcpd_action *a,
 			int err, const char *extack)
 {
 	char desc[256];
 
-	pmnl_describe(a, desc, sizeof(desc));
+	genl_describe(a, desc, sizeof(desc));
 	/* Closing a subflow that is already gone reached its goal. */
 	if (err == -ESRCH && a->type == MPTCPD_ACTION_SUBFLOW_DESTROY) {
 		log_debug(LOG_SUB_GENL, "%s: already closed", desc);
@@ -214,19 +214,19 @@ static void pmnl_report(struct pmnl *p, const struct mptcpd_action *a,
 /* ACKs come back in send order.  Entries older than the ACKed sequence
  * lost their ACK (command socket overflow): their outcome is unknown, so
  * they are reported as -ENOBUFS and the caller may retry. */
-static void pmnl_complete(struct pmnl *p, uint32_t seq, int err,
+static void genl_complete(struct genl *p, uint32_t seq, int err,
 			  const char *extack)
 {
-	struct pmnl_sent s;
+	struct genl_sent s;
 	size_t lost = 0;
 
 	while (p->fifo.n > 0) {
 		if ((int32_t)(p->fifo.v[p->fifo.head].seq - seq) > 0)
 			break;
 		/* Pop first: the callback may send and grow the FIFO. */
-		pmnl_fifo_pop(&p->fifo, &s);
+		genl_fifo_pop(&p->fifo, &s);
 		if (s.seq == seq) {
-			pmnl_report(p, &s.action, err, extack);
+			genl_report(p, &s.action, err, extack);
 			goto out;
 		}
 		lost++;
@@ -240,7 +240,7 @@ out:
 			 "overflow): outcome unknown", lost);
 }
 
-static void pmnl_cmd_msg(struct pmnl *p, const struct nlmsghdr *nlh)
+static void genl_cmd_msg(struct genl *p, const struct nlmsghdr *nlh)
 {
 	const char *extack;
 	int err;
@@ -250,16 +250,16 @@ static void pmnl_cmd_msg(struct pmnl *p, const struct nlmsghdr *nlh)
 			  "command socket", nlh->nlmsg_type);
 		return;
 	}
-	if (pmnl_parse_ack(nlh, &err, &extack)) {
+	if (genl_parse_ack(nlh, &err, &extack)) {
 		log_warn(LOG_SUB_GENL, "truncated ACK (seq %u) ignored",
 			 nlh->nlmsg_seq);
 		return;
 	}
-	pmnl_complete(p, nlh->nlmsg_seq, err, extack);
+	genl_complete(p, nlh->nlmsg_seq, err, extack);
 }
 
-static void pmnl_deliver(struct pmnl *p, const uint8_t *buf, size_t len,
-			 void (*fn)(struct pmnl *p, const struct nlmsghdr *nlh))
+static void genl_deliver(struct genl *p, const uint8_t *buf, size_t len,
+			 void (*fn)(struct genl *p, const struct nlmsghdr *nlh))
 {
 	const struct nlmsghdr *nlh = (const struct nlmsghdr *)buf;
 	int rem = (int)len;
@@ -268,28 +268,28 @@ static void pmnl_deliver(struct pmnl *p, const uint8_t *buf, size_t len,
 		fn(p, nlh);
 }
 
-/* Read what is queued on a socket, up to PMNL_BATCH datagrams per
+/* Read what is queued on a socket, up to GENL_BATCH datagrams per
  * syscall, and hand each message to fn.  Returns 0 when drained, -ENOBUFS
  * when the socket lost messages (the caller decides what that means),
  * other -errno on error. */
-static int pmnl_drain(struct pmnl *p, struct nl_sock *sk,
-		      void (*fn)(struct pmnl *p, const struct nlmsghdr *nlh))
+static int genl_drain(struct genl *p, struct nl_sock *sk,
+		      void (*fn)(struct genl *p, const struct nlmsghdr *nlh))
 {
-	struct mmsghdr msgs[PMNL_BATCH];
-	struct iovec iov[PMNL_BATCH];
+	struct mmsghdr msgs[GENL_BATCH];
+	struct iovec iov[GENL_BATCH];
 	int fd = nl_socket_get_fd(sk), lost = 0;
 
-	for (int i = 0; i < PMNL_DRAIN_MAX; i++) {
+	for (int i = 0; i < GENL_DRAIN_MAX; i++) {
 		int n;
 
 		memset(msgs, 0, sizeof(msgs));
-		for (int k = 0; k < PMNL_BATCH; k++) {
+		for (int k = 0; k < GENL_BATCH; k++) {
 			iov[k].iov_base = p->rbuf[k];
-			iov[k].iov_len = PMNL_SLOT_SIZE;
+			iov[k].iov_len = GENL_SLOT_SIZE;
 			msgs[k].msg_hdr.msg_iov = &iov[k];
 			msgs[k].msg_hdr.msg_iovlen = 1;
 		}
-		n = recvmmsg(fd, msgs, PMNL_BATCH, MSG_DONTWAIT, NULL);
+		n = recvmmsg(fd, msgs, GENL_BATCH, MSG_DONTWAIT, NULL);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0 && errno == ENOBUFS) {
@@ -302,21 +302,21 @@ static int pmnl_drain(struct pmnl *p, struct nl_sock *sk,
 			if (msgs[k].msg_hdr.msg_flags & MSG_TRUNC)
 				log_warn(LOG_SUB_GENL, "dropping a truncated "
 					 "netlink message (over %d bytes)",
-					 PMNL_SLOT_SIZE);
+					 GENL_SLOT_SIZE);
 			else
-				pmnl_deliver(p, p->rbuf[k], msgs[k].msg_len, fn);
+				genl_deliver(p, p->rbuf[k], msgs[k].msg_len, fn);
 		}
-		if (n < PMNL_BATCH)
+		if (n < GENL_BATCH)
 			return lost;
 	}
 	return lost;
 }
 
-void pmnl_cmd_readable(struct pmnl *p)
+void genl_cmd_readable(struct genl *p)
 {
-	int err = pmnl_drain(p, p->cmd_sk, pmnl_cmd_msg);
+	int err = genl_drain(p, p->cmd_sk, genl_cmd_msg);
 
-	/* ENOBUFS: some ACKs were dropped; pmnl_complete() notices the gap
+	/* ENOBUFS: some ACKs were dropped; genl_complete() notices the gap
 	 * in sequence numbers. */
 	if (err == -ENOBUFS)
 		log_warn(LOG_SUB_GENL, "command socket overflowed: "
@@ -327,7 +327,7 @@ void pmnl_cmd_readable(struct pmnl *p)
 
 /* ---- events ---------------------------------------------------------- */
 
-static void pmnl_event_msg(struct pmnl *p, const struct nlmsghdr *nlh)
+static void genl_event_msg(struct genl *p, const struct nlmsghdr *nlh)
 {
 	struct mptcpd_event ev;
 	const char *why;
@@ -335,7 +335,7 @@ static void pmnl_event_msg(struct pmnl *p, const struct nlmsghdr *nlh)
 
 	if (nlh->nlmsg_type != p->family)
 		return;
-	err = pmnl_parse_event(nlh, nlh->nlmsg_len, &ev, &why);
+	err = genl_parse_event(nlh, nlh->nlmsg_len, &ev, &why);
 	if (err == -ENOENT) {
 		log_debug(LOG_SUB_GENL, "ignoring unknown event %u",
 			  ((const struct genlmsghdr *)nlmsg_data(nlh))->cmd);
@@ -349,9 +349,9 @@ static void pmnl_event_msg(struct pmnl *p, const struct nlmsghdr *nlh)
 		p->cb.event(p->arg, &ev);
 }
 
-void pmnl_event_readable(struct pmnl *p)
+void genl_event_readable(struct genl *p)
 {
-	int err = pmnl_drain(p, p->ev_sk, pmnl_event_msg);
+	int err = genl_drain(p, p->ev_sk, genl_event_msg);
 
 	if (err == -ENOBUFS) {
 		log_warn(LOG_SUB_GENL, "event socket overflowed (ENOBUFS): "
@@ -363,12 +363,12 @@ void pmnl_event_readable(struct pmnl *p)
 	}
 }
 
-int pmnl_event_fd(const struct pmnl *p)
+int genl_event_fd(const struct genl *p)
 {
 	return nl_socket_get_fd(p->ev_sk);
 }
 
-int pmnl_cmd_fd(const struct pmnl *p)
+int genl_cmd_fd(const struct genl *p)
 {
 	return nl_socket_get_fd(p->cmd_sk);
 }
@@ -379,26 +379,26 @@ int pmnl_cmd_fd(const struct pmnl *p)
  * anyway); otherwise fall back to what rmem_max allows. */
 /* MPTCPD_EVENT_RCVBUF shrinks the event socket's buffer: the tests use it
  * to make the kernel drop events and check that the daemon recovers. */
-static int pmnl_event_rcvbuf(void)
+static int genl_event_rcvbuf(void)
 {
 	const char *env = getenv("MPTCPD_EVENT_RCVBUF");
 	char *end;
 	long v;
 
 	if (!env || !*env)
-		return PMNL_EVENT_RCVBUF;
+		return GENL_EVENT_RCVBUF;
 	v = strtol(env, &end, 10);
-	if (*end || v < 4096 || v > PMNL_EVENT_RCVBUF) {
+	if (*end || v < 4096 || v > GENL_EVENT_RCVBUF) {
 		log_warn(LOG_SUB_GENL, "MPTCPD_EVENT_RCVBUF=%s ignored (expected "
-			 "4096 to %d bytes)", env, PMNL_EVENT_RCVBUF);
-		return PMNL_EVENT_RCVBUF;
+			 "4096 to %d bytes)", env, GENL_EVENT_RCVBUF);
+		return GENL_EVENT_RCVBUF;
 	}
 	log_notice(LOG_SUB_GENL, "event socket buffer limited to %ld bytes by "
 		   "MPTCPD_EVENT_RCVBUF", v);
 	return (int)v;
 }
 
-static void pmnl_set_rcvbuf(struct nl_sock *sk, int size, const char *what)
+static void genl_set_rcvbuf(struct nl_sock *sk, int size, const char *what)
 {
 	int fd = nl_socket_get_fd(sk), got = 0;
 	socklen_t glen = sizeof(got);
@@ -411,7 +411,7 @@ static void pmnl_set_rcvbuf(struct nl_sock *sk, int size, const char *what)
 			  what, got);
 }
 
-void pmnl_set_ext_ack(struct nl_sock *sk)
+void genl_set_ext_ack(struct nl_sock *sk)
 {
 	int fd = nl_socket_get_fd(sk), one = 1;
 
@@ -423,7 +423,7 @@ void pmnl_set_ext_ack(struct nl_sock *sk)
 	setsockopt(fd, SOL_NETLINK, NETLINK_CAP_ACK, &one, sizeof(one));
 }
 
-int pmnl_connect(struct nl_sock **out)
+int genl_sock_connect(struct nl_sock **out)
 {
 	struct nl_sock *sk = nl_socket_alloc();
 	int err;
@@ -437,13 +437,13 @@ int pmnl_connect(struct nl_sock **out)
 		log_err(LOG_SUB_GENL, "cannot open a generic netlink socket: "
 			"%s", nl_geterror(err));
 		nl_socket_free(sk);
-		return pmnl_errno(err);
+		return genl_errno(err);
 	}
 	*out = sk;
 	return 0;
 }
 
-static int pmnl_resolve_family(struct pmnl *p)
+static int genl_resolve_family(struct genl *p)
 {
 	int id = genl_ctrl_resolve(p->cmd_sk, MPTCP_PM_NAME);
 
@@ -456,13 +456,13 @@ static int pmnl_resolve_family(struct pmnl *p)
 	if (id < 0) {
 		log_err(LOG_SUB_GENL, "resolving netlink family \"%s\": %s",
 			MPTCP_PM_NAME, nl_geterror(id));
-		return pmnl_errno(id);
+		return genl_errno(id);
 	}
 	p->family = id;
 	return 0;
 }
 
-static int pmnl_join_events(struct pmnl *p)
+static int genl_join_events(struct genl *p)
 {
 	int grp, err;
 
@@ -472,7 +472,7 @@ static int pmnl_join_events(struct pmnl *p)
 		log_err(LOG_SUB_GENL, "kernel's %s family has no \"%s\" "
 			"group (kernel older than 5.12?): %s", MPTCP_PM_NAME,
 			MPTCP_PM_EV_GRP_NAME, nl_geterror(grp));
-		return grp == -NLE_OBJ_NOTFOUND ? -ENOENT : pmnl_errno(grp);
+		return grp == -NLE_OBJ_NOTFOUND ? -ENOENT : genl_errno(grp);
 	}
 	err = nl_socket_add_membership(p->ev_sk, grp);
 	if (err == -NLE_PERM) {
@@ -483,53 +483,53 @@ static int pmnl_join_events(struct pmnl *p)
 	if (err < 0) {
 		log_err(LOG_SUB_GENL, "joining group \"%s\": %s",
 			MPTCP_PM_EV_GRP_NAME, nl_geterror(err));
-		return pmnl_errno(err);
+		return genl_errno(err);
 	}
 	return 0;
 }
 
-static int pmnl_open_cmd(struct pmnl *p)
+static int genl_open_cmd(struct genl *p)
 {
-	int err = pmnl_connect(&p->cmd_sk);
+	int err = genl_sock_connect(&p->cmd_sk);
 
 	if (err)
 		return err;
-	err = pmnl_resolve_family(p);
+	err = genl_resolve_family(p);
 	if (err)
 		return err;
-	pmnl_set_ext_ack(p->cmd_sk);
-	pmnl_set_rcvbuf(p->cmd_sk, PMNL_CMD_RCVBUF, "command");
-	/* ACKs are read by pmnl_drain() and matched by pmnl_complete(). */
-	return pmnl_errno(nl_socket_set_nonblocking(p->cmd_sk));
+	genl_set_ext_ack(p->cmd_sk);
+	genl_set_rcvbuf(p->cmd_sk, GENL_CMD_RCVBUF, "command");
+	/* ACKs are read by genl_drain() and matched by genl_complete(). */
+	return genl_errno(nl_socket_set_nonblocking(p->cmd_sk));
 }
 
-static int pmnl_open_events(struct pmnl *p)
+static int genl_open_events(struct genl *p)
 {
-	int err = pmnl_connect(&p->ev_sk);
+	int err = genl_sock_connect(&p->ev_sk);
 
 	if (err)
 		return err;
-	err = pmnl_join_events(p);
+	err = genl_join_events(p);
 	if (err)
 		return err;
-	pmnl_set_rcvbuf(p->ev_sk, pmnl_event_rcvbuf(), "event");
-	/* Events are read by pmnl_drain(). */
-	return pmnl_errno(nl_socket_set_nonblocking(p->ev_sk));
+	genl_set_rcvbuf(p->ev_sk, genl_event_rcvbuf(), "event");
+	/* Events are read by genl_drain(). */
+	return genl_errno(nl_socket_set_nonblocking(p->ev_sk));
 }
 
-int pmnl_new(struct pmnl **out, const struct pmnl_callbacks *cb, void *arg)
+int genl_new(struct genl **out, const struct genl_callbacks *cb, void *arg)
 {
-	struct pmnl *p = calloc(1, sizeof(*p));
+	struct genl *p = calloc(1, sizeof(*p));
 	int err;
 
 	if (!p)
 		return -ENOMEM;
 	p->cb = *cb;
 	p->arg = arg;
-	err = pmnl_open_cmd(p);
+	err = genl_open_cmd(p);
 	if (err)
 		goto out;
-	err = pmnl_open_events(p);
+	err = genl_open_events(p);
 	if (err)
 		goto out;
 	log_debug(LOG_SUB_GENL, "%s family id %d, subscribed to %s",
@@ -537,11 +537,11 @@ int pmnl_new(struct pmnl **out, const struct pmnl_callbacks *cb, void *arg)
 	*out = p;
 	p = NULL;
 out:
-	pmnl_free(p);
+	genl_free(p);
 	return err;
 }
 
-void pmnl_free(struct pmnl *p)
+void genl_free(struct genl *p)
 {
 	if (!p)
 		return;

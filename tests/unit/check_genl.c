@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* pmnl_parse_event() against hand-built kernel event messages. */
+/* genl_parse_event() against hand-built kernel event messages. */
 #include <arpa/inet.h>
 #include <check.h>
 #include <errno.h>
@@ -10,7 +10,7 @@
 #include <netlink/msg.h>
 #include <netlink/genl/genl.h>
 
-#include "pmnl.h"
+#include "genl.h"
 #include "mptcp_uapi.h"
 
 #define TEST_FAMILY_ID	0x20
@@ -60,7 +60,7 @@ static int parse(struct nl_msg *msg, struct mptcpd_event *ev,
 {
 	struct nlmsghdr *nlh = nlmsg_hdr(msg);
 
-	return pmnl_parse_event(nlh, nlh->nlmsg_len, ev, why);
+	return genl_parse_event(nlh, nlh->nlmsg_len, ev, why);
 }
 
 static void parse_ok(struct nl_msg *msg, struct mptcpd_event *ev)
@@ -404,7 +404,7 @@ START_TEST(test_truncated_prefixes)
 		copy = malloc(cut ? cut : 1);
 		memcpy(copy, nlh, cut);
 		why = NULL;
-		ck_assert_int_lt(pmnl_parse_event(copy, cut, &ev, &why), 0);
+		ck_assert_int_lt(genl_parse_event(copy, cut, &ev, &why), 0);
 		ck_assert_ptr_nonnull(why);
 		free(copy);
 	}
@@ -414,7 +414,7 @@ START_TEST(test_truncated_prefixes)
 		memcpy(copy, nlh, len);
 		((struct nlmsghdr *)copy)->nlmsg_len = (uint32_t)cut;
 		why = NULL;
-		err = pmnl_parse_event(copy, len, &ev, &why);
+		err = genl_parse_event(copy, len, &ev, &why);
 		ck_assert(err == 0 || (err < 0 && why != NULL));
 		free(copy);
 	}
@@ -440,7 +440,7 @@ START_TEST(test_garbage)
 			memcpy(buf, &l, sizeof(l));
 		}
 		why = NULL;
-		if (pmnl_parse_event(buf, n, &ev, &why) < 0)
+		if (genl_parse_event(buf, n, &ev, &why) < 0)
 			ck_assert_ptr_nonnull(why);
 	}
 	/* Unaligned buffers are handled too. */
@@ -453,7 +453,7 @@ START_TEST(test_garbage)
 		nlh = nlmsg_hdr(msg);
 		odd = malloc(nlh->nlmsg_len + 1);
 		memcpy(odd + 1, nlh, nlh->nlmsg_len);
-		ck_assert_int_eq(pmnl_parse_event(odd + 1, nlh->nlmsg_len,
+		ck_assert_int_eq(genl_parse_event(odd + 1, nlh->nlmsg_len,
 						  &ev, &why), 0);
 		ck_assert_uint_eq(ev.token, TEST_TOKEN);
 		free(odd);
@@ -494,25 +494,25 @@ START_TEST(test_names)
 	size_t i;
 
 	for (i = 0; i < sizeof(events) / sizeof(events[0]); i++) {
-		ck_assert_ptr_nonnull(pmnl_event_name(events[i]));
-		ck_assert_str_ne(pmnl_event_name(events[i]), "UNKNOWN");
+		ck_assert_ptr_nonnull(genl_event_name(events[i]));
+		ck_assert_str_ne(genl_event_name(events[i]), "UNKNOWN");
 	}
 	for (i = 0; i < sizeof(actions) / sizeof(actions[0]); i++) {
-		ck_assert_ptr_nonnull(pmnl_action_name(actions[i]));
-		ck_assert_str_ne(pmnl_action_name(actions[i]), "UNKNOWN");
+		ck_assert_ptr_nonnull(genl_action_name(actions[i]));
+		ck_assert_str_ne(genl_action_name(actions[i]), "UNKNOWN");
 	}
-	ck_assert_str_eq(pmnl_event_name(MPTCPD_EVENT_SUB_ESTABLISHED),
+	ck_assert_str_eq(genl_event_name(MPTCPD_EVENT_SUB_ESTABLISHED),
 			 "SUB_ESTABLISHED");
-	ck_assert_str_eq(pmnl_action_name(MPTCPD_ACTION_SET_BACKUP),
+	ck_assert_str_eq(genl_action_name(MPTCPD_ACTION_SET_BACKUP),
 			 "SET_FLAGS");
-	ck_assert_ptr_nonnull(pmnl_event_name((enum mptcpd_event_type)99));
-	ck_assert_ptr_nonnull(pmnl_action_name((enum mptcpd_action_type)99));
+	ck_assert_ptr_nonnull(genl_event_name((enum mptcpd_event_type)99));
+	ck_assert_ptr_nonnull(genl_action_name((enum mptcpd_action_type)99));
 }
 END_TEST
 
-static Suite *pmnl_suite(void)
+static Suite *genl_suite(void)
 {
-	Suite *s = suite_create("pmnl");
+	Suite *s = suite_create("genl");
 	TCase *tc = tcase_create("parse");
 
 	tcase_add_test(tc, test_created);
@@ -543,7 +543,7 @@ static Suite *pmnl_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(pmnl_suite());
+	SRunner *sr = srunner_create(genl_suite());
 	int failed;
 
 	srunner_run_all(sr, CK_NORMAL);

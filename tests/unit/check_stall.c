@@ -13,7 +13,7 @@
 
 #include "diag.h"
 #include "fixture.h"
-#include "health.h"
+#include "stall.h"
 #include "mptcp_uapi.h"
 
 /* A busy established subflow 192.0.2.1:port -> 198.51.100.1:80. */
@@ -39,19 +39,19 @@ static struct diag_subflow sf(uint32_t token, uint16_t port, uint32_t unacked,
 }
 
 /* One poll round holding a single subflow. */
-static bool poll1(struct health *h, uint64_t now, const struct diag_subflow *s)
+static bool poll1(struct stall *h, uint64_t now, const struct diag_subflow *s)
 {
 	bool fired;
 
-	health_round_begin(h, now);
-	fired = health_sample(h, s);
-	health_round_end(h);
+	stall_round_begin(h, now);
+	fired = stall_sample(h, s);
+	stall_round_end(h);
 	return fired;
 }
 
 /* The first millisecond (polled every 1 ms from t0) at which it fires for
  * a subflow stuck at s, or 0 when it did not within limit ms. */
-static uint64_t fire_time(struct health *h, uint64_t t0, uint64_t limit,
+static uint64_t fire_time(struct stall *h, uint64_t t0, uint64_t limit,
 			  const struct diag_subflow *s)
 {
 	for (uint64_t t = t0; t <= t0 + limit; t++)
@@ -62,46 +62,46 @@ static uint64_t fire_time(struct health *h, uint64_t t0, uint64_t limit,
 
 START_TEST(test_threshold)
 {
-	ck_assert_uint_eq(health_threshold_ms(0), 150);
-	ck_assert_uint_eq(health_threshold_ms(10000), 150);
-	ck_assert_uint_eq(health_threshold_ms(55000), 150);
-	ck_assert_uint_eq(health_threshold_ms(100000), 240);
-	ck_assert_uint_eq(health_threshold_ms(4000000000u), 8000040);
+	ck_assert_uint_eq(stall_threshold_ms(0), 150);
+	ck_assert_uint_eq(stall_threshold_ms(10000), 150);
+	ck_assert_uint_eq(stall_threshold_ms(55000), 150);
+	ck_assert_uint_eq(stall_threshold_ms(100000), 240);
+	ck_assert_uint_eq(stall_threshold_ms(4000000000u), 8000040);
 }
 END_TEST
 
 START_TEST(test_steady_progress_never_stalls)
 {
-	struct health *h = health_new();
+	struct stall *h = stall_new();
 	struct diag_subflow s = sf(1, 1000, 3, 0, 10);
 
 	for (uint64_t t = 0; t < 60000; t += 100) {
 		s.bytes_acked += 1000;
 		ck_assert(!poll1(h, t, &s));
-		ck_assert(!health_is_stalled(h, &s));
+		ck_assert(!stall_is_stalled(h, &s));
 	}
-	health_free(h);
+	stall_free(h);
 }
 END_TEST
 
 START_TEST(test_fires_at_threshold_short_rtt)
 {
-	struct health *h = health_new();
+	struct stall *h = stall_new();
 	struct diag_subflow s = sf(1, 1000, 2, 5000, 10);
 
 	ck_assert_uint_eq(fire_time(h, 1000, 1000, &s), 1150);
-	ck_assert(health_is_stalled(h, &s));
-	health_free(h);
+	ck_assert(stall_is_stalled(h, &s));
+	stall_free(h);
 }
 END_TEST
 
 START_TEST(test_fires_at_threshold_long_rtt)
 {
-	struct health *h = health_new();
+	struct stall *h = stall_new();
 	struct diag_subflow s = sf(1, 1000, 2, 5000, 100);
 
 	ck_assert_uint_eq(fire_time(h, 1000, 1000, &s), 1240);
-	health_free(h);
+	stall_free(h);
 }
 END_TEST
 
@@ -109,7 +109,7 @@ END_TEST
  * sample of the subflow. */
 START_TEST(test_window_starts_at_last_progress)
 {
-	struct health *h = health_new();
+	struct stall *h = stall_new();
 	struct diag_subflow s = sf(1, 1000, 2, 5000, 10);
 
 	ck_assert(!poll1(h, 0, &s));
@@ -118,64 +118,64 @@ START_TEST(test_window_starts_at_last_progress)
 	ck_assert(!poll1(h, 120, &s));
 	ck_assert(!poll1(h, 269, &s));
 	ck_assert(poll1(h, 270, &s));
-	health_free(h);
+	stall_free(h);
 }
 END_TEST
 
 START_TEST(test_fires_once)
 {
-	struct health *h = health_new();
+	struct stall *h = stall_new();
 	struct diag_subflow s = sf(1, 1000, 2, 5000, 10);
 	int fired = 0;
 
 	for (uint64_t t = 0; t < 900000; t += 100)
 		fired += poll1(h, t, &s);
 	ck_assert_int_eq(fired, 1);
-	ck_assert(health_is_stalled(h, &s));
-	health_free(h);
+	ck_assert(stall_is_stalled(h, &s));
+	stall_free(h);
 }
 END_TEST
 
 START_TEST(test_progress_rearms)
 {
-	struct health *h = health_new();
+	struct stall *h = stall_new();
 	struct diag_subflow s = sf(1, 1000, 2, 5000, 10);
 
 	ck_assert_uint_eq(fire_time(h, 0, 1000, &s), 150);
 	s.bytes_acked += 1;	/* the path came back */
 	ck_assert(!poll1(h, 500, &s));
-	ck_assert(!health_is_stalled(h, &s));
+	ck_assert(!stall_is_stalled(h, &s));
 	ck_assert_uint_eq(fire_time(h, 501, 1000, &s), 650);
-	ck_assert(health_is_stalled(h, &s));
-	health_free(h);
+	ck_assert(stall_is_stalled(h, &s));
+	stall_free(h);
 }
 END_TEST
 
 /* All data acked counts as progress too: the next burst starts afresh. */
 START_TEST(test_drained_rearms)
 {
-	struct health *h = health_new();
+	struct stall *h = stall_new();
 	struct diag_subflow s = sf(1, 1000, 2, 5000, 10);
 
 	ck_assert_uint_eq(fire_time(h, 0, 1000, &s), 150);
 	s.unacked = 0;
 	ck_assert(!poll1(h, 200, &s));
-	ck_assert(!health_is_stalled(h, &s));
+	ck_assert(!stall_is_stalled(h, &s));
 	s.unacked = 1;
 	ck_assert_uint_eq(fire_time(h, 300, 1000, &s), 450);
-	health_free(h);
+	stall_free(h);
 }
 END_TEST
 
 START_TEST(test_idle_never_fires)
 {
-	struct health *h = health_new();
+	struct stall *h = stall_new();
 	struct diag_subflow s = sf(1, 1000, 0, 5000, 10);
 
 	for (uint64_t t = 0; t < 900000; t += 100)
 		ck_assert(!poll1(h, t, &s));
-	ck_assert(!health_is_stalled(h, &s));
-	health_free(h);
+	ck_assert(!stall_is_stalled(h, &s));
+	stall_free(h);
 }
 END_TEST
 
@@ -184,7 +184,7 @@ END_TEST
  * time. */
 START_TEST(test_send_after_long_idle)
 {
-	struct health *h = health_new();
+	struct stall *h = stall_new();
 	struct diag_subflow s = sf(1, 1000, 0, 5000, 10);
 
 	for (uint64_t t = 0; t < 600000; t += 100)
@@ -194,13 +194,13 @@ START_TEST(test_send_after_long_idle)
 	ck_assert(!poll1(h, 600100, &s));
 	ck_assert(!poll1(h, 600149, &s));
 	ck_assert(poll1(h, 600150, &s));
-	health_free(h);
+	stall_free(h);
 }
 END_TEST
 
 START_TEST(test_not_judged)
 {
-	struct health *h = health_new();
+	struct stall *h = stall_new();
 	struct diag_subflow syn = sf(1, 1000, 1, 0, 0);
 	struct diag_subflow noinfo = sf(1, 1001, 1, 0, 0);
 	struct diag_subflow old = sf(1, 1002, 1, 0, 0);
@@ -209,21 +209,21 @@ START_TEST(test_not_judged)
 	noinfo.has_tcp_info = false;
 	old.has_bytes_acked = false;
 	for (uint64_t t = 0; t < 10000; t += 100) {
-		health_round_begin(h, t);
-		ck_assert(!health_sample(h, &syn));
-		ck_assert(!health_sample(h, &noinfo));
-		ck_assert(!health_sample(h, &old));
-		health_round_end(h);
+		stall_round_begin(h, t);
+		ck_assert(!stall_sample(h, &syn));
+		ck_assert(!stall_sample(h, &noinfo));
+		ck_assert(!stall_sample(h, &old));
+		stall_round_end(h);
 	}
-	ck_assert_uint_eq(health_count(h), 3);
-	health_free(h);
+	ck_assert_uint_eq(stall_count(h), 3);
+	stall_free(h);
 }
 END_TEST
 
 /* Same token, another port; same ports, another token: separate. */
 START_TEST(test_keys_are_distinct)
 {
-	struct health *h = health_new();
+	struct stall *h = stall_new();
 	struct diag_subflow a = sf(1, 1000, 2, 0, 10);
 	struct diag_subflow b = sf(1, 1001, 2, 0, 10);
 	struct diag_subflow c = sf(2, 1000, 2, 0, 10);
@@ -232,89 +232,89 @@ START_TEST(test_keys_are_distinct)
 
 	d.remote = fx_addr("2001:db8::1", 80);
 	for (uint64_t t = 0; t <= 150; t += 10) {
-		health_round_begin(h, t);
-		fired += health_sample(h, &a);
+		stall_round_begin(h, t);
+		fired += stall_sample(h, &a);
 		b.bytes_acked += 10;
 		c.bytes_acked += 10;
 		d.bytes_acked += 10;
-		fired += health_sample(h, &b) + health_sample(h, &c) +
-			 health_sample(h, &d);
-		health_round_end(h);
+		fired += stall_sample(h, &b) + stall_sample(h, &c) +
+			 stall_sample(h, &d);
+		stall_round_end(h);
 	}
 	ck_assert_int_eq(fired, 1);
-	ck_assert(health_is_stalled(h, &a));
-	ck_assert(!health_is_stalled(h, &b));
-	ck_assert(!health_is_stalled(h, &c));
-	ck_assert(!health_is_stalled(h, &d));
-	ck_assert_uint_eq(health_count(h), 4);
-	health_free(h);
+	ck_assert(stall_is_stalled(h, &a));
+	ck_assert(!stall_is_stalled(h, &b));
+	ck_assert(!stall_is_stalled(h, &c));
+	ck_assert(!stall_is_stalled(h, &d));
+	ck_assert_uint_eq(stall_count(h), 4);
+	stall_free(h);
 }
 END_TEST
 
 START_TEST(test_round_end_forgets_unseen)
 {
-	struct health *h = health_new();
+	struct stall *h = stall_new();
 	struct diag_subflow a = sf(1, 1000, 2, 0, 10);
 	struct diag_subflow b = sf(1, 1001, 2, 0, 10);
 
-	health_round_begin(h, 0);
-	health_sample(h, &a);
-	health_sample(h, &b);
-	health_round_end(h);
-	health_round_begin(h, 200);
-	ck_assert(health_sample(h, &a));
-	health_round_end(h);
-	ck_assert_uint_eq(health_count(h), 1);
-	ck_assert(health_is_stalled(h, &a));
-	ck_assert(!health_is_stalled(h, &b));
+	stall_round_begin(h, 0);
+	stall_sample(h, &a);
+	stall_sample(h, &b);
+	stall_round_end(h);
+	stall_round_begin(h, 200);
+	ck_assert(stall_sample(h, &a));
+	stall_round_end(h);
+	ck_assert_uint_eq(stall_count(h), 1);
+	ck_assert(stall_is_stalled(h, &a));
+	ck_assert(!stall_is_stalled(h, &b));
 	/* b comes back (or its 4-tuple is reused): a fresh window. */
 	ck_assert(!poll1(h, 300, &b));
-	ck_assert_uint_eq(health_count(h), 1);
+	ck_assert_uint_eq(stall_count(h), 1);
 	ck_assert(!poll1(h, 449, &b));
 	ck_assert(poll1(h, 450, &b));
-	health_free(h);
+	stall_free(h);
 }
 END_TEST
 
 START_TEST(test_clock_going_back)
 {
-	struct health *h = health_new();
+	struct stall *h = stall_new();
 	struct diag_subflow s = sf(1, 1000, 2, 0, 10);
 
 	ck_assert(!poll1(h, 10000, &s));
 	ck_assert(!poll1(h, 5000, &s));
 	ck_assert(poll1(h, 10150, &s));
-	health_free(h);
+	stall_free(h);
 }
 END_TEST
 
 /* 1000 connections x 10 subflows each, polled for a while, then closed. */
 START_TEST(test_many_subflows)
 {
-	struct health *h = health_new();
+	struct stall *h = stall_new();
 	struct diag_subflow s;
 	int fired;
 
 	for (uint64_t t = 0; t <= 200; t += 100) {
-		health_round_begin(h, t);
+		stall_round_begin(h, t);
 		fired = 0;
 		for (uint32_t i = 0; i < 10000; i++) {
 			s = sf(i / 10 + 1, (uint16_t)(1024 + i % 10), 1,
 			       i % 2 ? t : 0, 10);
-			fired += health_sample(h, &s);
+			fired += stall_sample(h, &s);
 		}
-		health_round_end(h);
-		ck_assert_uint_eq(health_count(h), 10000);
+		stall_round_end(h);
+		ck_assert_uint_eq(stall_count(h), 10000);
 		ck_assert_int_eq(fired, t == 200 ? 5000 : 0);
 	}
-	health_round_begin(h, 300);
-	health_round_end(h);
-	ck_assert_uint_eq(health_count(h), 0);
-	health_free(h);
+	stall_round_begin(h, 300);
+	stall_round_end(h);
+	ck_assert_uint_eq(stall_count(h), 0);
+	stall_free(h);
 }
 END_TEST
 
-/* ---- diag_parse_subflow: the tcp_info fields health needs. ---- */
+/* ---- diag_parse_subflow: the tcp_info fields stall detection needs. ---- */
 
 struct nl_buf {
 	char b[1024] __attribute__((aligned(8)));
@@ -430,20 +430,20 @@ END_TEST
  * is acknowledged.  Not dead. */
 START_TEST(test_dup_acks_keep_it_alive)
 {
-	struct health *h = health_new();
+	struct stall *h = stall_new();
 	struct diag_subflow s = sf(1, 1000, 5, 1000, 10);
 
 	s.last_ack_recv_ms = 20;
 	ck_assert_uint_eq(fire_time(h, 0, 2000, &s), 0);
 	s.last_ack_recv_ms = 1000;	/* then silence */
 	ck_assert(poll1(h, 2001, &s));
-	health_free(h);
+	stall_free(h);
 }
 END_TEST
 
-static Suite *health_suite(void)
+static Suite *stall_suite(void)
 {
-	Suite *s = suite_create("health");
+	Suite *s = suite_create("stall");
 	TCase *tc = tcase_create("core");
 
 	tcase_add_test(tc, test_threshold);
@@ -468,4 +468,4 @@ static Suite *health_suite(void)
 	return s;
 }
 
-FX_RUN(health_suite)
+FX_RUN(stall_suite)

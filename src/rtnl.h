@@ -4,17 +4,17 @@
  * libnl-route.  Reports plain structs; deciding what is usable is iface.c's
  * job.
  */
-#ifndef MPTCPD_NETMON_H
-#define MPTCPD_NETMON_H
+#ifndef MPTCPD_RTNL_H
+#define MPTCPD_RTNL_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include "mptcpd/strategy.h"
 
-struct netmon;
+struct rtnl;
 
-struct netmon_link {
+struct rtnl_link_update {
 	int ifindex;
 	char name[16];
 	unsigned int flags;	/* IFF_* (IFF_UP, IFF_RUNNING, IFF_LOOPBACK) */
@@ -22,7 +22,7 @@ struct netmon_link {
 	bool deleted;		/* RTM_DELLINK */
 };
 
-struct netmon_addr {
+struct rtnl_addr_update {
 	int ifindex;
 	struct mptcpd_addr addr;	/* port 0 */
 	uint8_t prefixlen;
@@ -32,7 +32,7 @@ struct netmon_addr {
 };
 
 /* A unicast route of the main table that leaves through one device. */
-struct netmon_route {
+struct rtnl_route_update {
 	int ifindex;		/* RTA_OIF */
 	uint8_t family;
 	struct mptcpd_addr dst;	/* all zeroes for a default route */
@@ -40,35 +40,35 @@ struct netmon_route {
 	bool deleted;		/* RTM_DELROUTE */
 };
 
-struct netmon_callbacks {
-	void (*link)(void *arg, const struct netmon_link *link);
-	void (*addr)(void *arg, const struct netmon_addr *addr);
+struct rtnl_callbacks {
+	void (*link)(void *arg, const struct rtnl_link_update *link);
+	void (*addr)(void *arg, const struct rtnl_addr_update *addr);
 	/* Routes are followed because an address often comes before its
 	 * route (DHCP, NetworkManager): a subflow tried in between fails. */
-	void (*route)(void *arg, const struct netmon_route *route);
-	/* Updates were lost (ENOBUFS); a fresh netmon_dump() is needed. */
+	void (*route)(void *arg, const struct rtnl_route_update *route);
+	/* Updates were lost (ENOBUFS); a fresh rtnl_dump() is needed. */
 	void (*overflow)(void *arg);
 };
 
 /* Subscribe to link and IPv4/IPv6 address groups. 0 or -errno (logged). */
-int netmon_new(struct netmon **out, const struct netmon_callbacks *cb,
+int rtnl_new(struct rtnl **out, const struct rtnl_callbacks *cb,
 	       void *arg);
-void netmon_free(struct netmon *n);
+void rtnl_free(struct rtnl *n);
 /* Synchronous dump of all links, then all addresses, then all routes, via
  * the callbacks. */
-int netmon_dump(struct netmon *n);
-int netmon_fd(const struct netmon *n);
-void netmon_readable(struct netmon *n);
+int rtnl_dump(struct rtnl *n);
+int rtnl_fd(const struct rtnl *n);
+void rtnl_readable(struct rtnl *n);
 
 /* Decoders of one rtnetlink message (nlmsg_len <= len), exposed for unit
  * tests and fuzzers.  0: *out filled; 1 (addr only): a family we do not
  * track; -EINVAL: malformed. */
 struct nlmsghdr;
-int netmon_parse_link(const struct nlmsghdr *nlh, size_t len,
-		      struct netmon_link *out);
-int netmon_parse_route(const struct nlmsghdr *nlh, size_t len,
-		       struct netmon_route *out);
-int netmon_parse_addr(const struct nlmsghdr *nlh, size_t len,
-		      struct netmon_addr *out);
+int rtnl_parse_link(const struct nlmsghdr *nlh, size_t len,
+		      struct rtnl_link_update *out);
+int rtnl_parse_route(const struct nlmsghdr *nlh, size_t len,
+		       struct rtnl_route_update *out);
+int rtnl_parse_addr(const struct nlmsghdr *nlh, size_t len,
+		      struct rtnl_addr_update *out);
 
 #endif

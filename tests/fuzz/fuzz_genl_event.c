@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pmnl.h"
+#include "genl.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -27,7 +27,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	memcpy(copy, data, size);
 	memset(&ev, 0, sizeof(ev));
-	if (pmnl_parse_event(copy, size, &ev, &why) < 0 && !why)
+	if (genl_parse_event(copy, size, &ev, &why) < 0 && !why)
 		abort();	/* every rejection must say why */
 	free(copy);
 	return 0;

@@ -20,29 +20,29 @@
 #include <netlink/socket.h>
 #include <netlink/msg.h>
 #include <netlink/attr.h>
-#include "netmon.h"
+#include "rtnl.h"
 #include "addr.h"
 #include "log.h"
 
 /* Bursts (a VPN bringing up dozens of addresses) must not overflow. */
-#define NETMON_RCVBUF		(2 * 1024 * 1024)
+#define RTNL_RCVBUF		(2 * 1024 * 1024)
 /* Link messages with many attributes exceed a page. */
-#define NETMON_MSG_BUF		(32 * 1024)
+#define RTNL_MSG_BUF		(32 * 1024)
 /* Reads per readable event; libev calls us again if more is queued. */
-#define NETMON_DRAIN_MAX	256
+#define RTNL_DRAIN_MAX	256
 /* Queued messages dropped after an overflow (a full 2 MiB queue holds a
  * few thousand); the loop stops earlier at EAGAIN. */
-#define NETMON_DISCARD_MAX	65536
+#define RTNL_DISCARD_MAX	65536
 /* A dump interrupted by a concurrent change is simply redone. */
-#define NETMON_DUMP_TRIES	3
+#define RTNL_DUMP_TRIES	3
 
-struct netmon {
+struct rtnl {
 	struct nl_sock *sk;		/* monitoring socket */
-	struct netmon_callbacks cb;
+	struct rtnl_callbacks cb;
 	void *arg;
 };
 
-static int netmon_errno(int nlerr)
+static int rtnl_errno(int nlerr)
 {
 	switch (nlerr < 0 ? -nlerr : nlerr) {
 	case NLE_SUCCESS:	return 0;
@@ -59,15 +59,15 @@ static int netmon_errno(int nlerr)
 }
 
 /* The message fits in len and carries at least its fixed header. */
-static bool netmon_msg_ok(const struct nlmsghdr *nlh, size_t len,
+static bool rtnl_msg_ok(const struct nlmsghdr *nlh, size_t len,
 			  size_t hdrlen)
 {
 	return len >= NLMSG_HDRLEN && nlh->nlmsg_len <= len &&
 	       nlh->nlmsg_len >= NLMSG_HDRLEN + hdrlen;
 }
 
-int netmon_parse_link(const struct nlmsghdr *nlh, size_t len,
-		      struct netmon_link *out)
+int rtnl_parse_link(const struct nlmsghdr *nlh, size_t len,
+		      struct rtnl_link_update *out)
 {
 	static const struct nla_policy policy[IFLA_MAX + 1] = {
 		[IFLA_IFNAME] = { .type = NLA_STRING, .maxlen = IFNAMSIZ },
@@ -75,7 +75,7 @@ int netmon_parse_link(const struct nlmsghdr *nlh, size_t len,
 	struct nlattr *tb[IFLA_MAX + 1];
 	const struct ifinfomsg *ifi;
 
-	if (!netmon_msg_ok(nlh, len, sizeof(*ifi)))
+	if (!rtnl_msg_ok(nlh, len, sizeof(*ifi)))
 		return -EINVAL;
 	if (nlh->nlmsg_type != RTM_NEWLINK && nlh->nlmsg_type != RTM_DELLINK)
 		return -EINVAL;
@@ -98,7 +98,7 @@ int netmon_parse_link(const struct nlmsghdr *nlh, size_t len,
 
 /* IFA_LOCAL is the address itself; IFA_ADDRESS is the peer on
  * point-to-point links (both families), so IFA_LOCAL wins when present. */
-static int netmon_addr_copy(struct mptcpd_addr *a, uint8_t family,
+static int rtnl_addr_copy(struct mptcpd_addr *a, uint8_t family,
 			    struct nlattr *local, struct nlattr *address)
 {
 	struct nlattr *attr = local ? local : address;
@@ -117,8 +117,8 @@ static int netmon_addr_copy(struct mptcpd_addr *a, uint8_t family,
 }
 
 /* 0: *out filled; 1: a family we do not track; -EINVAL: malformed. */
-int netmon_parse_addr(const struct nlmsghdr *nlh, size_t len,
-		      struct netmon_addr *out)
+int rtnl_parse_addr(const struct nlmsghdr *nlh, size_t len,
+		      struct rtnl_addr_update *out)
 {
 	static const struct nla_policy policy[IFA_MAX + 1] = {
 		[IFA_FLAGS] = { .type = NLA_U32 },
@@ -126,7 +126,7 @@ int netmon_parse_addr(const struct nlmsghdr *nlh, size_t len,
 	struct nlattr *tb[IFA_MAX + 1];
 	const struct ifaddrmsg *ifa;
 
-	if (!netmon_msg_ok(nlh, len, sizeof(*ifa)))
+	if (!rtnl_msg_ok(nlh, len, sizeof(*ifa)))
 		return -EINVAL;
 	if (nlh->nlmsg_type != RTM_NEWADDR && nlh->nlmsg_type != RTM_DELADDR)
 		return -EINVAL;
@@ -137,7 +137,7 @@ int netmon_parse_addr(const struct nlmsghdr *nlh, size_t len,
 			policy) < 0)
 		return -EINVAL;
 	memset(out, 0, sizeof(*out));
-	if (netmon_addr_copy(&out->addr, ifa->ifa_family, tb[IFA_LOCAL],
+	if (rtnl_addr_copy(&out->addr, ifa->ifa_family, tb[IFA_LOCAL],
 			     tb[IFA_ADDRESS]) < 0)
 		return -EINVAL;
 	out->ifindex = (int)ifa->ifa_index;
@@ -151,8 +151,8 @@ int netmon_parse_addr(const struct nlmsghdr *nlh, size_t len,
 }
 
 /* 0: *out filled; 1: a route we do not care about; -EINVAL: malformed. */
-int netmon_parse_route(const struct nlmsghdr *nlh, size_t len,
-		       struct netmon_route *out)
+int rtnl_parse_route(const struct nlmsghdr *nlh, size_t len,
+		       struct rtnl_route_update *out)
 {
 	static const struct nla_policy policy[RTA_MAX + 1] = {
 		[RTA_OIF] = { .type = NLA_U32 },
@@ -163,7 +163,7 @@ int netmon_parse_route(const struct nlmsghdr *nlh, size_t len,
 	const struct rtmsg *rtm;
 	uint32_t table;
 
-	if (!netmon_msg_ok(nlh, len, sizeof(*rtm)))
+	if (!rtnl_msg_ok(nlh, len, sizeof(*rtm)))
 		return -EINVAL;
 	if (nlh->nlmsg_type != RTM_NEWROUTE && nlh->nlmsg_type != RTM_DELROUTE)
 		return -EINVAL;
@@ -187,14 +187,14 @@ int netmon_parse_route(const struct nlmsghdr *nlh, size_t len,
 		out->dst.family = rtm->rtm_family;
 		return rtm->rtm_dst_len == 0 ? 0 : -EINVAL;
 	}
-	err = netmon_addr_copy(&out->dst, rtm->rtm_family, tb[RTA_DST], NULL);
+	err = rtnl_addr_copy(&out->dst, rtm->rtm_family, tb[RTA_DST], NULL);
 	return err < 0 ? -EINVAL : 0;
 }
 
-static void netmon_on_route(struct netmon *n, const struct nlmsghdr *nlh)
+static void rtnl_on_route(struct rtnl *n, const struct nlmsghdr *nlh)
 {
-	struct netmon_route r;
-	int err = netmon_parse_route(nlh, nlh->nlmsg_len, &r);
+	struct rtnl_route_update r;
+	int err = rtnl_parse_route(nlh, nlh->nlmsg_len, &r);
 
 	if (err != 0) {
 		if (err < 0)
@@ -213,11 +213,11 @@ static void netmon_on_route(struct netmon *n, const struct nlmsghdr *nlh)
 		n->cb.route(n->arg, &r);
 }
 
-static void netmon_on_link(struct netmon *n, const struct nlmsghdr *nlh)
+static void rtnl_on_link(struct rtnl *n, const struct nlmsghdr *nlh)
 {
-	struct netmon_link link;
+	struct rtnl_link_update link;
 
-	if (netmon_parse_link(nlh, nlh->nlmsg_len, &link) < 0) {
+	if (rtnl_parse_link(nlh, nlh->nlmsg_len, &link) < 0) {
 		log_debug(LOG_SUB_RTNL, "malformed link message ignored");
 		return;
 	}
@@ -228,13 +228,13 @@ static void netmon_on_link(struct netmon *n, const struct nlmsghdr *nlh)
 		n->cb.link(n->arg, &link);
 }
 
-static void netmon_on_addr(struct netmon *n, const struct nlmsghdr *nlh)
+static void rtnl_on_addr(struct rtnl *n, const struct nlmsghdr *nlh)
 {
-	struct netmon_addr a;
+	struct rtnl_addr_update a;
 	char buf[ADDR_STRLEN];
 	int err;
 
-	err = netmon_parse_addr(nlh, nlh->nlmsg_len, &a);
+	err = rtnl_parse_addr(nlh, nlh->nlmsg_len, &a);
 	if (err != 0) {
 		if (err < 0)
 			log_debug(LOG_SUB_RTNL,
@@ -249,28 +249,28 @@ static void netmon_on_addr(struct netmon *n, const struct nlmsghdr *nlh)
 		n->cb.addr(n->arg, &a);
 }
 
-static const struct netmon_handler {
+static const struct rtnl_handler {
 	uint16_t type;
-	void (*handle)(struct netmon *n, const struct nlmsghdr *nlh);
-} netmon_handlers[] = {
-	{ RTM_NEWLINK, netmon_on_link },
-	{ RTM_DELLINK, netmon_on_link },
-	{ RTM_NEWADDR, netmon_on_addr },
-	{ RTM_DELADDR, netmon_on_addr },
-	{ RTM_NEWROUTE, netmon_on_route },
-	{ RTM_DELROUTE, netmon_on_route },
+	void (*handle)(struct rtnl *n, const struct nlmsghdr *nlh);
+} rtnl_handlers[] = {
+	{ RTM_NEWLINK, rtnl_on_link },
+	{ RTM_DELLINK, rtnl_on_link },
+	{ RTM_NEWADDR, rtnl_on_addr },
+	{ RTM_DELADDR, rtnl_on_addr },
+	{ RTM_NEWROUTE, rtnl_on_route },
+	{ RTM_DELROUTE, rtnl_on_route },
 };
 
 /* libnl NL_CB_VALID callback, shared by the monitor and the dump socket. */
-static int netmon_valid(struct nl_msg *msg, void *arg)
+static int rtnl_valid(struct nl_msg *msg, void *arg)
 {
 	const struct nlmsghdr *nlh = nlmsg_hdr(msg);
 	size_t i;
 
-	for (i = 0; i < sizeof(netmon_handlers) / sizeof(netmon_handlers[0]);
+	for (i = 0; i < sizeof(rtnl_handlers) / sizeof(rtnl_handlers[0]);
 	     i++) {
-		if (netmon_handlers[i].type == nlh->nlmsg_type) {
-			netmon_handlers[i].handle(arg, nlh);
+		if (rtnl_handlers[i].type == nlh->nlmsg_type) {
+			rtnl_handlers[i].handle(arg, nlh);
 			break;
 		}
 	}
@@ -279,18 +279,18 @@ static int netmon_valid(struct nl_msg *msg, void *arg)
 
 /* The kernel caps SO_RCVBUF at rmem_max; the FORCE variant (CAP_NET_ADMIN)
  * does not, so try it first. */
-static void netmon_set_rcvbuf(struct nl_sock *sk)
+static void rtnl_set_rcvbuf(struct nl_sock *sk)
 {
-	int size = NETMON_RCVBUF;
+	int size = RTNL_RCVBUF;
 
 	if (setsockopt(nl_socket_get_fd(sk), SOL_SOCKET, SO_RCVBUFFORCE,
 		       &size, sizeof(size)) == 0)
 		return;
-	if (nl_socket_set_buffer_size(sk, NETMON_RCVBUF, 0) < 0)
+	if (nl_socket_set_buffer_size(sk, RTNL_RCVBUF, 0) < 0)
 		log_warn(LOG_SUB_RTNL, "cannot enlarge the rtnetlink buffer");
 }
 
-static int netmon_sock_new(struct nl_sock **out, struct netmon *n)
+static int rtnl_sock_new(struct nl_sock **out, struct rtnl *n)
 {
 	struct nl_sock *sk;
 	int err;
@@ -301,19 +301,19 @@ static int netmon_sock_new(struct nl_sock **out, struct netmon *n)
 	err = nl_connect(sk, NETLINK_ROUTE);
 	if (err < 0) {
 		nl_socket_free(sk);
-		return netmon_errno(err);
+		return rtnl_errno(err);
 	}
 	nl_socket_enable_msg_peek(sk);
-	nl_socket_set_msg_buf_size(sk, NETMON_MSG_BUF);
-	nl_socket_modify_cb(sk, NL_CB_VALID, NL_CB_CUSTOM, netmon_valid, n);
+	nl_socket_set_msg_buf_size(sk, RTNL_MSG_BUF);
+	nl_socket_modify_cb(sk, NL_CB_VALID, NL_CB_CUSTOM, rtnl_valid, n);
 	*out = sk;
 	return 0;
 }
 
-int netmon_new(struct netmon **out, const struct netmon_callbacks *cb,
+int rtnl_new(struct rtnl **out, const struct rtnl_callbacks *cb,
 	       void *arg)
 {
-	struct netmon *n;
+	struct rtnl *n;
 	int err;
 
 	n = calloc(1, sizeof(*n));
@@ -321,28 +321,28 @@ int netmon_new(struct netmon **out, const struct netmon_callbacks *cb,
 		return -ENOMEM;
 	n->cb = *cb;
 	n->arg = arg;
-	err = netmon_sock_new(&n->sk, n);
+	err = rtnl_sock_new(&n->sk, n);
 	if (err < 0)
 		goto out;
 	/* Events are not replies to our requests: no sequence to check. */
 	nl_socket_disable_seq_check(n->sk);
-	netmon_set_rcvbuf(n->sk);
-	err = netmon_errno(nl_socket_add_memberships(n->sk, RTNLGRP_LINK,
+	rtnl_set_rcvbuf(n->sk);
+	err = rtnl_errno(nl_socket_add_memberships(n->sk, RTNLGRP_LINK,
 			RTNLGRP_IPV4_IFADDR, RTNLGRP_IPV6_IFADDR,
 			RTNLGRP_IPV4_ROUTE, RTNLGRP_IPV6_ROUTE, 0));
 	if (err == 0)
-		err = netmon_errno(nl_socket_set_nonblocking(n->sk));
+		err = rtnl_errno(nl_socket_set_nonblocking(n->sk));
 out:
 	if (err < 0) {
 		log_err(LOG_SUB_RTNL, "rtnetlink monitor: %s", strerror(-err));
-		netmon_free(n);
+		rtnl_free(n);
 		return err;
 	}
 	*out = n;
 	return 0;
 }
 
-void netmon_free(struct netmon *n)
+void rtnl_free(struct rtnl *n)
 {
 	if (!n)
 		return;
@@ -350,12 +350,12 @@ void netmon_free(struct netmon *n)
 	free(n);
 }
 
-int netmon_fd(const struct netmon *n)
+int rtnl_fd(const struct rtnl *n)
 {
 	return nl_socket_get_fd(n->sk);
 }
 
-static int netmon_dump_one(struct nl_sock *sk, int type, uint8_t family)
+static int rtnl_dump_one(struct nl_sock *sk, int type, uint8_t family)
 {
 	union {
 		struct ifinfomsg ifi;
@@ -378,13 +378,13 @@ static int netmon_dump_one(struct nl_sock *sk, int type, uint8_t family)
 	}
 	err = nl_send_simple(sk, type, NLM_F_DUMP, &req, len);
 	if (err < 0)
-		return netmon_errno(err);
+		return rtnl_errno(err);
 	/* Returns once NLMSG_DONE (or an error) has been processed. */
 	err = nl_recvmsgs_default(sk);
-	return err < 0 ? netmon_errno(err) : 0;
+	return err < 0 ? rtnl_errno(err) : 0;
 }
 
-static int netmon_dump_all(struct nl_sock *sk)
+static int rtnl_dump_all(struct nl_sock *sk)
 {
 	static const struct {
 		int type;
@@ -397,22 +397,22 @@ static int netmon_dump_all(struct nl_sock *sk)
 	int err = 0;
 
 	for (size_t i = 0; i < sizeof(order) / sizeof(order[0]) && !err; i++)
-		err = netmon_dump_one(sk, order[i].type, order[i].family);
+		err = rtnl_dump_one(sk, order[i].type, order[i].family);
 	return err;
 }
 
 /* A separate socket, so that the monitoring socket (already subscribed)
  * keeps queueing changes that happen while the dump runs. */
-int netmon_dump(struct netmon *n)
+int rtnl_dump(struct rtnl *n)
 {
 	struct nl_sock *sk;
 	int err, tries;
 
-	err = netmon_sock_new(&sk, n);
+	err = rtnl_sock_new(&sk, n);
 	if (err < 0)
 		goto out;
-	for (tries = 0; tries < NETMON_DUMP_TRIES; tries++) {
-		err = netmon_dump_all(sk);
+	for (tries = 0; tries < RTNL_DUMP_TRIES; tries++) {
+		err = rtnl_dump_all(sk);
 		if (err != -EINTR)
 			break;
 		log_debug(LOG_SUB_RTNL, "dump interrupted, retrying");
@@ -426,24 +426,24 @@ out:
 
 /* After ENOBUFS the queue holds changes older than the lost ones;
  * replaying them after the resync dump could undo it, so drop them. */
-static void netmon_discard(struct netmon *n)
+static void rtnl_discard(struct rtnl *n)
 {
 	char buf[256];
 	int i;
 
-	for (i = 0; i < NETMON_DISCARD_MAX; i++) {
-		if (recv(netmon_fd(n), buf, sizeof(buf),
+	for (i = 0; i < RTNL_DISCARD_MAX; i++) {
+		if (recv(rtnl_fd(n), buf, sizeof(buf),
 			 MSG_DONTWAIT | MSG_TRUNC) < 0 &&
 		    errno != ENOBUFS && errno != EINTR)
 			return;
 	}
 }
 
-void netmon_readable(struct netmon *n)
+void rtnl_readable(struct rtnl *n)
 {
 	int i, err;
 
-	for (i = 0; i < NETMON_DRAIN_MAX; i++) {
+	for (i = 0; i < RTNL_DRAIN_MAX; i++) {
 		err = nl_recvmsgs_default(n->sk);
 		if (err == 0)
 			continue;
@@ -452,7 +452,7 @@ void netmon_readable(struct netmon *n)
 		if (err == -NLE_NOMEM) {
 			/* ENOBUFS: the kernel dropped updates. */
 			log_warn(LOG_SUB_RTNL, "rtnetlink overflow, resyncing");
-			netmon_discard(n);
+			rtnl_discard(n);
 			if (n->cb.overflow)
 				n->cb.overflow(n->arg);
 			return;

@@ -3,8 +3,8 @@
  * The client end of the control protocol (src/ctl_proto.h): one UNIX
  * stream connection, JSON lines out and in, bounded in size and time.
  */
-#ifndef MPTCPD_CTL_CLIENT_H
-#define MPTCPD_CTL_CLIENT_H
+#ifndef MPTCPD_CLI_CLIENT_H
+#define MPTCPD_CLI_CLIENT_H
 
 #include <stddef.h>
 

@@ -19,7 +19,7 @@
 #include <unistd.h>
 
 #include "ctl_proto.h"
-#include "ctl/client.h"
+#include "cli/client.h"
 
 struct client {
 	int fd;

@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ctl/commands.h"
+#include "cli/commands.h"
 
 /* What a keyword's value must look like. */
 enum commands_value {

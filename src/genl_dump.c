@@ -19,38 +19,38 @@
 #include <netlink/msg.h>
 #include <netlink/genl/genl.h>
 
-#include "pmnl.h"
-#include "pmnl_priv.h"
+#include "genl.h"
+#include "genl_priv.h"
 #include "mptcp_uapi.h"
 #include "log.h"
 
-#define PMNL_DUMP_TIMEOUT_S	2
-#define PMNL_DUMP_MAX_READS	4096
-#define PMNL_EXTACK_LEN		128
+#define GENL_DUMP_TIMEOUT_S	2
+#define GENL_DUMP_MAX_READS	4096
+#define GENL_EXTACK_LEN		128
 
-static struct nla_policy pmnl_addr_policy[MPTCP_PM_ADDR_ATTR_MAX + 1] = {
-	[MPTCP_PM_ADDR_ATTR_FAMILY] = PMNL_FIXED(NLA_U16, 2),
-	[MPTCP_PM_ADDR_ATTR_ID] = PMNL_FIXED(NLA_U8, 1),
-	[MPTCP_PM_ADDR_ATTR_ADDR4] = PMNL_FIXED(NLA_U32, 4),
-	[MPTCP_PM_ADDR_ATTR_ADDR6] = PMNL_FIXED(NLA_UNSPEC, 16),
-	[MPTCP_PM_ADDR_ATTR_PORT] = PMNL_FIXED(NLA_U16, 2),
-	[MPTCP_PM_ADDR_ATTR_FLAGS] = PMNL_FIXED(NLA_U32, 4),
-	[MPTCP_PM_ADDR_ATTR_IF_IDX] = PMNL_FIXED(NLA_U32, 4),
+static struct nla_policy genl_addr_policy[MPTCP_PM_ADDR_ATTR_MAX + 1] = {
+	[MPTCP_PM_ADDR_ATTR_FAMILY] = GENL_FIXED(NLA_U16, 2),
+	[MPTCP_PM_ADDR_ATTR_ID] = GENL_FIXED(NLA_U8, 1),
+	[MPTCP_PM_ADDR_ATTR_ADDR4] = GENL_FIXED(NLA_U32, 4),
+	[MPTCP_PM_ADDR_ATTR_ADDR6] = GENL_FIXED(NLA_UNSPEC, 16),
+	[MPTCP_PM_ADDR_ATTR_PORT] = GENL_FIXED(NLA_U16, 2),
+	[MPTCP_PM_ADDR_ATTR_FLAGS] = GENL_FIXED(NLA_U32, 4),
+	[MPTCP_PM_ADDR_ATTR_IF_IDX] = GENL_FIXED(NLA_U32, 4),
 };
 
 /* ---- GET_ADDR dump by token (start-up only, synchronous) ------------ */
 
-struct pmnl_dump {
+struct genl_dump {
 	int family;
-	void (*cb)(void *arg, const struct pmnl_local_entry *e);
+	void (*cb)(void *arg, const struct genl_local_entry *e);
 	void *arg;
 	bool done;
 	int error;
-	char extack[PMNL_EXTACK_LEN];
+	char extack[GENL_EXTACK_LEN];
 };
 
-static int pmnl_parse_entry(const struct nlmsghdr *nlh,
-			    struct pmnl_local_entry *e)
+static int genl_parse_entry(const struct nlmsghdr *nlh,
+			    struct genl_local_entry *e)
 {
 	struct nlattr *tb[MPTCP_PM_ATTR_MAX + 1];
 	struct nlattr *ab[MPTCP_PM_ADDR_ATTR_MAX + 1];
@@ -59,7 +59,7 @@ static int pmnl_parse_entry(const struct nlmsghdr *nlh,
 			  NULL) < 0 || !tb[MPTCP_PM_ATTR_ADDR])
 		return -EBADMSG;
 	if (nla_parse_nested(ab, MPTCP_PM_ADDR_ATTR_MAX, tb[MPTCP_PM_ATTR_ADDR],
-			     pmnl_addr_policy) < 0 || !ab[MPTCP_PM_ADDR_ATTR_ID])
+			     genl_addr_policy) < 0 || !ab[MPTCP_PM_ADDR_ATTR_ID])
 		return -EBADMSG;
 	memset(e, 0, sizeof(*e));
 	e->id = nla_get_u8(ab[MPTCP_PM_ADDR_ATTR_ID]);
@@ -69,7 +69,7 @@ static int pmnl_parse_entry(const struct nlmsghdr *nlh,
 		e->ifindex = (int32_t)nla_get_u32(ab[MPTCP_PM_ADDR_ATTR_IF_IDX]);
 	if (ab[MPTCP_PM_ADDR_ATTR_PORT])	/* host order in replies */
 		e->addr.port = nla_get_u16(ab[MPTCP_PM_ADDR_ATTR_PORT]);
-	if (!pmnl_get_ip(ab[MPTCP_PM_ADDR_ATTR_ADDR4],
+	if (!genl_get_ip(ab[MPTCP_PM_ADDR_ATTR_ADDR4],
 			 ab[MPTCP_PM_ADDR_ATTR_ADDR6], 0, &e->addr))
 		return -EBADMSG;
 	return 0;
@@ -77,39 +77,39 @@ static int pmnl_parse_entry(const struct nlmsghdr *nlh,
 
 /* The dump's final status: NLMSG_DONE carries an int, NLMSG_ERROR an
  * nlmsgerr; either may have extack TLVs. */
-static void pmnl_dump_status(struct pmnl_dump *d, const struct nlmsghdr *nlh)
+static void genl_dump_status(struct genl_dump *d, const struct nlmsghdr *nlh)
 {
 	const char *extack = NULL;
 	int32_t status = 0;
 
 	if (nlh->nlmsg_type == NLMSG_ERROR) {
-		if (pmnl_parse_ack(nlh, &status, &extack))
+		if (genl_parse_ack(nlh, &status, &extack))
 			status = -EBADMSG;
 	} else if (nlh->nlmsg_len >= NLMSG_HDRLEN + sizeof(status)) {
 		memcpy(&status, nlmsg_data(nlh), sizeof(status));
-		extack = pmnl_extack_at(nlh, NLMSG_HDRLEN +
+		extack = genl_extack_at(nlh, NLMSG_HDRLEN +
 					NLMSG_ALIGN(sizeof(status)));
 	}
 	d->error = status > 0 ? -status : status;
 	if (extack)
 		snprintf(d->extack, sizeof(d->extack), "%.*s",
-			 PMNL_EXTACK_LEN - 1, extack);
+			 GENL_EXTACK_LEN - 1, extack);
 	d->done = true;
 }
 
-static int pmnl_dump_msg(struct nl_msg *msg, void *arg)
+static int genl_dump_msg(struct nl_msg *msg, void *arg)
 {
 	struct nlmsghdr *nlh = nlmsg_hdr(msg);
-	struct pmnl_local_entry e;
-	struct pmnl_dump *d = arg;
+	struct genl_local_entry e;
+	struct genl_dump *d = arg;
 
 	if (nlh->nlmsg_type == NLMSG_DONE || nlh->nlmsg_type == NLMSG_ERROR) {
-		pmnl_dump_status(d, nlh);
+		genl_dump_status(d, nlh);
 		return NL_STOP;
 	}
 	if (nlh->nlmsg_type != d->family)
 		return NL_SKIP;
-	if (pmnl_parse_entry(nlh, &e) < 0) {
+	if (genl_parse_entry(nlh, &e) < 0) {
 		log_warn(LOG_SUB_GENL, "malformed GET_ADDR reply skipped");
 		return NL_SKIP;
 	}
@@ -118,24 +118,24 @@ static int pmnl_dump_msg(struct nl_msg *msg, void *arg)
 	return NL_SKIP;
 }
 
-static int pmnl_dump_socket(struct pmnl_dump *d, struct nl_sock **out)
+static int genl_dump_socket(struct genl_dump *d, struct nl_sock **out)
 {
-	struct timeval tv = { .tv_sec = PMNL_DUMP_TIMEOUT_S };
-	int err = pmnl_connect(out);
+	struct timeval tv = { .tv_sec = GENL_DUMP_TIMEOUT_S };
+	int err = genl_sock_connect(out);
 
 	if (err)
 		return err;
-	pmnl_set_ext_ack(*out);
+	genl_set_ext_ack(*out);
 	/* Bound every read so start-up cannot hang on a silent kernel. */
 	setsockopt(nl_socket_get_fd(*out), SOL_SOCKET, SO_RCVTIMEO, &tv,
 		   sizeof(tv));
 	nl_socket_disable_seq_check(*out);
 	nl_socket_disable_auto_ack(*out);
-	nl_socket_modify_cb(*out, NL_CB_MSG_IN, NL_CB_CUSTOM, pmnl_dump_msg, d);
+	nl_socket_modify_cb(*out, NL_CB_MSG_IN, NL_CB_CUSTOM, genl_dump_msg, d);
 	return 0;
 }
 
-static int pmnl_dump_request(struct nl_sock *sk, int family, uint32_t token)
+static int genl_dump_request(struct nl_sock *sk, int family, uint32_t token)
 {
 	struct nl_msg *msg = nlmsg_alloc();
 	int err = -ENOMEM;
@@ -148,27 +148,27 @@ static int pmnl_dump_request(struct nl_sock *sk, int family, uint32_t token)
 	    nla_put_u32(msg, MPTCP_PM_ATTR_TOKEN, token) < 0)
 		goto out;
 	err = nl_send_auto(sk, msg);
-	err = err < 0 ? pmnl_errno(err) : 0;
+	err = err < 0 ? genl_errno(err) : 0;
 out:
 	nlmsg_free(msg);
 	return err;
 }
 
 /* One dump; d->error/d->extack hold the kernel's verdict. */
-static int pmnl_dump_run(struct pmnl *p, uint32_t token, struct pmnl_dump *d)
+static int genl_dump_run(struct genl *p, uint32_t token, struct genl_dump *d)
 {
 	struct nl_sock *sk = NULL;
 	int i, err;
 
 	d->family = p->family;
-	err = pmnl_dump_socket(d, &sk);
+	err = genl_dump_socket(d, &sk);
 	if (err)
 		return err;
-	err = pmnl_dump_request(sk, p->family, token);
-	for (i = 0; !err && !d->done && i < PMNL_DUMP_MAX_READS; i++) {
+	err = genl_dump_request(sk, p->family, token);
+	for (i = 0; !err && !d->done && i < GENL_DUMP_MAX_READS; i++) {
 		err = nl_recvmsgs_default(sk);
 		err = err == -NLE_AGAIN ? -ETIMEDOUT :
-		      err < 0 ? pmnl_errno(err) : 0;
+		      err < 0 ? genl_errno(err) : 0;
 	}
 	if (!err && !d->done)
 		err = -ETIMEDOUT;
@@ -179,39 +179,39 @@ static int pmnl_dump_run(struct pmnl *p, uint32_t token, struct pmnl_dump *d)
 /* Kernels before 6.9 ignore the token and dump the in-kernel endpoints,
  * which would look like a valid answer.  Token 0 tells them apart: a
  * kernel that understands it refuses it as "invalid token". */
-static bool pmnl_dump_supported(struct pmnl *p)
+static bool genl_dump_supported(struct genl *p)
 {
-	struct pmnl_dump d = { .cb = NULL };
+	struct genl_dump d = { .cb = NULL };
 	int err;
 
-	if (p->dump_support != PMNL_DUMP_SUPPORT_UNKNOWN)
-		return p->dump_support == PMNL_DUMP_SUPPORT_YES;
-	err = pmnl_dump_run(p, 0, &d);
+	if (p->dump_support != GENL_DUMP_SUPPORT_UNKNOWN)
+		return p->dump_support == GENL_DUMP_SUPPORT_YES;
+	err = genl_dump_run(p, 0, &d);
 	if (!err && d.error == -EINVAL && strstr(d.extack, "token")) {
-		p->dump_support = PMNL_DUMP_SUPPORT_YES;
+		p->dump_support = GENL_DUMP_SUPPORT_YES;
 		return true;
 	}
-	p->dump_support = PMNL_DUMP_SUPPORT_NO;
+	p->dump_support = GENL_DUMP_SUPPORT_NO;
 	log_info(LOG_SUB_GENL, "kernel cannot list a connection's local "
 		 "addresses (GET_ADDR by token needs Linux 6.9); address ids "
 		 "of existing connections are not recovered");
 	return false;
 }
 
-int pmnl_dump_local_addrs(struct pmnl *p, uint32_t token,
-			  void (*cb)(void *arg, const struct pmnl_local_entry *e),
+int genl_dump_local_addrs(struct genl *p, uint32_t token,
+			  void (*cb)(void *arg, const struct genl_local_entry *e),
 			  void *arg)
 {
-	struct pmnl_dump d = { .cb = cb, .arg = arg };
+	struct genl_dump d = { .cb = cb, .arg = arg };
 	int err;
 
-	if (!pmnl_dump_supported(p))
+	if (!genl_dump_supported(p))
 		return -EOPNOTSUPP;
-	err = pmnl_dump_run(p, token, &d);
+	err = genl_dump_run(p, token, &d);
 	if (!err)
 		err = d.error;
 	if (err == -EOPNOTSUPP) {
-		p->dump_support = PMNL_DUMP_SUPPORT_NO;
+		p->dump_support = GENL_DUMP_SUPPORT_NO;
 		return err;
 	}
 	if (err)

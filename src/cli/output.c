@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ctl/output.h"
+#include "cli/output.h"
 
 #define OUTPUT_COLS 8
 #define OUTPUT_KINDS 3

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Writes the seed corpus of fuzz_pmnl_event: one file per kernel event,
+ * Writes the seed corpus of fuzz_genl_event: one file per kernel event,
  * with the attributes the kernel puts in it, built with libnl as the unit
  * tests do.  Run by hand when the parser learns a new event:
- *   tests/fuzz/gen_pmnl_corpus tests/fuzz/corpus/fuzz_pmnl_event
+ *   tests/fuzz/gen_genl_corpus tests/fuzz/corpus/fuzz_genl_event
  * The family id is arbitrary: the parser does not look at it.
  */
 #include <arpa/inet.h>
@@ -82,7 +82,7 @@ static int gen_write(const char *dir, const char *name, struct nl_msg *msg,
 		err = -errno;
 	nlmsg_free(msg);
 	if (err)
-		fprintf(stderr, "gen_pmnl_corpus: %s: %s\n", path, strerror(-err));
+		fprintf(stderr, "gen_genl_corpus: %s: %s\n", path, strerror(-err));
 	return err;
 }
 

@@ -1,27 +1,27 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Per-subflow ACK-progress bookkeeping behind stall detection (see
- * health.h).  Subflows live in a chained hash table keyed by token and
+ * stall.h).  Subflows live in a chained hash table keyed by token and
  * 4-tuple, grown when the load passes one entry per bucket: a poll feeds
  * every subflow of every connection, ten times a second, so each sample
  * must be O(1).  Each entry carries the number of the last round that saw
- * it, and health_round_end sweeps the ones left behind.
+ * it, and stall_round_end sweeps the ones left behind.
  */
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include "health.h"
+#include "stall.h"
 #include "addr.h"
 #include "diag.h"
 
-#define HEALTH_INITIAL_BUCKETS	64
+#define STALL_INITIAL_BUCKETS	64
 /* The TCP state in sock_diag: only an established subflow is judged.  A
  * SYN in flight is not a stall (its RTT is unknown and the kernel times
  * the handshake out itself), nor is a closing subflow. */
-#define HEALTH_TCP_ESTABLISHED	1
+#define STALL_TCP_ESTABLISHED	1
 
-struct health_entry {
-	struct health_entry *next;
+struct stall_entry {
+	struct stall_entry *next;
 	uint32_t hash;
 	uint32_t token;
 	struct mptcpd_addr local;
@@ -33,15 +33,15 @@ struct health_entry {
 	bool stalled;		/* fired, no progress since */
 };
 
-struct health {
-	struct health_entry **buckets;
+struct stall {
+	struct stall_entry **buckets;
 	size_t n_buckets;	/* a power of two */
 	size_t n_entries;
 	uint64_t round;
 	uint64_t now_ms;
 };
 
-static uint32_t health_fnv(uint32_t h, const void *data, size_t len)
+static uint32_t stall_fnv(uint32_t h, const void *data, size_t len)
 {
 	const unsigned char *p = data;
 
@@ -52,26 +52,26 @@ static uint32_t health_fnv(uint32_t h, const void *data, size_t len)
 	return h;
 }
 
-static uint32_t health_hash_addr(uint32_t h, const struct mptcpd_addr *a)
+static uint32_t stall_hash_addr(uint32_t h, const struct mptcpd_addr *a)
 {
-	h = health_fnv(h, &a->port, sizeof(a->port));
+	h = stall_fnv(h, &a->port, sizeof(a->port));
 	if (a->family == AF_INET)
-		return health_fnv(h, &a->u.v4, sizeof(a->u.v4));
+		return stall_fnv(h, &a->u.v4, sizeof(a->u.v4));
 	if (a->family == AF_INET6)
-		return health_fnv(h, &a->u.v6, sizeof(a->u.v6));
+		return stall_fnv(h, &a->u.v6, sizeof(a->u.v6));
 	return h;
 }
 
-static uint32_t health_hash(const struct diag_subflow *s)
+static uint32_t stall_hash(const struct diag_subflow *s)
 {
 	uint32_t h = 2166136261u;
 
-	h = health_fnv(h, &s->token, sizeof(s->token));
-	h = health_hash_addr(h, &s->local);
-	return health_hash_addr(h, &s->remote);
+	h = stall_fnv(h, &s->token, sizeof(s->token));
+	h = stall_hash_addr(h, &s->local);
+	return stall_hash_addr(h, &s->remote);
 }
 
-static bool health_entry_is(const struct health_entry *e, uint32_t hash,
+static bool stall_entry_is(const struct stall_entry *e, uint32_t hash,
 			    const struct diag_subflow *s)
 {
 	return e->hash == hash && e->token == s->token &&
@@ -79,24 +79,24 @@ static bool health_entry_is(const struct health_entry *e, uint32_t hash,
 	       addr_equal(&e->remote, &s->remote);
 }
 
-static struct health_entry *health_find(const struct health *h,
+static struct stall_entry *stall_find(const struct stall *h,
 					const struct diag_subflow *s,
 					uint32_t hash)
 {
-	struct health_entry *e = h->buckets[hash & (h->n_buckets - 1)];
+	struct stall_entry *e = h->buckets[hash & (h->n_buckets - 1)];
 
-	while (e && !health_entry_is(e, hash, s))
+	while (e && !stall_entry_is(e, hash, s))
 		e = e->next;
 	return e;
 }
 
-struct health *health_new(void)
+struct stall *stall_new(void)
 {
-	struct health *h = calloc(1, sizeof(*h));
+	struct stall *h = calloc(1, sizeof(*h));
 
 	if (!h)
 		return NULL;
-	h->n_buckets = HEALTH_INITIAL_BUCKETS;
+	h->n_buckets = STALL_INITIAL_BUCKETS;
 	h->buckets = calloc(h->n_buckets, sizeof(*h->buckets));
 	if (!h->buckets) {
 		free(h);
@@ -105,9 +105,9 @@ struct health *health_new(void)
 	return h;
 }
 
-void health_free(struct health *h)
+void stall_free(struct stall *h)
 {
-	struct health_entry *e, *next;
+	struct stall_entry *e, *next;
 
 	if (!h)
 		return;
@@ -122,11 +122,11 @@ void health_free(struct health *h)
 
 /* Doubling keeps chains short.  A failed allocation only leaves them
  * longer, so it is not an error. */
-static void health_grow(struct health *h)
+static void stall_grow(struct stall *h)
 {
 	size_t n = h->n_buckets * 2;
-	struct health_entry **b = calloc(n, sizeof(*b));
-	struct health_entry *e, *next;
+	struct stall_entry **b = calloc(n, sizeof(*b));
+	struct stall_entry *e, *next;
 
 	if (!b)
 		return;
@@ -142,11 +142,11 @@ static void health_grow(struct health *h)
 }
 
 /* A new subflow starts a fresh window: nothing is known of its past. */
-static struct health_entry *health_add(struct health *h,
+static struct stall_entry *stall_add(struct stall *h,
 				       const struct diag_subflow *s,
 				       uint32_t hash)
 {
-	struct health_entry *e = calloc(1, sizeof(*e));
+	struct stall_entry *e = calloc(1, sizeof(*e));
 	size_t b;
 
 	if (!e)
@@ -158,7 +158,7 @@ static struct health_entry *health_add(struct health *h,
 	e->bytes_acked = s->bytes_acked;
 	e->since_ms = h->now_ms;
 	if (h->n_entries >= h->n_buckets)
-		health_grow(h);
+		stall_grow(h);
 	b = hash & (h->n_buckets - 1);
 	e->next = h->buckets[b];
 	h->buckets[b] = e;
@@ -166,26 +166,26 @@ static struct health_entry *health_add(struct health *h,
 	return e;
 }
 
-uint64_t health_threshold_ms(uint32_t rtt_us)
+uint64_t stall_threshold_ms(uint32_t rtt_us)
 {
-	uint64_t t = (uint64_t)HEALTH_RTT_FACTOR * rtt_us / 1000 +
-		     HEALTH_SLACK_MS;
+	uint64_t t = (uint64_t)STALL_RTT_FACTOR * rtt_us / 1000 +
+		     STALL_SLACK_MS;
 
-	return t > HEALTH_MIN_MS ? t : HEALTH_MIN_MS;
+	return t > STALL_MIN_MS ? t : STALL_MIN_MS;
 }
 
-static bool health_judgeable(const struct diag_subflow *s)
+static bool stall_judgeable(const struct diag_subflow *s)
 {
 	return s->has_tcp_info && s->has_bytes_acked &&
-	       s->state == HEALTH_TCP_ESTABLISHED && s->unacked > 0;
+	       s->state == STALL_TCP_ESTABLISHED && s->unacked > 0;
 }
 
 /* Progress, or data newly in flight after an idle spell, opens a new
  * window: an idle subflow that starts sending is not dead at once. */
-static bool health_update(struct health_entry *e, const struct diag_subflow *s,
+static bool stall_update(struct stall_entry *e, const struct diag_subflow *s,
 			  uint64_t now_ms)
 {
-	if (!health_judgeable(s)) {
+	if (!stall_judgeable(s)) {
 		e->busy = false;
 		e->stalled = false;
 		e->bytes_acked = s->bytes_acked;
@@ -200,40 +200,40 @@ static bool health_update(struct health_entry *e, const struct diag_subflow *s,
 	}
 	/* A clock that went back counts as no time spent. */
 	if (e->stalled || now_ms < e->since_ms ||
-	    now_ms - e->since_ms < health_threshold_ms(s->rtt_us))
+	    now_ms - e->since_ms < stall_threshold_ms(s->rtt_us))
 		return false;
 	/* A lossy but live path (a rate limiter dropping, say) still brings
 	 * duplicate ACKs: only a path that brings nothing at all is dead.
 	 * Moving traffic off a slow path would send it to a worse one. */
-	if (s->last_ack_recv_ms < health_threshold_ms(s->rtt_us))
+	if (s->last_ack_recv_ms < stall_threshold_ms(s->rtt_us))
 		return false;
 	e->stalled = true;
 	return true;
 }
 
-void health_round_begin(struct health *h, uint64_t now_ms)
+void stall_round_begin(struct stall *h, uint64_t now_ms)
 {
 	h->round++;
 	h->now_ms = now_ms;
 }
 
-bool health_sample(struct health *h, const struct diag_subflow *s)
+bool stall_sample(struct stall *h, const struct diag_subflow *s)
 {
-	uint32_t hash = health_hash(s);
-	struct health_entry *e = health_find(h, s, hash);
+	uint32_t hash = stall_hash(s);
+	struct stall_entry *e = stall_find(h, s, hash);
 
 	if (!e) {
-		e = health_add(h, s, hash);
+		e = stall_add(h, s, hash);
 		if (!e)
 			return false;
 	}
 	e->round = h->round;
-	return health_update(e, s, h->now_ms);
+	return stall_update(e, s, h->now_ms);
 }
 
-void health_round_end(struct health *h)
+void stall_round_end(struct stall *h)
 {
-	struct health_entry **pp, *e;
+	struct stall_entry **pp, *e;
 
 	for (size_t i = 0; i < h->n_buckets; i++) {
 		pp = &h->buckets[i];
@@ -249,14 +249,14 @@ void health_round_end(struct health *h)
 	}
 }
 
-bool health_is_stalled(const struct health *h, const struct diag_subflow *s)
+bool stall_is_stalled(const struct stall *h, const struct diag_subflow *s)
 {
-	const struct health_entry *e = health_find(h, s, health_hash(s));
+	const struct stall_entry *e = stall_find(h, s, stall_hash(s));
 
 	return e && e->stalled;
 }
 
-size_t health_count(const struct health *h)
+size_t stall_count(const struct stall *h)
 {
 	return h->n_entries;
 }

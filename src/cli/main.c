@@ -22,9 +22,9 @@
 #include <unistd.h>
 
 #include "ctl_proto.h"
-#include "ctl/client.h"
-#include "ctl/commands.h"
-#include "ctl/output.h"
+#include "cli/client.h"
+#include "cli/commands.h"
+#include "cli/output.h"
 
 #ifndef PACKAGE_VERSION
 #define PACKAGE_VERSION "unknown"

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* mptcpd-ctl without a daemon: the text layouts of fabricated results,
  * the argument parser (every command, every usage error) and the
- * completion candidates.  Links src/ctl/output.c and src/ctl/commands.c
+ * completion candidates.  Links src/cli/output.c and src/cli/commands.c
  * only, like the CLI itself includes nothing of the daemon. */
 #include <check.h>
 #include <errno.h>
@@ -10,8 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ctl/commands.h"
-#include "ctl/output.h"
+#include "cli/commands.h"
+#include "cli/output.h"
 
 #define MAX_WORDS 32
 

@@ -3,7 +3,7 @@
  * Decoding of mptcp_pm events: a pure parser that turns one generic-netlink
  * event message into a struct mptcpd_event, checking headers, lengths and
  * the attributes each event must carry.  It does no I/O, so the unit tests
- * and the fuzzers call it directly; pmnl.c feeds it what the event socket
+ * and the fuzzers call it directly; genl.c feeds it what the event socket
  * receives.
  */
 #include <errno.h>
@@ -19,34 +19,34 @@
 #include <netlink/msg.h>
 #include <netlink/genl/genl.h>
 
-#include "pmnl.h"
-#include "pmnl_priv.h"
+#include "genl.h"
+#include "genl_priv.h"
 #include "mptcp_uapi.h"
 
 /* Kernel event number -> our type, and what the event must carry. */
-struct pmnl_event_desc {
+struct genl_event_desc {
 	uint8_t kev;
 	enum mptcpd_event_type type;
 	uint32_t required;
 };
 
-#define PMNL_REQ_CONN	(MPTCPD_FIELD_TOKEN | MPTCPD_FIELD_LOCAL | \
+#define GENL_REQ_CONN	(MPTCPD_FIELD_TOKEN | MPTCPD_FIELD_LOCAL | \
 			 MPTCPD_FIELD_REMOTE)
-#define PMNL_REQ_SUB	(PMNL_REQ_CONN | MPTCPD_FIELD_LOCAL_ID | \
+#define GENL_REQ_SUB	(GENL_REQ_CONN | MPTCPD_FIELD_LOCAL_ID | \
 			 MPTCPD_FIELD_REMOTE_ID)
 
-static const struct pmnl_event_desc pmnl_events[] = {
-	{ MPTCPD_KEV_CREATED, MPTCPD_EVENT_CREATED, PMNL_REQ_CONN },
-	{ MPTCPD_KEV_ESTABLISHED, MPTCPD_EVENT_ESTABLISHED, PMNL_REQ_CONN },
+static const struct genl_event_desc genl_events[] = {
+	{ MPTCPD_KEV_CREATED, MPTCPD_EVENT_CREATED, GENL_REQ_CONN },
+	{ MPTCPD_KEV_ESTABLISHED, MPTCPD_EVENT_ESTABLISHED, GENL_REQ_CONN },
 	{ MPTCPD_KEV_CLOSED, MPTCPD_EVENT_CLOSED, MPTCPD_FIELD_TOKEN },
 	{ MPTCPD_KEV_ANNOUNCED, MPTCPD_EVENT_ANNOUNCED,
 	  MPTCPD_FIELD_TOKEN | MPTCPD_FIELD_REMOTE | MPTCPD_FIELD_REMOTE_ID },
 	{ MPTCPD_KEV_REMOVED, MPTCPD_EVENT_REMOVED,
 	  MPTCPD_FIELD_TOKEN | MPTCPD_FIELD_REMOTE_ID },
 	{ MPTCPD_KEV_SUB_ESTABLISHED, MPTCPD_EVENT_SUB_ESTABLISHED,
-	  PMNL_REQ_SUB },
-	{ MPTCPD_KEV_SUB_CLOSED, MPTCPD_EVENT_SUB_CLOSED, PMNL_REQ_SUB },
-	{ MPTCPD_KEV_SUB_PRIORITY, MPTCPD_EVENT_SUB_PRIORITY, PMNL_REQ_SUB },
+	  GENL_REQ_SUB },
+	{ MPTCPD_KEV_SUB_CLOSED, MPTCPD_EVENT_SUB_CLOSED, GENL_REQ_SUB },
+	{ MPTCPD_KEV_SUB_PRIORITY, MPTCPD_EVENT_SUB_PRIORITY, GENL_REQ_SUB },
 	{ MPTCPD_KEV_LISTENER_CREATED, MPTCPD_EVENT_LISTENER_CREATED,
 	  MPTCPD_FIELD_LOCAL },
 	{ MPTCPD_KEV_LISTENER_CLOSED, MPTCPD_EVENT_LISTENER_CLOSED,
@@ -55,30 +55,30 @@ static const struct pmnl_event_desc pmnl_events[] = {
 
 /* Exact sizes: a wrong length means a kernel we do not understand or a
  * corrupted message, and either way the values cannot be trusted. */
-static struct nla_policy pmnl_event_policy[MPTCPD_ATTR_MAX + 1] = {
-	[MPTCP_ATTR_TOKEN] = PMNL_FIXED(NLA_U32, 4),
-	[MPTCP_ATTR_FAMILY] = PMNL_FIXED(NLA_U16, 2),
-	[MPTCP_ATTR_LOC_ID] = PMNL_FIXED(NLA_U8, 1),
-	[MPTCP_ATTR_REM_ID] = PMNL_FIXED(NLA_U8, 1),
-	[MPTCP_ATTR_SADDR4] = PMNL_FIXED(NLA_U32, 4),
-	[MPTCP_ATTR_SADDR6] = PMNL_FIXED(NLA_UNSPEC, 16),
-	[MPTCP_ATTR_DADDR4] = PMNL_FIXED(NLA_U32, 4),
-	[MPTCP_ATTR_DADDR6] = PMNL_FIXED(NLA_UNSPEC, 16),
-	[MPTCP_ATTR_SPORT] = PMNL_FIXED(NLA_U16, 2),
-	[MPTCP_ATTR_DPORT] = PMNL_FIXED(NLA_U16, 2),
-	[MPTCP_ATTR_BACKUP] = PMNL_FIXED(NLA_U8, 1),
-	[MPTCP_ATTR_ERROR] = PMNL_FIXED(NLA_U8, 1),
-	[MPTCP_ATTR_FLAGS] = PMNL_FIXED(NLA_U16, 2),
-	[MPTCP_ATTR_TIMEOUT] = PMNL_FIXED(NLA_U32, 4),
-	[MPTCP_ATTR_IF_IDX] = PMNL_FIXED(NLA_U32, 4),
-	[MPTCP_ATTR_RESET_REASON] = PMNL_FIXED(NLA_U32, 4),
-	[MPTCP_ATTR_RESET_FLAGS] = PMNL_FIXED(NLA_U32, 4),
-	[MPTCP_ATTR_SERVER_SIDE] = PMNL_FIXED(NLA_U8, 1),
+static struct nla_policy genl_event_policy[MPTCPD_ATTR_MAX + 1] = {
+	[MPTCP_ATTR_TOKEN] = GENL_FIXED(NLA_U32, 4),
+	[MPTCP_ATTR_FAMILY] = GENL_FIXED(NLA_U16, 2),
+	[MPTCP_ATTR_LOC_ID] = GENL_FIXED(NLA_U8, 1),
+	[MPTCP_ATTR_REM_ID] = GENL_FIXED(NLA_U8, 1),
+	[MPTCP_ATTR_SADDR4] = GENL_FIXED(NLA_U32, 4),
+	[MPTCP_ATTR_SADDR6] = GENL_FIXED(NLA_UNSPEC, 16),
+	[MPTCP_ATTR_DADDR4] = GENL_FIXED(NLA_U32, 4),
+	[MPTCP_ATTR_DADDR6] = GENL_FIXED(NLA_UNSPEC, 16),
+	[MPTCP_ATTR_SPORT] = GENL_FIXED(NLA_U16, 2),
+	[MPTCP_ATTR_DPORT] = GENL_FIXED(NLA_U16, 2),
+	[MPTCP_ATTR_BACKUP] = GENL_FIXED(NLA_U8, 1),
+	[MPTCP_ATTR_ERROR] = GENL_FIXED(NLA_U8, 1),
+	[MPTCP_ATTR_FLAGS] = GENL_FIXED(NLA_U16, 2),
+	[MPTCP_ATTR_TIMEOUT] = GENL_FIXED(NLA_U32, 4),
+	[MPTCP_ATTR_IF_IDX] = GENL_FIXED(NLA_U32, 4),
+	[MPTCP_ATTR_RESET_REASON] = GENL_FIXED(NLA_U32, 4),
+	[MPTCP_ATTR_RESET_FLAGS] = GENL_FIXED(NLA_U32, 4),
+	[MPTCP_ATTR_SERVER_SIDE] = GENL_FIXED(NLA_U8, 1),
 };
 
 /* ---- names ---------------------------------------------------------- */
 
-const char *pmnl_event_name(enum mptcpd_event_type type)
+const char *genl_event_name(enum mptcpd_event_type type)
 {
 	switch (type) {
 	case MPTCPD_EVENT_CREATED: return "CREATED";
@@ -103,19 +103,19 @@ const char *pmnl_event_name(enum mptcpd_event_type type)
 
 /* ---- event decoding (pure) ------------------------------------------ */
 
-static const struct pmnl_event_desc *pmnl_event_lookup(uint8_t kev)
+static const struct genl_event_desc *genl_event_lookup(uint8_t kev)
 {
 	size_t i;
 
-	for (i = 0; i < sizeof(pmnl_events) / sizeof(pmnl_events[0]); i++)
-		if (pmnl_events[i].kev == kev)
-			return &pmnl_events[i];
+	for (i = 0; i < sizeof(genl_events) / sizeof(genl_events[0]); i++)
+		if (genl_events[i].kev == kev)
+			return &genl_events[i];
 	return NULL;
 }
 
 /* Check the netlink and genl headers; on success attrs and attrlen give the
  * attribute stream. */
-static int pmnl_parse_headers(const struct nlmsghdr *nlh, size_t len,
+static int genl_parse_headers(const struct nlmsghdr *nlh, size_t len,
 			      struct nlattr **attrs, int *attrlen,
 			      const char **why)
 {
@@ -144,7 +144,7 @@ static int pmnl_parse_headers(const struct nlmsghdr *nlh, size_t len,
 
 /* libnl's nla_parse() silently ignores trailing bytes; we do not, since
  * a partial attribute means the message was cut. */
-static int pmnl_check_stream(struct nlattr *attrs, int attrlen,
+static int genl_check_stream(struct nlattr *attrs, int attrlen,
 			     const char **why)
 {
 	struct nlattr *nla;
@@ -160,7 +160,7 @@ static int pmnl_check_stream(struct nlattr *attrs, int attrlen,
 }
 
 /* Choose the v4 or v6 attribute; FAMILY (when sent) must agree. */
-bool pmnl_get_ip(const struct nlattr *a4, const struct nlattr *a6,
+bool genl_get_ip(const struct nlattr *a4, const struct nlattr *a6,
 		 int family, struct mptcpd_addr *out)
 {
 	if (a4 && family != AF_INET6) {
@@ -176,16 +176,16 @@ bool pmnl_get_ip(const struct nlattr *a4, const struct nlattr *a6,
 	return false;
 }
 
-static void pmnl_fill_addrs(struct nlattr **tb, struct mptcpd_event *ev)
+static void genl_fill_addrs(struct nlattr **tb, struct mptcpd_event *ev)
 {
 	int family = 0;
 
 	if (tb[MPTCP_ATTR_FAMILY])
 		family = nla_get_u16(tb[MPTCP_ATTR_FAMILY]);
-	if (pmnl_get_ip(tb[MPTCP_ATTR_SADDR4], tb[MPTCP_ATTR_SADDR6], family,
+	if (genl_get_ip(tb[MPTCP_ATTR_SADDR4], tb[MPTCP_ATTR_SADDR6], family,
 			&ev->local))
 		ev->fields |= MPTCPD_FIELD_LOCAL;
-	if (pmnl_get_ip(tb[MPTCP_ATTR_DADDR4], tb[MPTCP_ATTR_DADDR6], family,
+	if (genl_get_ip(tb[MPTCP_ATTR_DADDR4], tb[MPTCP_ATTR_DADDR6], family,
 			&ev->remote))
 		ev->fields |= MPTCPD_FIELD_REMOTE;
 	/* Event ports are network order (commands use host order). */
@@ -195,7 +195,7 @@ static void pmnl_fill_addrs(struct nlattr **tb, struct mptcpd_event *ev)
 		ev->remote.port = ntohs(nla_get_u16(tb[MPTCP_ATTR_DPORT]));
 }
 
-static void pmnl_fill_ids(struct nlattr **tb, struct mptcpd_event *ev)
+static void genl_fill_ids(struct nlattr **tb, struct mptcpd_event *ev)
 {
 	if (tb[MPTCP_ATTR_TOKEN]) {
 		ev->token = nla_get_u32(tb[MPTCP_ATTR_TOKEN]);
@@ -217,7 +217,7 @@ static void pmnl_fill_ids(struct nlattr **tb, struct mptcpd_event *ev)
 
 /* The SERVER_SIDE flag bit (6.18) replaces the deprecated attribute,
  * which recent kernels send only when true: honour either. */
-static void pmnl_fill_flags(struct nlattr **tb, struct mptcpd_event *ev)
+static void genl_fill_flags(struct nlattr **tb, struct mptcpd_event *ev)
 {
 	if (tb[MPTCP_ATTR_FLAGS]) {
 		ev->flags = nla_get_u16(tb[MPTCP_ATTR_FLAGS]);
@@ -236,7 +236,7 @@ static void pmnl_fill_flags(struct nlattr **tb, struct mptcpd_event *ev)
 	}
 }
 
-static void pmnl_fill_status(struct nlattr **tb, struct mptcpd_event *ev)
+static void genl_fill_status(struct nlattr **tb, struct mptcpd_event *ev)
 {
 	if (tb[MPTCP_ATTR_ERROR]) {
 		ev->error = nla_get_u8(tb[MPTCP_ATTR_ERROR]);
@@ -256,39 +256,39 @@ static void pmnl_fill_status(struct nlattr **tb, struct mptcpd_event *ev)
 	}
 }
 
-static int pmnl_parse_aligned(const struct nlmsghdr *nlh, size_t len,
+static int genl_parse_aligned(const struct nlmsghdr *nlh, size_t len,
 			      struct mptcpd_event *ev, const char **why)
 {
 	struct nlattr *tb[MPTCPD_ATTR_MAX + 1];
-	const struct pmnl_event_desc *desc;
+	const struct genl_event_desc *desc;
 	const struct genlmsghdr *gh;
 	struct nlattr *attrs;
 	int attrlen, err;
 
-	err = pmnl_parse_headers(nlh, len, &attrs, &attrlen, why);
+	err = genl_parse_headers(nlh, len, &attrs, &attrlen, why);
 	if (err)
 		return err;
 	gh = nlmsg_data(nlh);
-	desc = pmnl_event_lookup(gh->cmd);
+	desc = genl_event_lookup(gh->cmd);
 	if (!desc) {
 		*why = "unknown event";
 		return -ENOENT;
 	}
-	err = pmnl_check_stream(attrs, attrlen, why);
+	err = genl_check_stream(attrs, attrlen, why);
 	if (err)
 		return err;
 	/* Types above MPTCPD_ATTR_MAX (newer kernels) are skipped by
 	 * nla_parse(); known ones are length-checked by the policy. */
 	if (nla_parse(tb, MPTCPD_ATTR_MAX, attrs, attrlen,
-		      pmnl_event_policy) < 0) {
+		      genl_event_policy) < 0) {
 		*why = "attribute with a wrong length";
 		return -EINVAL;
 	}
 	ev->type = desc->type;
-	pmnl_fill_ids(tb, ev);
-	pmnl_fill_addrs(tb, ev);
-	pmnl_fill_flags(tb, ev);
-	pmnl_fill_status(tb, ev);
+	genl_fill_ids(tb, ev);
+	genl_fill_addrs(tb, ev);
+	genl_fill_flags(tb, ev);
+	genl_fill_status(tb, ev);
 	if ((ev->fields & desc->required) != desc->required) {
 		*why = "required attribute missing";
 		return -EINVAL;
@@ -296,7 +296,7 @@ static int pmnl_parse_aligned(const struct nlmsghdr *nlh, size_t len,
 	return 0;
 }
 
-int pmnl_parse_event(const void *buf, size_t len, struct mptcpd_event *ev,
+int genl_parse_event(const void *buf, size_t len, struct mptcpd_event *ev,
 		     const char **why)
 {
 	const char *reason = NULL;
@@ -316,7 +316,7 @@ int pmnl_parse_event(const void *buf, size_t len, struct mptcpd_event *ev,
 		memcpy(copy, buf, len);
 		buf = copy;
 	}
-	err = pmnl_parse_aligned(buf, len, ev, &reason);
+	err = genl_parse_aligned(buf, len, ev, &reason);
 	if (err)
 		memset(ev, 0, sizeof(*ev));
 out:

@@ -4,8 +4,8 @@
  * options into a control request (src/ctl_proto.h), and lists completion
  * candidates for the words typed so far.  Pure: no I/O, no daemon.
  */
-#ifndef MPTCPD_CTL_COMMANDS_H
-#define MPTCPD_CTL_COMMANDS_H
+#ifndef MPTCPD_CLI_COMMANDS_H
+#define MPTCPD_CLI_COMMANDS_H
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -3,7 +3,7 @@
  * Encoding of commands: turns one struct mptcpd_action into the
  * mptcp_pm generic-netlink request the kernel expects (ANNOUNCE, REMOVE,
  * SUBFLOW_CREATE, SUBFLOW_DESTROY, SET_FLAGS) and describes an action in
- * the words of the logs.  Sending it and matching its ACK is pmnl.c's job.
+ * the words of the logs.  Sending it and matching its ACK is genl.c's job.
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -16,14 +16,14 @@
 #include <netlink/msg.h>
 #include <netlink/genl/genl.h>
 
-#include "pmnl.h"
-#include "pmnl_priv.h"
+#include "genl.h"
+#include "genl_priv.h"
 #include "mptcp_uapi.h"
 #include "addr.h"
 
 /* ---- names ---------------------------------------------------------- */
 
-const char *pmnl_action_name(enum mptcpd_action_type type)
+const char *genl_action_name(enum mptcpd_action_type type)
 {
 	switch (type) {
 	case MPTCPD_ACTION_ANNOUNCE: return "ANNOUNCE";
@@ -38,7 +38,7 @@ const char *pmnl_action_name(enum mptcpd_action_type type)
 /* ---- command encoding ----------------------------------------------- */
 
 /* What goes into one MPTCP_PM_ATTR_ADDR / ADDR_REMOTE nest. */
-struct pmnl_nest {
+struct genl_nest {
 	const struct mptcpd_addr *addr;
 	bool port;
 	bool has_id;
@@ -48,7 +48,7 @@ struct pmnl_nest {
 	int ifindex;
 };
 
-static int pmnl_put_ip(struct nl_msg *msg, const struct mptcpd_addr *a)
+static int genl_put_ip(struct nl_msg *msg, const struct mptcpd_addr *a)
 {
 	if (nla_put_u16(msg, MPTCP_PM_ADDR_ATTR_FAMILY, a->family) < 0)
 		return -EMSGSIZE;
@@ -61,15 +61,15 @@ static int pmnl_put_ip(struct nl_msg *msg, const struct mptcpd_addr *a)
 	return -EAFNOSUPPORT;
 }
 
-static int pmnl_put_nest(struct nl_msg *msg, int type,
-			 const struct pmnl_nest *n)
+static int genl_put_nest(struct nl_msg *msg, int type,
+			 const struct genl_nest *n)
 {
 	struct nlattr *nest = nla_nest_start(msg, type);
 	int err;
 
 	if (!nest)
 		return -EMSGSIZE;
-	err = pmnl_put_ip(msg, n->addr);
+	err = genl_put_ip(msg, n->addr);
 	if (err)
 		return err;
 	/* Command ports are host order: the kernel applies htons(). */
@@ -87,68 +87,68 @@ static int pmnl_put_nest(struct nl_msg *msg, int type,
 	return nla_nest_end(msg, nest) < 0 ? -EMSGSIZE : 0;
 }
 
-static int pmnl_put_remote(struct nl_msg *msg, const struct mptcpd_action *a)
+static int genl_put_remote(struct nl_msg *msg, const struct mptcpd_action *a)
 {
-	const struct pmnl_nest r = { .addr = &a->remote, .port = true };
+	const struct genl_nest r = { .addr = &a->remote, .port = true };
 
-	return pmnl_put_nest(msg, MPTCP_PM_ATTR_ADDR_REMOTE, &r);
+	return genl_put_nest(msg, MPTCP_PM_ATTR_ADDR_REMOTE, &r);
 }
 
-static int pmnl_put_announce(struct nl_msg *msg, const struct mptcpd_action *a)
+static int genl_put_announce(struct nl_msg *msg, const struct mptcpd_action *a)
 {
-	const struct pmnl_nest l = {
+	const struct genl_nest l = {
 		.addr = &a->local, .port = true,
 		.has_id = true, .id = a->local_id,
 		.has_flags = true, .flags = MPTCP_PM_ADDR_FLAG_SIGNAL,
 		.ifindex = a->ifindex,
 	};
 
-	return pmnl_put_nest(msg, MPTCP_PM_ATTR_ADDR, &l);
+	return genl_put_nest(msg, MPTCP_PM_ATTR_ADDR, &l);
 }
 
-static int pmnl_put_remove(struct nl_msg *msg, const struct mptcpd_action *a)
+static int genl_put_remove(struct nl_msg *msg, const struct mptcpd_action *a)
 {
 	return nla_put_u8(msg, MPTCP_PM_ATTR_LOC_ID, a->local_id) < 0 ?
 		-EMSGSIZE : 0;
 }
 
-static int pmnl_put_create(struct nl_msg *msg, const struct mptcpd_action *a)
+static int genl_put_create(struct nl_msg *msg, const struct mptcpd_action *a)
 {
 	/* The kernel ignores a local port here and picks one itself. */
-	const struct pmnl_nest l = {
+	const struct genl_nest l = {
 		.addr = &a->local,
 		.has_id = true, .id = a->local_id,
 		.has_flags = true,
 		.flags = a->backup ? MPTCP_PM_ADDR_FLAG_BACKUP : 0,
 		.ifindex = a->ifindex,
 	};
-	int err = pmnl_put_nest(msg, MPTCP_PM_ATTR_ADDR, &l);
+	int err = genl_put_nest(msg, MPTCP_PM_ATTR_ADDR, &l);
 
-	return err ? err : pmnl_put_remote(msg, a);
+	return err ? err : genl_put_remote(msg, a);
 }
 
-static int pmnl_put_destroy(struct nl_msg *msg, const struct mptcpd_action *a)
+static int genl_put_destroy(struct nl_msg *msg, const struct mptcpd_action *a)
 {
-	const struct pmnl_nest l = { .addr = &a->local, .port = true };
-	int err = pmnl_put_nest(msg, MPTCP_PM_ATTR_ADDR, &l);
+	const struct genl_nest l = { .addr = &a->local, .port = true };
+	int err = genl_put_nest(msg, MPTCP_PM_ATTR_ADDR, &l);
 
-	return err ? err : pmnl_put_remote(msg, a);
+	return err ? err : genl_put_remote(msg, a);
 }
 
-static int pmnl_put_backup(struct nl_msg *msg, const struct mptcpd_action *a)
+static int genl_put_backup(struct nl_msg *msg, const struct mptcpd_action *a)
 {
-	const struct pmnl_nest l = {
+	const struct genl_nest l = {
 		.addr = &a->local, .port = true,
 		.has_flags = true,
 		.flags = a->backup ? MPTCP_PM_ADDR_FLAG_BACKUP : 0,
 	};
-	int err = pmnl_put_nest(msg, MPTCP_PM_ATTR_ADDR, &l);
+	int err = genl_put_nest(msg, MPTCP_PM_ATTR_ADDR, &l);
 
-	return err ? err : pmnl_put_remote(msg, a);
+	return err ? err : genl_put_remote(msg, a);
 }
 
 /* The genl command for an action, or -EINVAL outside the enum. */
-static int pmnl_action_cmd(enum mptcpd_action_type type)
+static int genl_action_cmd(enum mptcpd_action_type type)
 {
 	switch (type) {
 	case MPTCPD_ACTION_ANNOUNCE: return MPTCP_PM_CMD_ANNOUNCE;
@@ -160,22 +160,22 @@ static int pmnl_action_cmd(enum mptcpd_action_type type)
 	return -EINVAL;
 }
 
-static int pmnl_encode_action(struct nl_msg *msg, const struct mptcpd_action *a)
+static int genl_encode_action(struct nl_msg *msg, const struct mptcpd_action *a)
 {
 	switch (a->type) {
-	case MPTCPD_ACTION_ANNOUNCE: return pmnl_put_announce(msg, a);
-	case MPTCPD_ACTION_REMOVE: return pmnl_put_remove(msg, a);
-	case MPTCPD_ACTION_SUBFLOW_CREATE: return pmnl_put_create(msg, a);
-	case MPTCPD_ACTION_SUBFLOW_DESTROY: return pmnl_put_destroy(msg, a);
-	case MPTCPD_ACTION_SET_BACKUP: return pmnl_put_backup(msg, a);
+	case MPTCPD_ACTION_ANNOUNCE: return genl_put_announce(msg, a);
+	case MPTCPD_ACTION_REMOVE: return genl_put_remove(msg, a);
+	case MPTCPD_ACTION_SUBFLOW_CREATE: return genl_put_create(msg, a);
+	case MPTCPD_ACTION_SUBFLOW_DESTROY: return genl_put_destroy(msg, a);
+	case MPTCPD_ACTION_SET_BACKUP: return genl_put_backup(msg, a);
 	}
 	return -EINVAL;
 }
 
-int pmnl_build(struct pmnl *p, const struct mptcpd_action *a,
+int genl_build(struct genl *p, const struct mptcpd_action *a,
 	       struct nl_msg **out)
 {
-	int cmd = pmnl_action_cmd(a->type);
+	int cmd = genl_action_cmd(a->type);
 	struct nl_msg *msg = NULL;
 	int err = cmd;
 
@@ -190,7 +190,7 @@ int pmnl_build(struct pmnl *p, const struct mptcpd_action *a,
 			 NLM_F_REQUEST | NLM_F_ACK, cmd, MPTCP_PM_VER) ||
 	    nla_put_u32(msg, MPTCP_PM_ATTR_TOKEN, a->token) < 0)
 		goto out;
-	err = pmnl_encode_action(msg, a);
+	err = genl_encode_action(msg, a);
 	if (err)
 		goto out;
 	*out = msg;
@@ -201,12 +201,12 @@ out:
 }
 
 /* "SUBFLOW_CREATE token=1a2b3c4d 198.51.100.2 id 1 dev 3 -> 203.0.113.2:80" */
-const char *pmnl_describe(const struct mptcpd_action *a, char *buf,
+const char *genl_describe(const struct mptcpd_action *a, char *buf,
 			  size_t len)
 {
 	char l[ADDR_STRLEN], r[ADDR_STRLEN], dev[24] = "";
 	struct mptcpd_addr local = a->local;
-	const char *name = pmnl_action_name(a->type);
+	const char *name = genl_action_name(a->type);
 
 	if (a->ifindex)
 		snprintf(dev, sizeof(dev), " dev %d", a->ifindex);

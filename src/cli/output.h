@@ -4,8 +4,8 @@
  * printed either as aligned text for people (like `ip` and `ss`) or as
  * the daemon's own JSON for scripts (-j).
  */
-#ifndef MPTCPD_CTL_OUTPUT_H
-#define MPTCPD_CTL_OUTPUT_H
+#ifndef MPTCPD_CLI_OUTPUT_H
+#define MPTCPD_CLI_OUTPUT_H
 
 #include <stdio.h>
 

@@ -1,0 +1,84 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Private to the genl module (genl.c, genl_event.c, genl_cmd.c,
+ * genl_dump.c): the definition of struct genl, which the command builder
+ * and the dump read, and the few helpers one file of the module lends to
+ * another.  Nothing outside src/genl*.c includes it; the module's public
+ * interface stays src/genl.h.
+ */
+#ifndef MPTCPD_GENL_PRIV_H
+#define MPTCPD_GENL_PRIV_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "genl.h"
+
+struct nl_msg;
+struct nl_sock;
+struct nlattr;
+struct nlmsghdr;
+
+struct genl_sent {
+	uint32_t seq;
+	struct mptcpd_action action;
+};
+
+/* Ring buffer of commands awaiting their ACK, oldest first. */
+struct genl_fifo {
+	struct genl_sent *v;
+	size_t cap;
+	size_t head;
+	size_t n;
+};
+
+enum genl_dump_support {
+	GENL_DUMP_SUPPORT_UNKNOWN = 0,
+	GENL_DUMP_SUPPORT_YES,
+	GENL_DUMP_SUPPORT_NO,
+};
+
+/* Datagrams read per recvmmsg() call, and the room for each: events and
+ * (capped) ACKs are a few hundred bytes. */
+#define GENL_BATCH		32
+#define GENL_SLOT_SIZE		2048
+
+struct genl {
+	struct nl_sock *ev_sk;
+	struct nl_sock *cmd_sk;
+	/* Events and ACKs are read here with recvmmsg(), not through
+	 * nl_recvmsgs(): libnl allocates a buffer and an nl_msg and makes a
+	 * syscall per message; a connection brings five or more messages,
+	 * and in a burst the syscalls were most of the daemon's CPU. */
+	uint8_t rbuf[GENL_BATCH][GENL_SLOT_SIZE];
+	int family;
+	struct genl_callbacks cb;
+	void *arg;
+	struct genl_fifo fifo;
+	enum genl_dump_support dump_support;
+};
+
+/* A policy entry for an attribute of exactly n bytes (the event and the
+ * GET_ADDR attribute policies). */
+#define GENL_FIXED(t, n)	{ .type = (t), .minlen = (n), .maxlen = (n) }
+
+/* genl.c */
+int genl_errno(int nlerr);
+int genl_sock_connect(struct nl_sock **out);
+void genl_set_ext_ack(struct nl_sock *sk);
+const char *genl_extack_at(const struct nlmsghdr *nlh, size_t off);
+int genl_parse_ack(const struct nlmsghdr *nlh, int *error,
+		   const char **extack);
+
+/* genl_event.c */
+bool genl_get_ip(const struct nlattr *a4, const struct nlattr *a6,
+		 int family, struct mptcpd_addr *out);
+
+/* genl_cmd.c */
+int genl_build(struct genl *p, const struct mptcpd_action *a,
+	       struct nl_msg **out);
+const char *genl_describe(const struct mptcpd_action *a, char *buf,
+			  size_t len);
+
+#endif
