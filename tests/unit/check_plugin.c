@@ -372,18 +372,92 @@ START_TEST(test_bad_fields_are_refused)
 }
 END_TEST
 
-START_TEST(test_other_writable_file_is_refused)
+START_TEST(test_writable_file_is_refused)
 {
+	const mode_t modes[] = { 0757, 0775 };
 	char path[160];
 	struct lab l;
 
+	for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
+		lab_init(&l);
+		lab_plugin(&l, "open.so", "\"open\"");
+		snprintf(path, sizeof(path), "%s/open.so", l.dir);
+		ck_assert_int_eq(chmod(path, modes[i]), 0);
+		lab_load(&l);
+		ck_assert_uint_eq(plugin_count(l.set), 0);
+		assert_refused(&l, "open.so", "writable by group or others");
+		assert_refused(&l, "open.so", "chmod go-w");
+		lab_free(&l);
+	}
+}
+END_TEST
+
+/* A link is never followed, even to a good plugin: the file it names
+ * could be changed without touching the plugin directory. */
+START_TEST(test_symlink_is_refused)
+{
+	char target[160], link[160];
+	struct lab l;
+
 	lab_init(&l);
-	lab_plugin(&l, "open.so", "\"open\"");
-	snprintf(path, sizeof(path), "%s/open.so", l.dir);
-	ck_assert_int_eq(chmod(path, 0757), 0);
+	lab_plugin(&l, "real.so", "\"real\"");
+	snprintf(target, sizeof(target), "%s/real.so", l.dir);
+	snprintf(link, sizeof(link), "%s/via-link.so", l.dir);
+	ck_assert_int_eq(symlink(target, link), 0);
+	lab_load(&l);
+	ck_assert_uint_eq(plugin_count(l.set), 1);
+	ck_assert_str_eq(plugin_name(l.set, 0), "real");
+	assert_refused(&l, "via-link.so", "a symbolic link");
+	lab_free(&l);
+}
+END_TEST
+
+/* Whoever may add a file to the directory may run code as mptcpd. */
+START_TEST(test_writable_directory_is_refused)
+{
+	struct lab l;
+
+	lab_init(&l);
+	lab_plugin(&l, "good.so", "\"good\"");
+	ck_assert_int_eq(chmod(l.dir, 0777), 0);
 	lab_load(&l);
 	ck_assert_uint_eq(plugin_count(l.set), 0);
-	assert_refused(&l, "open.so", "writable by any user");
+	ck_assert_int_eq(logs_count(&l.logs, LOG_ERR, l.dir,
+				    "directory writable by group or others"), 1);
+	ck_assert_int_eq(chmod(l.dir, 0700), 0);
+	lab_free(&l);
+}
+END_TEST
+
+/* A plugin that pins itself (RTLD_NODELETE) stays loaded under the name
+ * it was opened with after its set is freed; the next load must still get
+ * its own file, not that object. */
+START_TEST(test_pinned_plugin_does_not_shadow_the_next)
+{
+	struct spec pinned = {
+		.name = "\"pinned\"",
+		/* dladdr() without _GNU_SOURCE, which the header already
+		 * decided: the layout of glibc's Dl_info. */
+		.extra = "#include <dlfcn.h>\n"
+			 "struct dl_info { const char *fname; void *fbase;\n"
+			 "  const char *sname; void *saddr; };\n"
+			 "extern int dladdr(const void *, struct dl_info *);\n"
+			 "__attribute__((constructor)) static void pin(void)\n"
+			 "{ struct dl_info i; if (dladdr((void *)pin, &i))\n"
+			 "  dlopen(i.fname, RTLD_NOW | RTLD_NODELETE); }\n",
+	};
+	struct lab l;
+
+	lab_init(&l);
+	lab_plugin_spec(&l, "pinned.so", &pinned);
+	lab_load(&l);
+	ck_assert_str_eq(plugin_name(l.set, 0), "pinned");
+	lab_free(&l);
+	lab_init(&l);
+	lab_plugin(&l, "fresh.so", "\"fresh\"");
+	lab_load(&l);
+	ck_assert_uint_eq(plugin_count(l.set), 1);
+	ck_assert_str_eq(plugin_name(l.set, 0), "fresh");
 	lab_free(&l);
 }
 END_TEST
@@ -620,7 +694,10 @@ static Suite *plugin_suite(void)
 	tcase_add_test(tc, test_unloadable_files_are_refused);
 	tcase_add_test(tc, test_name_clashes_are_refused);
 	tcase_add_test(tc, test_bad_fields_are_refused);
-	tcase_add_test(tc, test_other_writable_file_is_refused);
+	tcase_add_test(tc, test_writable_file_is_refused);
+	tcase_add_test(tc, test_symlink_is_refused);
+	tcase_add_test(tc, test_writable_directory_is_refused);
+	tcase_add_test(tc, test_pinned_plugin_does_not_shadow_the_next);
 	tcase_add_test(tc, test_foreign_owner_is_refused);
 	tcase_add_test(tc, test_only_so_files_are_loaded_in_name_order);
 	tcase_add_test(tc, test_missing_or_unset_dir_is_empty);
