@@ -24,22 +24,11 @@ PORT=8080	# kernel PM phase; the mptcpd phase uses PORT+1 on a fresh server
 export CI=true
 # shellcheck source=../tests/netns/lib.sh
 . "$here/tests/netns/lib.sh"
+# shellcheck source=lib.sh
+. "$here/bench/lib.sh"
 ulimit -n 8192
 
 [ -x "$MPTCP_EVENTS" ] || fail "$MPTCP_EVENTS is not built: run 'make check' (or make tests/tools/mptcp_events) in $build"
-
-start_events() { # NAME
-	ip netns exec "$C" "$MPTCP_EVENTS" -t 600 >"$TMP/ev-$1.txt" 2>"$TMP/ev-$1.err" &
-	EVENTS_PID=$!
-	LAB_PIDS+=("$EVENTS_PID")
-	wait_until 5 grep -q ready "$TMP/ev-$1.err" || fail "mptcp_events did not start"
-}
-
-stop_events() {
-	sleep 0.5	# let the last events arrive
-	kill -TERM "$EVENTS_PID" 2>/dev/null
-	wait "$EVENTS_PID" 2>/dev/null
-}
 
 # One connection at a time, each held until its extra subflow is up.
 run_sequential() {
@@ -55,24 +44,6 @@ run_burst() {
 		-d 1 -i 500 -w 2 -W 60 >"$TMP/burst.out" 2>&1
 }
 
-# latencies FILE: ms from ESTABLISHED to the first SUB_ESTABLISHED from
-# the second path, one line per connection that got one.
-latencies() {
-	awk '$2 == "ESTABLISHED" { tok = $3; if (!(tok in est)) est[tok] = $1 }
-	     $2 == "SUB_ESTABLISHED" && /saddr=198\.51\.100\.2/ {
-		tok = $3; if ((tok in est) && !(tok in done)) {
-			done[tok] = 1; printf "%.3f\n", ($1 - est[tok]) * 1000 } }' "$1"
-}
-
-# stats: "median p99 count" of the numbers on stdin.
-stats() {
-	sort -n | awk '{ v[NR] = $1 } END {
-		if (NR == 0) { print "- - 0"; exit }
-		m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
-		p = int(NR * 0.99 + 0.999); if (p > NR) p = NR
-		printf "%.3f %.3f %d\n", m, v[p], NR }'
-}
-
 # burst_stats FILE: "joined seconds" (connections whose extra subflow came
 # up; first CREATED to the last such SUB_ESTABLISHED).
 burst_stats() {
@@ -82,19 +53,6 @@ burst_stats() {
 	     END { if (n == 0) { print "0 -"; exit }
 		   printf "%d %.3f\n", n, last - first }' "$1"
 }
-
-cpu_ns() { # PID: CPU time used so far, ns
-	if [ -r "/proc/$1/schedstat" ]; then
-		awk '{ print $1 }' "/proc/$1/schedstat"
-	else
-		awk -v hz="$(getconf CLK_TCK)" '{ printf "%d\n", ($14 + $15) * 1e9 / hz }' "/proc/$1/stat"
-	fi
-}
-
-# user and system CPU ticks of PID ("utime stime").
-cpu_ticks() { awk '{ print $14, $15 }' "/proc/$1/stat"; }
-
-kb() { awk -v k="$2" '$1 == k":" { print $2 }' "/proc/$1/status"; }
 
 bench_kernel() {
 	log "kernel PM: subflow endpoint on eth1"
@@ -146,8 +104,6 @@ bench_mptcpd() {
 	PEAK_RSS=$(kb "$pid" VmHWM)
 	stop_daemon
 }
-
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0 && a != "-") printf "%.2fx", a / b; else print "-" }'; }
 
 report() {
 	local km kp kn mm mp mn kj ks mj ms
