@@ -10,9 +10,16 @@
  * strategy, runs the returned actions, and reports kernel errors back as
  * MPTCPD_EVENT_ACTION_FAILED.
  *
- * Built-in strategies use exactly this header.  Everything here is part of
- * the ABI: structures only grow at the end, enum values are never
- * renumbered, and MPTCPD_STRATEGY_ABI_VERSION changes when they must.
+ * Lifetimes: the event, the connection, the host and everything they point
+ * to (event->addr, event->action, conn->subflows, host->addrs...) belong
+ * to the daemon and are valid only during the decide() call.  Copy what
+ * must outlive it into conn->data.
+ *
+ * The built-in strategies (src/strategies/) implement this same interface;
+ * they also share helpers internal to the daemon, which a plugin cannot
+ * use.  Everything here is part of the ABI: structures only grow at the
+ * end, enum values are never renumbered, and MPTCPD_STRATEGY_ABI_VERSION
+ * changes when they must.
  */
 #ifndef MPTCPD_STRATEGY_H
 #define MPTCPD_STRATEGY_H
@@ -129,6 +136,20 @@ struct mptcpd_host {
 	const struct mptcpd_addr *listeners;
 };
 
+/*
+ * Who is told what.  A kernel event goes to its own connection (found by
+ * token) once the model reflects it; one for a token the daemon does not
+ * know is dropped, except CREATED and ESTABLISHED, which make the
+ * connection.  IPv4-mapped IPv6 addresses arrive as plain IPv4.  CLOSED is
+ * the connection's last call (conn->data is freed right after); a
+ * connection found gone after lost events is dropped without one.
+ * LISTENER_* go to every server-side connection, never to a client-side
+ * one, with the listening address and port in event->local and token 0
+ * (use conn->token); host->listeners already reflects them.  ADDR_* go to
+ * every connection, client or server side, established or not.  Daemon
+ * events (32 and up) set event->token to the connection's and fields to 0:
+ * read only what their comments below name.
+ */
 enum mptcpd_event_type {
 	/* Kernel events (mptcp_pm_events group). */
 	MPTCPD_EVENT_CREATED = 1,
@@ -142,24 +163,45 @@ enum mptcpd_event_type {
 	MPTCPD_EVENT_LISTENER_CREATED = 9,
 	MPTCPD_EVENT_LISTENER_CLOSED = 10,
 	/* Daemon events. */
-	MPTCPD_EVENT_ADOPTED = 32,	/* existing connection found */
-	/* A local address became usable, or got a new route: may repeat for
-	 * the same address, so strategies must be idempotent here. */
+	/* An existing connection, its view rebuilt from the kernel (at
+	 * start-up, after lost events); also sent to every connection when
+	 * another strategy takes over (reload, mptcpd-ctl), with conn->data
+	 * new and zeroed.  token only. */
+	MPTCPD_EVENT_ADOPTED = 32,
+	/* A local address became usable, got a new route, or changed class
+	 * (type, metered): may repeat for the same address, so strategies must
+	 * be idempotent here.  addr; host->addrs already holds it. */
 	MPTCPD_EVENT_ADDR_ADDED = 33,
-	MPTCPD_EVENT_ADDR_REMOVED = 34,	/* a local address went away */
-	MPTCPD_EVENT_ACTION_FAILED = 35,/* the kernel refused an action */
+	/* A local address went away.  addr; host->addrs no longer holds it,
+	 * but its subflows stay in the view until the kernel closes them. */
+	MPTCPD_EVENT_ADDR_REMOVED = 34,
+	/* The kernel refused an action (the strategy's or mptcpd-ctl's):
+	 * action is the command as sent (local_id filled in), action_error
+	 * the kernel's -errno, -ENOBUFS when its answer was lost.  The view is
+	 * already rolled back (pending subflow gone, backup flag restored,
+	 * announcement forgotten; a refused REMOVE is replaced by destroying
+	 * the subflows of that ID), and a failed SUBFLOW_CREATE has started
+	 * its pair's backoff.  Not reported: destroying a subflow already gone
+	 * (success), and a command that could not even be queued (logged). */
+	MPTCPD_EVENT_ACTION_FAILED = 35,
 	/* A subflow has unacked data and no ack progress for
 	 * max(150 ms, 2 srtt + 40 ms): the path is dead although the link is
-	 * up.  Only reported to strategies with MPTCPD_STRATEGY_WATCH_STALLS;
-	 * the subflow (local, remote) is in the event, and its stalled flag is
-	 * set in the view. */
+	 * up.  Only reported to strategies with MPTCPD_STRATEGY_WATCH_STALLS,
+	 * once per subflow; local and remote (with ports) are set although
+	 * fields is 0, and the subflow's stalled flag is set in the view. */
 	MPTCPD_EVENT_SUB_STALLED = 36,
-	/* A backoff delay the daemon imposed on a (local, remote) pair ran
-	 * out: the strategy may ask for that subflow again. */
+	/* The backoff delay the daemon imposed on one or more (local, remote)
+	 * pairs of this connection ran out: the strategy may ask for those
+	 * subflows again.  token only: which pairs is not said, so
+	 * reconcile the whole connection. */
 	MPTCPD_EVENT_RETRY = 37,
 };
 
-/* Which optional fields of struct mptcpd_event the kernel sent. */
+/* Which optional fields of struct mptcpd_event the kernel sent (0 in daemon
+ * events).  A kernel event lacking what its type needs never reaches a
+ * strategy: CREATED, ESTABLISHED and SUB_* always carry TOKEN, LOCAL and
+ * REMOTE (SUB_* also both IDs), ANNOUNCED TOKEN, REMOTE and REMOTE_ID,
+ * REMOVED TOKEN and REMOTE_ID, CLOSED TOKEN, LISTENER_* LOCAL. */
 enum mptcpd_event_field {
 	MPTCPD_FIELD_TOKEN = 1u << 0,
 	MPTCPD_FIELD_LOCAL = 1u << 1,
@@ -194,9 +236,9 @@ struct mptcpd_event {
 	uint32_t reset_reason;
 	uint32_t reset_flags;
 	uint32_t timeout;
-	/* ADDR_ADDED / ADDR_REMOVED: the address concerned. */
+	/* ADDR_ADDED / ADDR_REMOVED: the address concerned; else NULL. */
 	const struct mptcpd_local_addr *addr;
-	/* ACTION_FAILED: the action and the kernel's -errno. */
+	/* ACTION_FAILED: the action and the kernel's -errno; else NULL, 0. */
 	const struct mptcpd_action *action;
 	int action_error;
 };
@@ -209,6 +251,16 @@ enum mptcpd_action_type {
 	MPTCPD_ACTION_SET_BACKUP = 5,
 };
 
+/*
+ * The daemon runs the actions in order once decide() returns.  It drops,
+ * with at most a debug log: a SUBFLOW_CREATE for a pair (local address,
+ * remote address and port) that already has a subflow, established or
+ * pending; one bound to an interface with no route to the peer yet
+ * (ADDR_ADDED comes again with the route); one for a pair in backoff
+ * (RETRY follows); a SET_BACKUP to the flag the subflow already has.  It
+ * refuses, with a warning, an ANNOUNCE of the connection's initial address
+ * (ID 0).  It does not enforce host->max_subflows: the strategy must.
+ */
 struct mptcpd_action {
 	enum mptcpd_action_type type;
 	uint32_t token;
@@ -219,6 +271,8 @@ struct mptcpd_action {
 	int ifindex;		/* device to bind the subflow to; 0 = none */
 };
 
+/* More actions than this in one call: the rest is dropped, with a
+ * warning, until the strategy is asked again. */
 #define MPTCPD_ACTIONS_MAX 64
 
 struct mptcpd_actions {
@@ -260,17 +314,23 @@ static inline bool mptcpd_addr_same_ip(const struct mptcpd_addr *a,
 
 /* struct mptcpd_strategy.flags */
 enum mptcpd_strategy_flag {
-	/* Poll the subflows' TCP state and report MPTCPD_EVENT_SUB_STALLED. */
+	/* Poll the subflows' TCP state (every 100 ms, while this strategy is
+	 * active) and report MPTCPD_EVENT_SUB_STALLED. */
 	MPTCPD_STRATEGY_WATCH_STALLS = 1u << 0,
 };
 
 struct mptcpd_strategy {
 	unsigned int abi_version;	/* MPTCPD_STRATEGY_ABI_VERSION */
+	/* What [core] strategy names: 1 to 63 characters among a-z 0-9 _ -,
+	 * unique among the built-in and loaded strategies (a plugin breaking
+	 * this is refused, as is one asking more than 64 KiB of conn_data_size
+	 * or having no decide). */
 	const char *name;
 	const char *description;
 	unsigned int flags;		/* enum mptcpd_strategy_flag */
 	size_t conn_data_size;		/* see struct mptcpd_conn.data */
-	/* Called once per event and connection; appends to out. */
+	/* Called once per event and connection; appends to out, which is
+	 * empty on entry. */
 	void (*decide)(const struct mptcpd_event *event,
 		       const struct mptcpd_conn *conn,
 		       const struct mptcpd_host *host,

@@ -6,7 +6,7 @@
 # namespace so nothing outside it is touched.
 [ -n "$BASH_VERSION" ] || exec bash "$0" "$@"
 . "$(dirname "$0")/lib.sh"
-[ "$KERNEL_PM" = 1 ] && { log "nothing to test with the kernel PM"; exit 0; }
+needs_daemon "tests the daemon's own options and exit statuses"
 
 lab_setup v4
 [ -x "$MPTCPD" ] || fail "$MPTCPD is not built"

@@ -7,7 +7,7 @@
 # nor a subscriber that never reads keeps the daemon from its work.
 [ -n "$BASH_VERSION" ] || exec bash "$0" "$@"
 . "$(dirname "$0")/lib.sh"
-[ "$KERNEL_PM" = 1 ] && { log "the kernel PM has no control socket"; exit 0; }
+needs_daemon "the kernel PM has no control socket"
 # The system's interpreter: an unprivileged user can run it (a per-user
 # one under /root cannot), and it starts faster than a version shim.
 PYTHON=/usr/bin/python3

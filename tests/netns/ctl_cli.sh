@@ -8,7 +8,7 @@
 # 3 when the daemon is gone and 2 for a usage error.
 [ -n "$BASH_VERSION" ] || exec bash "$0" "$@"
 . "$(dirname "$0")/lib.sh"
-[ "$KERNEL_PM" = 1 ] && { log "the kernel PM has no control socket"; exit 0; }
+needs_daemon "the kernel PM has no control socket"
 # The system's interpreter starts faster than a version shim.
 PYTHON=/usr/bin/python3
 [ -x "$PYTHON" ] || PYTHON=$(command -v python3) || skip "python3 is not installed"

@@ -9,7 +9,7 @@
 # directory back.
 [ -n "$BASH_VERSION" ] || exec bash "$0" "$@"
 . "$(dirname "$0")/lib.sh"
-[ "$KERNEL_PM" = 1 ] && { log "the kernel PM has no control socket"; exit 0; }
+needs_daemon "the kernel PM has no control socket"
 for tool in setpriv groupadd groupdel getent stat; do
 	command -v "$tool" >/dev/null || skip "$tool is not installed"
 done

@@ -12,7 +12,7 @@
 # flight, and that is no blackhole.
 [ -n "$BASH_VERSION" ] || exec bash "$0" "$@"
 . "$(dirname "$0")/lib.sh"
-[ "$KERNEL_PM" = 1 ] && { log "nothing to test with the kernel PM"; exit 0; }
+needs_daemon "stall detection and backup-cellular are the daemon's"
 
 WIFI=192.0.2.2
 CELL=198.51.100.2

@@ -8,7 +8,7 @@
 # write failed and every byte sent arrived.
 [ -n "$BASH_VERSION" ] || exec bash "$0" "$@"
 . "$(dirname "$0")/lib.sh"
-[ "$KERNEL_PM" = 1 ] && { log "nothing to test with the kernel PM"; exit 0; }
+needs_daemon "the backup-cellular strategy is the daemon's"
 
 WIFI=192.0.2.2
 CELL=198.51.100.2

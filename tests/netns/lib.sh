@@ -20,7 +20,8 @@
 # Tests assert on what the kernel reports (ss, MPTCP_INFO), never on the
 # daemon's logs.  MPTCPD_TEST_KERNEL_PM=1 replaces the daemon by the
 # kernel's in-kernel path manager with subflow+fullmesh endpoints, which
-# proves the lab, the tools and the assertions without the daemon.
+# proves the lab, the tools and the assertions without the daemon; tests
+# of the daemon's own features skip then (needs_daemon).
 
 [ -n "$BASH_VERSION" ] || { echo "lib.sh needs bash" >&2; exit 99; }
 
@@ -96,6 +97,16 @@ skip() {
 		exit 1
 	fi
 	echo "SKIP: $*"
+	exit 77
+}
+
+# needs_daemon WHY: for a test of the daemon's own behaviour, which has
+# nothing to look at when MPTCPD_TEST_KERNEL_PM=1 puts the kernel's path
+# manager in its place.  Always 77, CI or not: the mode rules the test out,
+# not a missing tool, so nothing is hidden.
+needs_daemon() {
+	[ "$KERNEL_PM" = 1 ] || return 0
+	echo "SKIP (kernel PM mode): $*"
 	exit 77
 }
 

@@ -17,7 +17,7 @@
 #     socket (MPTCPD_RUNTIME_DIRECTORY=$TMP/run for both).
 [ -n "$BASH_VERSION" ] || exec bash "$0" "$@"
 . "$(dirname "$0")/lib.sh"
-[ "$KERNEL_PM" = 1 ] && { log "nothing to test with the kernel PM"; exit 0; }
+needs_daemon "the NetworkManager hook drives the daemon"
 
 HOOK=$top_srcdir/contrib/networkmanager/90-mptcpd
 CTL=$top_builddir/src/mptcpd-ctl

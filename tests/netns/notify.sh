@@ -6,7 +6,7 @@
 # STOPPING=1 on SIGTERM.
 [ -n "$BASH_VERSION" ] || exec bash "$0" "$@"
 . "$(dirname "$0")/lib.sh"
-[ "$KERNEL_PM" = 1 ] && { log "nothing to test with the kernel PM"; exit 0; }
+needs_daemon "the systemd notifications come from the daemon"
 command -v python3 >/dev/null || fail "python3 is needed (scripts/deps.sh installs it)"
 
 lab_setup v4

@@ -6,7 +6,7 @@
 # again.  The connection carries data throughout and loses no byte.
 [ -n "$BASH_VERSION" ] || exec bash "$0" "$@"
 . "$(dirname "$0")/lib.sh"
-[ "$KERNEL_PM" = 1 ] && { log "nothing to test with the kernel PM"; exit 0; }
+needs_daemon "configuration reload is the daemon's"
 
 conf() { # STRATEGY
 	printf '[core]\nstrategy = %s\n[interface eth0]\ntype = wifi\n' "$1" >"$CONF"
