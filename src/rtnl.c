@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * rtnetlink link and address monitor.
+ * rtnetlink monitor of links, addresses and routes.
  *
- * Messages are decoded by hand (ifinfomsg / ifaddrmsg plus attributes)
- * rather than through libnl-route's object caches: we need only a handful
+ * Messages are decoded by hand (ifinfomsg / ifaddrmsg / rtmsg plus
+ * attributes) rather than through libnl-route's object caches (so we do
+ * not depend on libnl-route at all): we need only a handful
  * of fields, the 32-bit IFA_FLAGS attribute is directly at hand this way,
  * and "one message in, one plain struct out" is what unit tests and
  * fuzzers want.  Only libnl's core socket and attribute helpers are used.
