@@ -6,7 +6,7 @@ set -eu
 
 PACKAGES=(
 	build-essential autoconf automake libtool pkg-config
-	libnl-3-dev libnl-genl-3-dev libnl-route-3-dev libev-dev libsystemd-dev
+	libnl-3-dev libnl-genl-3-dev libev-dev libsystemd-dev
 	check libinih-dev libjson-c-dev
 	iproute2 nftables procps kmod python3 systemd util-linux
 	clang libclang-rt-14-dev # the libFuzzer targets (tests/fuzz)

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * sock_diag snapshots of MPTCP connections and their TCP subflows, used to
- * adopt connections that exist before the daemon starts (or after events
- * were lost), and exact lookups of known subflows for the stall poll.
+ * sock_diag: dumps of the MPTCP connections and their TCP subflows
+ * (diag_dump.c), from which the daemon builds the adoption snapshot for
+ * connections that exist before it starts (or after events were lost),
+ * and exact lookups of known subflows for the stall poll (diag_query.c).
  * Synchronous: every call blocks until the kernel has answered.
  */
 #ifndef MPTCPD_DIAG_H
@@ -91,7 +92,7 @@ size_t diag_build_queries(const struct diag_subflow_key *keys, size_t n,
 int diag_key_family(const struct diag_subflow_key *key);
 
 /* Decoders of one SOCK_DIAG_BY_FAMILY reply (nlmsg_len <= len), exposed
- * for unit tests and fuzzers.  0: *out filled; 1: not of interest (other
+ * for unit tests.  0: *out filled; 1: not of interest (other
  * family; for subflows also not MPTCP, listener, time-wait); -EINVAL:
  * malformed. */
 struct nlmsghdr;

@@ -66,11 +66,10 @@ int engine_manual(struct engine *e, struct mptcpd_action *a);
 /* Does the active strategy want stall reports (and so diag polling)? */
 bool engine_watches_stalls(const struct engine *e);
 
-/* Adoption: take the picture from a sock_diag snapshot, then let the
- * strategy complete every adopted connection.  Connections in the model
- * that the snapshot lacks are dropped (they closed while we were not
- * looking). */
-struct snapshot;
+/* Adoption: take the picture from a snapshot (plain records the daemon
+ * gathered from sock_diag and GET_ADDR), then let the strategy complete
+ * every adopted connection.  Connections in the model that the snapshot
+ * lacks are dropped (they closed while we were not looking). */
 void engine_adopt(struct engine *e, const struct snapshot *snap);
 
 #endif

@@ -8,8 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <linux/mptcp.h>
-
 #include "engine_priv.h"
 #include "log.h"
 #include "snapshot.h"
@@ -52,19 +50,19 @@ static void engine_adopt_subflows(struct model_conn *c,
 			c->subflows[kept++] = c->subflows[i];
 	c->pub.n_subflows = kept;
 	for (size_t i = 0; i < snap->n_subflows; i++) {
-		const struct diag_subflow *d = &snap->subflows[i];
+		const struct snapshot_subflow *ksf = &snap->subflows[i];
 		struct mptcpd_subflow s = { 0 };
 
-		if (d->token != c->pub.token)
+		if (ksf->token != c->pub.token)
 			continue;
-		s.local = d->local;
-		s.remote = d->remote;
-		s.local_id = d->local_id;
-		s.remote_id = d->remote_id;
-		s.backup = d->backup;
-		s.ifindex = d->ifindex;
-		s.state = d->established ? MPTCPD_SUBFLOW_ESTABLISHED :
-					   MPTCPD_SUBFLOW_PENDING;
+		s.local = ksf->local;
+		s.remote = ksf->remote;
+		s.local_id = ksf->local_id;
+		s.remote_id = ksf->remote_id;
+		s.backup = ksf->backup;
+		s.ifindex = ksf->ifindex;
+		s.state = ksf->established ? MPTCPD_SUBFLOW_ESTABLISHED :
+					     MPTCPD_SUBFLOW_PENDING;
 		struct mptcpd_subflow *known = model_subflow_find(c, &s.local,
 								  &s.remote);
 
@@ -72,36 +70,36 @@ static void engine_adopt_subflows(struct model_conn *c,
 			*known = s;
 		else
 			model_subflow_add(c, &s);
-		model_local_id_reserve(c, d->local_id, &d->local);
+		model_local_id_reserve(c, ksf->local_id, &ksf->local);
 	}
 	for (size_t i = 0; i < snap->n_ids; i++) {
-		const struct genl_local_entry *id = &snap->ids[i].entry;
+		const struct snapshot_id *id = &snap->ids[i];
 
-		if (snap->ids[i].token != c->pub.token)
+		if (id->token != c->pub.token)
 			continue;
 		if (model_local_id_reserve(c, id->id, &id->addr) < 0)
 			log_warn(LOG_SUB_ENGINE, "token=%08x: kernel ID %u "
 				 "conflicts with a known address",
 				 c->pub.token, id->id);
 		/* An entry with "signal" is one we announced. */
-		if (id->flags & MPTCP_PM_ADDR_FLAG_SIGNAL)
+		if (id->signal)
 			model_announced_add(c, id->id, &id->addr);
 	}
 }
 
 static struct model_conn *engine_adopt_conn(struct engine *e,
 					    const struct snapshot *snap,
-					    const struct diag_conn *d)
+					    const struct snapshot_conn *kconn)
 {
-	struct model_conn *c = model_conn_get(e->model, d->token);
+	struct model_conn *c = model_conn_get(e->model, kconn->token);
 
 	if (!c)
 		return NULL;
 	if (!c->created_ms)
 		c->created_ms = e->ops.now_ms(e->ops_arg);
-	c->pub.local = d->local;
-	c->pub.remote = d->remote;
-	c->pub.server_side = snapshot_conn_server_side(snap, d);
+	c->pub.local = kconn->local;
+	c->pub.remote = kconn->remote;
+	c->pub.server_side = snapshot_conn_server_side(snap, kconn);
 	c->pub.established = true;
 	engine_adopt_subflows(c, snap);
 	engine_add_initial(c);
@@ -126,15 +124,15 @@ void engine_adopt(struct engine *e, const struct snapshot *snap)
 	engine_drop_vanished(e, snap);
 	engine_adopt_listeners(e, snap);
 	for (size_t i = 0; i < snap->n_conns; i++) {
-		const struct diag_conn *d = &snap->conns[i];
+		const struct snapshot_conn *kconn = &snap->conns[i];
 		struct model_conn *c;
 
-		if (!snapshot_conn_managed(d))
+		if (!snapshot_conn_managed(kconn))
 			continue;
-		c = engine_adopt_conn(e, snap, d);
+		c = engine_adopt_conn(e, snap, kconn);
 		if (!c)
 			continue;
-		ev.token = d->token;
+		ev.token = kconn->token;
 		engine_decide(e, c, &ev);
 		adopted++;
 	}

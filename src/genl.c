@@ -25,10 +25,7 @@
 #include "genl_priv.h"
 #include "mptcp_uapi.h"
 #include "log.h"
-
-#ifndef SOL_NETLINK
-#define SOL_NETLINK 270
-#endif
+#include "nlutil.h"
 
 /* Bursts of connections produce bursts of events: a small buffer loses
  * them (ENOBUFS) and forces a full resynchronisation. */
@@ -38,25 +35,6 @@
 #define GENL_FIFO_MAX		65536
 /* Datagrams per readable call; the level-triggered watcher calls again. */
 #define GENL_DRAIN_MAX		1024
-
-/* libnl folds errno into its own codes; undo it for our callers. */
-int genl_errno(int nlerr)
-{
-	switch (nlerr < 0 ? -nlerr : nlerr) {
-	case 0: return 0;
-	case NLE_NOMEM: return -ENOMEM;
-	case NLE_AGAIN: return -EAGAIN;
-	case NLE_PERM: return -EPERM;
-	case NLE_OBJ_NOTFOUND: return -ENOENT;
-	case NLE_INVAL: return -EINVAL;
-	case NLE_OPNOTSUPP: return -EOPNOTSUPP;
-	case NLE_RANGE: return -ERANGE;
-	case NLE_EXIST: return -EEXIST;
-	case NLE_BUSY: return -EBUSY;
-	case NLE_MSGSIZE: return -EMSGSIZE;
-	default: return -EIO;
-	}
-}
 
 /* ---- pending-command FIFO ------------------------------------------- */
 
@@ -124,7 +102,7 @@ int genl_send(struct genl *p, const struct mptcpd_action *action)
 	}
 	err = nl_send_auto(p->cmd_sk, msg);
 	if (err < 0) {
-		err = genl_errno(err);
+		err = nlutil_errno(err);
 		log_warn(LOG_SUB_GENL, "sending %s: %s",
 			 genl_describe(action, desc, sizeof(desc)),
 			 strerror(-err));
@@ -142,39 +120,6 @@ out:
 
 /* ---- ACKs ------------------------------------------------------------ */
 
-/* NLMSGERR_ATTR_MSG from the TLVs at offset off, or NULL. */
-const char *genl_extack_at(const struct nlmsghdr *nlh, size_t off)
-{
-	struct nlattr *tb[NLMSGERR_ATTR_MAX + 1];
-	const struct nlattr *m;
-
-	if (!(nlh->nlmsg_flags & NLM_F_ACK_TLVS) || off >= nlh->nlmsg_len)
-		return NULL;
-	if (nla_parse(tb, NLMSGERR_ATTR_MAX,
-		      (struct nlattr *)((char *)nlh + off),
-		      (int)(nlh->nlmsg_len - off), NULL) < 0)
-		return NULL;
-	m = tb[NLMSGERR_ATTR_MSG];
-	if (!m || nla_len(m) < 1 || !memchr(nla_data(m), 0, nla_len(m)))
-		return NULL;
-	return nla_data(m);
-}
-
-/* In an NLMSG_ERROR the TLVs follow the echoed request, which is only
- * its header when NLM_F_CAPPED (we set NETLINK_CAP_ACK). */
-static const char *genl_extack(const struct nlmsghdr *nlh)
-{
-	const struct nlmsgerr *e = nlmsg_data(nlh);
-	size_t off = NLMSG_HDRLEN + sizeof(*e);
-
-	if (!(nlh->nlmsg_flags & NLM_F_CAPPED)) {
-		if (e->msg.nlmsg_len < NLMSG_HDRLEN)
-			return NULL;
-		off += NLMSG_ALIGN(e->msg.nlmsg_len - NLMSG_HDRLEN);
-	}
-	return genl_extack_at(nlh, off);
-}
-
 /* 0 with *error (0 or -errno) and *extack, or -EBADMSG. */
 int genl_parse_ack(const struct nlmsghdr *nlh, int *error,
 		   const char **extack)
@@ -185,7 +130,7 @@ int genl_parse_ack(const struct nlmsghdr *nlh, int *error,
 		return -EBADMSG;
 	e = nlmsg_data(nlh);
 	*error = e->error > 0 ? -e->error : e->error;
-	*extack = genl_extack(nlh);
+	*extack = nlutil_ext_ack(nlh);
 	return 0;
 }
 
@@ -375,8 +320,6 @@ int genl_cmd_fd(const struct genl *p)
 
 /* ---- sockets --------------------------------------------------------- */
 
-/* SO_RCVBUFFORCE ignores rmem_max (needs CAP_NET_ADMIN, which we need
- * anyway); otherwise fall back to what rmem_max allows. */
 /* MPTCPD_EVENT_RCVBUF shrinks the event socket's buffer: the tests use it
  * to make the kernel drop events and check that the daemon recovers. */
 static int genl_event_rcvbuf(void)
@@ -398,29 +341,27 @@ static int genl_event_rcvbuf(void)
 	return (int)v;
 }
 
+/* Best effort: without CAP_NET_ADMIN the size is capped by rmem_max. */
 static void genl_set_rcvbuf(struct nl_sock *sk, int size, const char *what)
 {
-	int fd = nl_socket_get_fd(sk), got = 0;
-	socklen_t glen = sizeof(got);
+	int fd = nl_socket_get_fd(sk), got;
 
-	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size,
-		       sizeof(size)) < 0)
-		nl_socket_set_buffer_size(sk, size, 0);
-	if (getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &got, &glen) == 0)
+	nlutil_set_rcvbuf(fd, size);
+	got = nlutil_rcvbuf(fd);
+	if (got >= 0)
 		log_debug(LOG_SUB_GENL, "%s socket receive buffer: %d bytes",
 			  what, got);
 }
 
 void genl_set_ext_ack(struct nl_sock *sk)
 {
-	int fd = nl_socket_get_fd(sk), one = 1;
+	int fd = nl_socket_get_fd(sk);
 
-	if (setsockopt(fd, SOL_NETLINK, NETLINK_EXT_ACK, &one,
-		       sizeof(one)) < 0)
+	if (nlutil_want_ext_ack(fd) < 0)
 		log_info(LOG_SUB_GENL, "kernel lacks NETLINK_EXT_ACK: "
 			 "command errors will carry no detail");
 	/* Do not echo whole requests back in error messages. */
-	setsockopt(fd, SOL_NETLINK, NETLINK_CAP_ACK, &one, sizeof(one));
+	nlutil_cap_ack(fd);
 }
 
 int genl_sock_connect(struct nl_sock **out)
@@ -437,7 +378,7 @@ int genl_sock_connect(struct nl_sock **out)
 		log_err(LOG_SUB_GENL, "cannot open a generic netlink socket: "
 			"%s", nl_geterror(err));
 		nl_socket_free(sk);
-		return genl_errno(err);
+		return nlutil_errno(err);
 	}
 	*out = sk;
 	return 0;
@@ -456,7 +397,7 @@ static int genl_resolve_family(struct genl *p)
 	if (id < 0) {
 		log_err(LOG_SUB_GENL, "resolving netlink family \"%s\": %s",
 			MPTCP_PM_NAME, nl_geterror(id));
-		return genl_errno(id);
+		return nlutil_errno(id);
 	}
 	p->family = id;
 	return 0;
@@ -472,7 +413,7 @@ static int genl_join_events(struct genl *p)
 		log_err(LOG_SUB_GENL, "kernel's %s family has no \"%s\" "
 			"group (kernel older than 5.12?): %s", MPTCP_PM_NAME,
 			MPTCP_PM_EV_GRP_NAME, nl_geterror(grp));
-		return grp == -NLE_OBJ_NOTFOUND ? -ENOENT : genl_errno(grp);
+		return grp == -NLE_OBJ_NOTFOUND ? -ENOENT : nlutil_errno(grp);
 	}
 	err = nl_socket_add_membership(p->ev_sk, grp);
 	if (err == -NLE_PERM) {
@@ -483,7 +424,7 @@ static int genl_join_events(struct genl *p)
 	if (err < 0) {
 		log_err(LOG_SUB_GENL, "joining group \"%s\": %s",
 			MPTCP_PM_EV_GRP_NAME, nl_geterror(err));
-		return genl_errno(err);
+		return nlutil_errno(err);
 	}
 	return 0;
 }
@@ -500,7 +441,7 @@ static int genl_open_cmd(struct genl *p)
 	genl_set_ext_ack(p->cmd_sk);
 	genl_set_rcvbuf(p->cmd_sk, GENL_CMD_RCVBUF, "command");
 	/* ACKs are read by genl_drain() and matched by genl_complete(). */
-	return genl_errno(nl_socket_set_nonblocking(p->cmd_sk));
+	return nlutil_errno(nl_socket_set_nonblocking(p->cmd_sk));
 }
 
 static int genl_open_events(struct genl *p)
@@ -514,7 +455,7 @@ static int genl_open_events(struct genl *p)
 		return err;
 	genl_set_rcvbuf(p->ev_sk, genl_event_rcvbuf(), "event");
 	/* Events are read by genl_drain(). */
-	return genl_errno(nl_socket_set_nonblocking(p->ev_sk));
+	return nlutil_errno(nl_socket_set_nonblocking(p->ev_sk));
 }
 
 int genl_new(struct genl **out, const struct genl_callbacks *cb, void *arg)

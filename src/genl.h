@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The kernel's mptcp_pm generic-netlink family: events in, commands out.
- * The only file that knows libnl-genl.  Two sockets: one joined to the
- * mptcp_pm_events group, one for commands.  Commands never block: each is
- * sent with an ACK requested and its result arrives later through
+ * The module's interface; only src/genl*.c know libnl-genl.  Two sockets:
+ * one joined to the mptcp_pm_events group, one for commands (the start-up
+ * GET_ADDR dump opens short-lived ones of its own).  Commands never block:
+ * each is sent with an ACK requested and its result arrives later through
  * genl_callbacks.result when the command socket becomes readable.
  */
 #ifndef MPTCPD_GENL_H

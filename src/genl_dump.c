@@ -23,6 +23,7 @@
 #include "genl_priv.h"
 #include "mptcp_uapi.h"
 #include "log.h"
+#include "nlutil.h"
 
 #define GENL_DUMP_TIMEOUT_S	2
 #define GENL_DUMP_MAX_READS	4096
@@ -87,8 +88,7 @@ static void genl_dump_status(struct genl_dump *d, const struct nlmsghdr *nlh)
 			status = -EBADMSG;
 	} else if (nlh->nlmsg_len >= NLMSG_HDRLEN + sizeof(status)) {
 		memcpy(&status, nlmsg_data(nlh), sizeof(status));
-		extack = genl_extack_at(nlh, NLMSG_HDRLEN +
-					NLMSG_ALIGN(sizeof(status)));
+		extack = nlutil_ext_ack(nlh);
 	}
 	d->error = status > 0 ? -status : status;
 	if (extack)
@@ -148,7 +148,7 @@ static int genl_dump_request(struct nl_sock *sk, int family, uint32_t token)
 	    nla_put_u32(msg, MPTCP_PM_ATTR_TOKEN, token) < 0)
 		goto out;
 	err = nl_send_auto(sk, msg);
-	err = err < 0 ? genl_errno(err) : 0;
+	err = err < 0 ? nlutil_errno(err) : 0;
 out:
 	nlmsg_free(msg);
 	return err;
@@ -168,7 +168,7 @@ static int genl_dump_run(struct genl *p, uint32_t token, struct genl_dump *d)
 	for (i = 0; !err && !d->done && i < GENL_DUMP_MAX_READS; i++) {
 		err = nl_recvmsgs_default(sk);
 		err = err == -NLE_AGAIN ? -ETIMEDOUT :
-		      err < 0 ? genl_errno(err) : 0;
+		      err < 0 ? nlutil_errno(err) : 0;
 	}
 	if (!err && !d->done)
 		err = -ETIMEDOUT;

@@ -64,10 +64,8 @@ struct genl {
 #define GENL_FIXED(t, n)	{ .type = (t), .minlen = (n), .maxlen = (n) }
 
 /* genl.c */
-int genl_errno(int nlerr);
 int genl_sock_connect(struct nl_sock **out);
 void genl_set_ext_ack(struct nl_sock *sk);
-const char *genl_extack_at(const struct nlmsghdr *nlh, size_t off);
 int genl_parse_ack(const struct nlmsghdr *nlh, int *error,
 		   const char **extack);
 

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * rtnetlink link and address monitor.
+ * rtnetlink monitor of links, addresses and routes.
  *
- * Messages are decoded by hand (ifinfomsg / ifaddrmsg plus attributes)
- * rather than through libnl-route's object caches: we need only a handful
+ * Messages are decoded by hand (ifinfomsg / ifaddrmsg / rtmsg plus
+ * attributes) rather than through libnl-route's object caches (so we do
+ * not depend on libnl-route at all): we need only a handful
  * of fields, the 32-bit IFA_FLAGS attribute is directly at hand this way,
  * and "one message in, one plain struct out" is what unit tests and
  * fuzzers want.  Only libnl's core socket and attribute helpers are used.
@@ -23,6 +24,7 @@
 #include "rtnl.h"
 #include "addr.h"
 #include "log.h"
+#include "nlutil.h"
 
 /* Bursts (a VPN bringing up dozens of addresses) must not overflow. */
 #define RTNL_RCVBUF		(2 * 1024 * 1024)
@@ -41,22 +43,6 @@ struct rtnl {
 	struct rtnl_callbacks cb;
 	void *arg;
 };
-
-static int rtnl_errno(int nlerr)
-{
-	switch (nlerr < 0 ? -nlerr : nlerr) {
-	case NLE_SUCCESS:	return 0;
-	case NLE_AGAIN:		return -EAGAIN;
-	case NLE_NOMEM:		return -ENOBUFS;
-	case NLE_PERM:		return -EPERM;
-	case NLE_NOACCESS:	return -EACCES;
-	case NLE_OPNOTSUPP:	return -EOPNOTSUPP;
-	case NLE_INVAL:		return -EINVAL;
-	case NLE_DUMP_INTR:	return -EINTR;
-	case NLE_BAD_SOCK:	return -EBADF;
-	default:		return -EIO;
-	}
-}
 
 /* The message fits in len and carries at least its fixed header. */
 static bool rtnl_msg_ok(const struct nlmsghdr *nlh, size_t len,
@@ -277,16 +263,9 @@ static int rtnl_valid(struct nl_msg *msg, void *arg)
 	return NL_OK;
 }
 
-/* The kernel caps SO_RCVBUF at rmem_max; the FORCE variant (CAP_NET_ADMIN)
- * does not, so try it first. */
 static void rtnl_set_rcvbuf(struct nl_sock *sk)
 {
-	int size = RTNL_RCVBUF;
-
-	if (setsockopt(nl_socket_get_fd(sk), SOL_SOCKET, SO_RCVBUFFORCE,
-		       &size, sizeof(size)) == 0)
-		return;
-	if (nl_socket_set_buffer_size(sk, RTNL_RCVBUF, 0) < 0)
+	if (nlutil_set_rcvbuf(nl_socket_get_fd(sk), RTNL_RCVBUF) < 0)
 		log_warn(LOG_SUB_RTNL, "cannot enlarge the rtnetlink buffer");
 }
 
@@ -301,7 +280,7 @@ static int rtnl_sock_new(struct nl_sock **out, struct rtnl *n)
 	err = nl_connect(sk, NETLINK_ROUTE);
 	if (err < 0) {
 		nl_socket_free(sk);
-		return rtnl_errno(err);
+		return nlutil_errno(err);
 	}
 	nl_socket_enable_msg_peek(sk);
 	nl_socket_set_msg_buf_size(sk, RTNL_MSG_BUF);
@@ -327,11 +306,11 @@ int rtnl_new(struct rtnl **out, const struct rtnl_callbacks *cb,
 	/* Events are not replies to our requests: no sequence to check. */
 	nl_socket_disable_seq_check(n->sk);
 	rtnl_set_rcvbuf(n->sk);
-	err = rtnl_errno(nl_socket_add_memberships(n->sk, RTNLGRP_LINK,
+	err = nlutil_errno(nl_socket_add_memberships(n->sk, RTNLGRP_LINK,
 			RTNLGRP_IPV4_IFADDR, RTNLGRP_IPV6_IFADDR,
 			RTNLGRP_IPV4_ROUTE, RTNLGRP_IPV6_ROUTE, 0));
 	if (err == 0)
-		err = rtnl_errno(nl_socket_set_nonblocking(n->sk));
+		err = nlutil_errno(nl_socket_set_nonblocking(n->sk));
 out:
 	if (err < 0) {
 		log_err(LOG_SUB_RTNL, "rtnetlink monitor: %s", strerror(-err));
@@ -378,10 +357,10 @@ static int rtnl_dump_one(struct nl_sock *sk, int type, uint8_t family)
 	}
 	err = nl_send_simple(sk, type, NLM_F_DUMP, &req, len);
 	if (err < 0)
-		return rtnl_errno(err);
+		return nlutil_errno(err);
 	/* Returns once NLMSG_DONE (or an error) has been processed. */
 	err = nl_recvmsgs_default(sk);
-	return err < 0 ? rtnl_errno(err) : 0;
+	return err < 0 ? nlutil_errno(err) : 0;
 }
 
 static int rtnl_dump_all(struct nl_sock *sk)

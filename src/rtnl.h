@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * rtnetlink link and address monitor.  The only file that knows
- * libnl-route.  Reports plain structs; deciding what is usable is iface.c's
- * job.
+ * rtnetlink: follows links, addresses and routes (a monitor socket, and a
+ * dump to start from) and reports them as plain structs; deciding what is
+ * usable is iface.c's job.  The only file that speaks NETLINK_ROUTE.
  */
 #ifndef MPTCPD_RTNL_H
 #define MPTCPD_RTNL_H
@@ -50,7 +50,8 @@ struct rtnl_callbacks {
 	void (*overflow)(void *arg);
 };
 
-/* Subscribe to link and IPv4/IPv6 address groups. 0 or -errno (logged). */
+/* Subscribe to the link, IPv4/IPv6 address and IPv4/IPv6 route groups.
+ * 0 or -errno (logged). */
 int rtnl_new(struct rtnl **out, const struct rtnl_callbacks *cb,
 	       void *arg);
 void rtnl_free(struct rtnl *n);
@@ -60,9 +61,10 @@ int rtnl_dump(struct rtnl *n);
 int rtnl_fd(const struct rtnl *n);
 void rtnl_readable(struct rtnl *n);
 
-/* Decoders of one rtnetlink message (nlmsg_len <= len), exposed for unit
- * tests and fuzzers.  0: *out filled; 1 (addr only): a family we do not
- * track; -EINVAL: malformed. */
+/* Decoders of one rtnetlink message (nlmsg_len <= len), exposed so that
+ * they can be driven without a kernel (no unit test or fuzzer does yet).
+ * 0: *out filled; 1 (addr and route): a family or route we do not track;
+ * -EINVAL: malformed. */
 struct nlmsghdr;
 int rtnl_parse_link(const struct nlmsghdr *nlh, size_t len,
 		      struct rtnl_link_update *out);

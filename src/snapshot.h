@@ -2,25 +2,51 @@
 /*
  * A point-in-time picture of the kernel's MPTCP connections, gathered from
  * sock_diag and GET_ADDR at start-up or after lost events, for the engine
- * to adopt.  Plain data.
+ * to adopt.  The records are plain data in our own words: the builders
+ * below translate what the diag and genl edges report, so that the engine
+ * never sees a kernel state or flag.
  */
 #ifndef MPTCPD_SNAPSHOT_H
 #define MPTCPD_SNAPSHOT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include "diag.h"
-#include "genl.h"
+#include "mptcpd/strategy.h"
 
+/* An MPTCP socket: a connection or a listener. */
+struct snapshot_conn {
+	uint32_t token;
+	struct mptcpd_addr local;	/* initial subflow, with ports */
+	struct mptcpd_addr remote;	/* empty for a listener */
+	bool established;		/* the connection is established */
+	bool fallback;			/* fell back to TCP: nothing to manage */
+	bool listener;
+};
+
+struct snapshot_subflow {
+	uint32_t token;			/* of the owning connection */
+	struct mptcpd_addr local;
+	struct mptcpd_addr remote;
+	uint8_t local_id;
+	uint8_t remote_id;
+	bool backup;			/* local or remote backup bit */
+	bool established;		/* fully established */
+	int ifindex;			/* bound device, 0 if none */
+};
+
+/* One entry of a connection's local address list. */
 struct snapshot_id {
 	uint32_t token;
-	struct genl_local_entry entry;
+	uint8_t id;
+	struct mptcpd_addr addr;
+	bool signal;			/* announced to the peer (by us) */
 };
 
 struct snapshot {
-	struct diag_conn *conns;
+	struct snapshot_conn *conns;
 	size_t n_conns, cap_conns;
-	struct diag_subflow *subflows;
+	struct snapshot_subflow *subflows;
 	size_t n_subflows, cap_subflows;
 	struct snapshot_id *ids;
 	size_t n_ids, cap_ids;
@@ -28,15 +54,23 @@ struct snapshot {
 
 void snapshot_init(struct snapshot *s);
 void snapshot_clear(struct snapshot *s);
-/* Callbacks for diag_dump_conns / diag_dump_subflows (arg = snapshot). */
+
+/* Builders, at the edge: each translates one record of the diag or genl
+ * edge.  The first two are callbacks for diag_dump_conns and
+ * diag_dump_subflows (snap: the struct snapshot).  A record that finds no
+ * memory is left out (logged). */
+struct diag_conn;
+struct diag_subflow;
+struct genl_local_entry;
 void snapshot_add_conn(void *snap, const struct diag_conn *c);
 void snapshot_add_subflow(void *snap, const struct diag_subflow *sf);
 void snapshot_add_id(struct snapshot *s, uint32_t token,
 		     const struct genl_local_entry *e);
+
 /* A connection we can manage: established, not a listener, no fallback. */
-bool snapshot_conn_managed(const struct diag_conn *c);
+bool snapshot_conn_managed(const struct snapshot_conn *c);
 /* Is there a listener for this connection's local address and port? */
 bool snapshot_conn_server_side(const struct snapshot *s,
-			       const struct diag_conn *c);
+			       const struct snapshot_conn *c);
 
 #endif

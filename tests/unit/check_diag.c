@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* sock_diag without a kernel: the exact-lookup requests diag_query_subflows
- * sends, and the decoding of crafted subflow replies. */
+ * sends (diag_query.c), and the decoding (diag.c) of crafted subflow
+ * replies and of the MPTCP socket replies of the adoption dump. */
 #include <check.h>
 #include <errno.h>
 #include <stddef.h>
@@ -451,11 +452,92 @@ START_TEST(test_reply_malformed)
 }
 END_TEST
 
+/* ---- MPTCP sockets, as the adoption dump reports them. ---- */
+
+#define TCP_STATE_ESTABLISHED	1
+#define TCP_STATE_LISTEN	10
+
+static const struct nlmsghdr *conn_reply(struct nl_buf *m, uint8_t state,
+					 uint32_t flags, size_t info_len)
+{
+	struct nlmsghdr *nlh = (struct nlmsghdr *)m->b;
+	struct inet_diag_msg *d = NLMSG_DATA(nlh);
+	struct mptcp_info mi;
+
+	memset(m, 0, sizeof(*m));
+	memset(&mi, 0, sizeof(mi));
+	nlh->nlmsg_type = SOCK_DIAG_BY_FAMILY;
+	d->idiag_family = AF_INET;
+	d->idiag_state = state;
+	d->id.idiag_sport = htons(40000);
+	d->id.idiag_dport = htons(80);
+	inet_pton(AF_INET, "192.0.2.1", d->id.idiag_src);
+	inet_pton(AF_INET, "198.51.100.1", d->id.idiag_dst);
+	m->len = NLMSG_LENGTH(sizeof(*d));
+	mi.mptcpi_flags = flags;
+	mi.mptcpi_token = 0xfeed0001;
+	nb_put(m, INET_DIAG_INFO, &mi, info_len);
+	nlh->nlmsg_len = (uint32_t)m->len;
+	return nlh;
+}
+
+START_TEST(test_conn_established)
+{
+	struct nl_buf m;
+	const struct nlmsghdr *nlh = conn_reply(&m, TCP_STATE_ESTABLISHED, 0,
+						sizeof(struct mptcp_info));
+	struct mptcpd_addr local = fx_addr("192.0.2.1", 40000);
+	struct mptcpd_addr remote = fx_addr("198.51.100.1", 80);
+	struct diag_conn c;
+
+	ck_assert_int_eq(diag_parse_conn(nlh, m.len, &c), 0);
+	ck_assert_uint_eq(c.token, 0xfeed0001);
+	ck_assert(addr_equal(&c.local, &local));
+	ck_assert(addr_equal(&c.remote, &remote));
+	ck_assert_uint_eq(c.state, TCP_STATE_ESTABLISHED);
+	ck_assert(!c.listener && !c.fallback);
+}
+END_TEST
+
+START_TEST(test_conn_listener_and_fallback)
+{
+	struct nl_buf m;
+	const struct nlmsghdr *nlh;
+	struct diag_conn c;
+
+	nlh = conn_reply(&m, TCP_STATE_LISTEN, 0, sizeof(struct mptcp_info));
+	ck_assert_int_eq(diag_parse_conn(nlh, m.len, &c), 0);
+	ck_assert(c.listener);
+	ck_assert_uint_eq(c.remote.family, 0);	/* no peer */
+	nlh = conn_reply(&m, TCP_STATE_ESTABLISHED, MPTCP_INFO_FLAG_FALLBACK,
+			 sizeof(struct mptcp_info));
+	ck_assert_int_eq(diag_parse_conn(nlh, m.len, &c), 0);
+	ck_assert(c.fallback && !c.listener);
+}
+END_TEST
+
+/* A kernel whose mptcp_info ends before the token: no token, no error. */
+START_TEST(test_conn_short_info)
+{
+	struct nl_buf m;
+	const struct nlmsghdr *nlh;
+	struct diag_conn c;
+
+	nlh = conn_reply(&m, TCP_STATE_ESTABLISHED, MPTCP_INFO_FLAG_FALLBACK,
+			 offsetof(struct mptcp_info, mptcpi_token));
+	ck_assert_int_eq(diag_parse_conn(nlh, m.len, &c), 0);
+	ck_assert_uint_eq(c.token, 0);
+	ck_assert(c.fallback);
+	ck_assert_int_eq(diag_parse_conn(nlh, NLMSG_HDRLEN + 8, &c), -EINVAL);
+}
+END_TEST
+
 static Suite *diag_suite(void)
 {
 	Suite *s = suite_create("diag");
 	TCase *req = tcase_create("request");
 	TCase *rep = tcase_create("reply");
+	TCase *conn = tcase_create("conn");
 
 	tcase_add_test(req, test_request_size);
 	tcase_add_test(req, test_request_v4);
@@ -473,7 +555,11 @@ static Suite *diag_suite(void)
 	tcase_add_test(rep, test_reply_not_a_subflow);
 	tcase_add_test(rep, test_reply_malformed);
 	suite_add_tcase(s, req);
+	tcase_add_test(conn, test_conn_established);
+	tcase_add_test(conn, test_conn_listener_and_fallback);
+	tcase_add_test(conn, test_conn_short_info);
 	suite_add_tcase(s, rep);
+	suite_add_tcase(s, conn);
 	return s;
 }
 

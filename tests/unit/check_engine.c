@@ -5,11 +5,14 @@
 #include <errno.h>
 #include <stdio.h>
 #include <linux/if_addr.h>
+#include <linux/mptcp.h>
 #include <net/if.h>
 #include <netinet/tcp.h>
 
+#include "diag.h"
 #include "engine.h"
 #include "fixture.h"
+#include "genl.h"
 #include "iface.h"
 #include "model.h"
 #include "snapshot.h"
@@ -341,6 +344,35 @@ START_TEST(test_adopt_without_duplicates)
 }
 END_TEST
 
+/* The snapshot's builders turn kernel states and flags into plain fields. */
+START_TEST(test_snapshot_translates)
+{
+	struct diag_conn c = { .token = 5, .state = TCP_SYN_SENT };
+	struct diag_subflow sf = { .token = 5, .backup = true, .ifindex = 3 };
+	struct genl_local_entry id = { .id = 2, .flags =
+				       MPTCP_PM_ADDR_FLAG_SIGNAL };
+	struct snapshot s;
+
+	snapshot_init(&s);
+	snapshot_add_conn(&s, &c);
+	c.state = TCP_ESTABLISHED;
+	c.fallback = true;
+	snapshot_add_conn(&s, &c);
+	snapshot_add_subflow(&s, &sf);
+	snapshot_add_id(&s, 5, &id);
+	id.flags = MPTCP_PM_ADDR_FLAG_SUBFLOW;
+	snapshot_add_id(&s, 5, &id);
+	ck_assert(!s.conns[0].established && !snapshot_conn_managed(&s.conns[0]));
+	ck_assert(s.conns[1].established && s.conns[1].fallback);
+	ck_assert(!snapshot_conn_managed(&s.conns[1]));
+	ck_assert(s.subflows[0].backup && !s.subflows[0].established);
+	ck_assert_int_eq(s.subflows[0].ifindex, 3);
+	ck_assert(s.ids[0].signal && !s.ids[1].signal);
+	ck_assert_uint_eq(s.ids[0].token, 5);
+	snapshot_clear(&s);
+}
+END_TEST
+
 START_TEST(test_adopt_server_side_and_vanished)
 {
 	struct snapshot s;
@@ -378,6 +410,7 @@ static Suite *engine_suite(void)
 	tcase_add_test(tc, test_join_failed_before_route_is_retried_once);
 	tcase_add_test(tc, test_adopt_without_duplicates);
 	tcase_add_test(tc, test_adopt_server_side_and_vanished);
+	tcase_add_test(tc, test_snapshot_translates);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -1,0 +1,142 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Netlink plumbing shared by genl, rtnl and diag.  The extended-ack
+ * decoder walks the attributes itself rather than through libnl: it reads
+ * replies the edges received with their own recv() calls, and it must
+ * never trust a length the kernel (or a fuzzer) put in the message.
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <string.h>
+#include <netlink/errno.h>
+
+#include "netlink_uapi.h"
+#include "nlutil.h"
+
+/* libnl folds errno into its own codes; undo it for our callers. */
+int nlutil_errno(int nlerr)
+{
+	switch (nlerr < 0 ? -nlerr : nlerr) {
+	case NLE_SUCCESS:	return 0;
+	case NLE_NOMEM:		return -ENOMEM;
+	case NLE_AGAIN:		return -EAGAIN;
+	case NLE_PERM:		return -EPERM;
+	case NLE_NOACCESS:	return -EACCES;
+	case NLE_OBJ_NOTFOUND:	return -ENOENT;
+	case NLE_INVAL:		return -EINVAL;
+	case NLE_OPNOTSUPP:	return -EOPNOTSUPP;
+	case NLE_RANGE:		return -ERANGE;
+	case NLE_EXIST:		return -EEXIST;
+	case NLE_BUSY:		return -EBUSY;
+	case NLE_MSGSIZE:	return -EMSGSIZE;
+	case NLE_DUMP_INTR:	return -EINTR;
+	case NLE_BAD_SOCK:	return -EBADF;
+	default:		return -EIO;
+	}
+}
+
+/* The attribute's payload if it is a NUL-terminated string, else NULL. */
+static const char *nlutil_attr_str(const struct nlattr *a)
+{
+	const char *s = (const char *)a + NLA_HDRLEN;
+	size_t len = a->nla_len - NLA_HDRLEN;
+
+	return len > 0 && memchr(s, '\0', len) ? s : NULL;
+}
+
+/* NLMSGERR_ATTR_MSG among the attributes from off to the end of nlh. */
+static const char *nlutil_ext_ack_at(const struct nlmsghdr *nlh, size_t off)
+{
+	const struct nlattr *a;
+	size_t left, step;
+
+	if (!(nlh->nlmsg_flags & NLM_F_ACK_TLVS) || off >= nlh->nlmsg_len)
+		return NULL;
+	a = (const struct nlattr *)((const char *)nlh + off);
+	left = nlh->nlmsg_len - off;
+	while (left >= NLA_HDRLEN && a->nla_len >= NLA_HDRLEN &&
+	       a->nla_len <= left) {
+		if ((a->nla_type & NLA_TYPE_MASK) == NLMSGERR_ATTR_MSG)
+			return nlutil_attr_str(a);
+		step = NLA_ALIGN((size_t)a->nla_len);
+		if (step >= left)
+			break;
+		left -= step;
+		a = (const struct nlattr *)((const char *)a + step);
+	}
+	return NULL;
+}
+
+/* In an NLMSG_ERROR the attributes follow the struct nlmsgerr and the
+ * echoed request.  The kernel echoes all of the request, padded to
+ * NLMSG_ALIGNTO, unless it sets NLM_F_CAPPED (NETLINK_CAP_ACK, or a
+ * plain ACK): then only the request's header, which struct nlmsgerr
+ * already holds. */
+static const char *nlutil_ext_ack_error(const struct nlmsghdr *nlh)
+{
+	const struct nlmsgerr *e = NLMSG_DATA(nlh);
+	size_t off = NLMSG_HDRLEN + NLMSG_ALIGN(sizeof(*e));
+	size_t echoed;
+
+	if (nlh->nlmsg_len < off)
+		return NULL;
+	if (!(nlh->nlmsg_flags & NLM_F_CAPPED)) {
+		echoed = e->msg.nlmsg_len;
+		/* The echo cannot be longer than the message holding it. */
+		if (echoed < NLMSG_HDRLEN || echoed > nlh->nlmsg_len)
+			return NULL;
+		off += NLMSG_ALIGN(echoed - NLMSG_HDRLEN);
+	}
+	return nlutil_ext_ack_at(nlh, off);
+}
+
+const char *nlutil_ext_ack(const struct nlmsghdr *nlh)
+{
+	if (nlh->nlmsg_len < NLMSG_HDRLEN)
+		return NULL;
+	if (nlh->nlmsg_type == NLMSG_ERROR)
+		return nlutil_ext_ack_error(nlh);
+	/* NLMSG_DONE: the dump's int status, then the attributes. */
+	if (nlh->nlmsg_type == NLMSG_DONE)
+		return nlutil_ext_ack_at(nlh, NLMSG_HDRLEN +
+					 NLMSG_ALIGN(sizeof(int32_t)));
+	return NULL;
+}
+
+int nlutil_want_ext_ack(int fd)
+{
+	int one = 1;
+
+	if (setsockopt(fd, SOL_NETLINK, NETLINK_EXT_ACK, &one,
+		       sizeof(one)) < 0)
+		return -errno;
+	return 0;
+}
+
+void nlutil_cap_ack(int fd)
+{
+	int one = 1;
+
+	setsockopt(fd, SOL_NETLINK, NETLINK_CAP_ACK, &one, sizeof(one));
+}
+
+int nlutil_set_rcvbuf(int fd, int size)
+{
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size,
+		       sizeof(size)) == 0)
+		return 0;
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size)) < 0)
+		return -errno;
+	return 0;
+}
+
+int nlutil_rcvbuf(int fd)
+{
+	socklen_t len;
+	int size = 0;
+
+	len = sizeof(size);
+	if (getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, &len) < 0)
+		return -errno;
+	return size;
+}

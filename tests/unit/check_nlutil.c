@@ -1,0 +1,256 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* The netlink helpers the edges share: libnl error codes as errno, and the
+ * extended-ack text of crafted error and done messages, laid out the way
+ * the kernel's netlink_ack() and netlink_dump_done() lay them out. */
+#include <check.h>
+#include <errno.h>
+#include <stdint.h>
+#include <string.h>
+#include <linux/netlink.h>
+#include <netlink/errno.h>
+
+#include "fixture.h"
+#include "nlutil.h"
+
+START_TEST(test_errno_nomem)
+{
+	ck_assert_int_eq(nlutil_errno(-NLE_NOMEM), -ENOMEM);
+	ck_assert_int_eq(nlutil_errno(NLE_NOMEM), -ENOMEM);
+}
+END_TEST
+
+START_TEST(test_errno_table)
+{
+	ck_assert_int_eq(nlutil_errno(0), 0);
+	ck_assert_int_eq(nlutil_errno(-NLE_AGAIN), -EAGAIN);
+	ck_assert_int_eq(nlutil_errno(-NLE_PERM), -EPERM);
+	ck_assert_int_eq(nlutil_errno(-NLE_NOACCESS), -EACCES);
+	ck_assert_int_eq(nlutil_errno(-NLE_OBJ_NOTFOUND), -ENOENT);
+	ck_assert_int_eq(nlutil_errno(-NLE_INVAL), -EINVAL);
+	ck_assert_int_eq(nlutil_errno(-NLE_OPNOTSUPP), -EOPNOTSUPP);
+	ck_assert_int_eq(nlutil_errno(-NLE_RANGE), -ERANGE);
+	ck_assert_int_eq(nlutil_errno(-NLE_EXIST), -EEXIST);
+	ck_assert_int_eq(nlutil_errno(-NLE_BUSY), -EBUSY);
+	ck_assert_int_eq(nlutil_errno(-NLE_MSGSIZE), -EMSGSIZE);
+	/* rtnl_dump() retries on -EINTR: an interrupted dump. */
+	ck_assert_int_eq(nlutil_errno(-NLE_DUMP_INTR), -EINTR);
+	ck_assert_int_eq(nlutil_errno(-NLE_BAD_SOCK), -EBADF);
+	/* No errno of its own. */
+	ck_assert_int_eq(nlutil_errno(-NLE_FAILURE), -EIO);
+}
+END_TEST
+
+/* ---- Crafted replies. ---- */
+
+#define TEXT	"invalid token"
+
+struct msg {
+	char b[512] __attribute__((aligned(8)));
+	size_t len;
+};
+
+static struct nlmsghdr *hdr(struct msg *m)
+{
+	return (struct nlmsghdr *)m->b;
+}
+
+static void put(struct msg *m, const void *data, size_t len)
+{
+	memcpy(m->b + m->len, data, len);
+	m->len += NLMSG_ALIGN(len);
+	hdr(m)->nlmsg_len = (uint32_t)m->len;
+}
+
+static void put_attr(struct msg *m, uint16_t type, const void *data,
+		     size_t len)
+{
+	struct nlattr a = { .nla_len = (uint16_t)(NLA_HDRLEN + len),
+			    .nla_type = type };
+
+	memcpy(m->b + m->len, &a, sizeof(a));
+	memcpy(m->b + m->len + NLA_HDRLEN, data, len);
+	m->len += NLA_ALIGN(NLA_HDRLEN + len);
+	hdr(m)->nlmsg_len = (uint32_t)m->len;
+}
+
+/* An NLMSG_ERROR answering a request of request_len bytes (a header and
+ * a payload of bytes 0xaa).  Capped: only the request's header is
+ * echoed; uncapped: all of it, padded to 4 bytes. */
+static void error_msg(struct msg *m, bool capped, uint32_t request_len)
+{
+	struct nlmsgerr e = { .error = -EINVAL };
+	uint16_t flags = NLM_F_ACK_TLVS | (capped ? NLM_F_CAPPED : 0);
+	struct nlmsghdr h = { .nlmsg_type = NLMSG_ERROR, .nlmsg_flags = flags };
+	char payload[64];
+
+	memset(m, 0, sizeof(*m));
+	put(m, &h, sizeof(h));
+	e.msg.nlmsg_len = request_len;
+	e.msg.nlmsg_type = 0x15;
+	put(m, &e, sizeof(e));
+	if (capped)
+		return;
+	ck_assert_uint_le(request_len - NLMSG_HDRLEN, sizeof(payload));
+	memset(payload, 0xaa, sizeof(payload));
+	put(m, payload, request_len - NLMSG_HDRLEN);
+}
+
+/* The kernel's text after an offset attribute, as for a bad attribute. */
+static void ext_ack_attrs(struct msg *m)
+{
+	uint32_t offs = 20;
+
+	put_attr(m, NLMSGERR_ATTR_OFFS, &offs, sizeof(offs));
+	put_attr(m, NLMSGERR_ATTR_MSG, TEXT, sizeof(TEXT));
+}
+
+START_TEST(test_ext_ack_capped)
+{
+	struct msg m;
+
+	error_msg(&m, true, 40);
+	ext_ack_attrs(&m);
+	ck_assert_str_eq(nlutil_ext_ack(hdr(&m)), TEXT);
+}
+END_TEST
+
+/* A request of 22 bytes: its 6-byte payload is echoed padded to 8, and
+ * the attributes start after the padding. */
+START_TEST(test_ext_ack_uncapped)
+{
+	struct msg m;
+
+	error_msg(&m, false, NLMSG_HDRLEN + 6);
+	ck_assert_uint_eq(m.len, NLMSG_HDRLEN + sizeof(struct nlmsgerr) + 8);
+	ext_ack_attrs(&m);
+	ck_assert_str_eq(nlutil_ext_ack(hdr(&m)), TEXT);
+}
+END_TEST
+
+START_TEST(test_ext_ack_uncapped_aligned)
+{
+	struct msg m;
+
+	error_msg(&m, false, NLMSG_HDRLEN + 24);
+	ext_ack_attrs(&m);
+	ck_assert_str_eq(nlutil_ext_ack(hdr(&m)), TEXT);
+}
+END_TEST
+
+START_TEST(test_ext_ack_done)
+{
+	struct nlmsghdr h = { .nlmsg_type = NLMSG_DONE,
+			      .nlmsg_flags = NLM_F_MULTI | NLM_F_ACK_TLVS };
+	int32_t status = -EOPNOTSUPP;
+	struct msg m;
+
+	memset(&m, 0, sizeof(m));
+	put(&m, &h, sizeof(h));
+	put(&m, &status, sizeof(status));
+	put_attr(&m, NLMSGERR_ATTR_MSG, TEXT, sizeof(TEXT));
+	ck_assert_str_eq(nlutil_ext_ack(hdr(&m)), TEXT);
+}
+END_TEST
+
+START_TEST(test_ext_ack_none)
+{
+	struct msg m;
+
+	/* No NLM_F_ACK_TLVS: whatever follows is not extended ack. */
+	error_msg(&m, true, 40);
+	ext_ack_attrs(&m);
+	hdr(&m)->nlmsg_flags &= (uint16_t)~NLM_F_ACK_TLVS;
+	ck_assert_ptr_null(nlutil_ext_ack(hdr(&m)));
+	/* The flag but no attributes. */
+	error_msg(&m, true, 40);
+	ck_assert_ptr_null(nlutil_ext_ack(hdr(&m)));
+	/* Attributes but no message among them. */
+	error_msg(&m, true, 40);
+	put_attr(&m, NLMSGERR_ATTR_OFFS, "\0\0\0\0", 4);
+	ck_assert_ptr_null(nlutil_ext_ack(hdr(&m)));
+	/* Not an error or done message. */
+	error_msg(&m, true, 40);
+	ext_ack_attrs(&m);
+	hdr(&m)->nlmsg_type = NLMSG_NOOP;
+	ck_assert_ptr_null(nlutil_ext_ack(hdr(&m)));
+}
+END_TEST
+
+START_TEST(test_ext_ack_truncated)
+{
+	struct msg m;
+
+	/* Too short for its struct nlmsgerr. */
+	error_msg(&m, true, 40);
+	hdr(&m)->nlmsg_len = NLMSG_HDRLEN + 8;
+	ck_assert_ptr_null(nlutil_ext_ack(hdr(&m)));
+	hdr(&m)->nlmsg_len = 4;
+	ck_assert_ptr_null(nlutil_ext_ack(hdr(&m)));
+	/* The message attribute cut short: its NUL is beyond the end. */
+	error_msg(&m, true, 40);
+	ext_ack_attrs(&m);
+	hdr(&m)->nlmsg_len -= 4;
+	ck_assert_ptr_null(nlutil_ext_ack(hdr(&m)));
+	/* Uncapped, cut inside the echoed request. */
+	error_msg(&m, false, NLMSG_HDRLEN + 24);
+	ext_ack_attrs(&m);
+	hdr(&m)->nlmsg_len = NLMSG_HDRLEN + sizeof(struct nlmsgerr) + 12;
+	ck_assert_ptr_null(nlutil_ext_ack(hdr(&m)));
+}
+END_TEST
+
+START_TEST(test_ext_ack_malformed)
+{
+	struct nlattr *a;
+	struct msg m;
+
+	/* The echoed request claims to be shorter than a header. */
+	error_msg(&m, false, NLMSG_HDRLEN);
+	ext_ack_attrs(&m);
+	((struct nlmsgerr *)NLMSG_DATA(hdr(&m)))->msg.nlmsg_len = 4;
+	ck_assert_ptr_null(nlutil_ext_ack(hdr(&m)));
+	/* ... or longer than the message that holds it (the offset would
+	 * wrap around in 32 bits). */
+	((struct nlmsgerr *)NLMSG_DATA(hdr(&m)))->msg.nlmsg_len = 0xfffffffe;
+	ck_assert_ptr_null(nlutil_ext_ack(hdr(&m)));
+	/* An attribute longer than what is left. */
+	error_msg(&m, true, 40);
+	ext_ack_attrs(&m);
+	a = (struct nlattr *)(m.b + NLMSG_HDRLEN + sizeof(struct nlmsgerr));
+	a->nla_len = 200;
+	ck_assert_ptr_null(nlutil_ext_ack(hdr(&m)));
+	/* An attribute shorter than its own header. */
+	a->nla_len = 2;
+	ck_assert_ptr_null(nlutil_ext_ack(hdr(&m)));
+	/* A message attribute without its NUL. */
+	error_msg(&m, true, 40);
+	put_attr(&m, NLMSGERR_ATTR_MSG, "abcd", 4);
+	ck_assert_ptr_null(nlutil_ext_ack(hdr(&m)));
+	/* An empty one. */
+	error_msg(&m, true, 40);
+	put_attr(&m, NLMSGERR_ATTR_MSG, "", 0);
+	ck_assert_ptr_null(nlutil_ext_ack(hdr(&m)));
+}
+END_TEST
+
+static Suite *nlutil_suite(void)
+{
+	Suite *s = suite_create("nlutil");
+	TCase *err = tcase_create("errno");
+	TCase *ack = tcase_create("ext_ack");
+
+	tcase_add_test(err, test_errno_nomem);
+	tcase_add_test(err, test_errno_table);
+	tcase_add_test(ack, test_ext_ack_capped);
+	tcase_add_test(ack, test_ext_ack_uncapped);
+	tcase_add_test(ack, test_ext_ack_uncapped_aligned);
+	tcase_add_test(ack, test_ext_ack_done);
+	tcase_add_test(ack, test_ext_ack_none);
+	tcase_add_test(ack, test_ext_ack_truncated);
+	tcase_add_test(ack, test_ext_ack_malformed);
+	suite_add_tcase(s, err);
+	suite_add_tcase(s, ack);
+	return s;
+}
+
+FX_RUN(nlutil_suite)
