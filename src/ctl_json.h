@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The control protocol's JSON (ctl_proto.h): builders from our structs to
- * json-c objects, and the parser and validator of one request line.  Pure:
- * no I/O, no daemon state, so unit tests and fuzzers call it directly.
+ * json-c objects (ctl_json_build.c), and the parser and validator of one
+ * request line (ctl_json_parse.c).  Pure: no I/O, no daemon state, so unit
+ * tests and fuzzers call it directly.
  * Every builder returns a new object (reference count 1) that the caller
  * owns and releases with json_object_put(), or NULL when out of memory.
  */
