@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The mptcpd control protocol, version 1: what mptcpd-ctl and the daemon
- * say to each other over the UNIX stream socket (default
- * /run/mptcpd/control, directory 0750).  Shared by the daemon and the CLI;
+ * say to each other over the UNIX stream socket RUNDIR/control (RUNDIR
+ * from ctl_runtime_dir(), by default /run/mptcpd; directory 0750).  Shared by the daemon and the CLI;
  * the CLI includes nothing else of the daemon.
  *
  * Framing: one JSON object per line ('\n'), UTF-8.  A request line is at
@@ -57,12 +57,34 @@
 #ifndef MPTCPD_CTL_PROTO_H
 #define MPTCPD_CTL_PROTO_H
 
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
 #define CTL_PROTO_VERSION 1
 #define CTL_MSG_MAX (64 * 1024)	/* a request line */
 /* A response line: a "connections" answer grows with the connections
  * (about 650 bytes each), so it has a cap of its own. */
 #define CTL_ANSWER_MAX (16 * 1024 * 1024)
 #define CTL_SOCKET_NAME "control"
+#define CTL_RUNTIME_DIR "/run/mptcpd"	/* when the environment says none */
+
+/* The socket's directory, as the daemon and the CLI both choose it:
+ * $MPTCPD_RUNTIME_DIRECTORY, else $RUNTIME_DIRECTORY (systemd's, the first
+ * of its ':' list), else CTL_RUNTIME_DIR.  Written into buf (cut to fit,
+ * like snprintf); returns buf. */
+static inline const char *ctl_runtime_dir(char *buf, size_t len)
+{
+	const char *d = getenv("MPTCPD_RUNTIME_DIRECTORY");
+
+	if (!d || !*d)
+		d = getenv("RUNTIME_DIRECTORY");
+	if (!d || !*d)
+		d = CTL_RUNTIME_DIR;
+	snprintf(buf, len, "%.*s", (int)strcspn(d, ":"), d);
+	return buf;
+}
 
 /* Error codes (the "code" member). */
 #define CTL_ERR_BAD_REQUEST "EINVAL"	/* malformed, wrong types, unknown */

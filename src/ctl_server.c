@@ -483,19 +483,6 @@ void ctl_server_publish_action(struct ctl_server *s,
 
 /* ---- The socket -------------------------------------------------------- */
 
-const char *ctl_server_default_dir(char *buf, size_t len)
-{
-	const char *d = getenv("MPTCPD_RUNTIME_DIRECTORY");
-
-	if (!d || !*d)
-		d = getenv("RUNTIME_DIRECTORY");
-	if (!d || !*d)
-		d = CTL_SERVER_DEFAULT_DIR;
-	/* systemd lists several directories separated by ':'. */
-	snprintf(buf, len, "%.*s", (int)strcspn(d, ":"), d);
-	return buf;
-}
-
 static int ctl_server_mkdir(const char *dir)
 {
 	if (mkdir(dir, 0750) == 0)
