@@ -56,10 +56,12 @@ run_burst() {
 }
 
 # latencies FILE: ms from ESTABLISHED to the first SUB_ESTABLISHED from
-# the second path, one line per connection that got one.
+# the second path, one line per connection that got one (mptcp_events
+# prints the events by their protocol words: established,
+# subflow-established, created).
 latencies() {
-	awk '$2 == "ESTABLISHED" { tok = $3; if (!(tok in est)) est[tok] = $1 }
-	     $2 == "SUB_ESTABLISHED" && /saddr=198\.51\.100\.2/ {
+	awk '$2 == "established" { tok = $3; if (!(tok in est)) est[tok] = $1 }
+	     $2 == "subflow-established" && /saddr=198\.51\.100\.2/ {
 		tok = $3; if ((tok in est) && !(tok in done)) {
 			done[tok] = 1; printf "%.3f\n", ($1 - est[tok]) * 1000 } }' "$1"
 }
@@ -76,8 +78,8 @@ stats() {
 # burst_stats FILE: "joined seconds" (connections whose extra subflow came
 # up; first CREATED to the last such SUB_ESTABLISHED).
 burst_stats() {
-	awk '$2 == "CREATED" && first == "" { first = $1 }
-	     $2 == "SUB_ESTABLISHED" && /saddr=198\.51\.100\.2/ && !($3 in seen) {
+	awk '$2 == "created" && first == "" { first = $1 }
+	     $2 == "subflow-established" && /saddr=198\.51\.100\.2/ && !($3 in seen) {
 		seen[$3] = 1; n++; last = $1 }
 	     END { if (n == 0) { print "0 -"; exit }
 		   printf "%d %.3f\n", n, last - first }' "$1"

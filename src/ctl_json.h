@@ -38,13 +38,6 @@ struct json_object *ctl_json_event(const struct mptcpd_event *ev,
 struct json_object *ctl_json_action(const struct mptcpd_action *a,
 				    ctl_json_ifname_fn ifname, void *arg);
 
-/* Names used on the wire (also by ctl_json_event/action). */
-const char *ctl_json_event_name(enum mptcpd_event_type type);
-const char *ctl_json_action_name(enum mptcpd_action_type type);
-const char *ctl_json_iface_type_name(enum mptcpd_iface_type type);
-const char *ctl_json_metered_name(enum mptcpd_metered m);
-const char *ctl_json_source_name(enum iface_source s);
-
 /* Whole lines.  Each takes ownership of the object passed in (even on
  * failure).  has_id false: "id" is null (the request had no usable id). */
 struct json_object *ctl_json_ok(bool has_id, int64_t id,

@@ -220,85 +220,7 @@ static bool ctl_json_add_ips(struct json_object *o, const char *key,
 	return ctl_json_add(o, key, v);
 }
 
-struct json_object *ctl_json_iface(const struct iface_info *i,
-				   const struct mptcpd_addr *addrs, size_t n)
-{
-	struct json_object *o = json_object_new_object();
-	bool ok;
-
-	if (!o)
-		return NULL;
-	ok = ctl_json_add_str(o, "dev", i->name) &&
-	     ctl_json_add_int(o, "index", i->ifindex) &&
-	     ctl_json_add_str(o, "type", ctl_json_iface_type_name(i->cls.type)) &&
-	     ctl_json_add_str(o, "type_source",
-			      ctl_json_source_name(i->cls.type_source)) &&
-	     ctl_json_add_str(o, "metered", ctl_json_metered_name(i->cls.metered)) &&
-	     ctl_json_add_str(o, "metered_source",
-			      ctl_json_source_name(i->cls.metered_source)) &&
-	     ctl_json_add_bool(o, "up", i->up) &&
-	     ctl_json_add_bool(o, "excluded", i->excluded) &&
-	     ctl_json_add_ips(o, "addresses", addrs, n);
-	return ctl_json_done(o, ok);
-}
-
-const char *ctl_json_event_name(enum mptcpd_event_type type)
-{
-	switch (type) {
-	case MPTCPD_EVENT_CREATED: return "created";
-	case MPTCPD_EVENT_ESTABLISHED: return "established";
-	case MPTCPD_EVENT_CLOSED: return "closed";
-	case MPTCPD_EVENT_ANNOUNCED: return "announced";
-	case MPTCPD_EVENT_REMOVED: return "removed";
-	case MPTCPD_EVENT_SUB_ESTABLISHED: return "subflow-established";
-	case MPTCPD_EVENT_SUB_CLOSED: return "subflow-closed";
-	case MPTCPD_EVENT_SUB_PRIORITY: return "subflow-priority";
-	case MPTCPD_EVENT_LISTENER_CREATED: return "listener-created";
-	case MPTCPD_EVENT_LISTENER_CLOSED: return "listener-closed";
-	case MPTCPD_EVENT_ADOPTED: return "adopted";
-	case MPTCPD_EVENT_ADDR_ADDED: return "address-added";
-	case MPTCPD_EVENT_ADDR_REMOVED: return "address-removed";
-	case MPTCPD_EVENT_ACTION_FAILED: return "action-failed";
-	case MPTCPD_EVENT_SUB_STALLED: return "subflow-stalled";
-	case MPTCPD_EVENT_RETRY: return "retry";
-	}
-	return "unknown";
-}
-
-const char *ctl_json_action_name(enum mptcpd_action_type type)
-{
-	switch (type) {
-	case MPTCPD_ACTION_ANNOUNCE: return "announce";
-	case MPTCPD_ACTION_REMOVE: return "remove";
-	case MPTCPD_ACTION_SUBFLOW_CREATE: return "subflow-create";
-	case MPTCPD_ACTION_SUBFLOW_DESTROY: return "subflow-destroy";
-	case MPTCPD_ACTION_SET_BACKUP: return "set-flags";
-	}
-	return "unknown";
-}
-
-const char *ctl_json_iface_type_name(enum mptcpd_iface_type type)
-{
-	switch (type) {
-	case MPTCPD_IFACE_OTHER: return "other";
-	case MPTCPD_IFACE_ETHERNET: return "ethernet";
-	case MPTCPD_IFACE_WIFI: return "wifi";
-	case MPTCPD_IFACE_CELLULAR: return "cellular";
-	}
-	return "other";
-}
-
-const char *ctl_json_metered_name(enum mptcpd_metered m)
-{
-	switch (m) {
-	case MPTCPD_METERED_UNKNOWN: return "unknown";
-	case MPTCPD_METERED_NO: return "no";
-	case MPTCPD_METERED_YES: return "yes";
-	}
-	return "unknown";
-}
-
-const char *ctl_json_source_name(enum iface_source s)
+static const char *ctl_json_source_name(enum iface_source s)
 {
 	switch (s) {
 	case IFACE_SOURCE_AUTO: return "auto";
@@ -306,6 +228,32 @@ const char *ctl_json_source_name(enum iface_source s)
 	case IFACE_SOURCE_RUNTIME: return "runtime";
 	}
 	return "auto";
+}
+
+struct json_object *ctl_json_iface(const struct iface_info *i,
+				   const struct mptcpd_addr *addrs, size_t n)
+{
+	const char *type = ctl_value_to_word(ctl_words_iface_type, i->cls.type,
+					     "other");
+	const char *metered = ctl_value_to_word(ctl_words_metered,
+						i->cls.metered, "unknown");
+	struct json_object *o = json_object_new_object();
+	bool ok;
+
+	if (!o)
+		return NULL;
+	ok = ctl_json_add_str(o, "dev", i->name) &&
+	     ctl_json_add_int(o, "index", i->ifindex) &&
+	     ctl_json_add_str(o, "type", type) &&
+	     ctl_json_add_str(o, "type_source",
+			      ctl_json_source_name(i->cls.type_source)) &&
+	     ctl_json_add_str(o, "metered", metered) &&
+	     ctl_json_add_str(o, "metered_source",
+			      ctl_json_source_name(i->cls.metered_source)) &&
+	     ctl_json_add_bool(o, "up", i->up) &&
+	     ctl_json_add_bool(o, "excluded", i->excluded) &&
+	     ctl_json_add_ips(o, "addresses", addrs, n);
+	return ctl_json_done(o, ok);
 }
 
 /* The members an event of this type carries besides its type. */
@@ -363,7 +311,8 @@ struct json_object *ctl_json_event(const struct mptcpd_event *ev,
 
 	if (!o)
 		return NULL;
-	ok = ctl_json_add_str(o, "type", ctl_json_event_name(ev->type)) &&
+	ok = ctl_json_add_str(o, "type", ctl_value_to_word(ctl_words_event,
+							  ev->type, "unknown")) &&
 	     ctl_json_event_conn(o, ev, ifname, arg) &&
 	     ctl_json_event_extra(o, ev, ifname, arg);
 	return ctl_json_done(o, ok);
@@ -379,7 +328,8 @@ struct json_object *ctl_json_action(const struct mptcpd_action *a,
 	if (!o)
 		return NULL;
 	ok = ctl_json_add_str(o, "type", "action") &&
-	     ctl_json_add_str(o, "action", ctl_json_action_name(a->type)) &&
+	     ctl_json_add_str(o, "action", ctl_value_to_word(ctl_words_action,
+							     a->type, "unknown")) &&
 	     ctl_json_add_token(o, a->token) &&
 	     ctl_json_add_int(o, "id", a->local_id);
 	if (ok && a->type != MPTCPD_ACTION_REMOVE)

@@ -84,25 +84,32 @@ static int ctl_json_int(struct ctl_parse *p, const char *key,
 	return 0;
 }
 
-/* One of a fixed set of words; *out is its index. */
-static int ctl_json_word(struct ctl_parse *p, const char *key,
-			 struct json_object *v, const char *const *words,
-			 size_t n, const char *list, size_t *out)
+/* The words of t for a message: "\"add\" or \"del\"". */
+static const char *ctl_json_word_list(const struct ctl_word *t, char *buf,
+				      size_t len)
 {
-	char buf[32] = "";
+	buf[0] = '\0';
+	for (size_t i = 0; t[i].word; i++) {
+		size_t n = strlen(buf);
 
-	if (!json_object_is_type(v, json_type_string) ||
-	    (size_t)json_object_get_string_len(v) >= sizeof(buf))
-		goto bad;
-	memcpy(buf, json_object_get_string(v), json_object_get_string_len(v));
-	for (size_t i = 0; i < n; i++)
-		if (strcmp(buf, words[i]) == 0) {
-			*out = i;
-			return 0;
-		}
-bad:
+		snprintf(buf + n, len - n, "%s\"%s\"", i == 0 ? "" :
+			 t[i + 1].word ? ", " : " or ", t[i].word);
+	}
+	return buf;
+}
+
+/* One of the words of t; *out is the value it stands for. */
+static int ctl_json_word(struct ctl_parse *p, const char *key,
+			 struct json_object *v, const struct ctl_word *t,
+			 int *out)
+{
+	char list[128];
+
+	if (json_object_is_type(v, json_type_string) &&
+	    ctl_word_to_value(t, json_object_get_string(v), out))
+		return 0;
 	return ctl_json_fail(p, CTL_ERR_BAD_REQUEST, "\"%s\" must be %s", key,
-			     list);
+			     ctl_json_word_list(t, list, sizeof(list)));
 }
 
 static int ctl_json_arg_token(struct ctl_parse *p, struct json_object *v)
@@ -145,34 +152,21 @@ static int ctl_json_arg_dev(struct ctl_parse *p, struct json_object *v)
 
 static int ctl_json_arg_type(struct ctl_parse *p, struct json_object *v)
 {
-	static const char *const words[] = { "other", "ethernet", "wifi",
-					     "cellular" };
-	static const enum mptcpd_iface_type types[] = {
-		MPTCPD_IFACE_OTHER, MPTCPD_IFACE_ETHERNET, MPTCPD_IFACE_WIFI,
-		MPTCPD_IFACE_CELLULAR,
-	};
-	size_t i;
-	int err = ctl_json_word(p, "type", v, words, 4,
-				"\"wifi\", \"cellular\", \"ethernet\" or \"other\"",
-				&i);
+	int type;
+	int err = ctl_json_word(p, "type", v, ctl_words_iface_type, &type);
 
 	if (err == 0)
-		p->req->type = types[i];
+		p->req->type = (enum mptcpd_iface_type)type;
 	return err;
 }
 
 static int ctl_json_arg_metered(struct ctl_parse *p, struct json_object *v)
 {
-	static const char *const words[] = { "unknown", "no", "yes" };
-	static const enum mptcpd_metered values[] = {
-		MPTCPD_METERED_UNKNOWN, MPTCPD_METERED_NO, MPTCPD_METERED_YES,
-	};
-	size_t i;
-	int err = ctl_json_word(p, "metered", v, words, 3,
-				"\"yes\", \"no\" or \"unknown\"", &i);
+	int metered;
+	int err = ctl_json_word(p, "metered", v, ctl_words_metered, &metered);
 
 	if (err == 0)
-		p->req->metered = values[i];
+		p->req->metered = (enum mptcpd_metered)metered;
 	return err;
 }
 
@@ -196,11 +190,10 @@ static int ctl_json_arg_backup(struct ctl_parse *p, struct json_object *v)
 
 static int ctl_json_arg_op(struct ctl_parse *p, struct json_object *v)
 {
-	static const char *const words[] = { "del", "add" };
-	size_t i;
-	int err = ctl_json_word(p, "op", v, words, 2, "\"add\" or \"del\"", &i);
+	int add;
+	int err = ctl_json_word(p, "op", v, ctl_words_subflow_op, &add);
 
-	p->req->add = err == 0 && i == 1;
+	p->req->add = err == 0 && add;
 	return err;
 }
 
