@@ -54,7 +54,7 @@ static uint64_t ctl_handlers_now(const struct ctl_server *s)
 }
 
 static struct json_object *ctl_handlers_conn(struct ctl_server *s,
-					   const struct model_conn *c)
+					     const struct model_conn *c)
 {
 	uint64_t now = ctl_handlers_now(s);
 	uint64_t age = c->created_ms && now > c->created_ms ?
@@ -114,8 +114,8 @@ static int ctl_conn_cmp(const void *a, const void *b)
 }
 
 /* By token, so that answers are stable. */
-static const struct model_conn **ctl_handlers_sorted(const struct ctl_server *s,
-						   size_t *n)
+static const struct model_conn **
+ctl_handlers_sorted(const struct ctl_server *s, size_t *n)
 {
 	const struct model_conn **v;
 
@@ -172,7 +172,7 @@ static int ctl_cmd_connection(struct ctl_call *c)
 }
 
 static struct json_object *ctl_handlers_iface(const struct ctl_server *s,
-					    const struct iface_info *i)
+					      const struct iface_info *i)
 {
 	size_t n = iface_addrs(s->env.ifaces, i->ifindex, NULL, 0);
 	struct mptcpd_addr *v = calloc(n + 1, sizeof(*v));
@@ -208,7 +208,7 @@ static int ctl_cmd_interfaces(struct ctl_call *c)
 
 /* Built-in names from the registry's table, then the plugins'. */
 static void ctl_handlers_available(const struct ctl_server *s,
-				 struct json_object *list)
+				   struct json_object *list)
 {
 	const struct plugin_set *p = s->env.plugins ? s->env.plugins(s->env.arg)
 						    : NULL;
@@ -447,7 +447,7 @@ static const struct ctl_handler ctl_handlers[CTL_CMD_COUNT] = {
 /* Root, or the control group as the peer's primary or one of its
  * supplementary groups (members usually have it as a supplementary one). */
 static bool ctl_handlers_allowed(const struct ctl_server *s,
-			       const struct ctl_peer *peer)
+				 const struct ctl_peer *peer)
 {
 	if (peer->cred->uid == 0)
 		return true;

@@ -306,13 +306,14 @@ static bool ctl_json_event_extra(struct json_object *o,
 struct json_object *ctl_json_event(const struct mptcpd_event *ev,
 				   ctl_json_ifname_fn ifname, void *arg)
 {
+	const char *type = ctl_value_to_word(ctl_words_event, ev->type,
+					     "unknown");
 	struct json_object *o = json_object_new_object();
 	bool ok;
 
 	if (!o)
 		return NULL;
-	ok = ctl_json_add_str(o, "type", ctl_value_to_word(ctl_words_event,
-							  ev->type, "unknown")) &&
+	ok = ctl_json_add_str(o, "type", type) &&
 	     ctl_json_event_conn(o, ev, ifname, arg) &&
 	     ctl_json_event_extra(o, ev, ifname, arg);
 	return ctl_json_done(o, ok);
@@ -321,6 +322,8 @@ struct json_object *ctl_json_event(const struct mptcpd_event *ev,
 struct json_object *ctl_json_action(const struct mptcpd_action *a,
 				    ctl_json_ifname_fn ifname, void *arg)
 {
+	const char *name = ctl_value_to_word(ctl_words_action, a->type,
+					     "unknown");
 	struct json_object *o = json_object_new_object();
 	bool ok, sub = a->type != MPTCPD_ACTION_ANNOUNCE &&
 		       a->type != MPTCPD_ACTION_REMOVE;
@@ -328,8 +331,7 @@ struct json_object *ctl_json_action(const struct mptcpd_action *a,
 	if (!o)
 		return NULL;
 	ok = ctl_json_add_str(o, "type", "action") &&
-	     ctl_json_add_str(o, "action", ctl_value_to_word(ctl_words_action,
-							     a->type, "unknown")) &&
+	     ctl_json_add_str(o, "action", name) &&
 	     ctl_json_add_token(o, a->token) &&
 	     ctl_json_add_int(o, "id", a->local_id);
 	if (ok && a->type != MPTCPD_ACTION_REMOVE)

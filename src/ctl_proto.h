@@ -2,8 +2,9 @@
 /*
  * The mptcpd control protocol, version 1: what mptcpd-ctl and the daemon
  * say to each other over the UNIX stream socket RUNDIR/control (RUNDIR
- * from ctl_runtime_dir(), by default /run/mptcpd; directory 0750).  Shared by the daemon and the CLI;
- * the CLI includes nothing else of the daemon.
+ * from ctl_runtime_dir(), by default /run/mptcpd; directory 0750).  Shared
+ * by the daemon and the CLI; the CLI includes nothing else of the daemon
+ * (mptcpd/strategy.h is the public plugin API, free of libnl).
  *
  * Framing: one JSON object per line ('\n'), UTF-8.  A request line is at
  * most CTL_MSG_MAX bytes including the newline (a longer one is an error
@@ -53,8 +54,9 @@
  * Words follow `ip mptcp`: address, id, port, dev, signal, subflow, backup,
  * fullmesh, token.  The words for our enums (interface types, metered,
  * event and action types, subflow operations) are the ctl_words_* tables
- * below: the protocol, the CLI and the daemon's logs all spell them so.  Message types are never renumbered or renamed: a
- * changed meaning gets a new command name.
+ * below: the protocol, the CLI and the daemon's logs all spell them so.
+ * Message types are never renumbered or renamed: a changed meaning gets a
+ * new command name.
  */
 #ifndef MPTCPD_CTL_PROTO_H
 #define MPTCPD_CTL_PROTO_H

@@ -357,13 +357,14 @@ static struct model_conn *engine_apply(struct engine *e,
 
 static void engine_log_event(const struct mptcpd_event *ev)
 {
+	const char *name = ctl_value_to_word(ctl_words_event, ev->type,
+					     "unknown");
 	char l[ADDR_STRLEN], r[ADDR_STRLEN];
 
 	if (!log_enabled(LOG_DEBUG, LOG_SUB_ENGINE))
 		return;
 	log_debug(LOG_SUB_ENGINE, "event %s token=%08x %s -> %s ids %u/%u%s%s",
-		  ctl_value_to_word(ctl_words_event, ev->type, "unknown"),
-		  ev->token,
+		  name, ev->token,
 		  addr_str(&ev->local, l, sizeof(l)),
 		  addr_str(&ev->remote, r, sizeof(r)), ev->local_id,
 		  ev->remote_id, ev->server_side ? " server-side" : "",

@@ -337,6 +337,7 @@ static int commands_parse_strategy(int n, char *const w[],
 static int commands_parse_interface(int n, char *const w[],
 				    struct commands_request *req)
 {
+	const struct ctl_word *values;
 	int what, value;
 
 	if (n < 2)
@@ -353,8 +354,8 @@ static int commands_parse_interface(int n, char *const w[],
 		commands_add_bool(req, "exclude", what == IFACE_EXCLUDE);
 		return 0;
 	}
-	if (commands_check_enum(req, w[1], what == IFACE_METERED ? ctl_words_metered :
-				ctl_words_iface_type, w[2], &value))
+	values = what == IFACE_METERED ? ctl_words_metered : ctl_words_iface_type;
+	if (commands_check_enum(req, w[1], values, w[2], &value))
 		return -EINVAL;
 	commands_add_string(req, w[1], w[2]);
 	return 0;
