@@ -47,8 +47,8 @@ run_burst() {
 # burst_stats FILE: "joined seconds" (connections whose extra subflow came
 # up; first CREATED to the last such SUB_ESTABLISHED).
 burst_stats() {
-	awk '$2 == "CREATED" && first == "" { first = $1 }
-	     $2 == "SUB_ESTABLISHED" && /saddr=198\.51\.100\.2/ && !($3 in seen) {
+	awk '$2 == "created" && first == "" { first = $1 }
+	     $2 == "subflow-established" && /saddr=198\.51\.100\.2/ && !($3 in seen) {
 		seen[$3] = 1; n++; last = $1 }
 	     END { if (n == 0) { print "0 -"; exit }
 		   printf "%d %.3f\n", n, last - first }' "$1"

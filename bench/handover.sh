@@ -288,9 +288,10 @@ arr_stats() {
 sent_of() { sed -n 's/.*sent=\([0-9]*\).*/\1/p' "$1" | tail -n 1; }
 
 # reaction_ms NAME: ms from the fault to the first command the daemon sent
-# (SUBFLOW_DESTROY or SET_FLAGS), from its time-stamped log.
+# (SUBFLOW_DESTROY or SET_FLAGS, logged by their protocol words), from its
+# time-stamped log.
 reaction_ms() {
-	awk -v t="$(cat "$DATA/$1.fault")" '$1 > t && /send (SUBFLOW_DESTROY|SET_FLAGS)/ {
+	awk -v t="$(cat "$DATA/$1.fault")" '$1 > t && /send (subflow-destroy|set-flags)/ {
 		printf "%.1f\n", ($1 - t) / 1e6; exit }' "$DATA/daemon-$1.log"
 }
 

@@ -17,10 +17,12 @@ stop_events() {
 }
 
 # latencies FILE: ms from ESTABLISHED to the first SUB_ESTABLISHED from
-# the second path, one line per connection that got one.
+# the second path, one line per connection that got one (mptcp_events
+# prints the events by their protocol words: established,
+# subflow-established, created).
 latencies() {
-	awk '$2 == "ESTABLISHED" { tok = $3; if (!(tok in est)) est[tok] = $1 }
-	     $2 == "SUB_ESTABLISHED" && /saddr=198\.51\.100\.2/ {
+	awk '$2 == "established" { tok = $3; if (!(tok in est)) est[tok] = $1 }
+	     $2 == "subflow-established" && /saddr=198\.51\.100\.2/ {
 		tok = $3; if ((tok in est) && !(tok in done)) {
 			done[tok] = 1; printf "%.3f\n", ($1 - est[tok]) * 1000 } }' "$1"
 }

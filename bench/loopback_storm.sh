@@ -76,7 +76,7 @@ storm() {
 	read -r m1 t1 < <(machine_ticks)
 	[ -z "$pid" ] || c1=$(cpu_ns "$pid")
 	stop_events
-	real=$(awk '$2 == "ESTABLISHED" && !/daddr=127\./ { n++ } END { print n + 0 }' "$TMP/ev-$name.txt")
+	real=$(awk '$2 == "established" && !/daddr=127\./ { n++ } END { print n + 0 }' "$TMP/ev-$name.txt")
 	rate=$(awk '{ sub(/\(/, "", $7); sub(/\/s\),?/, "", $7); print $7 }' "$TMP/churn-$name.out")
 	eval "STORM_$name=\"$rate \
 $(awk -v a="$m0" -v b="$m1" -v t="$((t1 - t0))" 'BEGIN { printf "%.0f", (b - a) * 100 / t * '"$(nproc)"' }') \

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The control protocol's JSON (ctl_proto.h): builders from our structs to
- * json-c objects, and the parser and validator of one request line.  Pure:
- * no I/O, no daemon state, so unit tests and fuzzers call it directly.
+ * json-c objects (ctl_json_build.c), and the parser and validator of one
+ * request line (ctl_json_parse.c).  Pure: no I/O, no daemon state, so unit
+ * tests and fuzzers call it directly.
  * Every builder returns a new object (reference count 1) that the caller
  * owns and releases with json_object_put(), or NULL when out of memory.
  */
@@ -36,13 +37,6 @@ struct json_object *ctl_json_event(const struct mptcpd_event *ev,
 /* A command sent to the kernel: {"type": "action", "action": "announce"...}. */
 struct json_object *ctl_json_action(const struct mptcpd_action *a,
 				    ctl_json_ifname_fn ifname, void *arg);
-
-/* Names used on the wire (also by ctl_json_event/action). */
-const char *ctl_json_event_name(enum mptcpd_event_type type);
-const char *ctl_json_action_name(enum mptcpd_action_type type);
-const char *ctl_json_iface_type_name(enum mptcpd_iface_type type);
-const char *ctl_json_metered_name(enum mptcpd_metered m);
-const char *ctl_json_source_name(enum iface_source s);
 
 /* Whole lines.  Each takes ownership of the object passed in (even on
  * failure).  has_id false: "id" is null (the request had no usable id). */

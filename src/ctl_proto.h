@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The mptcpd control protocol, version 1: what mptcpd-ctl and the daemon
- * say to each other over the UNIX stream socket (default
- * /run/mptcpd/control, directory 0750).  Shared by the daemon and the CLI;
- * the CLI includes nothing else of the daemon.
+ * say to each other over the UNIX stream socket RUNDIR/control (RUNDIR
+ * from ctl_runtime_dir(), by default /run/mptcpd; directory 0750).  Shared
+ * by the daemon and the CLI; the CLI includes nothing else of the daemon
+ * (mptcpd/strategy.h is the public plugin API, free of libnl).
  *
  * Framing: one JSON object per line ('\n'), UTF-8.  A request line is at
  * most CTL_MSG_MAX bytes including the newline (a longer one is an error
@@ -51,11 +52,22 @@
  *          "metered", "metered_source", "up": bool, "excluded": bool,
  *          "addresses": ["192.0.2.2", ...]}
  * Words follow `ip mptcp`: address, id, port, dev, signal, subflow, backup,
- * fullmesh, token.  Message types are never renumbered or renamed: a
- * changed meaning gets a new command name.
+ * fullmesh, token.  The words for our enums (interface types, metered,
+ * event and action types, subflow operations) are the ctl_words_* tables
+ * below: the protocol, the CLI and the daemon's logs all spell them so.
+ * Message types are never renumbered or renamed: a changed meaning gets a
+ * new command name.
  */
 #ifndef MPTCPD_CTL_PROTO_H
 #define MPTCPD_CTL_PROTO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mptcpd/strategy.h"	/* the enums the words stand for; no libnl */
 
 #define CTL_PROTO_VERSION 1
 #define CTL_MSG_MAX (64 * 1024)	/* a request line */
@@ -63,6 +75,23 @@
  * (about 650 bytes each), so it has a cap of its own. */
 #define CTL_ANSWER_MAX (16 * 1024 * 1024)
 #define CTL_SOCKET_NAME "control"
+#define CTL_RUNTIME_DIR "/run/mptcpd"	/* when the environment says none */
+
+/* The socket's directory, as the daemon and the CLI both choose it:
+ * $MPTCPD_RUNTIME_DIRECTORY, else $RUNTIME_DIRECTORY (systemd's, the first
+ * of its ':' list), else CTL_RUNTIME_DIR.  Written into buf (cut to fit,
+ * like snprintf); returns buf. */
+static inline const char *ctl_runtime_dir(char *buf, size_t len)
+{
+	const char *d = getenv("MPTCPD_RUNTIME_DIRECTORY");
+
+	if (!d || !*d)
+		d = getenv("RUNTIME_DIRECTORY");
+	if (!d || !*d)
+		d = CTL_RUNTIME_DIR;
+	snprintf(buf, len, "%.*s", (int)strcspn(d, ":"), d);
+	return buf;
+}
 
 /* Error codes (the "code" member). */
 #define CTL_ERR_BAD_REQUEST "EINVAL"	/* malformed, wrong types, unknown */
@@ -71,5 +100,90 @@
 #define CTL_ERR_PERM "EPERM"		/* mutating request, not allowed */
 #define CTL_ERR_NOT_FOUND "ENOENT"	/* no such token, dev, strategy */
 #define CTL_ERR_FAILED "EIO"		/* the daemon or the kernel refused */
+
+
+/* One word of the protocol and the value it stands for.  A table's rows
+ * end with { NULL, 0 }; each value has exactly one word. */
+struct ctl_word {
+	const char *word;
+	int value;
+};
+
+/* In the order messages and completions list them. */
+static const struct ctl_word ctl_words_iface_type[] = {
+	{ "wifi", MPTCPD_IFACE_WIFI },
+	{ "cellular", MPTCPD_IFACE_CELLULAR },
+	{ "ethernet", MPTCPD_IFACE_ETHERNET },
+	{ "other", MPTCPD_IFACE_OTHER },
+	{ NULL, 0 },
+};
+
+static const struct ctl_word ctl_words_metered[] = {
+	{ "yes", MPTCPD_METERED_YES },
+	{ "no", MPTCPD_METERED_NO },
+	{ "unknown", MPTCPD_METERED_UNKNOWN },
+	{ NULL, 0 },
+};
+
+/* The "type" of a monitor event, and the name of an event in the logs. */
+static const struct ctl_word ctl_words_event[] = {
+	{ "created", MPTCPD_EVENT_CREATED },
+	{ "established", MPTCPD_EVENT_ESTABLISHED },
+	{ "closed", MPTCPD_EVENT_CLOSED },
+	{ "announced", MPTCPD_EVENT_ANNOUNCED },
+	{ "removed", MPTCPD_EVENT_REMOVED },
+	{ "subflow-established", MPTCPD_EVENT_SUB_ESTABLISHED },
+	{ "subflow-closed", MPTCPD_EVENT_SUB_CLOSED },
+	{ "subflow-priority", MPTCPD_EVENT_SUB_PRIORITY },
+	{ "listener-created", MPTCPD_EVENT_LISTENER_CREATED },
+	{ "listener-closed", MPTCPD_EVENT_LISTENER_CLOSED },
+	{ "adopted", MPTCPD_EVENT_ADOPTED },
+	{ "address-added", MPTCPD_EVENT_ADDR_ADDED },
+	{ "address-removed", MPTCPD_EVENT_ADDR_REMOVED },
+	{ "action-failed", MPTCPD_EVENT_ACTION_FAILED },
+	{ "subflow-stalled", MPTCPD_EVENT_SUB_STALLED },
+	{ "retry", MPTCPD_EVENT_RETRY },
+	{ NULL, 0 },
+};
+
+/* The "action" of an action event, and the name of a command in the logs. */
+static const struct ctl_word ctl_words_action[] = {
+	{ "announce", MPTCPD_ACTION_ANNOUNCE },
+	{ "remove", MPTCPD_ACTION_REMOVE },
+	{ "subflow-create", MPTCPD_ACTION_SUBFLOW_CREATE },
+	{ "subflow-destroy", MPTCPD_ACTION_SUBFLOW_DESTROY },
+	{ "set-flags", MPTCPD_ACTION_SET_BACKUP },
+	{ NULL, 0 },
+};
+
+/* The "op" of the subflow command: add (1) or del (0). */
+static const struct ctl_word ctl_words_subflow_op[] = {
+	{ "add", 1 },
+	{ "del", 0 },
+	{ NULL, 0 },
+};
+
+/* word -> value: true and *value set, or false for a word not in t
+ * (letter case counts). */
+static inline bool ctl_word_to_value(const struct ctl_word *t,
+				     const char *word, int *value)
+{
+	for (; t->word; t++)
+		if (strcmp(t->word, word) == 0) {
+			*value = t->value;
+			return true;
+		}
+	return false;
+}
+
+/* value -> word, or none when t has no word for it. */
+static inline const char *ctl_value_to_word(const struct ctl_word *t,
+					    int value, const char *none)
+{
+	for (; t->word; t++)
+		if (t->value == value)
+			return t->word;
+	return none;
+}
 
 #endif

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The control socket (protocol: ctl_proto.h): a non-blocking UNIX stream
- * server in RUNDIR/control.  Many clients at once; every client's input is
+ * server in RUNDIR/control (ctl_runtime_dir()).  Many clients at once; every client's input is
  * capped at CTL_MSG_MAX and its unsent output at CTL_SERVER_OUT_MAX (a
  * client that does not read is dropped), so the daemon's memory stays
  * bounded and its loop never blocks.  Read commands answer from the model
@@ -20,11 +20,11 @@
 #include <sys/socket.h>
 #include <sys/types.h>
 
+#include "ctl_proto.h"
 #include "mptcpd/strategy.h"
 
 #define CTL_SERVER_OUT_MAX (1024 * 1024)
 #define CTL_SERVER_CLIENTS_MAX 256
-#define CTL_SERVER_DEFAULT_DIR "/run/mptcpd"
 
 struct loop;
 struct model;
@@ -51,11 +51,7 @@ struct ctl_server_env {
 	void *arg;
 };
 
-/* $MPTCPD_RUNTIME_DIRECTORY, else $RUNTIME_DIRECTORY (systemd's, first of
- * its list), else CTL_SERVER_DEFAULT_DIR; written into buf. */
-const char *ctl_server_default_dir(char *buf, size_t len);
-
-/* Listen on dir/control (dir created 0750 if missing; a stale socket is
+/* Listen on dir/control (normally dir = ctl_runtime_dir(); dir created 0750 if missing; a stale socket is
  * replaced, a live one is -EADDRINUSE).  dir NULL or env->loop NULL: no
  * socket, only ctl_server_answer() works.  0 or -errno (logged). */
 int ctl_server_new(struct ctl_server **out, const char *dir,

@@ -495,7 +495,7 @@ static void daemon_apply_group(struct daemon *d, gid_t old_gid)
 		return;
 	if (gid == (gid_t)-1)
 		gid = getegid();
-	ctl_server_default_dir(dir, sizeof(dir));
+	ctl_runtime_dir(dir, sizeof(dir));
 	if (chown(dir, (uid_t)-1, gid) < 0) {
 		if (d->ctl_gid != (gid_t)-1)
 			daemon_group_chown_failed(d, dir, errno);
@@ -591,7 +591,7 @@ static void daemon_start_ctl(struct daemon *d)
 		.arg = d,
 	};
 
-	ctl_server_new(&d->ctl, ctl_server_default_dir(dir, sizeof(dir)), &env);
+	ctl_server_new(&d->ctl, ctl_runtime_dir(dir, sizeof(dir)), &env);
 	daemon_apply_group(d, (gid_t)-1);
 }
 

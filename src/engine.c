@@ -10,10 +10,10 @@
 #include <string.h>
 
 #include "addr.h"
+#include "ctl_proto.h"
 #include "engine_priv.h"
 #include "iface.h"
 #include "log.h"
-#include "genl.h"
 
 struct engine *engine_new(struct model *m, struct iface_table *ifaces,
 			  const struct mptcpd_strategy *strategy,
@@ -357,12 +357,14 @@ static struct model_conn *engine_apply(struct engine *e,
 
 static void engine_log_event(const struct mptcpd_event *ev)
 {
+	const char *name = ctl_value_to_word(ctl_words_event, ev->type,
+					     "unknown");
 	char l[ADDR_STRLEN], r[ADDR_STRLEN];
 
 	if (!log_enabled(LOG_DEBUG, LOG_SUB_ENGINE))
 		return;
 	log_debug(LOG_SUB_ENGINE, "event %s token=%08x %s -> %s ids %u/%u%s%s",
-		  genl_event_name(ev->type), ev->token,
+		  name, ev->token,
 		  addr_str(&ev->local, l, sizeof(l)),
 		  addr_str(&ev->remote, r, sizeof(r)), ev->local_id,
 		  ev->remote_id, ev->server_side ? " server-side" : "",
@@ -404,7 +406,8 @@ void engine_on_event(struct engine *e, const struct mptcpd_event *kev)
 
 	if (!c) {
 		log_debug(LOG_SUB_ENGINE, "%s for unknown token=%08x ignored",
-			  genl_event_name(ev->type), ev->token);
+			  ctl_value_to_word(ctl_words_event, ev->type, "unknown"),
+			  ev->token);
 		return;
 	}
 	engine_decide(e, c, ev);

@@ -9,10 +9,10 @@
 #include <string.h>
 
 #include "addr.h"
+#include "ctl_proto.h"
 #include "engine_priv.h"
 #include "iface.h"
 #include "log.h"
-#include "genl.h"
 
 void engine_log_action(int level, const struct mptcpd_action *a,
 		       const char *what)
@@ -22,7 +22,8 @@ void engine_log_action(int level, const struct mptcpd_action *a,
 	if (!log_enabled(level, LOG_SUB_ENGINE))
 		return;
 	log_msg(level, LOG_SUB_ENGINE, "%s %s token=%08x %s id %u -> %s%s",
-		what, genl_action_name(a->type), a->token,
+		what, ctl_value_to_word(ctl_words_action, a->type, "unknown"),
+		a->token,
 		addr_str(&a->local, l, sizeof(l)), a->local_id,
 		addr_str(&a->remote, r, sizeof(r)), a->backup ? " backup" : "");
 }

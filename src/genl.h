@@ -61,8 +61,4 @@ int genl_dump_local_addrs(struct genl *p, uint32_t token,
 int genl_parse_event(const void *buf, size_t len, struct mptcpd_event *ev,
 		     const char **why);
 
-/* Text names, for logs and tests. */
-const char *genl_event_name(enum mptcpd_event_type type);
-const char *genl_action_name(enum mptcpd_action_type type);
-
 #endif

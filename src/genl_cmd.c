@@ -16,24 +16,11 @@
 #include <netlink/msg.h>
 #include <netlink/genl/genl.h>
 
+#include "ctl_proto.h"
 #include "genl.h"
 #include "genl_priv.h"
 #include "mptcp_uapi.h"
 #include "addr.h"
-
-/* ---- names ---------------------------------------------------------- */
-
-const char *genl_action_name(enum mptcpd_action_type type)
-{
-	switch (type) {
-	case MPTCPD_ACTION_ANNOUNCE: return "ANNOUNCE";
-	case MPTCPD_ACTION_REMOVE: return "REMOVE";
-	case MPTCPD_ACTION_SUBFLOW_CREATE: return "SUBFLOW_CREATE";
-	case MPTCPD_ACTION_SUBFLOW_DESTROY: return "SUBFLOW_DESTROY";
-	case MPTCPD_ACTION_SET_BACKUP: return "SET_FLAGS";
-	}
-	return "UNKNOWN";
-}
 
 /* ---- command encoding ----------------------------------------------- */
 
@@ -200,13 +187,13 @@ out:
 	return err;
 }
 
-/* "SUBFLOW_CREATE token=1a2b3c4d 198.51.100.2 id 1 dev 3 -> 203.0.113.2:80" */
+/* "subflow-create token=1a2b3c4d 198.51.100.2 id 1 dev 3 -> 203.0.113.2:80" */
 const char *genl_describe(const struct mptcpd_action *a, char *buf,
 			  size_t len)
 {
 	char l[ADDR_STRLEN], r[ADDR_STRLEN], dev[24] = "";
 	struct mptcpd_addr local = a->local;
-	const char *name = genl_action_name(a->type);
+	const char *name = ctl_value_to_word(ctl_words_action, a->type, "?");
 
 	if (a->ifindex)
 		snprintf(dev, sizeof(dev), " dev %d", a->ifindex);

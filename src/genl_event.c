@@ -76,31 +76,6 @@ static struct nla_policy genl_event_policy[MPTCPD_ATTR_MAX + 1] = {
 	[MPTCP_ATTR_SERVER_SIDE] = GENL_FIXED(NLA_U8, 1),
 };
 
-/* ---- names ---------------------------------------------------------- */
-
-const char *genl_event_name(enum mptcpd_event_type type)
-{
-	switch (type) {
-	case MPTCPD_EVENT_CREATED: return "CREATED";
-	case MPTCPD_EVENT_ESTABLISHED: return "ESTABLISHED";
-	case MPTCPD_EVENT_CLOSED: return "CLOSED";
-	case MPTCPD_EVENT_ANNOUNCED: return "ANNOUNCED";
-	case MPTCPD_EVENT_REMOVED: return "REMOVED";
-	case MPTCPD_EVENT_SUB_ESTABLISHED: return "SUB_ESTABLISHED";
-	case MPTCPD_EVENT_SUB_CLOSED: return "SUB_CLOSED";
-	case MPTCPD_EVENT_SUB_PRIORITY: return "SUB_PRIORITY";
-	case MPTCPD_EVENT_LISTENER_CREATED: return "LISTENER_CREATED";
-	case MPTCPD_EVENT_LISTENER_CLOSED: return "LISTENER_CLOSED";
-	case MPTCPD_EVENT_ADOPTED: return "ADOPTED";
-	case MPTCPD_EVENT_ADDR_ADDED: return "ADDR_ADDED";
-	case MPTCPD_EVENT_ADDR_REMOVED: return "ADDR_REMOVED";
-	case MPTCPD_EVENT_ACTION_FAILED: return "ACTION_FAILED";
-	case MPTCPD_EVENT_SUB_STALLED: return "SUB_STALLED";
-	case MPTCPD_EVENT_RETRY: return "RETRY";
-	}
-	return "UNKNOWN";
-}
-
 /* ---- event decoding (pure) ------------------------------------------ */
 
 static const struct genl_event_desc *genl_event_lookup(uint8_t kev)

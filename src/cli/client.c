@@ -30,17 +30,11 @@ struct client {
 
 int client_default_path(char *buf, size_t len)
 {
-	const char *dir = getenv("MPTCPD_RUNTIME_DIRECTORY");
-	int n;
+	size_t n = strlen(ctl_runtime_dir(buf, len));
+	int m = snprintf(buf + n, len - n, "/%s", CTL_SOCKET_NAME);
 
-	if (!dir || !dir[0])
-		dir = getenv("RUNTIME_DIRECTORY");
-	if (!dir || !dir[0])
-		dir = "/run/mptcpd";
-	/* systemd lists several directories separated by ':'. */
-	n = snprintf(buf, len, "%.*s/%s", (int)strcspn(dir, ":"), dir,
-		     CTL_SOCKET_NAME);
-	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
+	/* A directory cut to fit leaves no room for the name either. */
+	return m < 0 || (size_t)m >= len - n ? -ENAMETOOLONG : 0;
 }
 
 int client_new(const char *path, struct client **out)

@@ -19,9 +19,7 @@ struct client_error {
 };
 
 /* The socket path from the environment, as the daemon chooses it:
- * $MPTCPD_RUNTIME_DIRECTORY/control, $RUNTIME_DIRECTORY/control (the
- * first of a ':' list), or /run/mptcpd/control.  Returns 0 or
- * -ENAMETOOLONG. */
+ * ctl_runtime_dir()/control.  Returns 0 or -ENAMETOOLONG. */
 int client_default_path(char *buf, size_t len);
 
 /* Connects to path.  Returns 0 or -errno from socket()/connect()

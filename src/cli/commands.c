@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "cli/commands.h"
+#include "ctl_proto.h"
 
 /* What a keyword's value must look like. */
 enum commands_value {
@@ -50,14 +51,12 @@ struct commands_def {
 	bool hidden;
 };
 
-static const char *const COMMANDS_TYPES[] = {
-	"wifi", "cellular", "ethernet", "other", NULL
+/* What `interface IFACE WORD` sets; the first two take a value. */
+enum { IFACE_TYPE, IFACE_METERED, IFACE_EXCLUDE, IFACE_INCLUDE };
+static const struct ctl_word COMMANDS_IFACE_WORDS[] = {
+	{ "type", IFACE_TYPE }, { "metered", IFACE_METERED },
+	{ "exclude", IFACE_EXCLUDE }, { "include", IFACE_INCLUDE }, { NULL, 0 },
 };
-static const char *const COMMANDS_METERED[] = { "yes", "no", "unknown", NULL };
-static const char *const COMMANDS_IFACE_WORDS[] = {
-	"type", "metered", "exclude", "include", NULL
-};
-static const char *const COMMANDS_SUBFLOW_OPS[] = { "add", "del", NULL };
 static const char *const COMMANDS_OPTIONS[] = {
 	"--json", "--socket", "--help", "--version", NULL
 };
@@ -98,24 +97,18 @@ static int commands_fail(struct commands_request *req, const char *fmt, ...)
 	return -EINVAL;
 }
 
-static int commands_word_index(const char *const *list, const char *w)
-{
-	for (int i = 0; list[i]; i++)
-		if (strcmp(list[i], w) == 0)
-			return i;
-	return -1;
-}
-
+/* One of the words of t; *value is what it stands for. */
 static int commands_check_enum(struct commands_request *req, const char *what,
-			       const char *const *list, const char *w)
+			       const struct ctl_word *t, const char *w,
+			       int *value)
 {
 	char all[128] = "";
 
-	if (commands_word_index(list, w) >= 0)
+	if (ctl_word_to_value(t, w, value))
 		return 0;
-	for (int i = 0; list[i]; i++) {
+	for (int i = 0; t[i].word; i++) {
 		strncat(all, i ? "|" : "", sizeof(all) - strlen(all) - 1);
-		strncat(all, list[i], sizeof(all) - strlen(all) - 1);
+		strncat(all, t[i].word, sizeof(all) - strlen(all) - 1);
 	}
 	return commands_fail(req, "%s must be %s, not '%s'", what, all, w);
 }
@@ -344,24 +337,25 @@ static int commands_parse_strategy(int n, char *const w[],
 static int commands_parse_interface(int n, char *const w[],
 				    struct commands_request *req)
 {
-	int what;
+	const struct ctl_word *values;
+	int what, value;
 
 	if (n < 2)
 		return commands_fail(req, "%s", n ? "missing what to set" : "missing IFACE");
 	if (commands_check_dev(req, w[0]) ||
-	    commands_check_enum(req, "setting", COMMANDS_IFACE_WORDS, w[1]))
+	    commands_check_enum(req, "setting", COMMANDS_IFACE_WORDS, w[1], &what))
 		return -EINVAL;
-	what = commands_word_index(COMMANDS_IFACE_WORDS, w[1]);
-	if (n < (what < 2 ? 3 : 2))
+	if (n < (what < IFACE_EXCLUDE ? 3 : 2))
 		return commands_fail(req, "'%s' needs a value", w[1]);
-	if (n > (what < 2 ? 3 : 2))
+	if (n > (what < IFACE_EXCLUDE ? 3 : 2))
 		return commands_fail(req, "too many arguments after '%s'", w[1]);
 	commands_add_string(req, "dev", w[0]);
-	if (what >= 2) {
-		commands_add_bool(req, "exclude", what == 2);
+	if (what >= IFACE_EXCLUDE) {
+		commands_add_bool(req, "exclude", what == IFACE_EXCLUDE);
 		return 0;
 	}
-	if (commands_check_enum(req, w[1], what ? COMMANDS_METERED : COMMANDS_TYPES, w[2]))
+	values = what == IFACE_METERED ? ctl_words_metered : ctl_words_iface_type;
+	if (commands_check_enum(req, w[1], values, w[2], &value))
 		return -EINVAL;
 	commands_add_string(req, w[1], w[2]);
 	return 0;
@@ -403,13 +397,12 @@ static int commands_parse_subflow(int n, char *const w[],
 				  struct commands_request *req)
 {
 	struct commands_kw_found f = { 0 };
-	bool add;
+	int add;
 
 	if (n == 0)
 		return commands_fail(req, "missing add|del");
-	if (commands_check_enum(req, "operation", COMMANDS_SUBFLOW_OPS, w[0]))
+	if (commands_check_enum(req, "operation", ctl_words_subflow_op, w[0], &add))
 		return -EINVAL;
-	add = !strcmp(w[0], "add");
 	if (commands_kw_parse(n - 1, w + 1, COMMANDS_SUBFLOW_KW, SUBFLOW_N, &f, req) ||
 	    commands_subflow_check(&f, add, req))
 		return -EINVAL;
@@ -468,6 +461,13 @@ static void commands_offer_list(struct commands_candidates *c,
 		commands_offer(c, list[i]);
 }
 
+static void commands_offer_words(struct commands_candidates *c,
+				 const struct ctl_word *t)
+{
+	for (; t->word; t++)
+		commands_offer(c, t->word);
+}
+
 static void commands_complete_none(int n, char *const w[],
 				   struct commands_candidates *c)
 {
@@ -493,11 +493,11 @@ static void commands_complete_interface(int n, char *const w[],
 	if (n == 1)
 		c->dynamic = COMMANDS_DYNAMIC_DEV;
 	else if (n == 2)
-		commands_offer_list(c, COMMANDS_IFACE_WORDS);
+		commands_offer_words(c, COMMANDS_IFACE_WORDS);
 	else if (n == 3 && !strcmp(w[1], "type"))
-		commands_offer_list(c, COMMANDS_TYPES);
+		commands_offer_words(c, ctl_words_iface_type);
 	else if (n == 3 && !strcmp(w[1], "metered"))
-		commands_offer_list(c, COMMANDS_METERED);
+		commands_offer_words(c, ctl_words_metered);
 }
 
 /* Replays the finished words to learn which keywords are used and whether
@@ -533,7 +533,7 @@ static void commands_complete_subflow(int n, char *const w[],
 				      struct commands_candidates *c)
 {
 	if (n == 1)
-		commands_offer_list(c, COMMANDS_SUBFLOW_OPS);
+		commands_offer_words(c, ctl_words_subflow_op);
 	else if (!strcmp(w[0], "add"))
 		commands_complete_kw(n - 1, w + 1, COMMANDS_SUBFLOW_KW, SUBFLOW_N, c);
 	else if (!strcmp(w[0], "del"))	/* backup, the last keyword, is add's */

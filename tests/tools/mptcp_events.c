@@ -3,9 +3,12 @@
  * mptcp_events [-t SECONDS] [-v]: print the kernel's MPTCP path-manager
  * events, one line each, for tests and the benchmark:
  *
- *   <monotonic s.ns> <EVENT> token=<hex> [saddr=IP] [sport=N] [daddr=IP]
+ *   <monotonic s.ns> <event> token=<hex> [saddr=IP] [sport=N] [daddr=IP]
  *   [dport=N] [loc_id=N] [rem_id=N] [backup=0|1] [error=N]
  *   [server_side=0|1] [flags=N]
+ *
+ * <event> is the control protocol's word for it (ctl_words_event:
+ * "established", "subflow-established"...).
  *
  * "ready" goes to stderr once subscribed.  Exits after SECONDS (default
  * 60), or on SIGINT/SIGTERM.
@@ -22,8 +25,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "log.h"
+#include "ctl_proto.h"
 #include "genl.h"
+#include "log.h"
 
 #define EVENTS_DEFAULT_SECONDS	60
 #define EVENTS_MAX_SECONDS	86400
@@ -60,7 +64,8 @@ static void events_print(void *arg, const struct mptcpd_event *ev)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	printf("%lld.%09ld %s token=%08x", (long long)ts.tv_sec, ts.tv_nsec,
-	       genl_event_name(ev->type), ev->token);
+	       ctl_value_to_word(ctl_words_event, ev->type, "unknown"),
+	       ev->token);
 	events_put_addr(ev, MPTCPD_FIELD_LOCAL, &ev->local, "saddr", "sport");
 	events_put_addr(ev, MPTCPD_FIELD_REMOTE, &ev->remote, "daddr",
 			"dport");

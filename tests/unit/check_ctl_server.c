@@ -290,13 +290,6 @@ START_TEST(test_json_events)
 	o = ctl_json_action(&a, NULL, NULL);
 	ck_assert(strstr(text(o), "\"type\":\"action\",\"action\":\"set-flags\""));
 	json_object_put(o);
-	for (int t = MPTCPD_EVENT_CREATED; t <= MPTCPD_EVENT_LISTENER_CLOSED; t++)
-		ck_assert_str_ne(ctl_json_event_name(t), "unknown");
-	for (int t = MPTCPD_EVENT_ADOPTED; t <= MPTCPD_EVENT_RETRY; t++)
-		ck_assert_str_ne(ctl_json_event_name(t), "unknown");
-	ck_assert_str_eq(ctl_json_event_name(MPTCPD_EVENT_SUB_STALLED), "subflow-stalled");
-	ck_assert_str_eq(ctl_json_action_name(MPTCPD_ACTION_SUBFLOW_CREATE),
-			 "subflow-create");
 	o = ctl_json_error(false, 0, CTL_ERR_PERM, "no");
 	ck_assert_str_eq(text(o), "{\"version\":1,\"id\":null,\"ok\":false,"
 			 "\"error\":{\"code\":\"EPERM\",\"message\":\"no\"}}");

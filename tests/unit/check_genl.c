@@ -475,41 +475,6 @@ START_TEST(test_control_message)
 }
 END_TEST
 
-START_TEST(test_names)
-{
-	static const enum mptcpd_event_type events[] = {
-		MPTCPD_EVENT_CREATED, MPTCPD_EVENT_ESTABLISHED,
-		MPTCPD_EVENT_CLOSED, MPTCPD_EVENT_ANNOUNCED,
-		MPTCPD_EVENT_REMOVED, MPTCPD_EVENT_SUB_ESTABLISHED,
-		MPTCPD_EVENT_SUB_CLOSED, MPTCPD_EVENT_SUB_PRIORITY,
-		MPTCPD_EVENT_LISTENER_CREATED, MPTCPD_EVENT_LISTENER_CLOSED,
-		MPTCPD_EVENT_ADOPTED, MPTCPD_EVENT_ADDR_ADDED,
-		MPTCPD_EVENT_ADDR_REMOVED, MPTCPD_EVENT_ACTION_FAILED,
-	};
-	static const enum mptcpd_action_type actions[] = {
-		MPTCPD_ACTION_ANNOUNCE, MPTCPD_ACTION_REMOVE,
-		MPTCPD_ACTION_SUBFLOW_CREATE, MPTCPD_ACTION_SUBFLOW_DESTROY,
-		MPTCPD_ACTION_SET_BACKUP,
-	};
-	size_t i;
-
-	for (i = 0; i < sizeof(events) / sizeof(events[0]); i++) {
-		ck_assert_ptr_nonnull(genl_event_name(events[i]));
-		ck_assert_str_ne(genl_event_name(events[i]), "UNKNOWN");
-	}
-	for (i = 0; i < sizeof(actions) / sizeof(actions[0]); i++) {
-		ck_assert_ptr_nonnull(genl_action_name(actions[i]));
-		ck_assert_str_ne(genl_action_name(actions[i]), "UNKNOWN");
-	}
-	ck_assert_str_eq(genl_event_name(MPTCPD_EVENT_SUB_ESTABLISHED),
-			 "SUB_ESTABLISHED");
-	ck_assert_str_eq(genl_action_name(MPTCPD_ACTION_SET_BACKUP),
-			 "SET_FLAGS");
-	ck_assert_ptr_nonnull(genl_event_name((enum mptcpd_event_type)99));
-	ck_assert_ptr_nonnull(genl_action_name((enum mptcpd_action_type)99));
-}
-END_TEST
-
 static Suite *genl_suite(void)
 {
 	Suite *s = suite_create("genl");
@@ -536,7 +501,6 @@ static Suite *genl_suite(void)
 	tcase_add_test(tc, test_truncated_prefixes);
 	tcase_add_test(tc, test_garbage);
 	tcase_add_test(tc, test_control_message);
-	tcase_add_test(tc, test_names);
 	suite_add_tcase(s, tc);
 	return s;
 }

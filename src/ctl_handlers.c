@@ -1,0 +1,498 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The control socket's command handlers: one function per command of
+ * ctl_proto.h, and the table that says which of them change the daemon's
+ * state and so need root or the control group.  They read the model and
+ * the interface table and ask the engine and the daemon for changes; the
+ * request reaches them already validated by ctl_json_parse_request().
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "autoconf.h"
+#include "addr.h"
+#include "ctl_priv.h"
+#include "engine.h"
+#include "iface.h"
+#include "log.h"
+#include "model.h"
+#include "plugin.h"
+#include "strategies/registry.h"
+
+struct ctl_call {
+	struct ctl_server *s;
+	const struct ctl_request *req;
+	struct json_object *result;	/* set by a handler that returns 0 */
+	char msg[256];			/* set by one that returns -errno */
+	bool subscribe;
+};
+
+__attribute__((format(printf, 3, 4)))
+static int ctl_call_fail(struct ctl_call *c, int err, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(c->msg, sizeof(c->msg), fmt, ap);
+	va_end(ap);
+	return err;
+}
+
+static int ctl_call_result(struct ctl_call *c, struct json_object *o)
+{
+	c->result = o;
+	return o ? 0 : ctl_call_fail(c, -ENOMEM, "out of memory");
+}
+
+static uint64_t ctl_handlers_now(const struct ctl_server *s)
+{
+	return s->env.now_ms ? s->env.now_ms(s->env.arg) : 0;
+}
+
+static struct json_object *ctl_handlers_conn(struct ctl_server *s,
+					     const struct model_conn *c)
+{
+	uint64_t now = ctl_handlers_now(s);
+	uint64_t age = c->created_ms && now > c->created_ms ?
+		       (now - c->created_ms) / 1000 : 0;
+
+	return ctl_json_conn(&c->pub, age, ctl_server_ifname, s);
+}
+
+/* Interfaces MPTCP can use now: those with a usable address. */
+static size_t ctl_handlers_usable_ifaces(const struct ctl_server *s)
+{
+	size_t n, count = 0;
+	const struct mptcpd_local_addr *v = iface_usable(s->env.ifaces, &n);
+
+	for (size_t i = 0; i < n; i++) {
+		size_t j = 0;
+
+		while (j < i && v[j].ifindex != v[i].ifindex)
+			j++;
+		count += j == i;
+	}
+	return count;
+}
+
+static int ctl_cmd_status(struct ctl_call *c)
+{
+	struct ctl_server *s = c->s;
+	struct json_object *o = json_object_new_object();
+	size_t subflows = 0;
+
+	if (!o)
+		return ctl_call_result(c, NULL);
+	for (struct model_conn *m = model_conn_next(s->env.model, NULL); m;
+	     m = model_conn_next(s->env.model, m))
+		subflows += m->pub.n_subflows;
+	json_object_object_add(o, "version", json_object_new_string(PACKAGE_VERSION));
+	json_object_object_add(o, "strategy", json_object_new_string(
+			       engine_strategy(s->env.engine)->name));
+	json_object_object_add(o, "path_manager", json_object_new_string("userspace"));
+	json_object_object_add(o, "connections", json_object_new_int64(
+			       (int64_t)model_conn_count(s->env.model)));
+	json_object_object_add(o, "subflows", json_object_new_int64((int64_t)subflows));
+	json_object_object_add(o, "interfaces", json_object_new_int64(
+			       (int64_t)ctl_handlers_usable_ifaces(s)));
+	json_object_object_add(o, "uptime_s", json_object_new_int64(
+			       (int64_t)((ctl_handlers_now(s) - s->env.started_ms) / 1000)));
+	json_object_object_add(o, "pid", json_object_new_int64(getpid()));
+	return ctl_call_result(c, o);
+}
+
+static int ctl_conn_cmp(const void *a, const void *b)
+{
+	uint32_t x = (*(const struct model_conn *const *)a)->pub.token;
+	uint32_t y = (*(const struct model_conn *const *)b)->pub.token;
+
+	return x < y ? -1 : x > y;
+}
+
+/* By token, so that answers are stable. */
+static const struct model_conn **
+ctl_handlers_sorted(const struct ctl_server *s, size_t *n)
+{
+	const struct model_conn **v;
+
+	*n = 0;
+	v = calloc(model_conn_count(s->env.model) + 1, sizeof(*v));
+	if (!v)
+		return NULL;
+	for (struct model_conn *m = model_conn_next(s->env.model, NULL); m;
+	     m = model_conn_next(s->env.model, m))
+		v[(*n)++] = m;
+	qsort(v, *n, sizeof(*v), ctl_conn_cmp);
+	return v;
+}
+
+static int ctl_cmd_connections(struct ctl_call *c)
+{
+	struct json_object *o = json_object_new_object();
+	struct json_object *list = json_object_new_array();
+	size_t n;
+	const struct model_conn **v = ctl_handlers_sorted(c->s, &n);
+	bool ok = o && list && v;
+
+	for (size_t i = 0; ok && i < n; i++) {
+		struct json_object *conn = ctl_handlers_conn(c->s, v[i]);
+
+		ok = conn && json_object_array_add(list, conn) == 0;
+	}
+	free(v);
+	if (!ok || json_object_object_add(o, "connections", list) < 0) {
+		json_object_put(o);
+		json_object_put(list);
+		return ctl_call_result(c, NULL);
+	}
+	return ctl_call_result(c, o);
+}
+
+static int ctl_handlers_find_conn(struct ctl_call *c, struct model_conn **out)
+{
+	*out = model_conn_find(c->s->env.model, c->req->token);
+	if (*out)
+		return 0;
+	return ctl_call_fail(c, -ENOENT, "no connection with token %08x",
+			     c->req->token);
+}
+
+static int ctl_cmd_connection(struct ctl_call *c)
+{
+	struct model_conn *m;
+	int err = ctl_handlers_find_conn(c, &m);
+
+	if (err < 0)
+		return err;
+	return ctl_call_result(c, ctl_handlers_conn(c->s, m));
+}
+
+static struct json_object *ctl_handlers_iface(const struct ctl_server *s,
+					      const struct iface_info *i)
+{
+	size_t n = iface_addrs(s->env.ifaces, i->ifindex, NULL, 0);
+	struct mptcpd_addr *v = calloc(n + 1, sizeof(*v));
+	struct json_object *o;
+
+	if (!v)
+		return NULL;
+	n = iface_addrs(s->env.ifaces, i->ifindex, v, n);
+	o = ctl_json_iface(i, v, n);
+	free(v);
+	return o;
+}
+
+static int ctl_cmd_interfaces(struct ctl_call *c)
+{
+	struct json_object *o = json_object_new_object();
+	struct json_object *list = json_object_new_array();
+	struct iface_info info;
+	bool ok = o && list;
+
+	for (size_t i = 0; ok && iface_info_at(c->s->env.ifaces, i, &info); i++) {
+		struct json_object *one = ctl_handlers_iface(c->s, &info);
+
+		ok = one && json_object_array_add(list, one) == 0;
+	}
+	if (!ok || json_object_object_add(o, "interfaces", list) < 0) {
+		json_object_put(o);
+		json_object_put(list);
+		return ctl_call_result(c, NULL);
+	}
+	return ctl_call_result(c, o);
+}
+
+/* Built-in names from the registry's table, then the plugins'. */
+static void ctl_handlers_available(const struct ctl_server *s,
+				   struct json_object *list)
+{
+	const struct plugin_set *p = s->env.plugins ? s->env.plugins(s->env.arg)
+						    : NULL;
+	const struct mptcpd_strategy *st;
+
+	for (size_t i = 0; (st = strategy_builtin_at(i)); i++)
+		json_object_array_add(list, json_object_new_string(st->name));
+	for (size_t i = 0; p && i < plugin_count(p); i++)
+		json_object_array_add(list, json_object_new_string(plugin_name(p, i)));
+}
+
+static struct json_object *ctl_handlers_strategy_result(struct ctl_server *s)
+{
+	struct json_object *o = json_object_new_object();
+	struct json_object *list = json_object_new_array();
+
+	if (!o || !list) {
+		json_object_put(o);
+		json_object_put(list);
+		return NULL;
+	}
+	ctl_handlers_available(s, list);
+	json_object_object_add(o, "strategy", json_object_new_string(
+			       engine_strategy(s->env.engine)->name));
+	json_object_object_add(o, "available", list);
+	return o;
+}
+
+static int ctl_cmd_strategy(struct ctl_call *c)
+{
+	struct ctl_server *s = c->s;
+	int err;
+
+	if (c->req->has & CTL_REQ_NAME) {
+		err = s->env.set_strategy ? s->env.set_strategy(s->env.arg,
+								c->req->name)
+					  : -EOPNOTSUPP;
+		if (err == -ENOENT)
+			return ctl_call_fail(c, err, "no strategy called \"%s\" "
+					     "(see \"available\" in the answer "
+					     "to strategy without a name)",
+					     c->req->name);
+		if (err < 0)
+			return ctl_call_fail(c, err, "cannot switch strategy: %s",
+					     strerror(-err));
+		log_notice(LOG_SUB_CORE, "control: strategy set to %s", c->req->name);
+	}
+	return ctl_call_result(c, ctl_handlers_strategy_result(s));
+}
+
+static int ctl_cmd_interface(struct ctl_call *c)
+{
+	const struct ctl_request *r = c->req;
+	struct iface_table *t = c->s->env.ifaces;
+	struct iface_info info;
+	int err = 0;
+
+	if (!iface_info_by_name(t, r->dev, &info))
+		return ctl_call_fail(c, -ENOENT, "no interface called %s", r->dev);
+	if (r->has & (CTL_REQ_TYPE | CTL_REQ_METERED))
+		err = iface_set_runtime(t, r->dev,
+					r->has & CTL_REQ_TYPE ? &r->type : NULL,
+					r->has & CTL_REQ_METERED ? &r->metered : NULL);
+	if (err == 0 && r->has & CTL_REQ_EXCLUDE)
+		err = iface_set_runtime_excluded(t, r->dev, r->exclude);
+	if (err < 0 || !iface_info_by_name(t, r->dev, &info))
+		return ctl_call_fail(c, -ENOENT, "no interface called %s", r->dev);
+	log_notice(LOG_SUB_CORE, "control: interface %s changed at run time", r->dev);
+	return ctl_call_result(c, ctl_handlers_iface(c->s, &info));
+}
+
+static struct json_object *ctl_handlers_empty(void)
+{
+	return json_object_new_object();
+}
+
+/* A usable local address, or NULL (message set). */
+static const struct mptcpd_local_addr *
+ctl_handlers_local(struct ctl_call *c, const struct mptcpd_addr *a)
+{
+	const struct mptcpd_local_addr *l = iface_usable_find(c->s->env.ifaces, a);
+	char buf[ADDR_STRLEN];
+
+	if (!l)
+		ctl_call_fail(c, -ENOENT, "%s is not a usable local address",
+			      addr_str(a, buf, sizeof(buf)));
+	return l;
+}
+
+static int ctl_subflow_add(struct ctl_call *c, struct model_conn *m)
+{
+	const struct ctl_request *r = c->req;
+	const struct mptcpd_local_addr *l = ctl_handlers_local(c, &r->local);
+	struct mptcpd_action a = { .type = MPTCPD_ACTION_SUBFLOW_CREATE };
+
+	if (!l)
+		return -ENOENT;
+	a.token = r->token;
+	a.local = r->local;
+	a.remote = r->remote;
+	if (!a.remote.port)
+		a.remote.port = m->pub.remote.port;
+	a.backup = r->backup;
+	a.ifindex = l->ifindex;
+	if (model_subflow_find(m, &a.local, &a.remote))
+		return ctl_call_fail(c, -EEXIST, "the connection already has "
+				     "this subflow");
+	engine_manual(c->s->env.engine, &a);
+	/* The engine keeps back a join with no route or in backoff. */
+	if (!model_subflow_find(m, &a.local, &a.remote))
+		return ctl_call_fail(c, -EAGAIN, "not sent: no route through %s "
+				     "to the peer yet, or the pair is backing off "
+				     "after failures (see the log)", l->ifname);
+	return ctl_call_result(c, ctl_handlers_empty());
+}
+
+static int ctl_cmd_subflow(struct ctl_call *c)
+{
+	struct mptcpd_action a = { .type = MPTCPD_ACTION_SUBFLOW_DESTROY };
+	struct model_conn *m;
+	int err = ctl_handlers_find_conn(c, &m);
+
+	if (err < 0)
+		return err;
+	if (c->req->add)
+		return ctl_subflow_add(c, m);
+	a.token = c->req->token;
+	a.local = c->req->local;
+	a.remote = c->req->remote;
+	engine_manual(c->s->env.engine, &a);
+	return ctl_call_result(c, ctl_handlers_empty());
+}
+
+static const struct mptcpd_announced *
+ctl_handlers_announced(const struct model_conn *m, const struct mptcpd_addr *a)
+{
+	for (size_t i = 0; i < m->pub.n_announced; i++)
+		if (mptcpd_addr_same_ip(&m->pub.announced[i].addr, a))
+			return &m->pub.announced[i];
+	return NULL;
+}
+
+static int ctl_cmd_announce(struct ctl_call *c)
+{
+	struct mptcpd_action a = { .type = MPTCPD_ACTION_ANNOUNCE };
+	const struct mptcpd_local_addr *l;
+	const struct mptcpd_announced *an;
+	struct model_conn *m;
+	struct json_object *o;
+	int err = ctl_handlers_find_conn(c, &m);
+
+	if (err < 0)
+		return err;
+	l = ctl_handlers_local(c, &c->req->address);
+	if (!l)
+		return -ENOENT;
+	an = ctl_handlers_announced(m, &l->addr);
+	if (!an) {
+		a.token = c->req->token;
+		a.local = l->addr;
+		a.ifindex = l->ifindex;
+		engine_manual(c->s->env.engine, &a);
+		an = ctl_handlers_announced(m, &l->addr);
+	}
+	if (!an)
+		return ctl_call_fail(c, -EIO, "not announced: the address is the "
+				     "connection's initial one, or no ID is free "
+				     "(see the log)");
+	o = json_object_new_object();
+	if (o)
+		json_object_object_add(o, "id", json_object_new_int(an->id));
+	return ctl_call_result(c, o);
+}
+
+static int ctl_cmd_remove(struct ctl_call *c)
+{
+	struct mptcpd_action a = { .type = MPTCPD_ACTION_REMOVE };
+	struct model_conn *m;
+	int err = ctl_handlers_find_conn(c, &m);
+
+	if (err < 0)
+		return err;
+	a.token = c->req->token;
+	a.local_id = c->req->addr_id;
+	for (size_t i = 0; i < m->pub.n_announced; i++)
+		if (m->pub.announced[i].id == a.local_id)
+			a.local = m->pub.announced[i].addr;
+	engine_manual(c->s->env.engine, &a);
+	return ctl_call_result(c, ctl_handlers_empty());
+}
+
+static int ctl_cmd_monitor(struct ctl_call *c)
+{
+	c->subscribe = true;
+	return ctl_call_result(c, ctl_handlers_empty());
+}
+
+static int ctl_cmd_reload(struct ctl_call *c)
+{
+	struct ctl_server *s = c->s;
+	struct json_object *o;
+	int err = s->env.reload ? s->env.reload(s->env.arg) : -EOPNOTSUPP;
+
+	if (err < 0)
+		return ctl_call_fail(c, -EIO, "the configuration file was refused "
+				     "and the running configuration is kept: see "
+				     "the daemon's log for the reasons");
+	o = json_object_new_object();
+	if (o)
+		json_object_object_add(o, "strategy", json_object_new_string(
+				       engine_strategy(s->env.engine)->name));
+	return ctl_call_result(c, o);
+}
+
+struct ctl_handler {
+	int (*run)(struct ctl_call *c);
+	bool mutating;
+	bool mutating_with_args;	/* read-only without arguments */
+};
+
+/* Indexed by enum ctl_cmd. */
+static const struct ctl_handler ctl_handlers[CTL_CMD_COUNT] = {
+	[CTL_CMD_STATUS] = { ctl_cmd_status, false, false },
+	[CTL_CMD_CONNECTIONS] = { ctl_cmd_connections, false, false },
+	[CTL_CMD_CONNECTION] = { ctl_cmd_connection, false, false },
+	[CTL_CMD_INTERFACES] = { ctl_cmd_interfaces, false, false },
+	[CTL_CMD_STRATEGY] = { ctl_cmd_strategy, false, true },
+	[CTL_CMD_INTERFACE] = { ctl_cmd_interface, true, true },
+	[CTL_CMD_SUBFLOW] = { ctl_cmd_subflow, true, true },
+	[CTL_CMD_ANNOUNCE] = { ctl_cmd_announce, true, true },
+	[CTL_CMD_REMOVE] = { ctl_cmd_remove, true, true },
+	[CTL_CMD_MONITOR] = { ctl_cmd_monitor, false, false },
+	[CTL_CMD_RELOAD] = { ctl_cmd_reload, true, true },
+};
+
+/* Root, or the control group as the peer's primary or one of its
+ * supplementary groups (members usually have it as a supplementary one). */
+static bool ctl_handlers_allowed(const struct ctl_server *s,
+				 const struct ctl_peer *peer)
+{
+	if (peer->cred->uid == 0)
+		return true;
+	if (s->group == (gid_t)-1)
+		return false;
+	if (peer->cred->gid == s->group)
+		return true;
+	for (size_t i = 0; i < peer->n_groups; i++)
+		if (peer->groups[i] == s->group)
+			return true;
+	return false;
+}
+
+static const char *ctl_handlers_code(int err)
+{
+	switch (-err) {
+	case EPERM:
+		return CTL_ERR_PERM;
+	case ENOENT:
+	case ENODEV:
+		return CTL_ERR_NOT_FOUND;
+	case EINVAL:
+		return CTL_ERR_BAD_REQUEST;
+	default:
+		return CTL_ERR_FAILED;
+	}
+}
+
+struct json_object *ctl_handlers_dispatch(struct ctl_server *s,
+					  const struct ctl_request *req,
+					  const struct ctl_peer *peer,
+					  bool *subscribe)
+{
+	const struct ctl_handler *h = &ctl_handlers[req->cmd];
+	struct ctl_call c = { .s = s, .req = req };
+	bool mutating = h->mutating || (h->mutating_with_args && req->has);
+	int err;
+
+	if (mutating && !ctl_handlers_allowed(s, peer))
+		return ctl_json_error(true, req->id, CTL_ERR_PERM, "changing the "
+				      "daemon's state needs root or the control "
+				      "group");
+	err = h->run(&c);
+	if (err < 0)
+		return ctl_json_error(true, req->id, ctl_handlers_code(err), c.msg);
+	*subscribe = c.subscribe;
+	return ctl_json_ok(true, req->id, c.result);
+}
