@@ -28,7 +28,6 @@ typedef void (*log_sink_fn)(int level, enum log_subsys sub, const char *msg,
 			    void *arg);
 
 void log_set_level(int level);		/* LOG_ERR .. LOG_DEBUG */
-int log_get_level(void);
 void log_set_debug_mask(unsigned int mask);	/* which subsystems debug */
 void log_set_target(enum log_target target);
 void log_set_sink(log_sink_fn sink, void *arg);	/* NULL restores default */
