@@ -93,30 +93,3 @@ enum mptcpd_iface_type ifclass_detect(const char *sysfs_dir,
 	ifclass_read(sysfs_dir, ifname, &facts);
 	return ifclass_from(&facts, arphrd, ifname);
 }
-
-enum mptcpd_metered ifclass_default_metered(enum mptcpd_iface_type type)
-{
-	return type == MPTCPD_IFACE_CELLULAR ? MPTCPD_METERED_YES :
-					       MPTCPD_METERED_UNKNOWN;
-}
-
-const char *ifclass_type_name(enum mptcpd_iface_type type)
-{
-	switch (type) {
-	case MPTCPD_IFACE_OTHER: return "other";
-	case MPTCPD_IFACE_ETHERNET: return "ethernet";
-	case MPTCPD_IFACE_WIFI: return "wifi";
-	case MPTCPD_IFACE_CELLULAR: return "cellular";
-	}
-	return "?";
-}
-
-const char *ifclass_metered_name(enum mptcpd_metered metered)
-{
-	switch (metered) {
-	case MPTCPD_METERED_UNKNOWN: return "unknown";
-	case MPTCPD_METERED_NO: return "no";
-	case MPTCPD_METERED_YES: return "yes";
-	}
-	return "?";
-}

@@ -5,7 +5,7 @@
  * (wlan, wwan), the wireless/phy80211 directories, the ARPHRD type that
  * modem drivers use (RAWIP, PPP, NONE), and well-known name patterns.
  * Configuration and the CLI can override the guess (iface.c keeps where
- * each value came from).
+ * each value came from, and the metered default of each type).
  */
 #ifndef MPTCPD_IFCLASS_H
 #define MPTCPD_IFCLASS_H
@@ -29,9 +29,5 @@ void ifclass_read(const char *sysfs_dir, const char *ifname,
 /* Both: read and decide. */
 enum mptcpd_iface_type ifclass_detect(const char *sysfs_dir,
 				      const char *ifname, unsigned int arphrd);
-/* Cellular links cost money unless told otherwise; the rest: unknown. */
-enum mptcpd_metered ifclass_default_metered(enum mptcpd_iface_type type);
-const char *ifclass_type_name(enum mptcpd_iface_type type);
-const char *ifclass_metered_name(enum mptcpd_metered metered);
 
 #endif
