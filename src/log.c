@@ -55,7 +55,7 @@ int log_parse_level(const char *name)
 	return -1;
 }
 
-const char *log_subsys_name(enum log_subsys sub)
+static const char *log_subsys_name(enum log_subsys sub)
 {
 	for (size_t i = 0; i < sizeof(log_subsys_names) / sizeof(log_subsys_names[0]); i++)
 		if (log_subsys_names[i].sub == sub)

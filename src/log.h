@@ -33,7 +33,6 @@ void log_set_target(enum log_target target);
 void log_set_sink(log_sink_fn sink, void *arg);	/* NULL restores default */
 int log_parse_level(const char *name);	/* -1 when unknown */
 int log_parse_subsys(const char *list, unsigned int *mask); /* "genl,rtnl" */
-const char *log_subsys_name(enum log_subsys sub);
 /* Would a message at this level and subsystem be written? Lets callers
  * skip formatting arguments for debug lines on hot paths. */
 bool log_enabled(int level, enum log_subsys sub);
