@@ -1,62 +1,35 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * The one daemon context and its start-up order:
+ * The one daemon context (daemon_priv.h): its wiring, and its start-up
+ * order:
  *   configuration -> kernel checks -> netlink sockets (events joined before
  *   any dump, so nothing falls between a snapshot and the live stream) ->
  *   link/address dump -> adoption of existing connections -> READY=1.
  */
 #include <errno.h>
-#include <grp.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <systemd/sd-daemon.h>
 #include <unistd.h>
 
-#include "args.h"
-#include "config.h"
 #include "ctl_server.h"
 #include "daemon.h"
+#include "daemon_priv.h"
 #include "diag.h"
 #include "engine.h"
-#include "stall.h"
+#include "genl.h"
 #include "iface.h"
-#include "ifclass.h"
 #include "log.h"
 #include "loop.h"
 #include "model.h"
-#include "rtnl.h"
 #include "plugin.h"
-#include "genl.h"
+#include "rtnl.h"
+#include "sd.h"
 #include "snapshot.h"
+#include "stall.h"
 #include "strategies/registry.h"
 #include "sysctl.h"
-
-struct daemon {
-	struct args args;
-	struct config cfg;
-	struct plugin_set *plugins;
-	const struct mptcpd_strategy *strategy;
-	struct loop *loop;
-	struct model *model;
-	struct iface_table *ifaces;
-	struct engine *engine;
-	struct genl *genl;
-	struct rtnl *rtnl;
-	struct loop_io *io_events, *io_cmds, *io_route;
-	struct loop_timer *notify_tick;
-	uint64_t watchdog_usec;		/* 0 = no systemd watchdog */
-	struct loop_timer *resync;
-	struct loop_timer *retry;	/* the engine's next backoff expiry */
-	struct loop_timer *stall_poll;	/* subflow stall detection */
-	struct stall *stall;
-	struct diag_subflow_key *keys;	/* stall poll scratch */
-	size_t n_keys_cap;
-	uint64_t started_ms;
-	struct ctl_server *ctl;		/* NULL when the socket failed */
-	gid_t ctl_gid;			/* [core] control-group; -1: root only */
-};
 
 static int daemon_send(void *arg, const struct mptcpd_action *a)
 {
@@ -165,13 +138,6 @@ static void daemon_on_result(void *arg, const struct mptcpd_action *a, int err,
 	engine_on_result(d->engine, a, err, extack);
 }
 
-static void daemon_status(struct daemon *d)
-{
-	sd_notifyf(0, "STATUS=%s: %zu connection%s managed", d->cfg.strategy,
-		   model_conn_count(d->model),
-		   model_conn_count(d->model) == 1 ? "" : "s");
-}
-
 struct daemon_id_ctx {
 	struct snapshot *snap;
 	uint32_t token;
@@ -215,7 +181,7 @@ out:
 			 "only connections created from now on are managed",
 			 strerror(-err));
 	snapshot_clear(&snap);
-	daemon_status(d);
+	daemon_notify_status(d);
 	return err;
 }
 
@@ -239,38 +205,6 @@ static void daemon_on_pm_overflow(void *arg)
 		 "resynchronising from sock_diag");
 	if (!d->resync)
 		d->resync = loop_timer_add(d->loop, 0.05, 0, daemon_resync, d);
-}
-
-static void daemon_on_link(void *arg, const struct rtnl_link_update *l)
-{
-	struct daemon *d = arg;
-
-	iface_on_link(d->ifaces, l, l->deleted ? MPTCPD_IFACE_OTHER :
-		      ifclass_detect("/sys/class/net", l->name, l->arphrd));
-}
-
-static void daemon_on_addr(void *arg, const struct rtnl_addr_update *a)
-{
-	struct daemon *d = arg;
-
-	iface_on_addr(d->ifaces, a);
-}
-
-static void daemon_on_route(void *arg, const struct rtnl_route_update *r)
-{
-	struct daemon *d = arg;
-
-	iface_on_route(d->ifaces, r, loop_now_ms(d->loop));
-}
-
-static void daemon_on_route_overflow(void *arg)
-{
-	struct daemon *d = arg;
-
-	log_warn(LOG_SUB_RTNL, "link/address updates were lost; dumping again");
-	iface_sync_begin(d->ifaces);
-	rtnl_dump(d->rtnl);
-	iface_sync_end(d->ifaces);
 }
 
 static void daemon_on_local_addr(void *arg, const struct mptcpd_local_addr *a,
@@ -303,36 +237,12 @@ static void daemon_route_readable(void *arg)
 	rtnl_readable(d->rtnl);
 }
 
-/* Under systemd: the watchdog ping (when WatchdogSec= is set) and a fresh
- * STATUS= line, from the loop itself, so a stuck loop stops both. */
-static void daemon_notify_tick(void *arg)
-{
-	struct daemon *d = arg;
-
-	if (d->watchdog_usec)
-		sd_notify(0, "WATCHDOG=1");
-	daemon_status(d);
-}
-
-static void daemon_start_notify(struct daemon *d)
-{
-	double period = 10.0;
-
-	if (!getenv("NOTIFY_SOCKET"))
-		return;
-	if (sd_watchdog_enabled(0, &d->watchdog_usec) > 0 &&
-	    d->watchdog_usec / 2e6 < period)
-		period = d->watchdog_usec / 2e6;
-	d->notify_tick = loop_timer_add(d->loop, period, period,
-					daemon_notify_tick, d);
-}
-
 static void daemon_on_term(void *arg)
 {
 	struct daemon *d = arg;
 
 	log_info(LOG_SUB_CORE, "shutting down");
-	sd_notify(0, "STOPPING=1");
+	daemon_notify_stopping();
 	loop_stop(d->loop);
 }
 
@@ -340,13 +250,6 @@ static const struct genl_callbacks daemon_genl_cb = {
 	.event = daemon_on_pm_event,
 	.result = daemon_on_result,
 	.overflow = daemon_on_pm_overflow,
-};
-
-static const struct rtnl_callbacks daemon_rtnl_cb = {
-	.link = daemon_on_link,
-	.addr = daemon_on_addr,
-	.route = daemon_on_route,
-	.overflow = daemon_on_route_overflow,
 };
 
 static void daemon_observe_event(void *arg, const struct mptcpd_event *ev)
@@ -371,89 +274,13 @@ static const struct engine_ops daemon_engine_ops = {
 	.observe_action = daemon_observe_action,
 };
 
-/* Built-in first, then the plugins from plugin-dir. */
-static int daemon_pick_strategy(struct daemon *d)
+/* --log, else the journal when systemd started us; -d wins over the
+ * file's log level. */
+void daemon_setup_log(const struct args *a)
 {
-	const char *name = d->cfg.strategy;
-
-	if (plugin_load_dir(d->cfg.plugin_dir, &d->plugins) < 0)
-		return -ENOMEM;
-	d->strategy = strategy_find(name);
-	if (!d->strategy)
-		d->strategy = plugin_find(d->plugins, name);
-	if (d->strategy)
-		return 0;
-	log_err(LOG_SUB_CONFIG, "unknown strategy '%s' (from %s): built-in are %s, "
-		"and %zu plugin%s loaded from %s", name,
-		d->args.strategy ? "--strategy" : d->args.config_path,
-		strategy_names(), plugin_count(d->plugins),
-		plugin_count(d->plugins) == 1 ? " was" : "s were", d->cfg.plugin_dir);
-	return -ENOENT;
-}
-
-/* [core] control-group must name a group that exists now: a typo would
- * otherwise lock its members out without a word. */
-static int daemon_resolve_group(struct daemon *d)
-{
-	const char *name = d->cfg.control_group;
-	struct group *gr;
-
-	d->ctl_gid = (gid_t)-1;
-	if (!name[0])
-		return 0;
-	errno = 0;
-	gr = getgrnam(name);
-	if (gr) {
-		d->ctl_gid = gr->gr_gid;
-		return 0;
-	}
-	if (errno && errno != ENOENT && errno != ESRCH && errno != EBADF &&
-	    errno != EPERM)
-		log_err(LOG_SUB_CONFIG, "%s: control-group: cannot look up group "
-			"'%s': %s", d->args.config_path, name, strerror(errno));
-	else
-		log_err(LOG_SUB_CONFIG, "%s: control-group: there is no group "
-			"'%s'; create it with 'groupadd --system %s' (and add its "
-			"members with 'usermod -aG %s USER'), or change the key",
-			d->args.config_path, name, name, name);
-	return -ENOENT;
-}
-
-static int daemon_load_config(struct daemon *d)
-{
-	int err;
-
-	config_init(&d->cfg);
-	/* The default file may simply not be installed; one named with -c
-	 * must exist. */
-	if (!d->args.config_explicit && access(d->args.config_path, F_OK) < 0) {
-		log_notice(LOG_SUB_CONFIG, "no %s: running with the defaults",
-			   d->args.config_path);
-		err = 0;
-	} else {
-		err = config_load(&d->cfg, d->args.config_path);
-	}
-	if (err < 0) {
-		log_err(LOG_SUB_CONFIG, "%s: not starting with a bad configuration",
-			d->args.config_path);
-		return ARGS_EXIT_CONFIG;
-	}
-	args_apply(&d->args, &d->cfg);
-	log_set_level(d->cfg.log_level);
-	if (daemon_resolve_group(d) < 0)
-		return ARGS_EXIT_CONFIG;
-	err = daemon_pick_strategy(d);
-	if (err == -ENOENT)
-		return d->args.strategy ? ARGS_EXIT_USAGE : ARGS_EXIT_CONFIG;
-	return err < 0 ? ARGS_EXIT_FAILURE : ARGS_EXIT_OK;
-}
-
-static void daemon_setup_log(const struct args *a)
-{
-	bool journal = getenv("INVOCATION_ID") || getenv("JOURNAL_STREAM");
-
 	log_set_target(a->log_target_set ? a->log_target :
-		       journal ? LOG_TARGET_JOURNAL : LOG_TARGET_STDERR);
+		       sd_started_by_systemd() ? LOG_TARGET_JOURNAL :
+		       LOG_TARGET_STDERR);
 	if (a->debug) {
 		log_set_level(LOG_DEBUG);
 		log_set_debug_mask(a->debug_mask);
@@ -483,7 +310,7 @@ static void daemon_group_chown_failed(struct daemon *d, const char *dir,
  * directory, so the directory goes to that group too (its owner stays).
  * Without a group it is left alone, unless a reload just removed one:
  * then it goes back to our own group. */
-static void daemon_apply_group(struct daemon *d, gid_t old_gid)
+void daemon_apply_group(struct daemon *d, gid_t old_gid)
 {
 	char dir[108];
 	gid_t gid = d->ctl_gid;
@@ -507,43 +334,6 @@ static void daemon_apply_group(struct daemon *d, gid_t old_gid)
 			 (unsigned int)gid);
 }
 
-/* The running configuration changes only if the whole new file is good;
- * every setting then applies to live connections, none is dropped. */
-static int daemon_reload(struct daemon *d)
-{
-	struct daemon next = { .args = d->args };
-	int rc = daemon_load_config(&next);
-	gid_t old_gid = d->ctl_gid;
-
-	if (rc != ARGS_EXIT_OK) {
-		log_err(LOG_SUB_CONFIG, "reload of %s failed: keeping the running "
-			"configuration", d->args.config_path);
-		log_set_level(d->cfg.log_level);
-		plugin_set_free(next.plugins);
-		config_free(&next.cfg);
-		return rc == ARGS_EXIT_FAILURE ? -ENOMEM : -EINVAL;
-	}
-	config_free(&d->cfg);
-	d->cfg = next.cfg;
-	engine_set_max_subflows(d->engine, d->cfg.max_subflows);
-	engine_set_backoff(d->engine, d->cfg.backoff_initial_ms,
-			   d->cfg.backoff_max_ms);
-	engine_set_announce(d->engine, d->cfg.announce == CONFIG_ANNOUNCE_ALL,
-			    d->cfg.announce_addrs.v, d->cfg.announce_addrs.n);
-	iface_table_set_config(d->ifaces, &d->cfg);
-	engine_set_strategy(d->engine, next.strategy);
-	/* The old plugins go only once nothing points into them. */
-	plugin_set_free(d->plugins);
-	d->plugins = next.plugins;
-	d->ctl_gid = next.ctl_gid;
-	daemon_apply_group(d, old_gid);
-	daemon_setup_log(&d->args);
-	log_notice(LOG_SUB_CONFIG, "reloaded %s: strategy %s", d->args.config_path,
-		   d->cfg.strategy);
-	daemon_status(d);
-	return 0;
-}
-
 static void daemon_on_hup(void *arg)
 {
 	daemon_reload(arg);
@@ -562,7 +352,7 @@ static int daemon_ctl_set_strategy(void *arg, const char *name)
 	engine_set_strategy(d->engine, s);
 	d->strategy = s;
 	snprintf(d->cfg.strategy, sizeof(d->cfg.strategy), "%s", s->name);
-	daemon_status(d);
+	daemon_notify_status(d);
 	return 0;
 }
 
@@ -603,7 +393,7 @@ static int daemon_start(struct daemon *d)
 
 	d->loop = loop_new();
 	d->model = model_new();
-	d->ifaces = iface_table_new(&d->cfg, daemon_on_local_addr, d);
+	d->ifaces = iface_table_new(daemon_on_local_addr, d);
 	if (!d->loop || !d->model || !d->ifaces)
 		return -ENOMEM;
 	d->engine = engine_new(d->model, d->ifaces, d->strategy,
@@ -637,7 +427,7 @@ static int daemon_start(struct daemon *d)
 	loop_signal_add(d->loop, SIGTERM, daemon_on_term, d);
 	loop_signal_add(d->loop, SIGINT, daemon_on_term, d);
 	loop_signal_add(d->loop, SIGHUP, daemon_on_hup, d);
-	daemon_start_notify(d);
+	daemon_notify_start(d);
 	d->stall = stall_new();
 	d->stall_poll = loop_timer_add(d->loop, 0.1, 0.1, daemon_stall_poll, d);
 	if (!d->stall || !d->stall_poll)
@@ -692,8 +482,7 @@ int daemon_main(int argc, char **argv)
 		log_err(LOG_SUB_CORE, "start-up failed: %s", strerror(-err));
 		goto out;
 	}
-	sd_notify(0, "READY=1");
-	daemon_status(&d);
+	daemon_notify_ready(&d);
 	log_info(LOG_SUB_CORE, "ready: strategy %s, max %u subflows per connection",
 		 d.cfg.strategy, d.cfg.max_subflows);
 	loop_run(d.loop);

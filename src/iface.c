@@ -7,9 +7,7 @@
 #include <string.h>
 
 #include "addr.h"
-#include "config.h"
 #include "iface.h"
-#include "ifclass.h"
 #include "log.h"
 
 struct iface_addr {
@@ -20,10 +18,10 @@ struct iface_addr {
 };
 
 struct iface_link {
-	struct rtnl_link_update link;
+	struct iface_link_update link;
+	struct iface_settings settings;	/* from the configuration */
 	bool stale;
 	uint64_t route_ms;	/* last new route through it */
-	enum mptcpd_iface_type detected;
 	bool has_rt_type, has_rt_metered;	/* run-time overrides */
 	enum mptcpd_iface_type rt_type;
 	enum mptcpd_metered rt_metered;
@@ -31,7 +29,7 @@ struct iface_link {
 };
 
 struct iface_route {
-	struct rtnl_route_update route;
+	struct iface_route_update route;
 	bool stale;
 };
 
@@ -40,7 +38,6 @@ struct iface_route {
 #define IFACE_ROUTES_MAX 4096
 
 struct iface_table {
-	const struct config *cfg;
 	iface_change_fn change;
 	void *arg;
 	struct iface_link *links;
@@ -55,14 +52,12 @@ struct iface_table {
 	bool syncing;
 };
 
-struct iface_table *iface_table_new(const struct config *cfg,
-				    iface_change_fn change, void *arg)
+struct iface_table *iface_table_new(iface_change_fn change, void *arg)
 {
 	struct iface_table *t = calloc(1, sizeof(*t));
 
 	if (!t)
 		return NULL;
-	t->cfg = cfg;
 	t->change = change;
 	t->arg = arg;
 	return t;
@@ -88,78 +83,72 @@ static struct iface_link *iface_link_find(const struct iface_table *t,
 	return NULL;
 }
 
-static const struct rtnl_link_update *iface_link(const struct iface_table *t,
-					    int ifindex)
+static struct iface_link *iface_link_by_name(const struct iface_table *t,
+					     const char *ifname)
 {
-	struct iface_link *l = iface_link_find(t, ifindex);
-
-	return l ? &l->link : NULL;
+	for (size_t i = 0; i < t->n_links; i++)
+		if (strcmp(t->links[i].link.name, ifname) == 0)
+			return &t->links[i];
+	return NULL;
 }
 
 const char *iface_name(const struct iface_table *t, int ifindex)
 {
-	const struct rtnl_link_update *l = iface_link(t, ifindex);
+	const struct iface_link *l = iface_link_find(t, ifindex);
 
-	return l ? l->name : "?";
+	return l ? l->link.name : "?";
+}
+
+/* Cellular links cost money unless told otherwise; of the rest we cannot
+ * tell. */
+static enum mptcpd_metered iface_default_metered(enum mptcpd_iface_type type)
+{
+	return type == MPTCPD_IFACE_CELLULAR ? MPTCPD_METERED_YES :
+					       MPTCPD_METERED_UNKNOWN;
 }
 
 /* Run time beats configuration beats detection. */
-static void iface_resolve(const struct iface_table *t, const struct iface_link *l,
-			  struct iface_class *c)
+static void iface_resolve(const struct iface_link *l, struct iface_class *c)
 {
-	c->type = l->detected;
-	c->type_source = IFACE_SOURCE_AUTO;
-	if (t->cfg && config_iface_type(t->cfg, l->link.name, &c->type))
-		c->type_source = IFACE_SOURCE_CONFIG;
+	const struct iface_settings *s = &l->settings;
+
+	c->type = s->has_type ? s->type : l->link.detected;
+	c->type_source = s->has_type ? IFACE_SOURCE_CONFIG : IFACE_SOURCE_AUTO;
 	if (l->has_rt_type) {
 		c->type = l->rt_type;
 		c->type_source = IFACE_SOURCE_RUNTIME;
 	}
-	c->metered = ifclass_default_metered(c->type);
-	c->metered_source = IFACE_SOURCE_AUTO;
-	if (t->cfg && config_iface_metered(t->cfg, l->link.name, &c->metered))
-		c->metered_source = IFACE_SOURCE_CONFIG;
+	c->metered = s->has_metered ? s->metered : iface_default_metered(c->type);
+	c->metered_source = s->has_metered ? IFACE_SOURCE_CONFIG :
+					     IFACE_SOURCE_AUTO;
 	if (l->has_rt_metered) {
 		c->metered = l->rt_metered;
 		c->metered_source = IFACE_SOURCE_RUNTIME;
 	}
 }
 
-static bool iface_metered(const struct iface_table *t,
+static bool iface_metered(const struct iface_link *l,
 			  const struct iface_class *c)
 {
 	if (c->metered == MPTCPD_METERED_UNKNOWN)
-		return t->cfg && t->cfg->unknown_metered;
+		return l->settings.unknown_metered;
 	return c->metered == MPTCPD_METERED_YES;
 }
 
-bool iface_get_class(const struct iface_table *t, int ifindex,
-		     struct iface_class *out)
+static bool iface_link_excluded(const struct iface_link *l)
 {
-	const struct iface_link *l = iface_link_find(t, ifindex);
-
-	if (l)
-		iface_resolve(t, l, out);
-	return l != NULL;
+	return l->rt_excluded || !l->settings.allowed;
 }
 
-static bool iface_link_excluded(const struct iface_table *t,
-				const struct iface_link *l)
+static bool iface_link_usable(const struct iface_link *il)
 {
-	return l->rt_excluded ||
-	       (t->cfg && !config_iface_allowed(t->cfg, l->link.name));
-}
-
-static bool iface_link_usable(const struct iface_table *t,
-			      const struct iface_link *il)
-{
-	const struct rtnl_link_update *l = il ? &il->link : NULL;
+	const struct iface_link_update *l = il ? &il->link : NULL;
 
 	if (!l || (l->flags & IFF_LOOPBACK))
 		return false;
 	if ((l->flags & (IFF_UP | IFF_RUNNING)) != (IFF_UP | IFF_RUNNING))
 		return false;
-	return !iface_link_excluded(t, il);
+	return !iface_link_excluded(il);
 }
 
 static bool iface_addr_usable(const struct iface_table *t,
@@ -172,7 +161,7 @@ static bool iface_addr_usable(const struct iface_table *t,
 		return false;
 	if (addr_is_link_local(&a->addr) || addr_is_loopback(&a->addr))
 		return false;
-	return iface_link_usable(t, iface_link_find(t, a->ifindex));
+	return iface_link_usable(iface_link_find(t, a->ifindex));
 }
 
 static const struct mptcpd_local_addr *
@@ -197,9 +186,9 @@ static void iface_fill(const struct iface_table *t, const struct iface_addr *a,
 	snprintf(out->ifname, sizeof(out->ifname), "%s", l ? l->link.name : "?");
 	if (!l)
 		return;
-	iface_resolve(t, l, &c);
+	iface_resolve(l, &c);
 	out->type = c.type;
-	out->metered = iface_metered(t, &c);
+	out->metered = iface_metered(l, &c);
 }
 
 static void iface_report(struct iface_table *t,
@@ -250,9 +239,10 @@ static void iface_recompute(struct iface_table *t)
 	free(old);
 }
 
-void iface_table_set_config(struct iface_table *t, const struct config *cfg)
+void iface_reconfigure(struct iface_table *t, iface_settings_fn fn, void *arg)
 {
-	t->cfg = cfg;
+	for (size_t i = 0; i < t->n_links; i++)
+		fn(arg, t->links[i].link.name, &t->links[i].settings);
 	iface_recompute(t);
 }
 
@@ -274,7 +264,7 @@ static void iface_drop_routes(struct iface_table *t, int ifindex,
 			      sa_family_t family)
 {
 	for (size_t i = 0; i < t->n_routes;) {
-		const struct rtnl_route_update *r = &t->routes[i].route;
+		const struct iface_route_update *r = &t->routes[i].route;
 
 		if (r->ifindex == ifindex &&
 		    (family == AF_UNSPEC || r->family == family))
@@ -305,8 +295,8 @@ static void iface_drop_link_addrs(struct iface_table *t, int ifindex)
 	iface_drop_routes(t, ifindex, AF_UNSPEC);
 }
 
-void iface_on_link(struct iface_table *t, const struct rtnl_link_update *l,
-		   enum mptcpd_iface_type detected)
+void iface_on_link(struct iface_table *t, const struct iface_link_update *l,
+		   const struct iface_settings *s)
 {
 	struct iface_link *known = iface_link_find(t, l->ifindex);
 
@@ -319,12 +309,12 @@ void iface_on_link(struct iface_table *t, const struct rtnl_link_update *l,
 		if ((known->link.flags & IFF_UP) && !(l->flags & IFF_UP))
 			iface_drop_routes(t, l->ifindex, AF_UNSPEC);
 		known->link = *l;
+		known->settings = *s;
 		known->stale = false;
-		known->detected = detected;
 	} else if (iface_grow((void **)&t->links, t->n_links,
 			      sizeof(*known)) == 0) {
 		memset(&t->links[t->n_links], 0, sizeof(t->links[0]));
-		t->links[t->n_links].detected = detected;
+		t->links[t->n_links].settings = *s;
 		t->links[t->n_links++].link = *l;
 	}
 	iface_recompute(t);
@@ -334,11 +324,8 @@ int iface_set_runtime(struct iface_table *t, const char *ifname,
 		      const enum mptcpd_iface_type *type,
 		      const enum mptcpd_metered *metered)
 {
-	struct iface_link *l = NULL;
+	struct iface_link *l = iface_link_by_name(t, ifname);
 
-	for (size_t i = 0; i < t->n_links && !l; i++)
-		if (strcmp(t->links[i].link.name, ifname) == 0)
-			l = &t->links[i];
 	if (!l)
 		return -ENODEV;
 	if (type) {
@@ -353,7 +340,7 @@ int iface_set_runtime(struct iface_table *t, const char *ifname,
 	return 0;
 }
 
-void iface_on_addr(struct iface_table *t, const struct rtnl_addr_update *a)
+void iface_on_addr(struct iface_table *t, const struct iface_addr_update *a)
 {
 	struct iface_addr *known = NULL;
 
@@ -383,10 +370,10 @@ void iface_on_addr(struct iface_table *t, const struct rtnl_addr_update *a)
 }
 
 static struct iface_route *iface_route_find(const struct iface_table *t,
-					    const struct rtnl_route_update *r)
+					    const struct iface_route_update *r)
 {
 	for (size_t i = 0; i < t->n_routes; i++) {
-		const struct rtnl_route_update *k = &t->routes[i].route;
+		const struct iface_route_update *k = &t->routes[i].route;
 
 		if (k->ifindex == r->ifindex && k->dst_len == r->dst_len &&
 		    mptcpd_addr_same_ip(&k->dst, &r->dst))
@@ -396,7 +383,7 @@ static struct iface_route *iface_route_find(const struct iface_table *t,
 }
 
 static void iface_route_store(struct iface_table *t,
-			      const struct rtnl_route_update *r)
+			      const struct iface_route_update *r)
 {
 	struct iface_route *known = iface_route_find(t, r);
 
@@ -423,7 +410,7 @@ static void iface_route_store(struct iface_table *t,
 	t->routes[t->n_routes++].stale = false;
 }
 
-void iface_on_route(struct iface_table *t, const struct rtnl_route_update *r,
+void iface_on_route(struct iface_table *t, const struct iface_route_update *r,
 		    uint64_t now_ms)
 {
 	struct iface_link *l = iface_link_find(t, r->ifindex);
@@ -463,7 +450,7 @@ bool iface_routable(const struct iface_table *t, int ifindex,
 	if (t->routes_overflow)
 		return true;
 	for (size_t i = 0; i < t->n_routes; i++) {
-		const struct rtnl_route_update *r = &t->routes[i].route;
+		const struct iface_route_update *r = &t->routes[i].route;
 
 		if (r->ifindex == ifindex &&
 		    iface_prefix_match(&r->dst, r->dst_len, remote))
@@ -527,16 +514,15 @@ void iface_sync_end(struct iface_table *t)
 	iface_recompute(t);
 }
 
-static void iface_info_fill(const struct iface_table *t,
-			    const struct iface_link *l, struct iface_info *out)
+static void iface_info_fill(const struct iface_link *l, struct iface_info *out)
 {
 	const unsigned int uprun = IFF_UP | IFF_RUNNING;
 
 	out->ifindex = l->link.ifindex;
 	snprintf(out->name, sizeof(out->name), "%s", l->link.name);
 	out->up = (l->link.flags & uprun) == uprun;
-	out->excluded = iface_link_excluded(t, l);
-	iface_resolve(t, l, &out->cls);
+	out->excluded = iface_link_excluded(l);
+	iface_resolve(l, &out->cls);
 }
 
 bool iface_info_at(const struct iface_table *t, size_t i,
@@ -544,17 +530,8 @@ bool iface_info_at(const struct iface_table *t, size_t i,
 {
 	if (i >= t->n_links)
 		return false;
-	iface_info_fill(t, &t->links[i], out);
+	iface_info_fill(&t->links[i], out);
 	return true;
-}
-
-static struct iface_link *iface_link_by_name(const struct iface_table *t,
-					     const char *ifname)
-{
-	for (size_t i = 0; i < t->n_links; i++)
-		if (strcmp(t->links[i].link.name, ifname) == 0)
-			return &t->links[i];
-	return NULL;
 }
 
 bool iface_info_by_name(const struct iface_table *t, const char *ifname,
@@ -563,7 +540,7 @@ bool iface_info_by_name(const struct iface_table *t, const char *ifname,
 	const struct iface_link *l = iface_link_by_name(t, ifname);
 
 	if (l)
-		iface_info_fill(t, l, out);
+		iface_info_fill(l, out);
 	return l != NULL;
 }
 

@@ -3,22 +3,62 @@
  * Interfaces and local addresses, and which addresses are usable: the
  * interface is up and running, not loopback, allowed by the configuration;
  * the address is not link-local, tentative, dadfailed or deprecated.
- * Plain data, no I/O: rtnl feeds it, the engine reads it.
+ * Plain data, no I/O: the daemon feeds it the records below (translated
+ * from rtnl, with the configuration and detection already resolved), the
+ * engine and the control socket read it.
  */
 #ifndef MPTCPD_IFACE_H
 #define MPTCPD_IFACE_H
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include "mptcpd/strategy.h"
-#include "rtnl.h"
 
-struct config;
 struct iface_table;
+
+struct iface_link_update {
+	int ifindex;
+	char name[16];
+	unsigned int flags;		/* IFF_* (IFF_UP, IFF_RUNNING, IFF_LOOPBACK) */
+	enum mptcpd_iface_type detected;	/* what the link looks like */
+	bool deleted;
+};
+
+struct iface_addr_update {
+	int ifindex;
+	struct mptcpd_addr addr;	/* the port is ignored */
+	uint32_t flags;			/* IFA_F_* */
+	bool deleted;
+};
+
+/* A route that leaves through one device. */
+struct iface_route_update {
+	int ifindex;
+	uint8_t family;
+	struct mptcpd_addr dst;		/* all zeroes for a default route */
+	uint8_t dst_len;		/* 0 = a default route */
+	bool deleted;
+};
+
+/* What the configuration says about one interface, looked up by its name
+ * before it reaches the table. */
+struct iface_settings {
+	bool allowed;			/* by [interfaces] include/exclude */
+	bool has_type;			/* an [interface GLOB] section's type */
+	enum mptcpd_iface_type type;
+	bool has_metered;		/* ... and metered */
+	enum mptcpd_metered metered;
+	bool unknown_metered;		/* [core] unknown-metered */
+};
+
+/* No configuration: every interface allowed, detection decides, an
+ * unknown metered state counts as not metered. */
+#define IFACE_SETTINGS_DEFAULT ((struct iface_settings){ .allowed = true })
 
 /* Where an interface's type or metered state came from. */
 enum iface_source {
-	IFACE_SOURCE_AUTO = 0,		/* detected (ifclass.c) */
+	IFACE_SOURCE_AUTO = 0,		/* detected, or the type's default */
 	IFACE_SOURCE_CONFIG = 1,	/* an [interface GLOB] section */
 	IFACE_SOURCE_RUNTIME = 2,	/* mptcpd-ctl, NetworkManager hook */
 };
@@ -34,27 +74,26 @@ struct iface_class {
 typedef void (*iface_change_fn)(void *arg, const struct mptcpd_local_addr *a,
 				bool usable);
 
-struct iface_table *iface_table_new(const struct config *cfg,
-				    iface_change_fn change, void *arg);
+struct iface_table *iface_table_new(iface_change_fn change, void *arg);
 void iface_table_free(struct iface_table *t);
-void iface_table_set_config(struct iface_table *t, const struct config *cfg);
 
-/* detected: what ifclass_detect() made of the link (the daemon reads
- * sysfs; the table does no I/O). */
-void iface_on_link(struct iface_table *t, const struct rtnl_link_update *l,
-		   enum mptcpd_iface_type detected);
+/* s: the settings for l->name (unused when l->deleted). */
+void iface_on_link(struct iface_table *t, const struct iface_link_update *l,
+		   const struct iface_settings *s);
+/* After a configuration change: fn fills in each known interface's new
+ * settings, then the usable set is recomputed and reported once. */
+typedef void (*iface_settings_fn)(void *arg, const char *ifname,
+				  struct iface_settings *out);
+void iface_reconfigure(struct iface_table *t, iface_settings_fn fn, void *arg);
 /* Run-time overrides for the interface called ifname; NULL leaves a value
  * as it is.  -ENODEV when no such interface is known. */
 int iface_set_runtime(struct iface_table *t, const char *ifname,
 		      const enum mptcpd_iface_type *type,
 		      const enum mptcpd_metered *metered);
-/* The effective class of an interface; false when unknown. */
-bool iface_get_class(const struct iface_table *t, int ifindex,
-		     struct iface_class *out);
-void iface_on_addr(struct iface_table *t, const struct rtnl_addr_update *a);
+void iface_on_addr(struct iface_table *t, const struct iface_addr_update *a);
 /* A new route through an interface: its usable addresses are reported
  * again (usable = true), so strategies retry paths that had no route. */
-void iface_on_route(struct iface_table *t, const struct rtnl_route_update *r,
+void iface_on_route(struct iface_table *t, const struct iface_route_update *r,
 		    uint64_t now_ms);
 /* When a route through the interface last appeared (0 = never seen). */
 uint64_t iface_route_ms(const struct iface_table *t, int ifindex);

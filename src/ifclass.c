@@ -93,9 +93,3 @@ enum mptcpd_iface_type ifclass_detect(const char *sysfs_dir,
 	ifclass_read(sysfs_dir, ifname, &facts);
 	return ifclass_from(&facts, arphrd, ifname);
 }
-
-enum mptcpd_metered ifclass_default_metered(enum mptcpd_iface_type type)
-{
-	return type == MPTCPD_IFACE_CELLULAR ? MPTCPD_METERED_YES :
-					       MPTCPD_METERED_UNKNOWN;
-}

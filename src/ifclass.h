@@ -5,7 +5,8 @@
  * (wlan, wwan), the wireless/phy80211 directories, the ARPHRD type that
  * modem drivers use (RAWIP, PPP, NONE), and well-known name patterns.
  * Configuration and the CLI can override the guess (iface.c keeps where
- * each value came from).  The words for the types are ctl_proto.h's.
+ * each value came from, and the metered default of each type).  The
+ * words for the types are ctl_proto.h's.
  */
 #ifndef MPTCPD_IFCLASS_H
 #define MPTCPD_IFCLASS_H
@@ -29,7 +30,5 @@ void ifclass_read(const char *sysfs_dir, const char *ifname,
 /* Both: read and decide. */
 enum mptcpd_iface_type ifclass_detect(const char *sysfs_dir,
 				      const char *ifname, unsigned int arphrd);
-/* Cellular links cost money unless told otherwise; the rest: unknown. */
-enum mptcpd_metered ifclass_default_metered(enum mptcpd_iface_type type);
 
 #endif

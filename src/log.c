@@ -4,9 +4,9 @@
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
-#include <systemd/sd-journal.h>
 
 #include "log.h"
+#include "sd.h"
 
 /* The logging settings are process-wide by nature (like syslog's); they are
  * the one piece of state outside the daemon context. */
@@ -34,7 +34,6 @@ static const char *const log_level_names[] = {
 };
 
 void log_set_level(int level) { log_state.level = level; }
-int log_get_level(void) { return log_state.level; }
 void log_set_debug_mask(unsigned int mask) { log_state.debug_mask = mask; }
 void log_set_target(enum log_target target) { log_state.target = target; }
 
@@ -56,7 +55,7 @@ int log_parse_level(const char *name)
 	return -1;
 }
 
-const char *log_subsys_name(enum log_subsys sub)
+static const char *log_subsys_name(enum log_subsys sub)
 {
 	for (size_t i = 0; i < sizeof(log_subsys_names) / sizeof(log_subsys_names[0]); i++)
 		if (log_subsys_names[i].sub == sub)
@@ -128,9 +127,7 @@ void log_msg(int level, enum log_subsys sub, const char *fmt, ...)
 	/* If the journal cannot take it (no journald here), stderr still
 	 * can: a message must never vanish. */
 	if (log_state.target == LOG_TARGET_JOURNAL &&
-	    sd_journal_send("MESSAGE=%s: %s", log_subsys_name(sub), buf,
-			    "PRIORITY=%d", level, "MPTCPD_SUBSYSTEM=%s",
-			    log_subsys_name(sub), NULL) >= 0)
+	    sd_log(level, log_subsys_name(sub), buf) >= 0)
 		return;
 	fprintf(stderr, "mptcpd[%s] %s: %s\n", log_subsys_name(sub),
 		log_level_names[level] ? log_level_names[level] : "?", buf);

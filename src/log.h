@@ -28,13 +28,11 @@ typedef void (*log_sink_fn)(int level, enum log_subsys sub, const char *msg,
 			    void *arg);
 
 void log_set_level(int level);		/* LOG_ERR .. LOG_DEBUG */
-int log_get_level(void);
 void log_set_debug_mask(unsigned int mask);	/* which subsystems debug */
 void log_set_target(enum log_target target);
 void log_set_sink(log_sink_fn sink, void *arg);	/* NULL restores default */
 int log_parse_level(const char *name);	/* -1 when unknown */
 int log_parse_subsys(const char *list, unsigned int *mask); /* "genl,rtnl" */
-const char *log_subsys_name(enum log_subsys sub);
 /* Would a message at this level and subsystem be written? Lets callers
  * skip formatting arguments for debug lines on hot paths. */
 bool log_enabled(int level, enum log_subsys sub);

@@ -6,10 +6,11 @@
 #   - mptcpd's long options (the struct option table in src/args.c) and
 #     short options (that table's 'x' values and the getopt_long() option
 #     string) each have an entry in man/mptcpd.8;
-#   - the configuration keys (the key table in src/config.c), [interface]
-#     keys included, each have an entry in man/mptcpd.conf.5 and a
-#     "key =" line (maybe commented out) in conf/mptcpd.conf, and their
-#     sections appear in both;
+#   - the configuration keys (the key table in src/config_keys.c, its
+#     section macros in src/config_priv.h), [interface] keys included,
+#     each have an entry in man/mptcpd.conf.5 and a "key =" line (maybe
+#     commented out) in conf/mptcpd.conf, and their sections appear in
+#     both;
 #   - when src/cli/commands.c and man/mptcpd-ctl.8 both exist, every
 #     command of its command table that is not hidden, and mptcpd-ctl's
 #     options (src/cli/main.c), have an entry in man/mptcpd-ctl.8.
@@ -96,29 +97,33 @@ config_keys() {
 		"$1" | sed 's/"//g'
 }
 
-# A section macro to its string: #define CONFIG_IFACE "interface".
+# A section macro to its string: #define CONFIG_IFACE "interface" (in any
+# of the files given after the name).
 config_section_name() {
-	case $2 in
-	[a-z]*) printf '%s\n' "$2" ;;
-	*) sed -n "s/^#define[[:space:]]*$2[[:space:]]*\"\\([^\"]*\\)\".*/\\1/p" "$1" ;;
+	name=$1
+	shift
+	case $name in
+	[a-z]*) printf '%s\n' "$name" ;;
+	*) sed -n "s/^#define[[:space:]]*$name[[:space:]]*\"\\([^\"]*\\)\".*/\\1/p" "$@" ;;
 	esac
 }
 
 check_config() {
 	tags=$(man_tags "$src/man/mptcpd.conf.5")
 	mantext=$(man_text <"$src/man/mptcpd.conf.5")
-	keys=$(config_keys "$src/src/config.c")
-	[ -n "$keys" ] || report "no key table found in src/config.c"
+	keys=$(config_keys "$src/src/config_keys.c")
+	[ -n "$keys" ] || report "no key table found in src/config_keys.c"
 	sections=
 	while read -r sec key; do
 		[ -n "$key" ] || continue
 		# An entry starts "key = value" (or "key=").
 		printf '%s\n' "$tags" | grep -Eq "^${key}[[:space:]]*=" ||
-			report "key '$key' (src/config.c) has no entry in man/mptcpd.conf.5"
+			report "key '$key' (src/config_keys.c) has no entry in man/mptcpd.conf.5"
 		# The shipped file shows each key, usually commented out.
 		grep -Eq "^[#;]?[[:space:]]*${key}[[:space:]]*=" "$src/conf/mptcpd.conf" ||
-			report "key '$key' (src/config.c) is missing from conf/mptcpd.conf"
-		sections="$sections $(config_section_name "$src/src/config.c" "$sec")"
+			report "key '$key' (src/config_keys.c) is missing from conf/mptcpd.conf"
+		sections="$sections $(config_section_name "$sec" \
+			"$src/src/config_keys.c" "$src/src/config_priv.h")"
 	done <<EOF
 $keys
 EOF
@@ -127,9 +132,9 @@ EOF
 	# shellcheck disable=SC2086 # one section name per word
 	for sec in $(printf '%s\n' $sections | sort -u); do
 		printf '%s\n' "$mantext" | grep -Eq "\\[$sec(\\]|[[:space:]])" ||
-			report "section [$sec] (src/config.c) is missing from man/mptcpd.conf.5"
+			report "section [$sec] (src/config_keys.c) is missing from man/mptcpd.conf.5"
 		grep -Eq "\\[$sec(\\]|[[:space:]])" "$src/conf/mptcpd.conf" ||
-			report "section [$sec] (src/config.c) is missing from conf/mptcpd.conf"
+			report "section [$sec] (src/config_keys.c) is missing from conf/mptcpd.conf"
 	done
 }
 

@@ -73,18 +73,19 @@ static const struct engine_ops ops = { fake_send, fake_now, fake_schedule, NULL,
 
 static void setup(void)
 {
-	struct rtnl_link_update l = { .ifindex = 3, .flags = IFF_UP | IFF_RUNNING };
-	struct rtnl_addr_update a = { .ifindex = 3 };
-	struct rtnl_route_update r = { .ifindex = 3, .family = AF_INET };
+	struct iface_link_update l = { .ifindex = 3, .flags = IFF_UP | IFF_RUNNING };
+	struct iface_addr_update a = { .ifindex = 3 };
+	struct iface_route_update r = { .ifindex = 3, .family = AF_INET };
 	struct mptcpd_event ev = { .type = MPTCPD_EVENT_ESTABLISHED, .token = 9 };
 
 	memset(&F, 0, sizeof(F));
 	F.model = model_new();
-	F.ifaces = iface_table_new(NULL, fake_change, NULL);
+	F.ifaces = iface_table_new(fake_change, NULL);
 	F.engine = engine_new(F.model, F.ifaces, &strategy_fullmesh, 8, &ops, NULL);
 	engine_set_backoff(F.engine, 1000, 4000);
 	snprintf(l.name, sizeof(l.name), "eth1");
-	iface_on_link(F.ifaces, &l, MPTCPD_IFACE_ETHERNET);
+	l.detected = MPTCPD_IFACE_ETHERNET;
+	iface_on_link(F.ifaces, &l, &IFACE_SETTINGS_DEFAULT);
 	a.addr = fx_addr("198.51.100.2", 0);
 	iface_on_addr(F.ifaces, &a);
 	r.dst = fx_addr("0.0.0.0", 0);
@@ -136,8 +137,8 @@ END_TEST
 
 START_TEST(test_our_destroy_is_not_a_failure)
 {
-	struct rtnl_addr_update a = { .ifindex = 3, .deleted = true };
-	struct rtnl_route_update r = { .ifindex = 3, .family = AF_INET };
+	struct iface_addr_update a = { .ifindex = 3, .deleted = true };
+	struct iface_route_update r = { .ifindex = 3, .family = AF_INET };
 	struct mptcpd_event ev = { .type = MPTCPD_EVENT_SUB_ESTABLISHED, .token = 9 };
 
 	ev.local = fx_addr("198.51.100.2", 50000);

@@ -337,10 +337,10 @@ static const struct engine_ops fab_ops = { fab_send, fab_now, NULL, NULL, NULL }
 
 static void fab_setup(void)
 {
-	struct rtnl_link_update l = { .ifindex = 2, .name = "eth0",
-				 .flags = IFF_UP | IFF_RUNNING };
-	struct rtnl_addr_update a = { .ifindex = 2 };
-	struct rtnl_route_update r = { .ifindex = 2, .family = AF_INET };
+	struct iface_link_update l = { .ifindex = 2, .name = "eth0",
+				  .flags = IFF_UP | IFF_RUNNING };
+	struct iface_addr_update a = { .ifindex = 2 };
+	struct iface_route_update r = { .ifindex = 2, .family = AF_INET };
 	struct ctl_server_env env = { .now_ms = fab_now, .started_ms = 20000,
 				      .set_strategy = fab_set_strategy };
 	struct model_conn *c;
@@ -348,8 +348,9 @@ static void fab_setup(void)
 
 	memset(&F, 0, sizeof(F));
 	F.m = model_new();
-	F.t = iface_table_new(NULL, NULL, NULL);
-	iface_on_link(F.t, &l, MPTCPD_IFACE_ETHERNET);
+	F.t = iface_table_new(NULL, NULL);
+	l.detected = MPTCPD_IFACE_ETHERNET;
+	iface_on_link(F.t, &l, &IFACE_SETTINGS_DEFAULT);
 	a.addr = fx_addr("192.0.2.2", 0);
 	iface_on_addr(F.t, &a);
 	r.dst = fx_addr("0.0.0.0", 0);

@@ -61,16 +61,17 @@ static const struct engine_ops fake_ops = { fake_send, fake_now, NULL, NULL, NUL
 
 static void link_up(int ifindex, const char *name)
 {
-	struct rtnl_link_update l = { .ifindex = ifindex,
-				 .flags = IFF_UP | IFF_RUNNING };
+	struct iface_link_update l = { .ifindex = ifindex,
+				  .flags = IFF_UP | IFF_RUNNING };
 
 	snprintf(l.name, sizeof(l.name), "%s", name);
-	iface_on_link(F.ifaces, &l, MPTCPD_IFACE_ETHERNET);
+	l.detected = MPTCPD_IFACE_ETHERNET;
+	iface_on_link(F.ifaces, &l, &IFACE_SETTINGS_DEFAULT);
 }
 
 static void addr_set(int ifindex, const char *text, bool deleted)
 {
-	struct rtnl_addr_update a = { .ifindex = ifindex, .deleted = deleted };
+	struct iface_addr_update a = { .ifindex = ifindex, .deleted = deleted };
 
 	a.addr = fx_addr(text, 0);
 	iface_on_addr(F.ifaces, &a);
@@ -78,7 +79,7 @@ static void addr_set(int ifindex, const char *text, bool deleted)
 
 static void route_add(int ifindex, const char *dst, uint8_t len)
 {
-	struct rtnl_route_update r = { .ifindex = ifindex, .dst_len = len };
+	struct iface_route_update r = { .ifindex = ifindex, .dst_len = len };
 
 	r.dst = fx_addr(dst, 0);
 	r.family = r.dst.family;
@@ -89,7 +90,7 @@ static void setup(void)
 {
 	memset(&F, 0, sizeof(F));
 	F.model = model_new();
-	F.ifaces = iface_table_new(NULL, fake_change, &F);
+	F.ifaces = iface_table_new(fake_change, &F);
 	F.engine = engine_new(F.model, F.ifaces, &strategy_fullmesh, 8,
 			      &fake_ops, &F);
 	link_up(2, "eth0");
@@ -213,14 +214,15 @@ END_TEST
 
 START_TEST(test_link_down_counts_as_address_loss)
 {
-	struct rtnl_link_update down = { .ifindex = 3, .flags = IFF_UP };
+	struct iface_link_update down = { .ifindex = 3, .flags = IFF_UP };
 
 	snprintf(down.name, sizeof(down.name), "eth1");
 	kernel_event(MPTCPD_EVENT_ESTABLISHED);
 	sub_event(MPTCPD_EVENT_SUB_ESTABLISHED, "198.51.100.2", 41000,
 		  "203.0.113.2", 1);
 	F.n_sent = 0;
-	iface_on_link(F.ifaces, &down, MPTCPD_IFACE_ETHERNET);
+	down.detected = MPTCPD_IFACE_ETHERNET;
+	iface_on_link(F.ifaces, &down, &IFACE_SETTINGS_DEFAULT);
 	ck_assert_uint_eq(F.n_sent, 2);
 	ck_assert_int_eq(F.sent[0].type, MPTCPD_ACTION_REMOVE);
 	ck_assert_int_eq(F.sent[1].type, MPTCPD_ACTION_SUBFLOW_DESTROY);
@@ -264,7 +266,7 @@ END_TEST
 
 START_TEST(test_no_route_no_join_until_route_appears)
 {
-	struct rtnl_route_update gone = { .ifindex = 3, .family = AF_INET,
+	struct iface_route_update gone = { .ifindex = 3, .family = AF_INET,
 				     .deleted = true };
 
 	gone.dst = fx_addr("0.0.0.0", 0);

@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* Which local addresses are usable, and the change reports. */
+/* Which local addresses are usable, the change reports, and how an
+ * interface's class comes from detection, settings and run-time values. */
 #include <check.h>
+#include <errno.h>
 #include <linux/if_addr.h>
 #include <net/if.h>
 #include <stdio.h>
+#include <string.h>
 
-#include "config.h"
 #include "fixture.h"
 #include "iface.h"
 
@@ -25,19 +27,32 @@ static void on_change(void *arg, const struct mptcpd_local_addr *a, bool usable)
 	addr_str(&a->addr, c->last, sizeof(c->last));
 }
 
+static void link_set_as(struct iface_table *t, int ifindex, const char *name,
+			enum mptcpd_iface_type detected,
+			const struct iface_settings *s)
+{
+	struct iface_link_update l = { .ifindex = ifindex,
+				       .flags = IFF_UP | IFF_RUNNING,
+				       .detected = detected };
+
+	snprintf(l.name, sizeof(l.name), "%s", name);
+	iface_on_link(t, &l, s);
+}
+
 static void link_set(struct iface_table *t, int ifindex, const char *name,
 		     unsigned int flags)
 {
-	struct rtnl_link_update l = { .ifindex = ifindex, .flags = flags };
+	struct iface_link_update l = { .ifindex = ifindex, .flags = flags,
+				       .detected = MPTCPD_IFACE_ETHERNET };
 
 	snprintf(l.name, sizeof(l.name), "%s", name);
-	iface_on_link(t, &l, MPTCPD_IFACE_ETHERNET);
+	iface_on_link(t, &l, &IFACE_SETTINGS_DEFAULT);
 }
 
 static void addr_set(struct iface_table *t, int ifindex, const char *text,
 		     uint32_t flags, bool deleted)
 {
-	struct rtnl_addr_update a = { .ifindex = ifindex, .flags = flags,
+	struct iface_addr_update a = { .ifindex = ifindex, .flags = flags,
 				 .deleted = deleted };
 
 	a.addr = fx_addr(text, 0);
@@ -49,7 +64,7 @@ static void addr_set(struct iface_table *t, int ifindex, const char *text,
 START_TEST(test_usable_rules)
 {
 	struct changes ch = { 0 };
-	struct iface_table *t = iface_table_new(NULL, on_change, &ch);
+	struct iface_table *t = iface_table_new(on_change, &ch);
 	size_t n;
 
 	link_set(t, 1, "lo", UPRUN | IFF_LOOPBACK);
@@ -87,8 +102,8 @@ END_TEST
 START_TEST(test_losses)
 {
 	struct changes ch = { 0 };
-	struct iface_table *t = iface_table_new(NULL, on_change, &ch);
-	struct rtnl_link_update gone = { .ifindex = 3, .deleted = true };
+	struct iface_table *t = iface_table_new(on_change, &ch);
+	struct iface_link_update gone = { .ifindex = 3, .deleted = true };
 	size_t n;
 
 	link_set(t, 2, "eth0", UPRUN);
@@ -98,7 +113,8 @@ START_TEST(test_losses)
 	addr_set(t, 2, "192.0.2.2", 0, true);
 	ck_assert_int_eq(ch.removed, 1);
 	ck_assert_str_eq(ch.last, "192.0.2.2");
-	iface_on_link(t, &gone, MPTCPD_IFACE_OTHER);
+	gone.detected = MPTCPD_IFACE_OTHER;
+	iface_on_link(t, &gone, &IFACE_SETTINGS_DEFAULT);
 	ck_assert_int_eq(ch.removed, 2);
 	iface_usable(t, &n);
 	ck_assert_uint_eq(n, 0);
@@ -106,31 +122,132 @@ START_TEST(test_losses)
 }
 END_TEST
 
-START_TEST(test_config_exclude)
+START_TEST(test_settings_exclude)
 {
 	struct changes ch = { 0 };
-	struct config cfg;
-	struct iface_table *t;
+	struct iface_settings no = { .allowed = false };
+	struct iface_table *t = iface_table_new(on_change, &ch);
+	struct iface_info info;
 	size_t n;
 
-	config_init(&cfg);
-	t = iface_table_new(&cfg, on_change, &ch);
-	link_set(t, 2, "veth0", UPRUN);		/* excluded by default */
+	link_set_as(t, 2, "veth0", MPTCPD_IFACE_ETHERNET, &no);
 	link_set(t, 3, "wlan0", UPRUN);
 	addr_set(t, 2, "192.0.2.2", 0, false);
 	addr_set(t, 3, "198.51.100.2", 0, false);
 	iface_usable(t, &n);
 	ck_assert_uint_eq(n, 1);
 	ck_assert_str_eq(iface_usable(t, &n)[0].ifname, "wlan0");
+	ck_assert(iface_info_by_name(t, "veth0", &info));
+	ck_assert(info.excluded);
+	ck_assert(iface_info_by_name(t, "wlan0", &info));
+	ck_assert(!info.excluded);
 	iface_table_free(t);
-	config_free(&cfg);
+}
+END_TEST
+
+/* Detection, then settings, then run-time values; a cellular link is
+ * metered unless something says otherwise. */
+START_TEST(test_class_sources)
+{
+	struct iface_settings cfg = { .allowed = true, .has_type = true,
+				      .type = MPTCPD_IFACE_WIFI,
+				      .has_metered = true,
+				      .metered = MPTCPD_METERED_NO };
+	struct iface_table *t = iface_table_new(NULL, NULL);
+	enum mptcpd_iface_type eth = MPTCPD_IFACE_ETHERNET;
+	enum mptcpd_iface_type cell = MPTCPD_IFACE_CELLULAR;
+	struct iface_info info;
+
+	link_set_as(t, 2, "wwan0", MPTCPD_IFACE_CELLULAR, &IFACE_SETTINGS_DEFAULT);
+	ck_assert(iface_info_by_name(t, "wwan0", &info));
+	ck_assert_int_eq(info.cls.type, MPTCPD_IFACE_CELLULAR);
+	ck_assert_int_eq(info.cls.type_source, IFACE_SOURCE_AUTO);
+	ck_assert_int_eq(info.cls.metered, MPTCPD_METERED_YES);
+	ck_assert_int_eq(info.cls.metered_source, IFACE_SOURCE_AUTO);
+	link_set_as(t, 2, "wwan0", MPTCPD_IFACE_CELLULAR, &cfg);
+	ck_assert(iface_info_by_name(t, "wwan0", &info));
+	ck_assert_int_eq(info.cls.type, MPTCPD_IFACE_WIFI);
+	ck_assert_int_eq(info.cls.type_source, IFACE_SOURCE_CONFIG);
+	ck_assert_int_eq(info.cls.metered, MPTCPD_METERED_NO);
+	ck_assert_int_eq(info.cls.metered_source, IFACE_SOURCE_CONFIG);
+	ck_assert_int_eq(iface_set_runtime(t, "wwan0", &eth, NULL), 0);
+	ck_assert(iface_info_by_name(t, "wwan0", &info));
+	ck_assert_int_eq(info.cls.type, MPTCPD_IFACE_ETHERNET);
+	ck_assert_int_eq(info.cls.type_source, IFACE_SOURCE_RUNTIME);
+	ck_assert_int_eq(info.cls.metered_source, IFACE_SOURCE_CONFIG);
+	/* The default follows the type whatever set it. */
+	link_set_as(t, 3, "eth0", MPTCPD_IFACE_ETHERNET, &IFACE_SETTINGS_DEFAULT);
+	ck_assert_int_eq(iface_set_runtime(t, "eth0", &cell, NULL), 0);
+	ck_assert(iface_info_by_name(t, "eth0", &info));
+	ck_assert_int_eq(info.cls.metered, MPTCPD_METERED_YES);
+	ck_assert_int_eq(info.cls.metered_source, IFACE_SOURCE_AUTO);
+	ck_assert_int_eq(iface_set_runtime(t, "eth9", &cell, NULL), -ENODEV);
+	iface_table_free(t);
+}
+END_TEST
+
+/* What the strategies see: unknown counts as the settings say. */
+START_TEST(test_unknown_metered)
+{
+	struct iface_settings yes = { .allowed = true, .unknown_metered = true };
+	struct iface_table *t = iface_table_new(NULL, NULL);
+	struct mptcpd_addr a2 = fx_addr("192.0.2.2", 0);
+	struct mptcpd_addr a3 = fx_addr("198.51.100.2", 0);
+
+	link_set_as(t, 2, "wlan0", MPTCPD_IFACE_WIFI, &IFACE_SETTINGS_DEFAULT);
+	link_set_as(t, 3, "wlan1", MPTCPD_IFACE_WIFI, &yes);
+	addr_set(t, 2, "192.0.2.2", 0, false);
+	addr_set(t, 3, "198.51.100.2", 0, false);
+	ck_assert(!iface_usable_find(t, &a2)->metered);
+	ck_assert(iface_usable_find(t, &a3)->metered);
+	ck_assert_int_eq(iface_usable_find(t, &a3)->type, MPTCPD_IFACE_WIFI);
+	iface_table_free(t);
+}
+END_TEST
+
+/* A reload: eth1 excluded now, eth0 configured as cellular. */
+static void reload_settings(void *arg, const char *ifname,
+			    struct iface_settings *out)
+{
+	int *calls = arg;
+
+	(*calls)++;
+	*out = IFACE_SETTINGS_DEFAULT;
+	out->allowed = strcmp(ifname, "eth1") != 0;
+	out->has_type = strcmp(ifname, "eth0") == 0;
+	out->type = MPTCPD_IFACE_CELLULAR;
+}
+
+START_TEST(test_reconfigure)
+{
+	struct changes ch = { 0 };
+	struct iface_table *t = iface_table_new(on_change, &ch);
+	struct mptcpd_addr a2 = fx_addr("192.0.2.2", 0);
+	int calls = 0;
+	size_t n;
+
+	link_set(t, 2, "eth0", UPRUN);
+	link_set(t, 3, "eth1", UPRUN);
+	addr_set(t, 2, "192.0.2.2", 0, false);
+	addr_set(t, 3, "198.51.100.2", 0, false);
+	ch.added = 0;
+	iface_reconfigure(t, reload_settings, &calls);
+	ck_assert_int_eq(calls, 2);
+	ck_assert_int_eq(ch.removed, 1);	/* eth1's address */
+	ck_assert_int_eq(ch.added, 1);		/* eth0's, with its new class */
+	ck_assert_str_eq(ch.last, "192.0.2.2");
+	iface_usable(t, &n);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_int_eq(iface_usable_find(t, &a2)->type, MPTCPD_IFACE_CELLULAR);
+	ck_assert(iface_usable_find(t, &a2)->metered);
+	iface_table_free(t);
 }
 END_TEST
 
 START_TEST(test_resync_drops_unseen)
 {
 	struct changes ch = { 0 };
-	struct iface_table *t = iface_table_new(NULL, on_change, &ch);
+	struct iface_table *t = iface_table_new(on_change, &ch);
 
 	link_set(t, 2, "eth0", UPRUN);
 	link_set(t, 3, "eth1", UPRUN);
@@ -153,7 +270,7 @@ END_TEST
 static void route_set(struct iface_table *t, int ifindex, const char *dst,
 		      uint8_t len, bool deleted)
 {
-	struct rtnl_route_update r = { .ifindex = ifindex, .dst_len = len,
+	struct iface_route_update r = { .ifindex = ifindex, .dst_len = len,
 				  .deleted = deleted };
 
 	r.dst = fx_addr(dst, 0);
@@ -164,7 +281,7 @@ static void route_set(struct iface_table *t, int ifindex, const char *dst,
 START_TEST(test_routable)
 {
 	struct changes ch = { 0 };
-	struct iface_table *t = iface_table_new(NULL, on_change, &ch);
+	struct iface_table *t = iface_table_new(on_change, &ch);
 	struct mptcpd_addr srv = fx_addr("203.0.113.2", 0);
 	struct mptcpd_addr srv6 = fx_addr("2001:db8:3::2", 0);
 
@@ -200,7 +317,7 @@ END_TEST
 START_TEST(test_route_rereports_usable_addresses)
 {
 	struct changes ch = { 0 };
-	struct iface_table *t = iface_table_new(NULL, on_change, &ch);
+	struct iface_table *t = iface_table_new(on_change, &ch);
 
 	link_set(t, 3, "eth1", UPRUN);
 	addr_set(t, 3, "198.51.100.2", 0, false);
@@ -223,7 +340,10 @@ static Suite *iface_suite(void)
 
 	tcase_add_test(tc, test_usable_rules);
 	tcase_add_test(tc, test_losses);
-	tcase_add_test(tc, test_config_exclude);
+	tcase_add_test(tc, test_settings_exclude);
+	tcase_add_test(tc, test_class_sources);
+	tcase_add_test(tc, test_unknown_metered);
+	tcase_add_test(tc, test_reconfigure);
 	tcase_add_test(tc, test_resync_drops_unseen);
 	tcase_add_test(tc, test_routable);
 	tcase_add_test(tc, test_route_rereports_usable_addresses);

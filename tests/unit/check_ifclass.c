@@ -44,13 +44,6 @@ START_TEST(test_names_then_arphrd)
 }
 END_TEST
 
-START_TEST(test_default_metered)
-{
-	ck_assert_int_eq(ifclass_default_metered(MPTCPD_IFACE_CELLULAR), MPTCPD_METERED_YES);
-	ck_assert_int_eq(ifclass_default_metered(MPTCPD_IFACE_WIFI), MPTCPD_METERED_UNKNOWN);
-}
-END_TEST
-
 /* A fake /sys/class/net in a temp dir. */
 START_TEST(test_read_sysfs)
 {
@@ -94,7 +87,6 @@ static Suite *ifclass_suite(void)
 
 	tcase_add_test(tc, test_facts_win_over_names);
 	tcase_add_test(tc, test_names_then_arphrd);
-	tcase_add_test(tc, test_default_metered);
 	tcase_add_test(tc, test_read_sysfs);
 	suite_add_tcase(s, tc);
 	return s;

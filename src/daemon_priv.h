@@ -1,0 +1,84 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The daemon context, shared by the files that make up the daemon:
+ * daemon.c (wiring, start-up, shutdown), daemon_reload.c (loading the
+ * configuration, at start-up and again on reload), daemon_iface.c (rtnl
+ * and the configuration into the interface table), daemon_notify.c (the
+ * service manager: status line and watchdog).
+ */
+#ifndef MPTCPD_DAEMON_PRIV_H
+#define MPTCPD_DAEMON_PRIV_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "args.h"
+#include "config.h"
+
+struct ctl_server;
+struct diag_subflow_key;
+struct engine;
+struct genl;
+struct iface_table;
+struct loop;
+struct loop_io;
+struct loop_timer;
+struct model;
+struct plugin_set;
+struct rtnl;
+struct rtnl_callbacks;
+struct stall;
+struct mptcpd_strategy;
+
+struct daemon {
+	struct args args;
+	struct config cfg;
+	struct plugin_set *plugins;
+	const struct mptcpd_strategy *strategy;
+	struct loop *loop;
+	struct model *model;
+	struct iface_table *ifaces;
+	struct engine *engine;
+	struct genl *genl;
+	struct rtnl *rtnl;
+	struct loop_io *io_events, *io_cmds, *io_route;
+	struct loop_timer *notify_tick;
+	uint64_t watchdog_usec;		/* 0 = no systemd watchdog */
+	struct loop_timer *resync;
+	struct loop_timer *retry;	/* the engine's next backoff expiry */
+	struct loop_timer *stall_poll;	/* subflow stall detection */
+	struct stall *stall;
+	struct diag_subflow_key *keys;	/* stall poll scratch */
+	size_t n_keys_cap;
+	uint64_t started_ms;
+	struct ctl_server *ctl;		/* NULL when the socket failed */
+	gid_t ctl_gid;			/* [core] control-group; -1: root only */
+};
+
+/* daemon.c */
+void daemon_setup_log(const struct args *a);
+/* Hand the control socket's directory to d->ctl_gid; old_gid is the
+ * group it had before (-1: none). */
+void daemon_apply_group(struct daemon *d, gid_t old_gid);
+
+/* daemon_reload.c */
+/* d->cfg from d->args' file, the strategy and the control group resolved:
+ * an ARGS_EXIT_* status (errors logged). */
+int daemon_load_config(struct daemon *d);
+/* Load the file again and apply it, or keep the running configuration:
+ * 0, -EINVAL or -ENOMEM. */
+int daemon_reload(struct daemon *d);
+
+/* daemon_iface.c */
+extern const struct rtnl_callbacks daemon_rtnl_cb;
+/* The configuration changed: every interface's settings again. */
+void daemon_iface_reconfigure(struct daemon *d);
+
+/* daemon_notify.c */
+void daemon_notify_start(struct daemon *d);	/* the periodic tick */
+void daemon_notify_ready(struct daemon *d);
+void daemon_notify_stopping(void);
+void daemon_notify_status(struct daemon *d);
+
+#endif

@@ -1,0 +1,138 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The configuration in the running daemon: loaded at start-up, loaded
+ * again on SIGHUP or mptcpd-ctl reload, and applied only when all of it
+ * (file, strategy, control group) is good.
+ */
+#include <errno.h>
+#include <grp.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "daemon_priv.h"
+#include "engine.h"
+#include "log.h"
+#include "plugin.h"
+#include "strategies/registry.h"
+
+/* Built-in first, then the plugins from plugin-dir. */
+static int daemon_pick_strategy(struct daemon *d)
+{
+	const char *name = d->cfg.strategy;
+
+	if (plugin_load_dir(d->cfg.plugin_dir, &d->plugins) < 0)
+		return -ENOMEM;
+	d->strategy = strategy_find(name);
+	if (!d->strategy)
+		d->strategy = plugin_find(d->plugins, name);
+	if (d->strategy)
+		return 0;
+	log_err(LOG_SUB_CONFIG, "unknown strategy '%s' (from %s): built-in are %s, "
+		"and %zu plugin%s loaded from %s", name,
+		d->args.strategy ? "--strategy" : d->args.config_path,
+		strategy_names(), plugin_count(d->plugins),
+		plugin_count(d->plugins) == 1 ? " was" : "s were", d->cfg.plugin_dir);
+	return -ENOENT;
+}
+
+/* [core] control-group must name a group that exists now: a typo would
+ * otherwise lock its members out without a word. */
+static int daemon_resolve_group(struct daemon *d)
+{
+	const char *name = d->cfg.control_group;
+	struct group *gr;
+
+	d->ctl_gid = (gid_t)-1;
+	if (!name[0])
+		return 0;
+	errno = 0;
+	gr = getgrnam(name);
+	if (gr) {
+		d->ctl_gid = gr->gr_gid;
+		return 0;
+	}
+	if (errno && errno != ENOENT && errno != ESRCH && errno != EBADF &&
+	    errno != EPERM)
+		log_err(LOG_SUB_CONFIG, "%s: control-group: cannot look up group "
+			"'%s': %s", d->args.config_path, name, strerror(errno));
+	else
+		log_err(LOG_SUB_CONFIG, "%s: control-group: there is no group "
+			"'%s'; create it with 'groupadd --system %s' (and add its "
+			"members with 'usermod -aG %s USER'), or change the key",
+			d->args.config_path, name, name, name);
+	return -ENOENT;
+}
+
+int daemon_load_config(struct daemon *d)
+{
+	int err;
+
+	config_init(&d->cfg);
+	/* The default file may simply not be installed; one named with -c
+	 * must exist. */
+	if (!d->args.config_explicit && access(d->args.config_path, F_OK) < 0) {
+		log_notice(LOG_SUB_CONFIG, "no %s: running with the defaults",
+			   d->args.config_path);
+		err = 0;
+	} else {
+		err = config_load(&d->cfg, d->args.config_path);
+	}
+	if (err < 0) {
+		log_err(LOG_SUB_CONFIG, "%s: not starting with a bad configuration",
+			d->args.config_path);
+		return ARGS_EXIT_CONFIG;
+	}
+	args_apply(&d->args, &d->cfg);
+	log_set_level(d->cfg.log_level);
+	if (daemon_resolve_group(d) < 0)
+		return ARGS_EXIT_CONFIG;
+	err = daemon_pick_strategy(d);
+	if (err == -ENOENT)
+		return d->args.strategy ? ARGS_EXIT_USAGE : ARGS_EXIT_CONFIG;
+	return err < 0 ? ARGS_EXIT_FAILURE : ARGS_EXIT_OK;
+}
+
+/* The new configuration into the running parts: engine, interfaces
+ * (their configured types and exclusions), control socket, logging. */
+static void daemon_apply_config(struct daemon *d)
+{
+	engine_set_max_subflows(d->engine, d->cfg.max_subflows);
+	engine_set_backoff(d->engine, d->cfg.backoff_initial_ms,
+			   d->cfg.backoff_max_ms);
+	engine_set_announce(d->engine, d->cfg.announce == CONFIG_ANNOUNCE_ALL,
+			    d->cfg.announce_addrs.v, d->cfg.announce_addrs.n);
+	daemon_iface_reconfigure(d);
+}
+
+/* The running configuration changes only if the whole new file is good;
+ * every setting then applies to live connections, none is dropped. */
+int daemon_reload(struct daemon *d)
+{
+	struct daemon next = { .args = d->args };
+	int rc = daemon_load_config(&next);
+	gid_t old_gid = d->ctl_gid;
+
+	if (rc != ARGS_EXIT_OK) {
+		log_err(LOG_SUB_CONFIG, "reload of %s failed: keeping the running "
+			"configuration", d->args.config_path);
+		log_set_level(d->cfg.log_level);
+		plugin_set_free(next.plugins);
+		config_free(&next.cfg);
+		return rc == ARGS_EXIT_FAILURE ? -ENOMEM : -EINVAL;
+	}
+	config_free(&d->cfg);
+	d->cfg = next.cfg;
+	daemon_apply_config(d);
+	engine_set_strategy(d->engine, next.strategy);
+	d->strategy = next.strategy;
+	/* The old plugins go only once nothing points into them. */
+	plugin_set_free(d->plugins);
+	d->plugins = next.plugins;
+	d->ctl_gid = next.ctl_gid;
+	daemon_apply_group(d, old_gid);
+	daemon_setup_log(&d->args);
+	log_notice(LOG_SUB_CONFIG, "reloaded %s: strategy %s", d->args.config_path,
+		   d->cfg.strategy);
+	daemon_notify_status(d);
+	return 0;
+}
