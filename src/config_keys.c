@@ -14,6 +14,7 @@
 
 #include "addr.h"
 #include "config_priv.h"
+#include "ctl_proto.h"
 #include "log.h"
 
 #define CONFIG_SUBFLOWS_MIN 1
@@ -26,36 +27,20 @@
 #define CONFIG_LEVELS "err, warning, notice, info or debug"
 
 /* ---- words ----
- * Every word a value may be, and what it means.  This is the one place
- * that turns interface types and metered states into values; the control
- * protocol (ctl_proto.h) speaks the same words. */
+ * Interface types and metered states are the control protocol's words
+ * (ctl_proto.h's tables), so the file, the socket, the logs and the CLI
+ * spell them alike; config accepts them in any letter case. */
 
-struct config_word {
-	const char *word;
-	int value;
-};
-
-static const struct config_word config_yes_no[] = {
+static const struct ctl_word config_yes_no[] = {
 	{ "yes", 1 }, { "no", 0 }, { NULL, 0 },
 };
 
-static const struct config_word config_types[] = {
-	{ "wifi", MPTCPD_IFACE_WIFI }, { "cellular", MPTCPD_IFACE_CELLULAR },
-	{ "ethernet", MPTCPD_IFACE_ETHERNET }, { "other", MPTCPD_IFACE_OTHER },
-	{ NULL, 0 },
-};
-
-static const struct config_word config_metered[] = {
-	{ "yes", MPTCPD_METERED_YES }, { "no", MPTCPD_METERED_NO },
-	{ "unknown", MPTCPD_METERED_UNKNOWN }, { NULL, 0 },
-};
-
-static const struct config_word config_announce_words[] = {
+static const struct ctl_word config_announce_words[] = {
 	{ "all", CONFIG_ANNOUNCE_ALL }, { "none", CONFIG_ANNOUNCE_NONE },
 	{ NULL, 0 },
 };
 
-static bool config_word_find(const struct config_word *words,
+static bool config_word_find(const struct ctl_word *words,
 			     const char *value, int *out)
 {
 	for (; words->word; words++) {
@@ -67,18 +52,38 @@ static bool config_word_find(const struct config_word *words,
 	return false;
 }
 
-/* One of words (any letter case); expect lists them for messages. */
-static bool config_word(struct config_parse *p, const char *name,
-			const char *value, const struct config_word *words,
-			const char *expect, int *out)
+/* "a, b, c or d": the words of a table, for messages. */
+static const char *config_expect(const struct ctl_word *words, char *buf,
+				 size_t len)
 {
+	size_t off = 0;
+
+	buf[0] = '\0';
+	for (const struct ctl_word *w = words; w->word && off < len; w++) {
+		const char *sep = w == words ? "" : (w + 1)->word ? ", " : " or ";
+		int n = snprintf(buf + off, len - off, "%s%s", sep, w->word);
+
+		if (n < 0)
+			break;
+		off += (size_t)n;
+	}
+	return buf;
+}
+
+/* One of words (any letter case). */
+static bool config_word(struct config_parse *p, const char *name,
+			const char *value, const struct ctl_word *words, int *out)
+{
+	char expect[96];
+
 	if (*value == '\0')
-		config_error(p, "%s: empty value (expected %s)", name, expect);
+		config_error(p, "%s: empty value (expected %s)", name,
+			     config_expect(words, expect, sizeof(expect)));
 	else if (config_word_find(words, value, out))
 		return true;
 	else
 		config_error(p, "%s: unknown value '%s' (expected %s)", name,
-			     value, expect);
+			     value, config_expect(words, expect, sizeof(expect)));
 	return false;
 }
 
@@ -89,8 +94,7 @@ static bool config_type_word(struct config_parse *p, const char *name,
 {
 	int v;
 
-	if (!config_word(p, name, value, config_types,
-			 "wifi, cellular, ethernet or other", &v))
+	if (!config_word(p, name, value, ctl_words_iface_type, &v))
 		return false;
 	*out = (enum mptcpd_iface_type)v;
 	return true;
@@ -101,8 +105,7 @@ static bool config_metered_word(struct config_parse *p, const char *name,
 {
 	int v;
 
-	if (!config_word(p, name, value, config_metered, "yes, no or unknown",
-			 &v))
+	if (!config_word(p, name, value, ctl_words_metered, &v))
 		return false;
 	*out = (enum mptcpd_metered)v;
 	return true;
@@ -222,8 +225,7 @@ static void config_set_unknown_metered(struct config_parse *p,
 	int v;
 	(void)continued;	/* single-valued: continuations never get here */
 
-	if (config_word(p, config_keys[key].name, value, config_yes_no,
-			"yes or no", &v))
+	if (config_word(p, config_keys[key].name, value, config_yes_no, &v))
 		p->cfg.unknown_metered = v;
 }
 
