@@ -93,3 +93,31 @@ void addr_unmap_v4(struct mptcpd_addr *a)
 	a->u.v4 = v4;
 	a->family = AF_INET;
 }
+
+bool addr_in_prefix(const struct mptcpd_addr *a, const struct mptcpd_addr *net,
+		    unsigned int plen)
+{
+	const uint8_t *x, *y;
+	unsigned int bytes, bits;
+
+	if (a->family != net->family)
+		return false;
+	if (a->family == AF_INET) {
+		if (plen > 32)
+			return false;
+		x = (const uint8_t *)&a->u.v4;
+		y = (const uint8_t *)&net->u.v4;
+	} else if (a->family == AF_INET6) {
+		if (plen > 128)
+			return false;
+		x = a->u.v6.s6_addr;
+		y = net->u.v6.s6_addr;
+	} else {
+		return false;
+	}
+	bytes = plen / 8;
+	bits = plen % 8;
+	if (memcmp(x, y, bytes) != 0)
+		return false;
+	return !bits || ((x[bytes] ^ y[bytes]) & (uint8_t)(0xff00u >> bits)) == 0;
+}

@@ -23,6 +23,10 @@ bool addr_is_loopback(const struct mptcpd_addr *a);
  * wildcard serves IPv4 too (dual-stack). */
 bool addr_listener_serves(const struct mptcpd_addr *listener,
 			  const struct mptcpd_addr *addr, uint16_t port);
+/* Are the first plen bits of a those of net (same family)?  False for a
+ * plen longer than the family's address. */
+bool addr_in_prefix(const struct mptcpd_addr *a, const struct mptcpd_addr *net,
+		    unsigned int plen);
 /* Map ::ffff:a.b.c.d to plain IPv4 so both forms compare equal. */
 void addr_unmap_v4(struct mptcpd_addr *a);
 

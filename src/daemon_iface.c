@@ -53,7 +53,8 @@ static void daemon_on_addr(void *arg, const struct rtnl_addr_update *a)
 {
 	struct daemon *d = arg;
 	struct iface_addr_update u = {
-		.ifindex = a->ifindex, .addr = a->addr, .flags = a->flags,
+		.ifindex = a->ifindex, .addr = a->addr,
+		.prefixlen = a->prefixlen, .flags = a->flags,
 		.deleted = a->deleted,
 	};
 

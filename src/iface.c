@@ -13,6 +13,7 @@
 struct iface_addr {
 	int ifindex;
 	struct mptcpd_addr addr;
+	uint8_t prefixlen;
 	uint32_t flags;		/* IFA_F_* */
 	bool stale;		/* not seen in the current re-dump yet */
 };
@@ -363,10 +364,40 @@ void iface_on_addr(struct iface_table *t, const struct iface_addr_update *a)
 		known->ifindex = a->ifindex;
 		known->addr = a->addr;
 		known->addr.port = 0;
+		known->prefixlen = a->prefixlen;
 		known->flags = a->flags;
 		known->stale = false;
 	}
 	iface_recompute(t);
+}
+
+bool iface_is_local(const struct iface_table *t, const struct mptcpd_addr *a)
+{
+	if (addr_is_loopback(a))
+		return true;
+	for (size_t i = 0; i < t->n_addrs; i++)
+		if (mptcpd_addr_same_ip(&t->addrs[i].addr, a))
+			return true;
+	return false;
+}
+
+bool iface_connected_prefix(const struct iface_table *t,
+			    const struct mptcpd_addr *a,
+			    struct mptcpd_addr *net, unsigned int *plen)
+{
+	for (size_t i = 0; i < t->n_addrs; i++) {
+		const struct iface_addr *k = &t->addrs[i];
+		unsigned int host = k->addr.family == AF_INET ? 32 : 128;
+
+		/* A host address (/32, /128) has no neighbours. */
+		if (k->prefixlen >= host || addr_is_loopback(&k->addr) ||
+		    !addr_in_prefix(a, &k->addr, k->prefixlen))
+			continue;
+		*net = k->addr;
+		*plen = k->prefixlen;
+		return true;
+	}
+	return false;
 }
 
 static struct iface_route *iface_route_find(const struct iface_table *t,

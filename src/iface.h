@@ -28,6 +28,7 @@ struct iface_link_update {
 struct iface_addr_update {
 	int ifindex;
 	struct mptcpd_addr addr;	/* the port is ignored */
+	uint8_t prefixlen;		/* of the subnet it is on */
 	uint32_t flags;			/* IFA_F_* */
 	bool deleted;
 };
@@ -114,6 +115,15 @@ const struct mptcpd_local_addr *iface_usable(const struct iface_table *t,
 const struct mptcpd_local_addr *iface_usable_find(const struct iface_table *t,
 					const struct mptcpd_addr *addr);
 const char *iface_name(const struct iface_table *t, int ifindex);
+
+/* Is a one of this host's addresses, on any interface (loopback too), or
+ * a loopback address?  A connection to it has both ends here. */
+bool iface_is_local(const struct iface_table *t, const struct mptcpd_addr *a);
+/* The subnet of one of our addresses that holds a (a directly connected
+ * network); false when a is on none of them. */
+bool iface_connected_prefix(const struct iface_table *t,
+			    const struct mptcpd_addr *a,
+			    struct mptcpd_addr *net, unsigned int *plen);
 
 /* Read access for the control socket. */
 struct iface_info {

@@ -333,6 +333,49 @@ START_TEST(test_route_rereports_usable_addresses)
 }
 END_TEST
 
+/* What the peer filter and the local-connection check ask: our own
+ * addresses (any interface, loopback too) and our connected subnets. */
+START_TEST(test_local_and_connected)
+{
+	struct iface_table *t = iface_table_new(NULL, NULL);
+	struct iface_addr_update a = { .ifindex = 2, .prefixlen = 24 };
+	struct iface_addr_update host = { .ifindex = 3, .prefixlen = 32 };
+	struct mptcpd_addr x, net;
+	unsigned int plen = 0;
+
+	link_set(t, 1, "lo", IFF_UP | IFF_RUNNING | IFF_LOOPBACK);
+	link_set(t, 2, "eth0", UPRUN);
+	link_set(t, 3, "wg0", UPRUN);
+	a.addr = fx_addr("192.0.2.2", 0);
+	iface_on_addr(t, &a);
+	host.addr = fx_addr("198.51.100.9", 0);
+	iface_on_addr(t, &host);
+
+	x = fx_addr("192.0.2.2", 443);
+	ck_assert(iface_is_local(t, &x));
+	x = fx_addr("127.0.0.1", 0);
+	ck_assert(iface_is_local(t, &x));
+	x = fx_addr("::1", 0);
+	ck_assert(iface_is_local(t, &x));
+	x = fx_addr("198.51.100.9", 0);
+	ck_assert(iface_is_local(t, &x));
+	x = fx_addr("192.0.2.3", 0);
+	ck_assert(!iface_is_local(t, &x));
+
+	ck_assert(iface_connected_prefix(t, &x, &net, &plen));
+	ck_assert_uint_eq(plen, 24);
+	x = fx_addr("198.51.100.10", 0);	/* a /32 has no neighbours */
+	ck_assert(!iface_connected_prefix(t, &x, &net, &plen));
+	x = fx_addr("203.0.113.1", 0);
+	ck_assert(!iface_connected_prefix(t, &x, &net, &plen));
+	a.deleted = true;
+	iface_on_addr(t, &a);
+	x = fx_addr("192.0.2.3", 0);
+	ck_assert(!iface_connected_prefix(t, &x, &net, &plen));
+	iface_table_free(t);
+}
+END_TEST
+
 static Suite *iface_suite(void)
 {
 	Suite *s = suite_create("iface");
@@ -347,6 +390,7 @@ static Suite *iface_suite(void)
 	tcase_add_test(tc, test_resync_drops_unseen);
 	tcase_add_test(tc, test_routable);
 	tcase_add_test(tc, test_route_rereports_usable_addresses);
+	tcase_add_test(tc, test_local_and_connected);
 	suite_add_tcase(s, tc);
 	return s;
 }
