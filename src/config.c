@@ -137,6 +137,8 @@ void config_init(struct config *cfg)
 	cfg->announce = CONFIG_ANNOUNCE_ALL;
 	cfg->backoff_initial_ms = 1000;
 	cfg->backoff_max_ms = 60000;
+	cfg->accept_announcements = true;
+	cfg->max_announcements = 8;
 	if (config_globs_parse(&cfg->exclude, config_default_exclude) < 0)
 		log_err(LOG_SUB_CONFIG, "out of memory for the default exclude list");
 }

@@ -58,6 +58,11 @@ struct config {
 	 * state over the control socket; "" = root only.  Only the name's
 	 * form is checked here: the daemon looks the group up. */
 	char control_group[CONFIG_GROUP_MAX + 1];
+	/* [core] accept-announcements: may a peer's ADD_ADDR make us join
+	 * at all?  [core] max-announcements: how many of one connection's
+	 * announced addresses are taken, the rest refused (0..255). */
+	bool accept_announcements;
+	unsigned int max_announcements;
 	struct glob_list include;	/* [interfaces] include */
 	struct glob_list exclude;	/* [interfaces] exclude */
 	struct {
@@ -68,8 +73,8 @@ struct config {
 
 /* Defaults: fullmesh, 8 subflows, info, PLUGINDIR, unknown counts as not
  * metered, announce all, backoff 1 s..60 s, no control group (root
- * only), no include list (= all), the default exclusion list, no interface
- * rules. */
+ * only), peers' announcements accepted up to 8 per connection, no include
+ * list (= all), the default exclusion list, no interface rules. */
 void config_init(struct config *cfg);
 void config_free(struct config *cfg);
 

@@ -18,6 +18,7 @@
 #include "log.h"
 
 #define CONFIG_SUBFLOWS_MIN 1
+#define CONFIG_ANNOUNCEMENTS_MAX 255
 #define CONFIG_SUBFLOWS_MAX 255
 #define CONFIG_BACKOFF_INITIAL_MIN 100
 #define CONFIG_BACKOFF_INITIAL_MAX 60000
@@ -176,6 +177,26 @@ static void config_set_max_subflows(struct config_parse *p, enum config_key key,
 	(void)continued;	/* single-valued: continuations never get here */
 	config_uint(p, config_keys[key].name, value, CONFIG_SUBFLOWS_MIN,
 		    CONFIG_SUBFLOWS_MAX, &p->cfg.max_subflows);
+}
+
+static void config_set_accept_announcements(struct config_parse *p,
+					    enum config_key key,
+					    const char *value, bool continued)
+{
+	int v;
+	(void)continued;	/* single-valued: continuations never get here */
+
+	if (config_word(p, config_keys[key].name, value, config_yes_no, &v))
+		p->cfg.accept_announcements = v;
+}
+
+static void config_set_max_announcements(struct config_parse *p,
+					 enum config_key key,
+					 const char *value, bool continued)
+{
+	(void)continued;	/* single-valued: continuations never get here */
+	config_uint(p, config_keys[key].name, value, 0,
+		    CONFIG_ANNOUNCEMENTS_MAX, &p->cfg.max_announcements);
 }
 
 static void config_set_log_level(struct config_parse *p, enum config_key key,
@@ -456,6 +477,8 @@ const struct config_key_info config_keys[CONFIG_KEY_COUNT] = {
 	[CONFIG_KEY_BACKOFF_INITIAL] = { "core", "backoff-initial-ms", config_set_backoff, false },
 	[CONFIG_KEY_BACKOFF_MAX] = { "core", "backoff-max-ms", config_set_backoff, false },
 	[CONFIG_KEY_CONTROL_GROUP] = { "core", "control-group", config_set_control_group, false },
+	[CONFIG_KEY_ACCEPT_ANNOUNCEMENTS] = { "core", "accept-announcements", config_set_accept_announcements, false },
+	[CONFIG_KEY_MAX_ANNOUNCEMENTS] = { "core", "max-announcements", config_set_max_announcements, false },
 	[CONFIG_KEY_INCLUDE] = { "interfaces", "include", config_set_globs, true },
 	[CONFIG_KEY_EXCLUDE] = { "interfaces", "exclude", config_set_globs, true },
 	[CONFIG_KEY_IFACE_TYPE] = { CONFIG_IFACE, "type", config_set_iface_type, false },

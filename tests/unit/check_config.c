@@ -201,6 +201,23 @@ START_TEST(test_max_subflows_bounds)
 }
 END_TEST
 
+/* What peers' announcements may do: the switch and the cap. */
+START_TEST(test_announcement_keys)
+{
+	ck_assert_int_eq(load(""), 0);
+	ck_assert(cfg.accept_announcements);
+	ck_assert_uint_eq(cfg.max_announcements, 8);
+	ck_assert_int_eq(load("[core]\naccept-announcements = No\n"
+			      "max-announcements = 0\n"), 0);
+	ck_assert(!cfg.accept_announcements);
+	ck_assert_uint_eq(cfg.max_announcements, 0);
+	ck_assert_int_eq(load("[core]\nmax-announcements = 255\n"), 0);
+	ck_assert_uint_eq(cfg.max_announcements, 255);
+	ck_assert_int_ne(load("[core]\nmax-announcements = 256\n"), 0);
+	ck_assert_int_ne(load("[core]\naccept-announcements = maybe\n"), 0);
+}
+END_TEST
+
 /* Comments, "key: value", CRLF, BOM, continuation lines. */
 START_TEST(test_syntax_variants)
 {
@@ -1023,6 +1040,7 @@ static Suite *config_suite(void)
 	tcase_add_test(tc, test_all_keys);
 	tcase_add_test(tc, test_log_levels);
 	tcase_add_test(tc, test_max_subflows_bounds);
+	tcase_add_test(tc, test_announcement_keys);
 	tcase_add_test(tc, test_syntax_variants);
 	tcase_add_test(tc, test_layered);
 	tcase_add_test(tc, test_include);
