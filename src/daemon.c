@@ -402,6 +402,8 @@ static int daemon_start(struct daemon *d)
 		return -ENOMEM;
 	engine_set_backoff(d->engine, d->cfg.backoff_initial_ms,
 			   d->cfg.backoff_max_ms);
+	engine_set_peer_policy(d->engine, d->cfg.accept_announcements,
+			       d->cfg.max_announcements);
 	if (engine_set_announce(d->engine, d->cfg.announce == CONFIG_ANNOUNCE_ALL,
 				d->cfg.announce_addrs.v, d->cfg.announce_addrs.n) < 0)
 		return -ENOMEM;

@@ -99,6 +99,8 @@ static void daemon_apply_config(struct daemon *d)
 	engine_set_max_subflows(d->engine, d->cfg.max_subflows);
 	engine_set_backoff(d->engine, d->cfg.backoff_initial_ms,
 			   d->cfg.backoff_max_ms);
+	engine_set_peer_policy(d->engine, d->cfg.accept_announcements,
+			       d->cfg.max_announcements);
 	engine_set_announce(d->engine, d->cfg.announce == CONFIG_ANNOUNCE_ALL,
 			    d->cfg.announce_addrs.v, d->cfg.announce_addrs.n);
 	daemon_iface_reconfigure(d);

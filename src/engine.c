@@ -33,6 +33,9 @@ struct engine *engine_new(struct model *m, struct iface_table *ifaces,
 	e->backoff.initial_ms = BACKOFF_DEFAULT_INITIAL_MS;
 	e->backoff.max_ms = BACKOFF_DEFAULT_MAX_MS;
 	e->backoff.healthy_ms = BACKOFF_DEFAULT_HEALTHY_MS;
+	/* The configuration's defaults, until the daemon sets its own. */
+	e->accept_announcements = true;
+	e->max_announcements = 8;
 	return e;
 }
 
@@ -138,6 +141,11 @@ void engine_set_strategy(struct engine *e, const struct mptcpd_strategy *s)
 		ev.token = c->pub.token;
 		engine_decide(e, c, &ev);
 	}
+}
+
+const struct engine_stats *engine_get_stats(const struct engine *e)
+{
+	return &e->stats;
 }
 
 void engine_set_max_subflows(struct engine *e, unsigned int max)
@@ -385,6 +393,30 @@ static void engine_on_listener(struct engine *e, const struct mptcpd_event *ev)
 			engine_decide(e, c, ev);
 }
 
+/* Events the engine does not act on: connections with both ends on this
+ * host (counted once, at CREATED; no state kept), and announcements the
+ * peer may not make us join. */
+static bool engine_left_alone(struct engine *e, const struct mptcpd_event *ev)
+{
+	struct model_conn *c;
+
+	switch (ev->type) {
+	case MPTCPD_EVENT_CREATED:
+	case MPTCPD_EVENT_ESTABLISHED:
+		if (model_conn_find(e->model, ev->token) ||
+		    !engine_conn_is_local(e, ev))
+			return false;
+		if (ev->type == MPTCPD_EVENT_CREATED)
+			e->stats.local_conns_ignored++;
+		return true;
+	case MPTCPD_EVENT_ANNOUNCED:
+		c = model_conn_find(e->model, ev->token);
+		return c && engine_peer_refuses(e, c, ev);
+	default:
+		return false;
+	}
+}
+
 void engine_on_event(struct engine *e, const struct mptcpd_event *kev)
 {
 	struct mptcpd_event copy = *kev, *ev = &copy;
@@ -402,6 +434,8 @@ void engine_on_event(struct engine *e, const struct mptcpd_event *kev)
 		engine_on_listener(e, ev);
 		return;
 	}
+	if (engine_left_alone(e, ev))
+		return;
 	c = engine_apply(e, ev);
 
 	if (!c) {

@@ -39,6 +39,17 @@ struct engine *engine_new(struct model *m, struct iface_table *ifaces,
 void engine_free(struct engine *e);
 void engine_set_strategy(struct engine *e, const struct mptcpd_strategy *s);
 void engine_set_max_subflows(struct engine *e, unsigned int max);
+/* What peers' announcements may do: accept none, or at most max per
+ * connection (the forbidden kinds are refused either way). */
+void engine_set_peer_policy(struct engine *e, bool accept, unsigned int max);
+
+/* What the engine refused or left alone since start, for operators. */
+struct engine_stats {
+	uint64_t announcements_refused;	/* peers' ADD_ADDR not joined */
+	uint64_t local_conns_ignored;	/* both ends on this host */
+	uint64_t joins_timed_out;	/* pending with no kernel word */
+};
+const struct engine_stats *engine_get_stats(const struct engine *e);
 /* Server side: which usable addresses may be announced: all of them, or
  * only those in list (n == 0 and !all: none).  The list is copied. */
 int engine_set_announce(struct engine *e, bool all,

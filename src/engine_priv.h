@@ -25,6 +25,10 @@ struct engine {
 	struct mptcpd_addr *listeners;	/* MPTCP listening sockets */
 	size_t n_listeners, cap_listeners;
 	struct mptcpd_actions actions;	/* scratch list, reused per call */
+	bool accept_announcements;	/* [core] accept-announcements */
+	unsigned int max_announcements;	/* [core] max-announcements */
+	uint64_t last_refusal_log_ms;	/* engine_peer.c's log limit */
+	struct engine_stats stats;
 };
 
 /* Ask the strategy about one connection and run what it returns. */
@@ -42,5 +46,13 @@ void engine_listener_del(struct engine *e, const struct mptcpd_addr *a);
 void engine_wake_at(struct engine *e, uint64_t at_ms);
 void engine_log_action(int level, const struct mptcpd_action *a,
 		       const char *what);
+/* engine_peer.c: may the peer's announcement (ev) be joined?  True when
+ * refused (counted, logged once per connection). */
+bool engine_peer_refuses(struct engine *e, struct model_conn *c,
+			 const struct mptcpd_event *ev);
+/* Both ends of the connection of ev on this host (loopback, or one of
+ * our own addresses as the remote)? */
+bool engine_conn_is_local(const struct engine *e,
+			  const struct mptcpd_event *ev);
 
 #endif

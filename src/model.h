@@ -44,6 +44,7 @@ struct model_conn {
 	size_t cap_announced;
 	void *strategy_data;		/* pub.data; malloc'd, freed with us */
 	uint64_t created_ms;
+	bool refusal_logged;		/* a peer's announcement refused */
 	struct model_conn *next;	/* hash chain */
 };
 
