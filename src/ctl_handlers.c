@@ -298,7 +298,8 @@ ctl_handlers_local(struct ctl_call *c, const struct mptcpd_addr *a)
 }
 
 /* The engine's verdict on a manual action as one exact answer: 0 when it
- * was sent, else the error, with a message that says why and what to do. */
+ * was sent, else the error, with a message that says why and what to do.
+ * ifname: the local address's interface, for a join (else NULL). */
 static int ctl_handlers_verdict(struct ctl_call *c, enum engine_verdict v,
 				const struct mptcpd_action *a, const char *ifname)
 {
@@ -315,7 +316,7 @@ static int ctl_handlers_verdict(struct ctl_call *c, enum engine_verdict v,
 	case ENGINE_VERDICT_NO_ROUTE:
 		return ctl_call_fail(c, -EAGAIN, "not sent: no route through %s "
 				     "to the peer yet; try again once it has "
-				     "one", ifname);
+				     "one", ifname ? ifname : "its interface");
 	case ENGINE_VERDICT_BACKING_OFF:
 		return ctl_call_fail(c, -EAGAIN, "not sent: the pair failed "
 				     "lately and is backing off; try again "

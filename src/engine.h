@@ -88,7 +88,8 @@ void engine_on_timer(struct engine *e);
 /* Read access for the control socket. */
 const struct mptcpd_strategy *engine_strategy(const struct engine *e);
 /* A manual action (mptcpd-ctl): run through the same preparation as a
- * strategy's.  a->local_id is filled in for SENT and ALREADY. */
+ * strategy's.  An announce's a->local_id is the address's ID when SENT
+ * or ALREADY. */
 enum engine_verdict engine_manual(struct engine *e, struct mptcpd_action *a);
 /* Apply run-time interface settings (mptcpd-ctl).  The interface table
  * reports what that makes usable, unusable or reclassified through its
