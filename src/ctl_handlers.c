@@ -262,19 +262,18 @@ static int ctl_cmd_strategy(struct ctl_call *c)
 static int ctl_cmd_interface(struct ctl_call *c)
 {
 	const struct ctl_request *r = c->req;
-	struct iface_table *t = c->s->env.ifaces;
+	struct engine_iface_change ch = { 0 };
 	struct iface_info info;
-	int err = 0;
+	int err;
 
-	if (!iface_info_by_name(t, r->dev, &info))
-		return ctl_call_fail(c, -ENOENT, "no interface called %s", r->dev);
-	if (r->has & (CTL_REQ_TYPE | CTL_REQ_METERED))
-		err = iface_set_runtime(t, r->dev,
-					r->has & CTL_REQ_TYPE ? &r->type : NULL,
-					r->has & CTL_REQ_METERED ? &r->metered : NULL);
-	if (err == 0 && r->has & CTL_REQ_EXCLUDE)
-		err = iface_set_runtime_excluded(t, r->dev, r->exclude);
-	if (err < 0 || !iface_info_by_name(t, r->dev, &info))
+	ch.has_type = r->has & CTL_REQ_TYPE;
+	ch.type = r->type;
+	ch.has_metered = r->has & CTL_REQ_METERED;
+	ch.metered = r->metered;
+	ch.has_exclude = r->has & CTL_REQ_EXCLUDE;
+	ch.exclude = r->exclude;
+	err = engine_set_iface(c->s->env.engine, r->dev, &ch);
+	if (err < 0 || !iface_info_by_name(c->s->env.ifaces, r->dev, &info))
 		return ctl_call_fail(c, -ENOENT, "no interface called %s", r->dev);
 	log_notice(LOG_SUB_CORE, "control: interface %s changed at run time", r->dev);
 	return ctl_call_result(c, ctl_handlers_iface(c->s, &info));
@@ -298,11 +297,52 @@ ctl_handlers_local(struct ctl_call *c, const struct mptcpd_addr *a)
 	return l;
 }
 
+/* The engine's verdict on a manual action as one exact answer: 0 when it
+ * was sent, else the error, with a message that says why and what to do.
+ * ifname: the local address's interface, for a join (else NULL). */
+static int ctl_handlers_verdict(struct ctl_call *c, enum engine_verdict v,
+				const struct mptcpd_action *a, const char *ifname)
+{
+	switch (v) {
+	case ENGINE_VERDICT_SENT:
+		return 0;
+	case ENGINE_VERDICT_ALREADY:
+		if (a->type == MPTCPD_ACTION_ANNOUNCE)
+			return ctl_call_fail(c, -EEXIST, "already announced on "
+					     "this connection, with id %u",
+					     a->local_id);
+		return ctl_call_fail(c, -EEXIST, "the connection already has "
+				     "this subflow");
+	case ENGINE_VERDICT_NO_ROUTE:
+		return ctl_call_fail(c, -EAGAIN, "not sent: no route through %s "
+				     "to the peer yet; try again once it has "
+				     "one", ifname ? ifname : "its interface");
+	case ENGINE_VERDICT_BACKING_OFF:
+		return ctl_call_fail(c, -EAGAIN, "not sent: the pair failed "
+				     "lately and is backing off; try again "
+				     "later (see the log)");
+	case ENGINE_VERDICT_LIMIT:
+		return ctl_call_fail(c, -ENOSPC, "not sent: no local ID is free "
+				     "on this connection (all 255 in use)");
+	case ENGINE_VERDICT_INVALID:
+		return ctl_call_fail(c, -EINVAL, "the connection's initial "
+				     "address (ID 0) cannot be announced");
+	case ENGINE_VERDICT_NO_CONN:
+		return ctl_call_fail(c, -ENOENT, "no connection with token %08x",
+				     a->token);
+	case ENGINE_VERDICT_FAILED:
+		return ctl_call_fail(c, -EIO, "not sent: out of memory or the "
+				     "kernel could not be asked (see the log)");
+	}
+	return ctl_call_fail(c, -EIO, "unknown verdict %d", (int)v);
+}
+
 static int ctl_subflow_add(struct ctl_call *c, struct model_conn *m)
 {
 	const struct ctl_request *r = c->req;
 	const struct mptcpd_local_addr *l = ctl_handlers_local(c, &r->local);
 	struct mptcpd_action a = { .type = MPTCPD_ACTION_SUBFLOW_CREATE };
+	int err;
 
 	if (!l)
 		return -ENOENT;
@@ -313,16 +353,9 @@ static int ctl_subflow_add(struct ctl_call *c, struct model_conn *m)
 		a.remote.port = m->pub.remote.port;
 	a.backup = r->backup;
 	a.ifindex = l->ifindex;
-	if (model_subflow_find(m, &a.local, &a.remote))
-		return ctl_call_fail(c, -EEXIST, "the connection already has "
-				     "this subflow");
-	engine_manual(c->s->env.engine, &a);
-	/* The engine keeps back a join with no route or in backoff. */
-	if (!model_subflow_find(m, &a.local, &a.remote))
-		return ctl_call_fail(c, -EAGAIN, "not sent: no route through %s "
-				     "to the peer yet, or the pair is backing off "
-				     "after failures (see the log)", l->ifname);
-	return ctl_call_result(c, ctl_handlers_empty());
+	err = ctl_handlers_verdict(c, engine_manual(c->s->env.engine, &a), &a,
+				   l->ifname);
+	return err < 0 ? err : ctl_call_result(c, ctl_handlers_empty());
 }
 
 static int ctl_cmd_subflow(struct ctl_call *c)
@@ -338,48 +371,31 @@ static int ctl_cmd_subflow(struct ctl_call *c)
 	a.token = c->req->token;
 	a.local = c->req->local;
 	a.remote = c->req->remote;
-	engine_manual(c->s->env.engine, &a);
-	return ctl_call_result(c, ctl_handlers_empty());
-}
-
-static const struct mptcpd_announced *
-ctl_handlers_announced(const struct model_conn *m, const struct mptcpd_addr *a)
-{
-	for (size_t i = 0; i < m->pub.n_announced; i++)
-		if (mptcpd_addr_same_ip(&m->pub.announced[i].addr, a))
-			return &m->pub.announced[i];
-	return NULL;
+	err = ctl_handlers_verdict(c, engine_manual(c->s->env.engine, &a), &a,
+				   NULL);
+	return err < 0 ? err : ctl_call_result(c, ctl_handlers_empty());
 }
 
 static int ctl_cmd_announce(struct ctl_call *c)
 {
 	struct mptcpd_action a = { .type = MPTCPD_ACTION_ANNOUNCE };
 	const struct mptcpd_local_addr *l;
-	const struct mptcpd_announced *an;
-	struct model_conn *m;
 	struct json_object *o;
-	int err = ctl_handlers_find_conn(c, &m);
+	int err;
 
-	if (err < 0)
-		return err;
 	l = ctl_handlers_local(c, &c->req->address);
 	if (!l)
 		return -ENOENT;
-	an = ctl_handlers_announced(m, &l->addr);
-	if (!an) {
-		a.token = c->req->token;
-		a.local = l->addr;
-		a.ifindex = l->ifindex;
-		engine_manual(c->s->env.engine, &a);
-		an = ctl_handlers_announced(m, &l->addr);
-	}
-	if (!an)
-		return ctl_call_fail(c, -EIO, "not announced: the address is the "
-				     "connection's initial one, or no ID is free "
-				     "(see the log)");
+	a.token = c->req->token;
+	a.local = l->addr;
+	a.ifindex = l->ifindex;
+	err = ctl_handlers_verdict(c, engine_manual(c->s->env.engine, &a), &a,
+				   l->ifname);
+	if (err < 0)
+		return err;
 	o = json_object_new_object();
 	if (o)
-		json_object_object_add(o, "id", json_object_new_int(an->id));
+		json_object_object_add(o, "id", json_object_new_int(a.local_id));
 	return ctl_call_result(c, o);
 }
 
@@ -396,8 +412,9 @@ static int ctl_cmd_remove(struct ctl_call *c)
 	for (size_t i = 0; i < m->pub.n_announced; i++)
 		if (m->pub.announced[i].id == a.local_id)
 			a.local = m->pub.announced[i].addr;
-	engine_manual(c->s->env.engine, &a);
-	return ctl_call_result(c, ctl_handlers_empty());
+	err = ctl_handlers_verdict(c, engine_manual(c->s->env.engine, &a), &a,
+				   NULL);
+	return err < 0 ? err : ctl_call_result(c, ctl_handlers_empty());
 }
 
 static int ctl_cmd_monitor(struct ctl_call *c)
@@ -471,6 +488,10 @@ static const char *ctl_handlers_code(int err)
 		return CTL_ERR_NOT_FOUND;
 	case EINVAL:
 		return CTL_ERR_BAD_REQUEST;
+	case EEXIST:
+		return CTL_ERR_EXISTS;
+	case EAGAIN:
+		return CTL_ERR_AGAIN;
 	default:
 		return CTL_ERR_FAILED;
 	}

@@ -38,7 +38,13 @@
  *                       "exclude": true|false} -> IFACE
  *   subflow      M  args {"token", "op": "add"|"del", "local": ADDR,
  *                       "remote": ADDR, "backup": bool} -> {}
+ *                       (add: EEXIST when the connection has that subflow,
+ *                       EAGAIN when there is no route to the peer through
+ *                       the local address's interface yet or the pair is
+ *                       backing off after failures)
  *   announce     M  args {"token", "address": "192.0.2.2"} -> {"id": N}
+ *                       (EEXIST when already announced, EINVAL for the
+ *                       connection's initial address)
  *   remove       M  args {"token", "id": N} -> {}
  *   monitor      R  -> {} then events
  *   reload       M  -> {"strategy": NAME}
@@ -93,13 +99,23 @@ static inline const char *ctl_runtime_dir(char *buf, size_t len)
 	return buf;
 }
 
-/* Error codes (the "code" member). */
-#define CTL_ERR_BAD_REQUEST "EINVAL"	/* malformed, wrong types, unknown */
+/* Error codes (the "code" member).  New codes may be added within a
+ * protocol version (EEXIST and EAGAIN were, both within version 1; the
+ * daemon said EIO for those cases before): a client treats a code it does
+ * not know as it treats EIO, a refusal. */
+#define CTL_ERR_BAD_REQUEST "EINVAL"	/* malformed, wrong types, unknown,
+					 * or impossible (announcing ID 0) */
 #define CTL_ERR_VERSION "EPROTO"	/* another protocol version */
 #define CTL_ERR_TOO_BIG "EMSGSIZE"	/* over CTL_MSG_MAX */
 #define CTL_ERR_PERM "EPERM"		/* mutating request, not allowed */
 #define CTL_ERR_NOT_FOUND "ENOENT"	/* no such token, dev, strategy */
 #define CTL_ERR_FAILED "EIO"		/* the daemon or the kernel refused */
+#define CTL_ERR_EXISTS "EEXIST"		/* already so (the subflow exists,
+					 * the address is announced): nothing
+					 * was sent */
+#define CTL_ERR_AGAIN "EAGAIN"		/* not sent now (no route to the peer
+					 * yet, the pair backing off after
+					 * failures); may work later */
 
 
 /* One word of the protocol and the value it stands for.  A table's rows

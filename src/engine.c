@@ -164,16 +164,6 @@ const struct mptcpd_strategy *engine_strategy(const struct engine *e)
 	return e->strategy;
 }
 
-int engine_manual(struct engine *e, struct mptcpd_action *a)
-{
-	struct model_conn *c = model_conn_find(e->model, a->token);
-
-	if (!c)
-		return -ENOENT;
-	engine_execute(e, c, a);
-	return 0;
-}
-
 bool engine_watches_stalls(const struct engine *e)
 {
 	return e->strategy->flags & MPTCPD_STRATEGY_WATCH_STALLS;

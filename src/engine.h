@@ -32,6 +32,33 @@ struct engine_ops {
 
 struct engine;
 
+/* What the engine did with one action, decided where it decides, so that
+ * the control socket can tell the user exactly that.  Strategies' actions
+ * get one too; nothing needs to look at it. */
+enum engine_verdict {
+	ENGINE_VERDICT_SENT = 0,	/* handed to the kernel; its answer
+					 * comes later (engine_on_result) */
+	ENGINE_VERDICT_ALREADY,		/* already so: the subflow exists, the
+					 * address is announced, the flag set */
+	ENGINE_VERDICT_NO_ROUTE,	/* a join with no route through its
+					 * interface to the peer yet */
+	ENGINE_VERDICT_BACKING_OFF,	/* a join whose pair failed lately; a
+					 * RETRY event ends the delay */
+	ENGINE_VERDICT_LIMIT,		/* no local ID free (all 255 in use) */
+	ENGINE_VERDICT_INVALID,		/* cannot be: announcing the initial
+					 * address (ID 0) */
+	ENGINE_VERDICT_NO_CONN,		/* no connection with that token */
+	ENGINE_VERDICT_FAILED,		/* out of memory, or not sent */
+};
+
+/* Run-time settings for one interface (mptcpd-ctl); has_* says which. */
+struct engine_iface_change {
+	bool has_type, has_metered, has_exclude;
+	enum mptcpd_iface_type type;
+	enum mptcpd_metered metered;
+	bool exclude;
+};
+
 struct engine *engine_new(struct model *m, struct iface_table *ifaces,
 			  const struct mptcpd_strategy *strategy,
 			  unsigned int max_subflows,
@@ -72,8 +99,15 @@ void engine_on_timer(struct engine *e);
 /* Read access for the control socket. */
 const struct mptcpd_strategy *engine_strategy(const struct engine *e);
 /* A manual action (mptcpd-ctl): run through the same preparation as a
- * strategy's.  -ENOENT for an unknown token. */
-int engine_manual(struct engine *e, struct mptcpd_action *a);
+ * strategy's.  An announce's a->local_id is the address's ID when SENT
+ * or ALREADY. */
+enum engine_verdict engine_manual(struct engine *e, struct mptcpd_action *a);
+/* Apply run-time interface settings (mptcpd-ctl).  The interface table
+ * reports what that makes usable, unusable or reclassified through its
+ * change callback (engine_on_local_addr), and strategies re-decide there.
+ * 0, or -ENODEV when no interface has that name (nothing changed). */
+int engine_set_iface(struct engine *e, const char *ifname,
+		     const struct engine_iface_change *ch);
 /* Does the active strategy want stall reports (and so diag polling)? */
 bool engine_watches_stalls(const struct engine *e);
 

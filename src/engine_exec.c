@@ -4,6 +4,8 @@
  * requested subflows are remembered as pending (so nobody asks for the
  * same pair twice), joins wait for a route and for the pair's backoff,
  * and what we destroy on purpose is marked so its end is not a failure.
+ * Each action ends with a verdict (sent, or exactly why not), and a
+ * command that could not be sent leaves nothing behind in the model.
  */
 #include <errno.h>
 #include <string.h>
@@ -28,19 +30,19 @@ void engine_log_action(int level, const struct mptcpd_action *a,
 		addr_str(&a->remote, r, sizeof(r)), a->backup ? " backup" : "");
 }
 
-/* Pick the local ID and remember the subflow as pending.  -EALREADY when
- * the pair exists. */
-static int engine_prepare_create(struct model_conn *c, struct mptcpd_action *a,
-				 uint64_t now_ms)
+/* Pick the local ID and remember the subflow as pending (SENT here means
+ * ready to send). */
+static enum engine_verdict engine_prepare_create(struct model_conn *c,
+						 struct mptcpd_action *a,
+						 uint64_t now_ms)
 {
 	struct mptcpd_subflow s = { 0 };
-	int id;
+	int id = model_local_id(c, &a->local);
 
-	if (model_subflow_find(c, &a->local, &a->remote))
-		return -EALREADY;
-	id = model_local_id(c, &a->local);
+	if (id == -ENOSPC)
+		return ENGINE_VERDICT_LIMIT;
 	if (id < 0)
-		return id;
+		return ENGINE_VERDICT_FAILED;
 	a->local_id = (uint8_t)id;
 	s.local = a->local;
 	s.local.port = 0;
@@ -50,32 +52,40 @@ static int engine_prepare_create(struct model_conn *c, struct mptcpd_action *a,
 	s.ifindex = a->ifindex;
 	s.state = MPTCPD_SUBFLOW_PENDING;
 	s.since_ms = now_ms;
-	return model_subflow_add(c, &s) ? 0 : -ENOMEM;
+	return model_subflow_add(c, &s) ? ENGINE_VERDICT_SENT
+					: ENGINE_VERDICT_FAILED;
 }
 
 /* A join waits for a route through its interface (DHCP adds the address
  * first; the route's arrival re-reports the address) and for the end of
- * its pair's backoff (then a RETRY event asks the strategy again). */
-static bool engine_may_join(struct engine *e, struct model_conn *c,
-			    const struct mptcpd_action *a, uint64_t now_ms)
+ * its pair's backoff (then a RETRY event asks the strategy again).  A pair
+ * that exists is not asked for twice, whatever its route or backoff. */
+static enum engine_verdict engine_may_join(struct engine *e,
+					   struct model_conn *c,
+					   const struct mptcpd_action *a,
+					   uint64_t now_ms)
 {
 	struct model_pair *p;
 
+	if (model_subflow_find(c, &a->local, &a->remote))
+		return ENGINE_VERDICT_ALREADY;
 	if (a->ifindex > 0 && !iface_routable(e->ifaces, a->ifindex, &a->remote)) {
 		engine_log_action(LOG_DEBUG, a, "no route yet, not sending");
-		return false;
+		return ENGINE_VERDICT_NO_ROUTE;
 	}
 	p = model_pair_find(c, &a->local, &a->remote);
 	if (p && !backoff_allows(p, now_ms)) {
 		engine_log_action(LOG_DEBUG, a, "backing off, not sending");
 		engine_wake_at(e, p->retry_ms);
-		return false;
+		return ENGINE_VERDICT_BACKING_OFF;
 	}
-	return true;
+	return ENGINE_VERDICT_SENT;
 }
 
-/* The subflows a REMOVE will close end by our will, not by failure. */
-static void engine_mark_destroying(struct model_conn *c, uint8_t local_id)
+/* The subflows a REMOVE will close end by our will, not by failure (or,
+ * when the REMOVE could not be sent, no longer do). */
+static void engine_mark_destroying(struct model_conn *c, uint8_t local_id,
+				   bool destroying)
 {
 	for (size_t i = 0; i < c->pub.n_subflows; i++) {
 		const struct mptcpd_subflow *s = &c->subflows[i];
@@ -85,80 +95,132 @@ static void engine_mark_destroying(struct model_conn *c, uint8_t local_id)
 			continue;
 		p = model_pair_get(c, &s->local, &s->remote);
 		if (p)
-			p->destroying = true;
+			p->destroying = destroying;
 	}
 }
 
-static int engine_prepare(struct engine *e, struct model_conn *c,
-			  struct mptcpd_action *a)
+static bool engine_announced(const struct model_conn *c, uint8_t id)
+{
+	for (size_t i = 0; i < c->pub.n_announced; i++)
+		if (c->pub.announced[i].id == id)
+			return true;
+	return false;
+}
+
+static enum engine_verdict engine_prepare_announce(struct model_conn *c,
+						   struct mptcpd_action *a)
+{
+	int id = model_local_id(c, &a->local);
+
+	if (id == 0)
+		return ENGINE_VERDICT_INVALID;	/* ID 0 cannot be announced */
+	if (id == -ENOSPC)
+		return ENGINE_VERDICT_LIMIT;
+	if (id < 0)
+		return ENGINE_VERDICT_FAILED;
+	a->local_id = (uint8_t)id;
+	if (engine_announced(c, a->local_id))
+		return ENGINE_VERDICT_ALREADY;
+	/* Believed at once; an error takes it back. */
+	return model_announced_add(c, a->local_id, &a->local) < 0 ?
+	       ENGINE_VERDICT_FAILED : ENGINE_VERDICT_SENT;
+}
+
+/* What the model believes before the command goes (SENT: ready to send);
+ * engine_unprepare() and engine_on_result() take it back. */
+static enum engine_verdict engine_prepare(struct engine *e,
+					  struct model_conn *c,
+					  struct mptcpd_action *a)
 {
 	uint64_t now = e->ops.now_ms(e->ops_arg);
+	enum engine_verdict v;
 	struct mptcpd_subflow *s;
 	struct model_pair *p;
-	int id;
 
 	switch (a->type) {
 	case MPTCPD_ACTION_SUBFLOW_CREATE:
-		if (!engine_may_join(e, c, a, now))
-			return -EAGAIN;
-		return engine_prepare_create(c, a, now);
+		v = engine_may_join(e, c, a, now);
+		return v == ENGINE_VERDICT_SENT ? engine_prepare_create(c, a, now) : v;
 	case MPTCPD_ACTION_ANNOUNCE:
-		id = model_local_id(c, &a->local);
-		if (id == 0)
-			return -EINVAL;	/* ID 0 cannot be announced */
-		if (id < 0)
-			return id;
-		a->local_id = (uint8_t)id;
-		/* Believed at once; an error takes it back. */
-		return model_announced_add(c, a->local_id, &a->local);
+		return engine_prepare_announce(c, a);
 	case MPTCPD_ACTION_SUBFLOW_DESTROY:
 		p = model_pair_get(c, &a->local, &a->remote);
 		if (p)
 			p->destroying = true;
-		return 0;
+		return ENGINE_VERDICT_SENT;
 	case MPTCPD_ACTION_SET_BACKUP:
 		/* Believe it at once, so the next decision does not ask
 		 * again; an error puts it back (engine_on_result). */
 		s = model_subflow_find(c, &a->local, &a->remote);
 		if (s && s->backup == a->backup)
-			return -EALREADY;
+			return ENGINE_VERDICT_ALREADY;
 		if (s)
 			s->backup = a->backup;
-		return 0;
+		return ENGINE_VERDICT_SENT;
 	case MPTCPD_ACTION_REMOVE:
-		engine_mark_destroying(c, a->local_id);
-		return 0;
+		engine_mark_destroying(c, a->local_id, true);
+		return ENGINE_VERDICT_SENT;
 	}
-	return -EINVAL;
+	return ENGINE_VERDICT_INVALID;
 }
 
-static void engine_forget_pending(struct model_conn *c,
-				  const struct mptcpd_action *a)
+/* A command that never left: take back what engine_prepare() believed,
+ * so the model holds nothing the kernel was not asked for. */
+static void engine_unprepare(struct model_conn *c,
+			     const struct mptcpd_action *a)
 {
 	struct mptcpd_subflow *s = model_subflow_find(c, &a->local, &a->remote);
+	struct model_pair *p;
 
-	if (s && s->state == MPTCPD_SUBFLOW_PENDING)
-		model_subflow_del(c, s);
+	switch (a->type) {
+	case MPTCPD_ACTION_SUBFLOW_CREATE:
+		if (s && s->state == MPTCPD_SUBFLOW_PENDING)
+			model_subflow_del(c, s);
+		break;
+	case MPTCPD_ACTION_ANNOUNCE:
+		model_announced_del(c, a->local_id);
+		break;
+	case MPTCPD_ACTION_SUBFLOW_DESTROY:
+		p = model_pair_find(c, &a->local, &a->remote);
+		if (p)
+			p->destroying = false;
+		break;
+	case MPTCPD_ACTION_SET_BACKUP:
+		if (s)
+			s->backup = !a->backup;
+		break;
+	case MPTCPD_ACTION_REMOVE:
+		engine_mark_destroying(c, a->local_id, false);
+		break;
+	}
 }
 
-void engine_execute(struct engine *e, struct model_conn *c,
-		    struct mptcpd_action *a)
+enum engine_verdict engine_execute(struct engine *e, struct model_conn *c,
+				   struct mptcpd_action *a)
 {
-	int err = engine_prepare(e, c, a);
+	enum engine_verdict v = engine_prepare(e, c, a);
 
-	if (err == -EALREADY || err == -EAGAIN)
-		return;
-	if (err < 0) {
+	switch (v) {
+	case ENGINE_VERDICT_SENT:
+		break;
+	case ENGINE_VERDICT_ALREADY:
+	case ENGINE_VERDICT_NO_ROUTE:
+	case ENGINE_VERDICT_BACKING_OFF:
+		return v;
+	case ENGINE_VERDICT_LIMIT:
+	case ENGINE_VERDICT_INVALID:
+	case ENGINE_VERDICT_NO_CONN:
+	case ENGINE_VERDICT_FAILED:
 		engine_log_action(LOG_WARNING, a, "cannot prepare");
-		return;
+		return v;
 	}
 	engine_log_action(LOG_DEBUG, a, "send");
 	if (e->ops.observe_action)
 		e->ops.observe_action(e->ops_arg, a);
-	err = e->ops.send(e->ops_arg, a);
-	if (err < 0) {
+	if (e->ops.send(e->ops_arg, a) < 0) {
 		engine_log_action(LOG_ERR, a, "could not send");
-		if (a->type == MPTCPD_ACTION_SUBFLOW_CREATE)
-			engine_forget_pending(c, a);
+		engine_unprepare(c, a);
+		return ENGINE_VERDICT_FAILED;
 	}
+	return ENGINE_VERDICT_SENT;
 }

@@ -34,9 +34,10 @@ struct engine {
 /* Ask the strategy about one connection and run what it returns. */
 void engine_decide(struct engine *e, struct model_conn *c,
 		   const struct mptcpd_event *ev);
-/* Run one action: local IDs, pending subflows, backoff; then send. */
-void engine_execute(struct engine *e, struct model_conn *c,
-		    struct mptcpd_action *a);
+/* Run one action: local IDs, pending subflows, backoff; then send.
+ * Says what was done; strategies' callers may ignore it. */
+enum engine_verdict engine_execute(struct engine *e, struct model_conn *c,
+				   struct mptcpd_action *a);
 /* The initial subflow is in the model from ESTABLISHED on. */
 void engine_add_initial(struct model_conn *c);
 /* Listening sockets: add one, remove one, or forget all. */

@@ -181,9 +181,21 @@ static int main_io_error(int err)
 	return CTL_EXIT_UNREACHABLE;
 }
 
+/* What to do about a refusal that is not final: nothing was changed. */
+static void main_refused_hint(const struct client_error *e)
+{
+	if (!strcmp(e->code, CTL_ERR_EXISTS))
+		fprintf(stderr, "mptcpd-ctl: nothing to do: it is already "
+			"in place\n");
+	else if (!strcmp(e->code, CTL_ERR_AGAIN))
+		fprintf(stderr, "mptcpd-ctl: nothing was sent; run the command "
+			"again later\n");
+}
+
 static int main_refused(const char *command, const struct client_error *e)
 {
 	fprintf(stderr, "mptcpd-ctl: %s (%s)\n", e->message, e->code);
+	main_refused_hint(e);
 	if (!strcmp(e->code, CTL_ERR_PERM)) {
 		fprintf(stderr, "mptcpd-ctl: '%s' changes mptcpd and needs root or "
 			"membership of mptcpd's control group\n", command);

@@ -4,8 +4,9 @@
 # shows the configured classes, "interface eth1 exclude/include" and
 # "strategy metered-aware/fullmesh" take eth1's subflows away and give them
 # back, a broken file makes "reload" exit 1 and changes nothing,
-# "monitor -j" shows a new connection's subflow, and the exit statuses say
-# 3 when the daemon is gone and 2 for a usage error.
+# "monitor -j" shows a new connection's subflow, a manual subflow or
+# announce that is already there is refused with EEXIST, and the exit
+# statuses say 3 when the daemon is gone and 2 for a usage error.
 [ -n "$BASH_VERSION" ] || exec bash "$0" "$@"
 . "$(dirname "$0")/lib.sh"
 needs_daemon "the kernel PM has no control socket"
@@ -236,6 +237,22 @@ for line in open(sys.argv[1]):
 	fail "monitor -j printed something that is not one JSON event a line"
 log "monitor -j saw: $("$PYTHON" -c 'import json, sys, collections
 print(dict(collections.Counter(json.loads(l)["type"] for l in open(sys.argv[1]))))' "$TMP/monitor.out")"
+
+# ---- manual changes the engine turns down: one exact reason, exit 1, and
+# a line that says what to do.
+TOK=$(kernel_view | head -n 1 | cut -d' ' -f1)
+ctl_rc subflow add token "$TOK" address "$ETH1" remote "$SRV4" port 5000
+[ "$RC" = 1 ] && grep -q "already has this subflow (EEXIST)" "$TMP/ctl.err" &&
+	grep -q "already in place" "$TMP/ctl.err" ||
+	fail "subflow add of an existing subflow: $RC $(cat "$TMP/ctl.err")"
+ctl_rc announce token "$TOK" address "$ETH0"
+[ "$RC" = 1 ] && grep -q "(EINVAL)" "$TMP/ctl.err" ||
+	fail "announce of the initial address: $RC $(cat "$TMP/ctl.err")"
+a=$(ctlj 'a["id"]' announce token "$TOK" address "$ETH1") || fail "announce $ETH1: $a"
+ctl_rc announce token "$TOK" address "$ETH1"
+[ "$RC" = 1 ] && grep -q "already announced on this connection, with id $a (EEXIST)" "$TMP/ctl.err" ||
+	fail "announce twice: $RC $(cat "$TMP/ctl.err")"
+log "subflow add and announce: EEXIST for what is there, EINVAL for ID 0"
 
 # ---- usage errors: exit status 2 and what is wrong.
 ctl_rc strategy fullmesh extra

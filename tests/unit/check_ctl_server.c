@@ -305,6 +305,7 @@ struct fab {
 	struct engine *e;
 	struct ctl_server *s;
 	int sent;
+	int send_error;
 	struct mptcpd_action last;
 	const char *strategy_set;
 };
@@ -313,6 +314,8 @@ static struct fab F;
 
 static int fab_send(void *arg, const struct mptcpd_action *a)
 {
+	if (F.send_error)
+		return F.send_error;
 	F.sent++;
 	F.last = *a;
 	return 0;
@@ -500,6 +503,85 @@ START_TEST(test_dispatch_mutating)
 }
 END_TEST
 
+static const char *ask_add(const char *local, const char *remote)
+{
+	char line[512];
+
+	snprintf(line, sizeof(line), "{\"version\":1,\"id\":1,\"command\":"
+		 "\"subflow\",\"args\":{\"token\":\"1a2b3c4d\",\"op\":\"add\","
+		 "\"local\":{\"address\":\"%s\"},\"remote\":{\"address\":"
+		 "\"%s\",\"port\":443}}}", local, remote);
+	return ask(line, &ROOT, NULL);
+}
+
+static const char *ask_announce(const char *token, const char *address)
+{
+	char line[256];
+
+	snprintf(line, sizeof(line), "{\"version\":1,\"id\":2,\"command\":"
+		 "\"announce\",\"args\":{\"token\":\"%s\",\"address\":"
+		 "\"%s\"}}", token, address);
+	return ask(line, &ROOT, NULL);
+}
+
+#define ck_answer(a, want) ck_assert_msg(strstr((a), (want)), "%s", (a))
+
+/* Each of the engine's verdicts on a manual action is one exact answer. */
+START_TEST(test_dispatch_verdicts)
+{
+	struct iface_link_update l = { .ifindex = 3, .name = "eth1",
+				  .flags = IFF_UP | IFF_RUNNING };
+	struct iface_addr_update ad = { .ifindex = 3 };
+	struct model_conn *m = model_conn_find(F.m, 0x1a2b3c4d);
+	const char *a;
+
+	/* eth1 has an address but no route yet */
+	iface_on_link(F.t, &l, &IFACE_SETTINGS_DEFAULT);
+	ad.addr = fx_addr("198.51.100.2", 0);
+	iface_on_addr(F.t, &ad);
+
+	a = ask_add("192.0.2.2", "203.0.113.2");
+	ck_answer(a, "\"code\":\"EEXIST\",\"message\":\"the connection "
+		  "already has this subflow\"");
+	a = ask_add("198.51.100.2", "203.0.113.2");
+	ck_answer(a, "\"code\":\"EAGAIN\",\"message\":\"not sent: no route "
+		  "through eth1");
+	ck_assert_int_eq(F.sent, 0);
+	a = ask_add("192.0.2.2", "203.0.113.9");
+	ck_answer(a, "\"ok\":true,\"result\":{}");
+	ck_assert_int_eq(F.sent, 1);
+	ck_assert_int_eq(F.last.type, MPTCPD_ACTION_SUBFLOW_CREATE);
+	engine_on_result(F.e, &F.last, -EHOSTUNREACH, NULL);
+	a = ask_add("192.0.2.2", "203.0.113.9");
+	ck_answer(a, "\"code\":\"EAGAIN\",\"message\":\"not sent: the pair "
+		  "failed lately and is backing off");
+	ck_assert_int_eq(F.sent, 1);
+
+	a = ask_announce("1a2b3c4d", "192.0.2.2");
+	ck_answer(a, "\"code\":\"EINVAL\",\"message\":\"the connection's "
+		  "initial address (ID 0) cannot be announced\"");
+	a = ask_announce("1a2b3c4d", "198.51.100.2");
+	ck_answer(a, "\"ok\":true,\"result\":{\"id\":1}");
+	a = ask_announce("1a2b3c4d", "198.51.100.2");
+	ck_answer(a, "\"code\":\"EEXIST\",\"message\":\"already announced "
+		  "on this connection, with id 1\"");
+	a = ask_announce("00000099", "198.51.100.2");
+	ck_answer(a, "\"code\":\"ENOENT\",\"message\":\"no connection with "
+		  "token 00000099\"");
+
+	/* Not sent at all: an error, and the model keeps no trace of it. */
+	a = ask("{\"version\":1,\"id\":3,\"command\":\"remove\",\"args\":"
+		"{\"token\":\"1a2b3c4d\",\"id\":1}}", &ROOT, NULL);
+	ck_answer(a, "\"ok\":true");
+	engine_on_result(F.e, &F.last, 0, NULL);
+	ck_assert_uint_eq(m->pub.n_announced, 0);
+	F.send_error = -ENOBUFS;
+	a = ask_announce("1a2b3c4d", "198.51.100.2");
+	ck_answer(a, "\"code\":\"EIO\",\"message\":\"not sent");
+	ck_assert_uint_eq(m->pub.n_announced, 0);
+}
+END_TEST
+
 static Suite *ctl_suite(void)
 {
 	Suite *s = suite_create("ctl_server");
@@ -522,6 +604,7 @@ static Suite *ctl_suite(void)
 	tcase_add_checked_fixture(d, fab_setup, fab_teardown);
 	tcase_add_test(d, test_dispatch_reads);
 	tcase_add_test(d, test_dispatch_mutating);
+	tcase_add_test(d, test_dispatch_verdicts);
 	suite_add_tcase(s, d);
 	return s;
 }

@@ -303,6 +303,160 @@ START_TEST(test_join_failed_before_route_is_retried_once)
 }
 END_TEST
 
+/* ---- Manual actions (mptcpd-ctl) and the engine's verdicts ---- */
+
+static enum engine_verdict manual(enum mptcpd_action_type type,
+				  const char *local, const char *remote,
+				  int ifindex)
+{
+	struct mptcpd_action a = { .type = type, .token = TOKEN };
+
+	a.local = fx_addr(local, 0);
+	if (remote)
+		a.remote = fx_addr(remote, PORT);
+	a.ifindex = ifindex;
+	return engine_manual(F.engine, &a);
+}
+
+START_TEST(test_manual_subflow_sent_then_already)
+{
+	kernel_event(MPTCPD_EVENT_ESTABLISHED);
+	F.n_sent = 0;
+	ck_assert_int_eq(manual(MPTCPD_ACTION_SUBFLOW_CREATE, "198.51.100.2",
+				"203.0.113.9", 3), ENGINE_VERDICT_SENT);
+	ck_assert_uint_eq(F.n_sent, 1);
+	ck_assert_uint_eq(conn()->pub.n_subflows, 3);	/* + the pending one */
+	ck_assert_int_eq(manual(MPTCPD_ACTION_SUBFLOW_CREATE, "198.51.100.2",
+				"203.0.113.9", 3), ENGINE_VERDICT_ALREADY);
+	ck_assert_uint_eq(F.n_sent, 1);
+	/* an existing pair is "already there" even with no route now */
+	ck_assert_int_eq(manual(MPTCPD_ACTION_SUBFLOW_CREATE, "192.0.2.2",
+				"203.0.113.2", 9), ENGINE_VERDICT_ALREADY);
+}
+END_TEST
+
+START_TEST(test_manual_subflow_no_route)
+{
+	link_up(4, "eth2");
+	addr_set(4, "192.0.2.77", false);	/* no route through eth2 */
+	kernel_event(MPTCPD_EVENT_ESTABLISHED);
+	F.n_sent = 0;
+	ck_assert_int_eq(manual(MPTCPD_ACTION_SUBFLOW_CREATE, "192.0.2.77",
+				"203.0.113.2", 4), ENGINE_VERDICT_NO_ROUTE);
+	ck_assert_uint_eq(F.n_sent, 0);
+	ck_assert_uint_eq(conn()->pub.n_subflows, 2);
+}
+END_TEST
+
+START_TEST(test_manual_subflow_backing_off)
+{
+	kernel_event(MPTCPD_EVENT_ESTABLISHED);
+	F.n_sent = 0;
+	ck_assert_int_eq(manual(MPTCPD_ACTION_SUBFLOW_CREATE, "198.51.100.2",
+				"203.0.113.9", 3), ENGINE_VERDICT_SENT);
+	engine_on_result(F.engine, &F.sent[0], -EHOSTUNREACH, NULL);
+	ck_assert_uint_eq(conn()->pub.n_subflows, 2);	/* pending one gone */
+	ck_assert_int_eq(manual(MPTCPD_ACTION_SUBFLOW_CREATE, "198.51.100.2",
+				"203.0.113.9", 3), ENGINE_VERDICT_BACKING_OFF);
+	ck_assert_uint_eq(F.n_sent, 1);
+}
+END_TEST
+
+START_TEST(test_manual_announce_verdicts)
+{
+	struct mptcpd_action a = { .type = MPTCPD_ACTION_ANNOUNCE, .token = TOKEN };
+
+	kernel_event(MPTCPD_EVENT_ESTABLISHED);
+	a.local = fx_addr("198.51.100.2", 0);
+	ck_assert_int_eq(engine_manual(F.engine, &a), ENGINE_VERDICT_SENT);
+	ck_assert_uint_eq(a.local_id, 1);
+	ck_assert_uint_eq(conn()->pub.n_announced, 1);
+	a.local_id = 0;
+	ck_assert_int_eq(engine_manual(F.engine, &a), ENGINE_VERDICT_ALREADY);
+	ck_assert_uint_eq(a.local_id, 1);	/* the ID it has */
+	/* the initial address is ID 0, which cannot be announced */
+	ck_assert_int_eq(manual(MPTCPD_ACTION_ANNOUNCE, "192.0.2.2", NULL, 2),
+			 ENGINE_VERDICT_INVALID);
+	ck_assert_uint_eq(conn()->pub.n_announced, 1);
+	a.token = 0x99;
+	ck_assert_int_eq(engine_manual(F.engine, &a), ENGINE_VERDICT_NO_CONN);
+}
+END_TEST
+
+START_TEST(test_manual_announce_limit)
+{
+	char buf[32];
+
+	kernel_event(MPTCPD_EVENT_ESTABLISHED);	/* ID 1: 198.51.100.2 */
+	for (unsigned int id = 2; id <= 255; id++) {
+		struct mptcpd_addr x;
+
+		snprintf(buf, sizeof(buf), "10.0.0.%u", id);
+		x = fx_addr(buf, 0);
+		ck_assert_int_eq(model_local_id_reserve(conn(), (uint8_t)id, &x), 0);
+	}
+	ck_assert_int_eq(manual(MPTCPD_ACTION_ANNOUNCE, "10.1.1.1", NULL, 0),
+			 ENGINE_VERDICT_LIMIT);
+	ck_assert_uint_eq(conn()->pub.n_announced, 0);
+}
+END_TEST
+
+/* What the kernel never got, or refused, is not in the model. */
+START_TEST(test_manual_announce_refused_leaves_no_trace)
+{
+	struct mptcpd_action a = { .type = MPTCPD_ACTION_ANNOUNCE, .token = TOKEN };
+
+	kernel_event(MPTCPD_EVENT_ESTABLISHED);
+	F.n_sent = 0;
+	F.send_error = -ENOBUFS;
+	ck_assert_int_eq(manual(MPTCPD_ACTION_ANNOUNCE, "198.51.100.2", NULL, 3),
+			 ENGINE_VERDICT_FAILED);
+	ck_assert_uint_eq(conn()->pub.n_announced, 0);
+	F.send_error = 0;
+	a.local = fx_addr("198.51.100.2", 0);
+	ck_assert_int_eq(engine_manual(F.engine, &a), ENGINE_VERDICT_SENT);
+	ck_assert_uint_eq(conn()->pub.n_announced, 1);
+	engine_on_result(F.engine, &F.sent[0], -EINVAL, "address in use");
+	ck_assert_uint_eq(conn()->pub.n_announced, 0);
+	/* and it may be asked for again */
+	ck_assert_int_eq(engine_manual(F.engine, &a), ENGINE_VERDICT_SENT);
+}
+END_TEST
+
+START_TEST(test_manual_subflow_send_failure_leaves_no_trace)
+{
+	kernel_event(MPTCPD_EVENT_ESTABLISHED);
+	F.send_error = -ENOBUFS;
+	ck_assert_int_eq(manual(MPTCPD_ACTION_SUBFLOW_CREATE, "198.51.100.2",
+				"203.0.113.9", 3), ENGINE_VERDICT_FAILED);
+	ck_assert_uint_eq(conn()->pub.n_subflows, 2);
+}
+END_TEST
+
+START_TEST(test_set_iface_goes_through_engine)
+{
+	struct engine_iface_change ch = { .has_exclude = true, .exclude = true };
+	size_t n;
+
+	kernel_event(MPTCPD_EVENT_ESTABLISHED);
+	sub_event(MPTCPD_EVENT_SUB_ESTABLISHED, "198.51.100.2", 41000,
+		  "203.0.113.2", 1);
+	F.n_sent = 0;
+	ck_assert_int_eq(engine_set_iface(F.engine, "eth1", &ch), 0);
+	iface_usable(F.ifaces, &n);
+	ck_assert_uint_eq(n, 1);
+	/* the strategy heard of it and withdrew eth1 from the connection */
+	ck_assert_uint_ge(F.n_sent, 1);
+	ch.exclude = false;
+	ch.has_type = true;
+	ch.type = MPTCPD_IFACE_CELLULAR;
+	ck_assert_int_eq(engine_set_iface(F.engine, "eth1", &ch), 0);
+	iface_usable(F.ifaces, &n);
+	ck_assert_uint_eq(n, 2);
+	ck_assert_int_eq(engine_set_iface(F.engine, "eth9", &ch), -ENODEV);
+}
+END_TEST
+
 static void snap_conn(struct snapshot *s, uint32_t token, const char *local,
 		      uint16_t lport, bool listener)
 {
@@ -413,6 +567,14 @@ static Suite *engine_suite(void)
 	tcase_add_test(tc, test_adopt_without_duplicates);
 	tcase_add_test(tc, test_adopt_server_side_and_vanished);
 	tcase_add_test(tc, test_snapshot_translates);
+	tcase_add_test(tc, test_manual_subflow_sent_then_already);
+	tcase_add_test(tc, test_manual_subflow_no_route);
+	tcase_add_test(tc, test_manual_subflow_backing_off);
+	tcase_add_test(tc, test_manual_announce_verdicts);
+	tcase_add_test(tc, test_manual_announce_limit);
+	tcase_add_test(tc, test_manual_announce_refused_leaves_no_trace);
+	tcase_add_test(tc, test_manual_subflow_send_failure_leaves_no_trace);
+	tcase_add_test(tc, test_set_iface_goes_through_engine);
 	suite_add_tcase(s, tc);
 	return s;
 }
