@@ -79,6 +79,18 @@ static size_t ctl_handlers_usable_ifaces(const struct ctl_server *s)
 	return count;
 }
 
+/* What the engine refused or left alone since start (engine_stats). */
+static void ctl_status_refusals(struct json_object *o,
+				const struct engine_stats *st)
+{
+	json_object_object_add(o, "announcements_refused", json_object_new_int64(
+			       (int64_t)st->announcements_refused));
+	json_object_object_add(o, "local_connections", json_object_new_int64(
+			       (int64_t)st->local_conns_ignored));
+	json_object_object_add(o, "joins_timed_out", json_object_new_int64(
+			       (int64_t)st->joins_timed_out));
+}
+
 static int ctl_cmd_status(struct ctl_call *c)
 {
 	struct ctl_server *s = c->s;
@@ -102,6 +114,7 @@ static int ctl_cmd_status(struct ctl_call *c)
 	json_object_object_add(o, "uptime_s", json_object_new_int64(
 			       (int64_t)((ctl_handlers_now(s) - s->env.started_ms) / 1000)));
 	json_object_object_add(o, "pid", json_object_new_int64(getpid()));
+	ctl_status_refusals(o, engine_get_stats(s->env.engine));
 	return ctl_call_result(c, o);
 }
 

@@ -389,8 +389,10 @@ bool iface_connected_prefix(const struct iface_table *t,
 		const struct iface_addr *k = &t->addrs[i];
 		unsigned int host = k->addr.family == AF_INET ? 32 : 128;
 
-		/* A host address (/32, /128) has no neighbours. */
-		if (k->prefixlen >= host || addr_is_loopback(&k->addr) ||
+		/* A host address (/32, /128) has no neighbours; /0 is no
+		 * subnet but an address whose prefix we were not told. */
+		if (!k->prefixlen || k->prefixlen >= host ||
+		    addr_is_loopback(&k->addr) ||
 		    !addr_in_prefix(a, &k->addr, k->prefixlen))
 			continue;
 		*net = k->addr;

@@ -195,6 +195,12 @@ static int output_status(FILE *out, struct json_object *res)
 	output_kv(&t, "interfaces", output_str(res, "interfaces"));
 	output_kv(&t, "uptime", up);
 	output_kv(&t, "pid", output_str(res, "pid"));
+	/* Counts since start; a daemon older than them sends none. */
+	if (output_get(res, "announcements_refused")) {
+		output_kv(&t, "refused adds", output_str(res, "announcements_refused"));
+		output_kv(&t, "local conns", output_str(res, "local_connections"));
+		output_kv(&t, "join timeouts", output_str(res, "joins_timed_out"));
+	}
 	return output_table_print(out, &t);
 }
 

@@ -398,14 +398,15 @@ static const char *ask(const char *line, const struct ucred *cred, bool *sub)
 
 START_TEST(test_dispatch_reads)
 {
-	char want[256];
+	char want[384];
 	const char *a;
 	bool sub;
 
 	a = ask("{\"version\":1,\"id\":3,\"command\":\"status\"}", &USER, NULL);
 	snprintf(want, sizeof(want), "\"strategy\":\"fullmesh\",\"path_manager\":"
 		 "\"userspace\",\"connections\":1,\"subflows\":1,\"interfaces\":1,"
-		 "\"uptime_s\":30,\"pid\":%d}}", (int)getpid());
+		 "\"uptime_s\":30,\"pid\":%d,\"announcements_refused\":0,"
+		 "\"local_connections\":0,\"joins_timed_out\":0}}", (int)getpid());
 	ck_assert_msg(strstr(a, want), "status: %s", a);
 	ck_assert(strncmp(a, "{\"version\":1,\"id\":3,\"ok\":true,", 30) == 0);
 

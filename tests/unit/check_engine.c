@@ -246,6 +246,76 @@ START_TEST(test_announced_and_removed)
 }
 END_TEST
 
+static void announce(uint8_t id, const char *addr)
+{
+	struct mptcpd_event ev = { .type = MPTCPD_EVENT_ANNOUNCED, .token = TOKEN };
+
+	ev.remote_id = id;
+	ev.remote = fx_addr(addr, PORT);
+	engine_on_event(F.engine, &ev);
+}
+
+/* A peer's bad announcement never reaches the model, so no strategy can
+ * join it; each one is counted. */
+START_TEST(test_forbidden_announcements_refused)
+{
+	const char *bad[] = { "127.0.0.1", "0.0.0.0", "224.0.0.1",
+			      "255.255.255.255", "169.254.9.9", "192.0.2.2",
+			      "198.51.100.2" };
+
+	kernel_event(MPTCPD_EVENT_ESTABLISHED);
+	F.n_sent = 0;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		announce((uint8_t)(i + 1), bad[i]);
+	ck_assert_uint_eq(conn()->pub.n_remotes, 0);
+	ck_assert_uint_eq(F.n_sent, 0);
+	ck_assert_uint_eq(engine_get_stats(F.engine)->announcements_refused, 7);
+	announce(9, "203.0.113.3");
+	ck_assert_uint_eq(conn()->pub.n_remotes, 1);
+	ck_assert_uint_eq(F.n_sent, 2);	/* both uplinks join the good one */
+}
+END_TEST
+
+START_TEST(test_announcement_cap_and_switch)
+{
+	kernel_event(MPTCPD_EVENT_ESTABLISHED);
+	engine_set_peer_policy(F.engine, true, 2);
+	announce(1, "203.0.113.3");
+	announce(2, "203.0.113.4");
+	announce(3, "203.0.113.5");
+	ck_assert_uint_eq(conn()->pub.n_remotes, 2);
+	announce(2, "203.0.113.6");	/* same ID again: replaces, fits */
+	ck_assert_uint_eq(conn()->pub.n_remotes, 2);
+	engine_set_peer_policy(F.engine, false, 8);
+	announce(4, "203.0.113.7");
+	ck_assert_uint_eq(conn()->pub.n_remotes, 2);
+	ck_assert_uint_eq(engine_get_stats(F.engine)->announcements_refused, 2);
+}
+END_TEST
+
+/* Both ends on this host: no state, no join, only a count. */
+START_TEST(test_local_connections_left_alone)
+{
+	const char *remotes[] = { "127.0.0.1", "198.51.100.2", "::1" };
+
+	for (size_t i = 0; i < sizeof(remotes) / sizeof(remotes[0]); i++) {
+		struct mptcpd_event ev = { .token = TOKEN + (uint32_t)i };
+
+		ev.remote = fx_addr(remotes[i], PORT);
+		ev.local = fx_addr(i == 2 ? "::1" : "192.0.2.2", 40000);
+		ev.type = MPTCPD_EVENT_CREATED;
+		engine_on_event(F.engine, &ev);
+		ev.type = MPTCPD_EVENT_ESTABLISHED;
+		engine_on_event(F.engine, &ev);
+	}
+	ck_assert_uint_eq(model_conn_count(F.model), 0);
+	ck_assert_uint_eq(F.n_sent, 0);
+	ck_assert_uint_eq(engine_get_stats(F.engine)->local_conns_ignored, 3);
+	kernel_event(MPTCPD_EVENT_ESTABLISHED);	/* a real one still is */
+	ck_assert_uint_eq(model_conn_count(F.model), 1);
+}
+END_TEST
+
 START_TEST(test_sub_closed_and_closed)
 {
 	kernel_event(MPTCPD_EVENT_ESTABLISHED);
@@ -560,6 +630,9 @@ static Suite *engine_suite(void)
 	tcase_add_test(tc, test_address_removed_destroys_and_keeps_id);
 	tcase_add_test(tc, test_link_down_counts_as_address_loss);
 	tcase_add_test(tc, test_announced_and_removed);
+	tcase_add_test(tc, test_forbidden_announcements_refused);
+	tcase_add_test(tc, test_announcement_cap_and_switch);
+	tcase_add_test(tc, test_local_connections_left_alone);
 	tcase_add_test(tc, test_sub_closed_and_closed);
 	tcase_add_test(tc, test_unknown_token_ignored);
 	tcase_add_test(tc, test_no_route_no_join_until_route_appears);
