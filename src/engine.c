@@ -493,38 +493,25 @@ static void engine_remove_fallback(struct engine *e, struct model_conn *c,
 	}
 }
 
+/* The kernel refused an action: what engine_prepare() believed is taken
+ * back as for one never sent; a refused join also backs its pair off, a
+ * refused REMOVE falls back to destroying the subflows one by one. */
 static void engine_action_failed(struct engine *e, struct model_conn *c,
 				 const struct mptcpd_action *a)
 {
-	uint64_t now = e->ops.now_ms(e->ops_arg);
-	struct mptcpd_subflow *s = model_subflow_find(c, &a->local, &a->remote);
 	struct model_pair *p;
 
-	switch (a->type) {
-	case MPTCPD_ACTION_SUBFLOW_CREATE:
-		if (s && s->state == MPTCPD_SUBFLOW_PENDING)
-			model_subflow_del(c, s);
-		p = model_pair_get(c, &a->local, &a->remote);
-		if (p) {
-			backoff_failed(p, &e->backoff, now, 0);
-			engine_wake_at(e, p->retry_ms);
-		}
-		break;
-	case MPTCPD_ACTION_SET_BACKUP:
-		if (s)
-			s->backup = !a->backup;
-		break;
-	case MPTCPD_ACTION_SUBFLOW_DESTROY:
-		p = model_pair_find(c, &a->local, &a->remote);
-		if (p)
-			p->destroying = false;
-		break;
-	case MPTCPD_ACTION_ANNOUNCE:
-		model_announced_del(c, a->local_id);
-		break;
-	case MPTCPD_ACTION_REMOVE:
+	if (a->type == MPTCPD_ACTION_REMOVE) {
 		engine_remove_fallback(e, c, a);
-		break;
+		return;
+	}
+	engine_unprepare(c, a);
+	if (a->type != MPTCPD_ACTION_SUBFLOW_CREATE)
+		return;
+	p = model_pair_get(c, &a->local, &a->remote);
+	if (p) {
+		backoff_failed(p, &e->backoff, e->ops.now_ms(e->ops_arg), 0);
+		engine_wake_at(e, p->retry_ms);
 	}
 }
 

@@ -166,8 +166,7 @@ static enum engine_verdict engine_prepare(struct engine *e,
 
 /* A command that never left: take back what engine_prepare() believed,
  * so the model holds nothing the kernel was not asked for. */
-static void engine_unprepare(struct model_conn *c,
-			     const struct mptcpd_action *a)
+void engine_unprepare(struct model_conn *c, const struct mptcpd_action *a)
 {
 	struct mptcpd_subflow *s = model_subflow_find(c, &a->local, &a->remote);
 	struct model_pair *p;

@@ -47,6 +47,9 @@ void engine_listener_del(struct engine *e, const struct mptcpd_addr *a);
 void engine_wake_at(struct engine *e, uint64_t at_ms);
 void engine_log_action(int level, const struct mptcpd_action *a,
 		       const char *what);
+/* Take back what preparing a (now failed or never sent) action made the
+ * model believe. */
+void engine_unprepare(struct model_conn *c, const struct mptcpd_action *a);
 /* engine_peer.c: may the peer's announcement (ev) be joined?  True when
  * refused (counted, logged once per connection). */
 bool engine_peer_refuses(struct engine *e, struct model_conn *c,
