@@ -27,24 +27,11 @@
 /* The kernel always answers; this only guards against a wedged socket. */
 #define DIAG_TIMEOUT_S		5
 
-/* One reply message handed to the per-dump decoder. */
-typedef void (*diag_msg_fn)(const struct nlmsghdr *nlh, size_t len,
-			    void *ctx);
-
 struct diag_request {
 	struct nlmsghdr nlh;
 	struct inet_diag_req_v2 r;
 	struct nlattr proto_hdr;	/* INET_DIAG_REQ_PROTOCOL */
 	uint32_t proto;
-};
-
-struct diag_dump {
-	uint8_t family;
-	uint32_t protocol;	/* may exceed the u8 field: MPTCP is 262 */
-	uint32_t states;
-	uint32_t seq;
-	diag_msg_fn fn;
-	void *ctx;
 };
 
 static int diag_send(int fd, const struct diag_dump *d)
@@ -103,8 +90,7 @@ static int diag_status(const struct nlmsghdr *nlh, const struct diag_dump *d)
 	return e->error;
 }
 
-/* Walk one datagram.  1 when the dump is over, 0 to read on, -errno. */
-static int diag_walk(const void *buf, size_t len, const struct diag_dump *d)
+int diag_dump_walk(const void *buf, size_t len, const struct diag_dump *d)
 {
 	const char *p = buf;
 	const struct nlmsghdr *nlh;
@@ -151,7 +137,7 @@ static int diag_recv(int fd, const struct diag_dump *d)
 			err = -errno;
 			goto out;
 		}
-		err = diag_walk(buf, (size_t)n, d);
+		err = diag_dump_walk(buf, (size_t)n, d);
 		if (err != 0)
 			goto out;
 	}

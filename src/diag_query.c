@@ -48,18 +48,6 @@ struct diag_query_req {
 _Static_assert(sizeof(struct diag_query_req) == DIAG_QUERY_LEN,
 	       "DIAG_QUERY_LEN is one nlmsghdr and one inet_diag_req_v2");
 
-struct diag_query {
-	int fd;
-	char *buf;		/* DIAG_BUF_SIZE: requests out, replies in */
-	bool *answered;		/* per key of the batch in flight */
-	size_t batch;		/* most keys per sendmsg() */
-	uint32_t seq;		/* of the first key of the batch in flight */
-	size_t n;		/* keys in the batch in flight */
-	size_t left;		/* of them still unanswered */
-	int err;		/* first unexpected kernel error */
-	struct diag_subflow_ctx sc;
-};
-
 int diag_key_family(const struct diag_subflow_key *key)
 {
 	struct mptcpd_addr l = key->local, r = key->remote;
@@ -187,7 +175,7 @@ static void diag_query_msg(struct diag_query *q, const struct nlmsghdr *nlh)
 		diag_on_subflow(nlh, nlh->nlmsg_len, &q->sc);
 }
 
-static int diag_query_walk(struct diag_query *q, const char *p, size_t len)
+int diag_query_walk(struct diag_query *q, const char *p, size_t len)
 {
 	const struct nlmsghdr *nlh;
 	size_t step;

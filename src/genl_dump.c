@@ -50,8 +50,7 @@ struct genl_dump {
 	char extack[GENL_EXTACK_LEN];
 };
 
-static int genl_parse_entry(const struct nlmsghdr *nlh,
-			    struct genl_local_entry *e)
+int genl_parse_entry(const struct nlmsghdr *nlh, struct genl_local_entry *e)
 {
 	struct nlattr *tb[MPTCP_PM_ATTR_MAX + 1];
 	struct nlattr *ab[MPTCP_PM_ADDR_ATTR_MAX + 1];
