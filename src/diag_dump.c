@@ -73,21 +73,22 @@ static int diag_status(const struct nlmsghdr *nlh, const struct diag_dump *d)
 		if (nlh->nlmsg_len < NLMSG_LENGTH(sizeof(int)))
 			return 0;
 		memcpy(&err, NLMSG_DATA(nlh), sizeof(err));
-		return err < 0 ? err : 0;
+		return err < 0 ? nlutil_kernel_errno(err) : 0;
 	}
 	if (nlh->nlmsg_len < NLMSG_LENGTH(sizeof(*e)))
 		return -EIO;
 	e = NLMSG_DATA(nlh);
 	if (e->error >= 0)
 		return 0;
+	err = nlutil_kernel_errno(e->error);
 	ext = nlutil_ext_ack(nlh);
 	/* ENOENT / EAFNOSUPPORT answer our probes (no mptcp_diag, no IPv6):
 	 * the caller decides whether they matter. */
-	log_msg(e->error == -ENOENT || e->error == -EAFNOSUPPORT ?
+	log_msg(err == -ENOENT || err == -EAFNOSUPPORT ?
 		LOG_DEBUG : LOG_WARNING, LOG_SUB_DIAG,
 		"sock_diag dump family %u protocol %u: %s %s", d->family,
-		d->protocol, strerror(-e->error), ext ? ext : "");
-	return e->error;
+		d->protocol, strerror(-err), ext ? ext : "");
+	return err;
 }
 
 int diag_dump_walk(const void *buf, size_t len, const struct diag_dump *d)

@@ -145,6 +145,7 @@ static void diag_query_error(struct diag_query *q, const struct nlmsghdr *nlh)
 {
 	const struct nlmsgerr *e = NLMSG_DATA(nlh);
 	const char *ext;
+	int err;
 
 	if (nlh->nlmsg_len < NLMSG_LENGTH(sizeof(*e))) {
 		if (!q->err)
@@ -153,11 +154,12 @@ static void diag_query_error(struct diag_query *q, const struct nlmsghdr *nlh)
 	}
 	if (e->error >= 0 || e->error == -ENOENT)
 		return;
+	err = nlutil_kernel_errno(e->error);
 	ext = nlutil_ext_ack(nlh);
-	log_warn(LOG_SUB_DIAG, "sock_diag lookup: %s %s", strerror(-e->error),
+	log_warn(LOG_SUB_DIAG, "sock_diag lookup: %s %s", strerror(-err),
 		 ext ? ext : "");
 	if (!q->err)
-		q->err = e->error;
+		q->err = err;
 }
 
 /* One reply: whatever it says, its key is answered. */

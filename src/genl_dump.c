@@ -89,7 +89,7 @@ static void genl_dump_status(struct genl_dump *d, const struct nlmsghdr *nlh)
 		memcpy(&status, nlmsg_data(nlh), sizeof(status));
 		extack = nlutil_ext_ack(nlh);
 	}
-	d->error = status > 0 ? -status : status;
+	d->error = nlutil_kernel_errno(status > 0 ? -status : status);
 	if (extack)
 		snprintf(d->extack, sizeof(d->extack), "%.*s",
 			 GENL_EXTACK_LEN - 1, extack);

@@ -11,6 +11,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -293,6 +294,9 @@ static int gen_diag(const char *dir)
 	v[2] = gen_diag_subflow(AF_INET, "198.51.100.2", "192.0.2.2", 0);
 	nlmsg_hdr(v[2])->nlmsg_seq = GEN_SEQ + 2;
 	err |= gen_write_n(dir, "query_replies", v, 3, 0);
+	/* An error field that is no errno (strerror(-INT_MIN) overflowed). */
+	err |= gen_write(dir, "bad_error_int_min",
+			 gen_error(INT_MIN, SOCK_DIAG_BY_FAMILY, NULL), 0);
 	err |= gen_write(dir, "bad_subflow_truncated", gen_diag_subflow(AF_INET,
 			 "192.0.2.1", "192.0.2.2", 0), NLMSG_HDRLEN + 100);
 	return err;
@@ -395,6 +399,8 @@ static int gen_nl_ack(const char *dir)
 			 gen_error_uncapped(-ENOENT, "address not found"), 0);
 	err |= gen_write(dir, "done_ext_ack",
 			 gen_done_text(-EINVAL, "invalid token"), 0);
+	err |= gen_write(dir, "bad_error_int_min",
+			 gen_error(INT_MIN, GEN_FAMILY_ID, "x"), 0);
 	/* The echo claims more than the message holds. */
 	m = gen_error_uncapped(-EINVAL, "invalid token");
 	((struct nlmsgerr *)gen_hdr(m))->msg.nlmsg_len = 4096;
