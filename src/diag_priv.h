@@ -3,9 +3,9 @@
  * Private to the diag module (diag.c, diag_dump.c, diag_query.c): the
  * socket both the dumps and the exact lookups open, the subflow reply
  * handler they share, and the state of a dump and of a batch of lookups
- * with the walkers of their reply datagrams (also driven by fuzz_diag).
- * Nothing else outside src/diag*.c includes it; the module's public
- * interface stays src/diag.h.
+ * with the walkers of their reply datagrams.  Outside src/diag*.c only
+ * check_diag and fuzz_diag include it, to drive the walkers; the module's
+ * public interface stays src/diag.h.
  */
 #ifndef MPTCPD_DIAG_PRIV_H
 #define MPTCPD_DIAG_PRIV_H
@@ -54,8 +54,8 @@ struct diag_dump {
 
 /* Walks one datagram of a dump's replies (len bytes from buf, aligned):
  * the messages of d->seq go to d->fn.  1 when the dump is over (NLMSG_DONE
- * or NLMSG_ERROR), 0 to read on, -errno (the kernel's, or -EIO for a
- * malformed datagram). */
+ * or NLMSG_ERROR), 0 to read on, -errno (the kernel's; -EIO when that is
+ * no errno or the datagram is malformed). */
 int diag_dump_walk(const void *buf, size_t len, const struct diag_dump *d);
 
 /* diag_query.c: a batch of exact lookups in flight. */
