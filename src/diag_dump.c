@@ -27,24 +27,11 @@
 /* The kernel always answers; this only guards against a wedged socket. */
 #define DIAG_TIMEOUT_S		5
 
-/* One reply message handed to the per-dump decoder. */
-typedef void (*diag_msg_fn)(const struct nlmsghdr *nlh, size_t len,
-			    void *ctx);
-
 struct diag_request {
 	struct nlmsghdr nlh;
 	struct inet_diag_req_v2 r;
 	struct nlattr proto_hdr;	/* INET_DIAG_REQ_PROTOCOL */
 	uint32_t proto;
-};
-
-struct diag_dump {
-	uint8_t family;
-	uint32_t protocol;	/* may exceed the u8 field: MPTCP is 262 */
-	uint32_t states;
-	uint32_t seq;
-	diag_msg_fn fn;
-	void *ctx;
 };
 
 static int diag_send(int fd, const struct diag_dump *d)
@@ -86,25 +73,25 @@ static int diag_status(const struct nlmsghdr *nlh, const struct diag_dump *d)
 		if (nlh->nlmsg_len < NLMSG_LENGTH(sizeof(int)))
 			return 0;
 		memcpy(&err, NLMSG_DATA(nlh), sizeof(err));
-		return err < 0 ? err : 0;
+		return err < 0 ? nlutil_kernel_errno(err) : 0;
 	}
 	if (nlh->nlmsg_len < NLMSG_LENGTH(sizeof(*e)))
 		return -EIO;
 	e = NLMSG_DATA(nlh);
 	if (e->error >= 0)
 		return 0;
+	err = nlutil_kernel_errno(e->error);
 	ext = nlutil_ext_ack(nlh);
 	/* ENOENT / EAFNOSUPPORT answer our probes (no mptcp_diag, no IPv6):
 	 * the caller decides whether they matter. */
-	log_msg(e->error == -ENOENT || e->error == -EAFNOSUPPORT ?
+	log_msg(err == -ENOENT || err == -EAFNOSUPPORT ?
 		LOG_DEBUG : LOG_WARNING, LOG_SUB_DIAG,
 		"sock_diag dump family %u protocol %u: %s %s", d->family,
-		d->protocol, strerror(-e->error), ext ? ext : "");
-	return e->error;
+		d->protocol, strerror(-err), ext ? ext : "");
+	return err;
 }
 
-/* Walk one datagram.  1 when the dump is over, 0 to read on, -errno. */
-static int diag_walk(const void *buf, size_t len, const struct diag_dump *d)
+int diag_dump_walk(const void *buf, size_t len, const struct diag_dump *d)
 {
 	const char *p = buf;
 	const struct nlmsghdr *nlh;
@@ -151,7 +138,7 @@ static int diag_recv(int fd, const struct diag_dump *d)
 			err = -errno;
 			goto out;
 		}
-		err = diag_walk(buf, (size_t)n, d);
+		err = diag_dump_walk(buf, (size_t)n, d);
 		if (err != 0)
 			goto out;
 	}

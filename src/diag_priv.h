@@ -1,14 +1,18 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Private to the diag module (diag.c, diag_dump.c, diag_query.c): the
- * socket both the dumps and the exact lookups open, and the subflow
- * reply handler they share.  Nothing outside src/diag*.c includes it; the
- * module's public interface stays src/diag.h.
+ * socket both the dumps and the exact lookups open, the subflow reply
+ * handler they share, and the state of a dump and of a batch of lookups
+ * with the walkers of their reply datagrams.  Outside src/diag*.c only
+ * check_diag and fuzz_diag include it, to drive the walkers; the module's
+ * public interface stays src/diag.h.
  */
 #ifndef MPTCPD_DIAG_PRIV_H
 #define MPTCPD_DIAG_PRIV_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include "diag.h"
 
 struct nlmsghdr;
@@ -33,5 +37,43 @@ struct diag_subflow_ctx {
 /* One SOCK_DIAG_BY_FAMILY reply (ctx: a struct diag_subflow_ctx):
  * decoded, logged at debug level, and handed on if it is a subflow. */
 void diag_on_subflow(const struct nlmsghdr *nlh, size_t len, void *ctx);
+
+/* One reply message handed to the per-dump decoder. */
+typedef void (*diag_msg_fn)(const struct nlmsghdr *nlh, size_t len,
+			    void *ctx);
+
+/* diag_dump.c: one dump in progress. */
+struct diag_dump {
+	uint8_t family;
+	uint32_t protocol;	/* may exceed the u8 field: MPTCP is 262 */
+	uint32_t states;
+	uint32_t seq;
+	diag_msg_fn fn;
+	void *ctx;
+};
+
+/* Walks one datagram of a dump's replies (len bytes from buf, aligned):
+ * the messages of d->seq go to d->fn.  1 when the dump is over (NLMSG_DONE
+ * or NLMSG_ERROR), 0 to read on, -errno (the kernel's; -EIO when that is
+ * no errno or the datagram is malformed). */
+int diag_dump_walk(const void *buf, size_t len, const struct diag_dump *d);
+
+/* diag_query.c: a batch of exact lookups in flight. */
+struct diag_query {
+	int fd;
+	char *buf;		/* DIAG_BUF_SIZE: requests out, replies in */
+	bool *answered;		/* per key of the batch in flight */
+	size_t batch;		/* most keys per sendmsg() */
+	uint32_t seq;		/* of the first key of the batch in flight */
+	size_t n;		/* keys in the batch in flight */
+	size_t left;		/* of them still unanswered */
+	int err;		/* first unexpected kernel error */
+	struct diag_subflow_ctx sc;
+};
+
+/* Walks one datagram of lookup replies (len bytes from p, aligned): each
+ * marks its key answered, subflows go to q->sc.  0, or -EIO for a
+ * malformed datagram. */
+int diag_query_walk(struct diag_query *q, const char *p, size_t len);
 
 #endif

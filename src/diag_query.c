@@ -48,18 +48,6 @@ struct diag_query_req {
 _Static_assert(sizeof(struct diag_query_req) == DIAG_QUERY_LEN,
 	       "DIAG_QUERY_LEN is one nlmsghdr and one inet_diag_req_v2");
 
-struct diag_query {
-	int fd;
-	char *buf;		/* DIAG_BUF_SIZE: requests out, replies in */
-	bool *answered;		/* per key of the batch in flight */
-	size_t batch;		/* most keys per sendmsg() */
-	uint32_t seq;		/* of the first key of the batch in flight */
-	size_t n;		/* keys in the batch in flight */
-	size_t left;		/* of them still unanswered */
-	int err;		/* first unexpected kernel error */
-	struct diag_subflow_ctx sc;
-};
-
 int diag_key_family(const struct diag_subflow_key *key)
 {
 	struct mptcpd_addr l = key->local, r = key->remote;
@@ -157,6 +145,7 @@ static void diag_query_error(struct diag_query *q, const struct nlmsghdr *nlh)
 {
 	const struct nlmsgerr *e = NLMSG_DATA(nlh);
 	const char *ext;
+	int err;
 
 	if (nlh->nlmsg_len < NLMSG_LENGTH(sizeof(*e))) {
 		if (!q->err)
@@ -165,11 +154,12 @@ static void diag_query_error(struct diag_query *q, const struct nlmsghdr *nlh)
 	}
 	if (e->error >= 0 || e->error == -ENOENT)
 		return;
+	err = nlutil_kernel_errno(e->error);
 	ext = nlutil_ext_ack(nlh);
-	log_warn(LOG_SUB_DIAG, "sock_diag lookup: %s %s", strerror(-e->error),
+	log_warn(LOG_SUB_DIAG, "sock_diag lookup: %s %s", strerror(-err),
 		 ext ? ext : "");
 	if (!q->err)
-		q->err = e->error;
+		q->err = err;
 }
 
 /* One reply: whatever it says, its key is answered. */
@@ -187,7 +177,7 @@ static void diag_query_msg(struct diag_query *q, const struct nlmsghdr *nlh)
 		diag_on_subflow(nlh, nlh->nlmsg_len, &q->sc);
 }
 
-static int diag_query_walk(struct diag_query *q, const char *p, size_t len)
+int diag_query_walk(struct diag_query *q, const char *p, size_t len)
 {
 	const struct nlmsghdr *nlh;
 	size_t step;

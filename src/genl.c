@@ -129,7 +129,7 @@ int genl_parse_ack(const struct nlmsghdr *nlh, int *error,
 	if (nlh->nlmsg_len < NLMSG_HDRLEN + sizeof(*e))
 		return -EBADMSG;
 	e = nlmsg_data(nlh);
-	*error = e->error > 0 ? -e->error : e->error;
+	*error = nlutil_kernel_errno(e->error > 0 ? -e->error : e->error);
 	*extack = nlutil_ext_ack(nlh);
 	return 0;
 }

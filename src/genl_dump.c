@@ -50,8 +50,7 @@ struct genl_dump {
 	char extack[GENL_EXTACK_LEN];
 };
 
-static int genl_parse_entry(const struct nlmsghdr *nlh,
-			    struct genl_local_entry *e)
+int genl_parse_entry(const struct nlmsghdr *nlh, struct genl_local_entry *e)
 {
 	struct nlattr *tb[MPTCP_PM_ATTR_MAX + 1];
 	struct nlattr *ab[MPTCP_PM_ADDR_ATTR_MAX + 1];
@@ -90,7 +89,7 @@ static void genl_dump_status(struct genl_dump *d, const struct nlmsghdr *nlh)
 		memcpy(&status, nlmsg_data(nlh), sizeof(status));
 		extack = nlutil_ext_ack(nlh);
 	}
-	d->error = status > 0 ? -status : status;
+	d->error = nlutil_kernel_errno(status > 0 ? -status : status);
 	if (extack)
 		snprintf(d->extack, sizeof(d->extack), "%.*s",
 			 GENL_EXTACK_LEN - 1, extack);

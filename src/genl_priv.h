@@ -3,8 +3,9 @@
  * Private to the genl module (genl.c, genl_event.c, genl_cmd.c,
  * genl_dump.c): the definition of struct genl, which the command builder
  * and the dump read, and the few helpers one file of the module lends to
- * another.  Nothing outside src/genl*.c includes it; the module's public
- * interface stays src/genl.h.
+ * another.  Nothing outside src/genl*.c includes it but the fuzzers of the
+ * ACK and GET_ADDR decoders; the module's public interface stays
+ * src/genl.h.
  */
 #ifndef MPTCPD_GENL_PRIV_H
 #define MPTCPD_GENL_PRIV_H
@@ -66,8 +67,15 @@ struct genl {
 /* genl.c */
 int genl_sock_connect(struct nl_sock **out);
 void genl_set_ext_ack(struct nl_sock *sk);
+/* An NLMSG_ERROR (nlh->nlmsg_len bytes readable): 0 with *error (0 or
+ * -errno) and *extack (the kernel's text pointing into nlh, or NULL), or
+ * -EBADMSG when it is too short to hold its struct nlmsgerr. */
 int genl_parse_ack(const struct nlmsghdr *nlh, int *error,
 		   const char **extack);
+
+/* genl_dump.c: one GET_ADDR dump reply (nlh->nlmsg_len bytes readable,
+ * its type not looked at).  0 with *e filled, or -EBADMSG. */
+int genl_parse_entry(const struct nlmsghdr *nlh, struct genl_local_entry *e);
 
 /* genl_event.c */
 bool genl_get_ip(const struct nlattr *a4, const struct nlattr *a6,

@@ -35,6 +35,14 @@ int nlutil_errno(int nlerr)
 	}
 }
 
+/* The kernel's MAX_ERRNO: no errno is larger. */
+#define NLUTIL_MAX_ERRNO	4095
+
+int nlutil_kernel_errno(int error)
+{
+	return error < -NLUTIL_MAX_ERRNO ? -EIO : error;
+}
+
 /* The attribute's payload if it is a NUL-terminated string, else NULL. */
 static const char *nlutil_attr_str(const struct nlattr *a)
 {

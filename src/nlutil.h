@@ -13,6 +13,12 @@ struct nlmsghdr;
  * with no errno of their own become -EIO. */
 int nlutil_errno(int nlerr);
 
+/* The error field of an NLMSG_ERROR, or the status of an NLMSG_DONE, as
+ * the kernel's -errno: values below -4095 (MAX_ERRNO) are no errno, and
+ * negating INT_MIN for strerror() would overflow, so they become -EIO.
+ * Anything else is returned unchanged. */
+int nlutil_kernel_errno(int error);
+
 /* The kernel's extended-ack message (NLMSGERR_ATTR_MSG) carried by an
  * NLMSG_ERROR or NLMSG_DONE message, or NULL when there is none or the
  * message is truncated or malformed.  nlh->nlmsg_len bytes must be

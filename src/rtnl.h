@@ -62,7 +62,7 @@ int rtnl_fd(const struct rtnl *n);
 void rtnl_readable(struct rtnl *n);
 
 /* Decoders of one rtnetlink message (nlmsg_len <= len), exposed so that
- * they can be driven without a kernel (no unit test or fuzzer does yet).
+ * check_rtnl and fuzz_rtnl drive them without a kernel.
  * 0: *out filled; 1 (addr and route): a family or route we do not track;
  * -EINVAL: malformed. */
 struct nlmsghdr;

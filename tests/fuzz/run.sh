@@ -19,7 +19,8 @@ top=$(pwd)
 seconds=${1:-30}
 build=${FUZZ_BUILD_DIR:-$top/build-fuzz}
 cc=${FUZZ_CC:-clang}
-targets="fuzz_genl_event fuzz_config fuzz_ctl_request"
+targets="fuzz_genl_event fuzz_config fuzz_ctl_request fuzz_rtnl fuzz_diag
+	fuzz_genl_dump fuzz_nl_ack"
 status=0
 
 case $seconds in

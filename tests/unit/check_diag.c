@@ -4,6 +4,7 @@
  * replies and of the MPTCP socket replies of the adoption dump. */
 #include <check.h>
 #include <errno.h>
+#include <limits.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
@@ -15,6 +16,7 @@
 #include <linux/tcp.h>
 
 #include "diag.h"
+#include "diag_priv.h"
 #include "fixture.h"
 #include "mptcp_uapi.h"
 
@@ -532,6 +534,63 @@ START_TEST(test_conn_short_info)
 }
 END_TEST
 
+/* ---- Error replies in a datagram. ---- */
+
+/* One NLMSG_ERROR of sequence 1 carrying this error. */
+static void error_datagram(struct nl_buf *m, int error)
+{
+	struct nlmsghdr *nlh = (struct nlmsghdr *)m->b;
+	struct nlmsgerr *e = NLMSG_DATA(nlh);
+
+	memset(m, 0, sizeof(*m));
+	nlh->nlmsg_type = NLMSG_ERROR;
+	nlh->nlmsg_seq = 1;
+	e->error = error;
+	m->len = NLMSG_LENGTH(sizeof(*e));
+	nlh->nlmsg_len = (uint32_t)m->len;
+}
+
+static void no_subflow(void *arg, const struct diag_subflow *s)
+{
+	ck_abort_msg("an error reply is no subflow");
+}
+
+/* The kernel's errno reaches the caller of a dump and of a lookup. */
+START_TEST(test_error_reply)
+{
+	struct diag_subflow_ctx sc = { .cb = no_subflow };
+	struct diag_dump d = { .seq = 1, .fn = diag_on_subflow, .ctx = &sc };
+	bool answered[1] = { false };
+	struct diag_query q = { .answered = answered, .seq = 1, .n = 1,
+				.left = 1, .sc = sc };
+	struct nl_buf m;
+
+	error_datagram(&m, -EPERM);
+	ck_assert_int_eq(diag_dump_walk(m.b, m.len, &d), -EPERM);
+	ck_assert_int_eq(diag_query_walk(&q, m.b, m.len), 0);
+	ck_assert_int_eq(q.err, -EPERM);
+	ck_assert_uint_eq(q.left, 0);
+}
+END_TEST
+
+/* An error field that is no errno reads as -EIO: fed to fuzz_diag, an
+ * INT_MIN here made UBSan stop the walk at strerror(-INT_MIN). */
+START_TEST(test_error_reply_int_min)
+{
+	struct diag_subflow_ctx sc = { .cb = no_subflow };
+	struct diag_dump d = { .seq = 1, .fn = diag_on_subflow, .ctx = &sc };
+	bool answered[1] = { false };
+	struct diag_query q = { .answered = answered, .seq = 1, .n = 1,
+				.left = 1, .sc = sc };
+	struct nl_buf m;
+
+	error_datagram(&m, INT_MIN);
+	ck_assert_int_eq(diag_dump_walk(m.b, m.len, &d), -EIO);
+	ck_assert_int_eq(diag_query_walk(&q, m.b, m.len), 0);
+	ck_assert_int_eq(q.err, -EIO);
+}
+END_TEST
+
 static Suite *diag_suite(void)
 {
 	Suite *s = suite_create("diag");
@@ -558,6 +617,8 @@ static Suite *diag_suite(void)
 	tcase_add_test(conn, test_conn_established);
 	tcase_add_test(conn, test_conn_listener_and_fallback);
 	tcase_add_test(conn, test_conn_short_info);
+	tcase_add_test(rep, test_error_reply);
+	tcase_add_test(rep, test_error_reply_int_min);
 	suite_add_tcase(s, rep);
 	suite_add_tcase(s, conn);
 	return s;

@@ -4,6 +4,7 @@
  * the kernel's netlink_ack() and netlink_dump_done() lay them out. */
 #include <check.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdint.h>
 #include <string.h>
 #include <linux/netlink.h>
@@ -37,6 +38,19 @@ START_TEST(test_errno_table)
 	ck_assert_int_eq(nlutil_errno(-NLE_BAD_SOCK), -EBADF);
 	/* No errno of its own. */
 	ck_assert_int_eq(nlutil_errno(-NLE_FAILURE), -EIO);
+}
+END_TEST
+
+/* The kernel's error field: an errno passes, what no errno is becomes
+ * -EIO (strerror(-INT_MIN) would overflow). */
+START_TEST(test_kernel_errno)
+{
+	ck_assert_int_eq(nlutil_kernel_errno(0), 0);
+	ck_assert_int_eq(nlutil_kernel_errno(-ENOENT), -ENOENT);
+	ck_assert_int_eq(nlutil_kernel_errno(-4095), -4095);
+	ck_assert_int_eq(nlutil_kernel_errno(-4096), -EIO);
+	ck_assert_int_eq(nlutil_kernel_errno(INT_MIN), -EIO);
+	ck_assert_int_eq(nlutil_kernel_errno(7), 7);
 }
 END_TEST
 
@@ -241,6 +255,7 @@ static Suite *nlutil_suite(void)
 
 	tcase_add_test(err, test_errno_nomem);
 	tcase_add_test(err, test_errno_table);
+	tcase_add_test(err, test_kernel_errno);
 	tcase_add_test(ack, test_ext_ack_capped);
 	tcase_add_test(ack, test_ext_ack_uncapped);
 	tcase_add_test(ack, test_ext_ack_uncapped_aligned);
