@@ -183,7 +183,11 @@ static int main_io_error(int err)
 
 static int main_refused(const char *command, const struct client_error *e)
 {
-	fprintf(stderr, "mptcpd-ctl: %s (%s)\n", e->message, e->code);
+	char *msg = output_escape(e->message), *code = output_escape(e->code);
+
+	fprintf(stderr, "mptcpd-ctl: %s (%s)\n", msg ? msg : "?", code ? code : "?");
+	free(msg);
+	free(code);
 	if (!strcmp(e->code, CTL_ERR_PERM)) {
 		fprintf(stderr, "mptcpd-ctl: '%s' changes mptcpd and needs root or "
 			"membership of mptcpd's control group\n", command);
@@ -339,8 +343,12 @@ static void main_complete_list(const struct commands_candidates *cand,
 		if (key)
 			json_object_object_get_ex(v, key, &v);
 		s = json_object_get_string(v);
-		if (s && commands_candidate_matches(cand, s))
-			printf("%s\n", s);
+		if (s && commands_candidate_matches(cand, s)) {
+			char *e = output_escape(s);	/* one word per line */
+
+			printf("%s\n", e ? e : "");
+			free(e);
+		}
 	}
 }
 
