@@ -219,8 +219,14 @@ static int main_exchange(struct client *c, const struct commands_request *req,
 	err = client_send(c, req->command, req->args);
 	if (err == -EMSGSIZE)
 		return main_usage_error("request too big", NULL);
-	if (!err)
-		err = client_receive(c, timeout_ms, NULL, msg);
+	/* A daemon with no free slot answers before it reads anything and
+	 * closes: its refusal may be waiting although the send failed. */
+	if (!err || err == -EPIPE || err == -ECONNRESET) {
+		int rerr = client_receive(c, timeout_ms, NULL, msg);
+
+		if (!err || !rerr)
+			err = rerr;
+	}
 	if (err)
 		return main_io_error(err);
 	err = client_response(c, *msg, result, &e);
