@@ -168,7 +168,7 @@ static int main_io_error(int err)
 		return CTL_EXIT_UNREACHABLE;
 	case -EMSGSIZE:
 		fprintf(stderr, "mptcpd-ctl: protocol error: message over %d bytes\n",
-			CTL_MSG_MAX);
+			CTL_ANSWER_MAX);
 		return CTL_EXIT_PROTO;
 	case -EBADMSG:
 	case -EPROTO:
