@@ -93,7 +93,8 @@ void ctl_server_publish_action(struct ctl_server *s,
 
 /* One request line from a client with these credentials: the answer line
  * (caller puts it; NULL only when out of memory).  *subscribe is set when
- * the client asked for the event stream. */
+ * the client asked for the event stream.  CTL_ANSWER_MAX is applied when
+ * an answer is queued for a socket client, not here. */
 struct json_object *ctl_server_answer(struct ctl_server *s, const char *line,
 				      size_t len, const struct ucred *cred,
 				      bool *subscribe);
