@@ -16,6 +16,7 @@
 #include "engine.h"
 #include "fixture.h"
 #include "iface.h"
+#include "log.h"
 #include "loop.h"
 #include "model.h"
 #include "strategies/registry.h"
@@ -442,6 +443,29 @@ START_TEST(test_dispatch_reads)
 }
 END_TEST
 
+static char logged[1024];
+
+static void keep_log(int level, enum log_subsys sub, const char *line, void *arg)
+{
+	if (strstr(line, "refused request"))
+		snprintf(logged, sizeof(logged), "%s", line);
+}
+
+/* What a client sent reaches the log escaped: no fake lines, no terminal
+ * sequences, no unbalanced quotes. */
+START_TEST(test_log_escaped)
+{
+	log_set_level(LOG_DEBUG);
+	log_set_debug_mask(~0u);
+	log_set_sink(keep_log, NULL);
+	ask("{\"version\":1,\"id\":1,\"command\":\"st\\u001b[2J\\nfake: \\\"x\"}", &USER, NULL);
+	log_set_sink(NULL, NULL);
+	ck_assert_msg(strstr(logged, "unknown command \\\"st\\x1b[2J\\x0afake: \\\"x\\\""),
+		      "%s", logged);
+	ck_assert(!strchr(logged, '\n') && !strchr(logged, '\x1b'));
+}
+END_TEST
+
 START_TEST(test_dispatch_mutating)
 {
 	const char *a;
@@ -791,6 +815,7 @@ static Suite *ctl_suite(void)
 	tcase_add_checked_fixture(d, fab_setup, fab_teardown);
 	tcase_add_test(d, test_dispatch_reads);
 	tcase_add_test(d, test_dispatch_mutating);
+	tcase_add_test(d, test_log_escaped);
 	suite_add_tcase(s, d);
 	tcase_add_checked_fixture(l, sock_setup, sock_teardown);
 	tcase_set_timeout(l, 30);
