@@ -253,6 +253,7 @@ static struct json_object *ctl_handlers_strategy_result(struct ctl_server *s)
 static int ctl_cmd_strategy(struct ctl_call *c)
 {
 	struct ctl_server *s = c->s;
+	char esc[256];	/* client text, escaped for the log */
 	int err;
 
 	if (c->req->has & CTL_REQ_NAME) {
@@ -267,7 +268,8 @@ static int ctl_cmd_strategy(struct ctl_call *c)
 		if (err < 0)
 			return ctl_call_fail(c, err, "cannot switch strategy: %s",
 					     strerror(-err));
-		log_notice(LOG_SUB_CORE, "control: strategy set to %s", c->req->name);
+		ctl_escape(esc, sizeof(esc), c->req->name);
+		log_notice(LOG_SUB_CORE, "control: strategy set to %s", esc);
 	}
 	return ctl_call_result(c, ctl_handlers_strategy_result(s));
 }
@@ -277,6 +279,7 @@ static int ctl_cmd_interface(struct ctl_call *c)
 	const struct ctl_request *r = c->req;
 	struct engine_iface_change ch = { 0 };
 	struct iface_info info;
+	char esc[128];	/* client text, escaped for the log */
 	int err;
 
 	ch.has_type = r->has & CTL_REQ_TYPE;
@@ -288,7 +291,8 @@ static int ctl_cmd_interface(struct ctl_call *c)
 	err = engine_set_iface(c->s->env.engine, r->dev, &ch);
 	if (err < 0 || !iface_info_by_name(c->s->env.ifaces, r->dev, &info))
 		return ctl_call_fail(c, -ENOENT, "no interface called %s", r->dev);
-	log_notice(LOG_SUB_CORE, "control: interface %s changed at run time", r->dev);
+	ctl_escape(esc, sizeof(esc), r->dev);
+	log_notice(LOG_SUB_CORE, "control: interface %s changed at run time", esc);
 	return ctl_call_result(c, ctl_handlers_iface(c->s, &info));
 }
 
@@ -479,16 +483,7 @@ static const struct ctl_handler ctl_handlers[CTL_CMD_COUNT] = {
 static bool ctl_handlers_allowed(const struct ctl_server *s,
 				 const struct ctl_peer *peer)
 {
-	if (peer->cred->uid == 0)
-		return true;
-	if (s->group == (gid_t)-1)
-		return false;
-	if (peer->cred->gid == s->group)
-		return true;
-	for (size_t i = 0; i < peer->n_groups; i++)
-		if (peer->groups[i] == s->group)
-			return true;
-	return false;
+	return ctl_server_peer_rank(s, peer) != CTL_PEER_OTHER;
 }
 
 static const char *ctl_handlers_code(int err)

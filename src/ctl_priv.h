@@ -2,13 +2,15 @@
 /*
  * What the control socket's two halves share: ctl_server.c (clients,
  * framing, queues, the event stream) and ctl_handlers.c (the commands and
- * who may run them).  Nothing else includes it.
+ * who may run them).  Nothing else includes it but check_ctl_server,
+ * which drives clients with made-up credentials.
  */
 #ifndef MPTCPD_CTL_PRIV_H
 #define MPTCPD_CTL_PRIV_H
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/socket.h>
 #include <sys/types.h>
 #include <sys/un.h>
@@ -18,6 +20,20 @@
 
 struct ctl_client;
 struct loop_io;
+struct loop_timer;
+
+/* A circular doubly linked list through its head: a client moves to the
+ * end or leaves in O(1), whatever the number of clients. */
+struct ctl_ring {
+	struct ctl_ring *prev, *next;
+};
+
+/* Which of the client slots a peer may take (CTL_SERVER_RESERVED*). */
+enum ctl_peer_rank {
+	CTL_PEER_OTHER = 0,
+	CTL_PEER_GROUP,		/* the control group, primary or supplementary */
+	CTL_PEER_ROOT,
+};
 
 /* Who sent a request: SO_PEERCRED, plus the supplementary groups when the
  * kernel told them (none for ctl_server_answer's callers). */
@@ -35,15 +51,37 @@ struct ctl_server {
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	struct ctl_client *clients;
 	size_t n_clients, n_monitors;
+	/* Clients that are not monitors, the longest silent first, and the
+	 * one timer due when the first of them has been silent for idle_ms
+	 * (CTL_SERVER_IDLE_MS; the unit tests shorten it). */
+	struct ctl_ring idle;
+	struct loop_timer *idle_timer;
+	uint64_t idle_ms;
+	/* Clients with requests left over from their last batch, and the
+	 * zero-delay timer that takes them round by round. */
+	struct ctl_ring backlog;
+	struct loop_timer *backlog_timer;
 	/* Callbacks in progress: clients dropped meanwhile are freed only
 	 * when the outermost one returns, so no caller holds a freed one. */
 	unsigned int busy;
-	bool full_logged;
+	uint64_t refused_logged_ms;	/* last "no free slot" warning */
 };
 
 /* The name of an interface for the JSON builders (ctl_json_ifname_fn;
  * arg is the server), or NULL when unknown. */
 const char *ctl_server_ifname(void *arg, int ifindex);
+
+/* Root, a member of the control group, or anyone else.  Mutating
+ * commands need one of the first two, and so do the reserved slots. */
+enum ctl_peer_rank ctl_server_peer_rank(const struct ctl_server *s,
+					const struct ctl_peer *peer);
+
+/* Take a connected client (fd non-blocking) whose credentials are known:
+ * 0, or -EUSERS when no slot is free for its rank (it then gets one
+ * CTL_ERR_BUSY line) or -ENOMEM; on failure fd is closed.  The accept
+ * path calls it with SO_PEERCRED and SO_PEERGROUPS; peer is copied. */
+int ctl_server_add_peer(struct ctl_server *s, int fd,
+			const struct ctl_peer *peer);
 
 /* Run one validated request for this peer: the answer line (NULL only when
  * out of memory).  Mutating commands are refused unless the peer is root

@@ -9,7 +9,19 @@
  * Framing: one JSON object per line ('\n'), UTF-8.  A request line is at
  * most CTL_MSG_MAX bytes including the newline (a longer one is an error
  * and closes the connection); a response or event line at most
- * CTL_ANSWER_MAX.
+ * CTL_ANSWER_MAX: an answer that would be longer is replaced by a
+ * CTL_ERR_TOO_BIG error (only "connections" can grow so, past about
+ * 25,000 connections: ask for them one at a time with "connection").
+ * An error with "id": null answers a line whose id could not be read, or
+ * refuses the connection itself (CTL_ERR_BUSY: no free slot; the daemon
+ * then closes it).
+ *
+ * Limits (the daemon's, so that no local user can exhaust it): a client
+ * that sends no complete request for 30 s is closed, unless it is a
+ * monitor; a client that does not read its answers is not read from until
+ * it does; at most a few requests of one client are answered per turn of
+ * the daemon's loop.  Of the daemon's client slots the last few are kept
+ * for root and the control group, and the very last for root alone.
  *
  * Request:  {"version": 1, "id": 7, "command": "connections", "args": {...}}
  *   version  must be CTL_PROTO_VERSION;
@@ -110,7 +122,7 @@ static inline const char *ctl_runtime_dir(char *buf, size_t len)
 #define CTL_ERR_BAD_REQUEST "EINVAL"	/* malformed, wrong types, unknown,
 					 * or impossible (announcing ID 0) */
 #define CTL_ERR_VERSION "EPROTO"	/* another protocol version */
-#define CTL_ERR_TOO_BIG "EMSGSIZE"	/* over CTL_MSG_MAX */
+#define CTL_ERR_TOO_BIG "EMSGSIZE"	/* over CTL_MSG_MAX or CTL_ANSWER_MAX */
 #define CTL_ERR_PERM "EPERM"		/* mutating request, not allowed */
 #define CTL_ERR_NOT_FOUND "ENOENT"	/* no such token, dev, strategy */
 #define CTL_ERR_FAILED "EIO"		/* the daemon or the kernel refused */
@@ -120,6 +132,7 @@ static inline const char *ctl_runtime_dir(char *buf, size_t len)
 #define CTL_ERR_AGAIN "EAGAIN"		/* not sent now (no route to the peer
 					 * yet, the pair backing off after
 					 * failures); may work later */
+#define CTL_ERR_BUSY "EBUSY"		/* no client slot free for this peer */
 
 
 /* One word of the protocol and the value it stands for.  A table's rows
@@ -204,6 +217,43 @@ static inline const char *ctl_value_to_word(const struct ctl_word *t,
 		if (t->value == value)
 			return t->word;
 	return none;
+}
+
+/* Text from the other side made safe for a terminal or a log line: every
+ * byte outside printable ASCII as \xNN, and '"' and '\\' behind a
+ * backslash, so nothing a peer sends (an interface name may hold an escape
+ * sequence) can move the cursor, fake a line or end a quoted field.  Like
+ * snprintf: writes at most size bytes including the NUL (never half an
+ * escape) and returns the length the whole escaped text needs (at most
+ * 4 * strlen(s)). */
+static inline size_t ctl_escape(char *buf, size_t size, const char *s)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t need = 0, used = 0;
+
+	for (; *s; s++) {
+		unsigned char ch = (unsigned char)*s;
+		char e[4] = { '\\', (char)ch, 0, 0 };
+		size_t k = 2;
+
+		if (ch < 0x20 || ch > 0x7e) {
+			e[1] = 'x';
+			e[2] = hex[ch >> 4];
+			e[3] = hex[ch & 15];
+			k = 4;
+		} else if (ch != '"' && ch != '\\') {
+			e[0] = (char)ch;
+			k = 1;
+		}
+		if (used == need && need + k < size) {
+			memcpy(buf + used, e, k);
+			used += k;
+		}
+		need += k;
+	}
+	if (size)
+		buf[used] = 0;
+	return need;
 }
 
 #endif

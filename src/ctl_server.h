@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The control socket (protocol: ctl_proto.h): a non-blocking UNIX stream
- * server in RUNDIR/control (ctl_runtime_dir()).  Many clients at once; every client's input is
- * capped at CTL_MSG_MAX and its unsent output at CTL_SERVER_OUT_MAX (a
- * client that does not read is dropped), so the daemon's memory stays
- * bounded and its loop never blocks.  Read commands answer from the model
+ * server in RUNDIR/control (ctl_runtime_dir()).  Many clients at once; every
+ * client's input is capped at CTL_MSG_MAX, its answers at CTL_ANSWER_MAX
+ * and its unsent output at CTL_SERVER_OUT_MAX (a monitor that does not read
+ * its events is dropped), so the daemon's memory stays bounded and its loop
+ * never blocks; the limits below keep any local user from starving the
+ * others or locking root out.  Read commands answer from the model
  * and the interface table; mutating ones (SO_PEERCRED uid 0, or the control
  * group as the peer's primary group or, by SO_PEERGROUPS, one of its
  * supplementary groups) go through the engine, the interface table and the
@@ -24,7 +26,26 @@
 #include "mptcpd/strategy.h"
 
 #define CTL_SERVER_OUT_MAX (1024 * 1024)
+/* A client with more unsent output than this is not read from (nor are its
+ * pipelined requests answered) until it has read some: a slow reader or a
+ * request flood costs at most this plus one answer, not a drop. */
+#define CTL_SERVER_OUT_HIGH (256 * 1024)
+/* Requests of one client answered per turn of the loop: the rest wait for
+ * the next turn, after every other client has had its own. */
+#define CTL_SERVER_BATCH 8
+/* A client that sends no complete request for this long is closed (not a
+ * monitor: it waits for events by design).  mptcpd-ctl asks at once and a
+ * script between requests rarely waits this long; a held-open socket only
+ * takes a slot that someone else may need. */
+#define CTL_SERVER_IDLE_MS (30 * 1000)
 #define CTL_SERVER_CLIENTS_MAX 256
+/* Of those slots, the last CTL_SERVER_RESERVED are kept for root and the
+ * control group, and the last CTL_SERVER_RESERVED_ROOT of them for root
+ * alone: anyone who can reach the socket may fill the rest with idle or
+ * slowloris clients, a member of the group all but root's, and root's
+ * `mptcpd-ctl status` still gets in. */
+#define CTL_SERVER_RESERVED 16
+#define CTL_SERVER_RESERVED_ROOT 4
 
 struct loop;
 struct model;
@@ -72,7 +93,8 @@ void ctl_server_publish_action(struct ctl_server *s,
 
 /* One request line from a client with these credentials: the answer line
  * (caller puts it; NULL only when out of memory).  *subscribe is set when
- * the client asked for the event stream. */
+ * the client asked for the event stream.  CTL_ANSWER_MAX is applied when
+ * an answer is queued for a socket client, not here. */
 struct json_object *ctl_server_answer(struct ctl_server *s, const char *line,
 				      size_t len, const struct ucred *cred,
 				      bool *subscribe);

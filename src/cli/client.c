@@ -257,10 +257,15 @@ int client_response(const struct client *c, struct json_object *msg,
 
 	if (!client_version_ok(msg) ||
 	    !json_object_object_get_ex(msg, "id", &id) ||
-	    !json_object_is_type(id, json_type_int) ||
-	    json_object_get_int64(id) != c->id ||
 	    !json_object_object_get_ex(msg, "ok", &ok) ||
 	    !json_object_is_type(ok, json_type_boolean))
+		return -EPROTO;
+	/* id null: the daemon refused the connection (EBUSY) or could not
+	 * read the request; either way an error meant for us. */
+	if (!id && !json_object_get_boolean(ok))
+		return client_refusal(msg, err);
+	if (!json_object_is_type(id, json_type_int) ||
+	    json_object_get_int64(id) != c->id)
 		return -EPROTO;
 	if (!json_object_get_boolean(ok))
 		return client_refusal(msg, err);

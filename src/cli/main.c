@@ -168,7 +168,7 @@ static int main_io_error(int err)
 		return CTL_EXIT_UNREACHABLE;
 	case -EMSGSIZE:
 		fprintf(stderr, "mptcpd-ctl: protocol error: message over %d bytes\n",
-			CTL_MSG_MAX);
+			CTL_ANSWER_MAX);
 		return CTL_EXIT_PROTO;
 	case -EBADMSG:
 	case -EPROTO:
@@ -194,7 +194,11 @@ static void main_refused_hint(const struct client_error *e)
 
 static int main_refused(const char *command, const struct client_error *e)
 {
-	fprintf(stderr, "mptcpd-ctl: %s (%s)\n", e->message, e->code);
+	char *msg = output_escape(e->message), *code = output_escape(e->code);
+
+	fprintf(stderr, "mptcpd-ctl: %s (%s)\n", msg ? msg : "?", code ? code : "?");
+	free(msg);
+	free(code);
 	main_refused_hint(e);
 	if (!strcmp(e->code, CTL_ERR_PERM)) {
 		fprintf(stderr, "mptcpd-ctl: '%s' changes mptcpd and needs root or "
@@ -227,8 +231,14 @@ static int main_exchange(struct client *c, const struct commands_request *req,
 	err = client_send(c, req->command, req->args);
 	if (err == -EMSGSIZE)
 		return main_usage_error("request too big", NULL);
-	if (!err)
-		err = client_receive(c, timeout_ms, NULL, msg);
+	/* A daemon with no free slot answers before it reads anything and
+	 * closes: its refusal may be waiting although the send failed. */
+	if (!err || err == -EPIPE || err == -ECONNRESET) {
+		int rerr = client_receive(c, timeout_ms, NULL, msg);
+
+		if (!err || !rerr)
+			err = rerr;
+	}
 	if (err)
 		return main_io_error(err);
 	err = client_response(c, *msg, result, &e);
@@ -351,8 +361,12 @@ static void main_complete_list(const struct commands_candidates *cand,
 		if (key)
 			json_object_object_get_ex(v, key, &v);
 		s = json_object_get_string(v);
-		if (s && commands_candidate_matches(cand, s))
-			printf("%s\n", s);
+		if (s && commands_candidate_matches(cand, s)) {
+			char *e = output_escape(s);	/* one word per line */
+
+			printf("%s\n", e ? e : "");
+			free(e);
+		}
 	}
 }
 

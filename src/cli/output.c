@@ -4,7 +4,9 @@
  * table so that columns line up across rows of the same kind (connection
  * lines with connection lines, subflow lines with subflow lines), the way
  * `ss` lays them out.  The daemon's JSON is read tolerantly: a missing
- * member prints as "?" rather than failing the whole command.
+ * member prints as "?" rather than failing the whole command.  Every
+ * string in the text output goes through ctl_escape() (an interface name
+ * may hold a terminal escape sequence); the JSON output is json-c's.
  */
 #include <errno.h>
 #include <json-c/json.h>
@@ -14,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ctl_proto.h"
 #include "cli/output.h"
 
 #define OUTPUT_COLS 8
@@ -101,6 +104,25 @@ static void output_duration(int64_t s, char *buf, size_t len)
 			 (long long)s % 86400 / 3600);
 }
 
+char *output_escape(const char *s)
+{
+	size_t len = ctl_escape(NULL, 0, s);
+	char *e = malloc(len + 1);
+
+	if (e)
+		ctl_escape(e, len + 1, s);
+	return e;
+}
+
+/* fputs of a daemon's string, escaped. */
+static void output_puts(FILE *out, const char *s)
+{
+	char *e = output_escape(s);
+
+	fputs(e ? e : "?", out);
+	free(e);
+}
+
 /* ---- the table ---- */
 
 static struct output_row *output_table_row(struct output_table *t, int kind)
@@ -134,6 +156,13 @@ static void output_cell(struct output_table *t, struct output_row *r,
 	va_start(ap, fmt);
 	len = vasprintf(&s, fmt, ap);
 	va_end(ap);
+	if (len >= 0 && ctl_escape(NULL, 0, s) != (size_t)len) {
+		char *e = output_escape(s);	/* our formats need none */
+
+		free(s);
+		s = e;
+		len = e ? (int)strlen(e) : -1;
+	}
 	if (len < 0) {
 		t->failed = true;
 		return;
@@ -325,20 +354,40 @@ static int output_strategy(FILE *out, struct json_object *res)
 {
 	struct json_object *avail = output_get(res, "available");
 
-	fprintf(out, "strategy %s\n", output_str(res, "strategy"));
+	fputs("strategy ", out);
+	output_puts(out, output_str(res, "strategy"));
+	fputc('\n', out);
 	if (!avail)	/* reload answers with the strategy alone */
 		return 0;
 	fputs("available", out);
-	for (size_t i = 0; i < output_len(avail); i++)
-		fprintf(out, " %s", json_object_get_string(json_object_array_get_idx(avail, i)));
+	for (size_t i = 0; i < output_len(avail); i++) {
+		const char *name = json_object_get_string(
+			json_object_array_get_idx(avail, i));
+
+		fputc(' ', out);
+		output_puts(out, name ? name : "?");
+	}
 	fputc('\n', out);
 	return 0;
 }
 
 static int output_announce(FILE *out, struct json_object *res)
 {
-	fprintf(out, "id %s\n", output_str(res, "id"));
+	fputs("id ", out);
+	output_puts(out, output_str(res, "id"));
+	fputc('\n', out);
 	return 0;
+}
+
+/* " key value", both escaped. */
+static void output_pair(FILE *out, const char *key, const char *value)
+{
+	fputc(' ', out);
+	output_puts(out, key);
+	if (!value)
+		return;
+	fputc(' ', out);
+	output_puts(out, value);
 }
 
 static void output_member(FILE *out, const char *key, struct json_object *v)
@@ -350,22 +399,22 @@ static void output_member(FILE *out, const char *key, struct json_object *v)
 		break;
 	case json_type_boolean:
 		if (json_object_get_boolean(v))
-			fprintf(out, " %s", key);
+			output_pair(out, key, NULL);
 		break;
 	case json_type_string:
-		fprintf(out, " %s %s", key, json_object_get_string(v));
+		output_pair(out, key, json_object_get_string(v));
 		break;
 	case json_type_object:
 		if (output_get(v, "address")) {
 			output_endpoint(v, ep, sizeof(ep));
-			fprintf(out, " %s %s", key, ep);
+			output_pair(out, key, ep);
 			break;
 		}
 		/* fall through */
 	case json_type_array:
 	case json_type_double:
 	case json_type_int:
-		fprintf(out, " %s %s", key, json_object_to_json_string_ext(v,
+		output_pair(out, key, json_object_to_json_string_ext(v,
 			JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
 		break;
 	}
@@ -438,12 +487,20 @@ int output_result(FILE *out, enum output_format fmt, const char *command,
 	return output_flush(out, err);
 }
 
+static void output_event_type(FILE *out, const char *type)
+{
+	char *e = output_escape(type);
+
+	fprintf(out, "%-19s", e ? e : "?");
+	free(e);
+}
+
 int output_event(FILE *out, enum output_format fmt, struct json_object *event)
 {
 	switch (fmt) {
 	case OUTPUT_FORMAT_TEXT:
 		/* Like `ip mptcp monitor`: the event type first, padded. */
-		fprintf(out, "%-19s", output_str(event, "type"));
+		output_event_type(out, output_str(event, "type"));
 		output_flat(out, event, "type");
 		fputc('\n', out);
 		break;

@@ -27,4 +27,8 @@ int output_result(FILE *out, enum output_format fmt, const char *command,
  * one line.  Same return values. */
 int output_event(FILE *out, enum output_format fmt, struct json_object *event);
 
+/* A string from the daemon made safe to print (ctl_escape()): malloc'd,
+ * the caller frees it; NULL when out of memory. */
+char *output_escape(const char *s);
+
 #endif

@@ -12,6 +12,7 @@
 
 #include "cli/commands.h"
 #include "cli/output.h"
+#include "ctl_proto.h"
 
 #define MAX_WORDS 32
 
@@ -241,6 +242,38 @@ START_TEST(test_events)
 	text = render_event("{\"type\":\"created\",\"token\":\"1\"}", OUTPUT_FORMAT_JSON);
 	ck_assert_str_eq(text, "{\"type\":\"created\",\"token\":\"1\"}\n");
 	free(text);
+}
+END_TEST
+
+/* Strings from the daemon reach a terminal: control characters, bytes
+ * outside ASCII, quotes and backslashes are escaped in the text output
+ * (an interface name may hold ESC [ 2 J), and nothing else is. */
+START_TEST(test_escaped)
+{
+	char buf[16];
+
+	check_text("interface",
+		   IFACE("e\\u001b[2J\\n0", 3, "wifi", "auto", "no", "auto", true, false, ""),
+		   "e\\x1b[2J\\x0a0 index 3 up type wifi (auto) metered no (auto)\n");
+	check_text("strategy", "{\"strategy\":\"a\\\"b\\\\c\\u007f\",\"available\":"
+		   "[\"x\\ty\",\"caf\\u00e9\"]}",
+		   "strategy a\\\"b\\\\c\\x7f\navailable x\\x09y caf\\xc3\\xa9\n");
+	check_text("future", "{\"k\\ry\":\"v\\u0007\"}", " k\\x0dy v\\x07\n");
+	{
+		char *text = render_event("{\"type\":\"x\\u001b\",\"dev\":\"a\\nb\"}",
+					  OUTPUT_FORMAT_TEXT);
+
+		ck_assert_str_eq(text, "x\\x1b               dev a\\x0ab\n");
+		free(text);
+	}
+	/* Like snprintf, and never half an escape. */
+	ck_assert_uint_eq(ctl_escape(buf, sizeof(buf), "ab\x01"), 6);
+	ck_assert_str_eq(buf, "ab\\x01");
+	ck_assert_uint_eq(ctl_escape(buf, 5, "ab\x01"), 6);
+	ck_assert_str_eq(buf, "ab");
+	ck_assert_uint_eq(ctl_escape(NULL, 0, "\"\\"), 4);
+	ck_assert_uint_eq(ctl_escape(buf, sizeof(buf), "plain-1.2:3"), 11);
+	ck_assert_str_eq(buf, "plain-1.2:3");
 }
 END_TEST
 
@@ -507,6 +540,7 @@ static Suite *ctl_output_suite(void)
 	tcase_add_test(out, test_json_is_the_result);
 	tcase_add_test(out, test_events);
 	tcase_add_test(out, test_write_error);
+	tcase_add_test(out, test_escaped);
 	tcase_add_loop_test(parse, test_parse_good, 0, N(GOOD));
 	tcase_add_loop_test(parse, test_parse_bad, 0, N(BAD));
 	tcase_add_test(parse, test_usage_lists_visible_commands);

@@ -7,13 +7,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "ctl_json.h"
+#include "ctl_priv.h"	/* clients with made-up credentials, idle_ms */
 #include "ctl_server.h"
 #include "engine.h"
 #include "fixture.h"
 #include "iface.h"
+#include "log.h"
+#include "loop.h"
 #include "model.h"
 #include "strategies/registry.h"
 
@@ -338,14 +342,14 @@ static int fab_set_strategy(void *arg, const char *name)
 
 static const struct engine_ops fab_ops = { fab_send, fab_now, NULL, NULL, NULL };
 
-static void fab_setup(void)
+static void fab_setup_loop(struct loop *loop)
 {
 	struct iface_link_update l = { .ifindex = 2, .name = "eth0",
 				  .flags = IFF_UP | IFF_RUNNING };
 	struct iface_addr_update a = { .ifindex = 2 };
 	struct iface_route_update r = { .ifindex = 2, .family = AF_INET };
 	struct ctl_server_env env = { .now_ms = fab_now, .started_ms = 20000,
-				      .set_strategy = fab_set_strategy };
+				      .set_strategy = fab_set_strategy, .loop = loop };
 	struct model_conn *c;
 	struct mptcpd_subflow s = fx_subflow("192.0.2.2", 40000, "203.0.113.2", 443);
 
@@ -369,6 +373,11 @@ static void fab_setup(void)
 	env.ifaces = F.t;
 	env.engine = F.e;
 	ck_assert_int_eq(ctl_server_new(&F.s, NULL, &env), 0);
+}
+
+static void fab_setup(void)
+{
+	fab_setup_loop(NULL);
 }
 
 static void fab_teardown(void)
@@ -435,6 +444,29 @@ START_TEST(test_dispatch_reads)
 	a = ask("{\"version\":2,\"id\":9,\"command\":\"status\"}", &USER, NULL);
 	ck_assert_msg(strstr(a, "\"id\":9,\"ok\":false,\"error\":{\"code\":\"EPROTO\""),
 		      "%s", a);
+}
+END_TEST
+
+static char logged[1024];
+
+static void keep_log(int level, enum log_subsys sub, const char *line, void *arg)
+{
+	if (strstr(line, "refused request"))
+		snprintf(logged, sizeof(logged), "%s", line);
+}
+
+/* What a client sent reaches the log escaped: no fake lines, no terminal
+ * sequences, no unbalanced quotes. */
+START_TEST(test_log_escaped)
+{
+	log_set_level(LOG_DEBUG);
+	log_set_debug_mask(~0u);
+	log_set_sink(keep_log, NULL);
+	ask("{\"version\":1,\"id\":1,\"command\":\"st\\u001b[2J\\nfake: \\\"x\"}", &USER, NULL);
+	log_set_sink(NULL, NULL);
+	ck_assert_msg(strstr(logged, "unknown command \\\"st\\x1b[2J\\x0afake: \\\"x\\\""),
+		      "%s", logged);
+	ck_assert(!strchr(logged, '\n') && !strchr(logged, '\x1b'));
 }
 END_TEST
 
@@ -583,12 +615,273 @@ START_TEST(test_dispatch_verdicts)
 }
 END_TEST
 
+/* ---- Clients on a real loop: limits ---- */
+
+static struct loop *L;
+
+static void sock_setup(void)
+{
+	L = loop_new();
+	ck_assert_ptr_nonnull(L);
+	fab_setup_loop(L);
+}
+
+static void sock_teardown(void)
+{
+	fab_teardown();
+	loop_free(L);
+}
+
+static void stop_cb(void *arg)
+{
+	loop_stop(arg);
+}
+
+/* Runs the daemon's side for about s seconds. */
+static void spin(double s)
+{
+	struct loop_timer *t = loop_timer_add(L, s, 0, stop_cb, L);
+
+	ck_assert_ptr_nonnull(t);
+	loop_run(L);
+	loop_timer_del(L, t);
+}
+
+/* A client with these credentials: the test's end of its socket, and
+ * what ctl_server_add_peer said in *err. */
+static int join(const struct ucred *cred, const gid_t *groups, size_t n, int *err)
+{
+	struct ctl_peer p = { .cred = cred, .groups = groups, .n_groups = n };
+	int sv[2];
+
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK |
+				    SOCK_CLOEXEC, 0, sv), 0);
+	*err = ctl_server_add_peer(F.s, sv[0], &p);
+	return sv[1];
+}
+
+static void say(int fd, const char *line)
+{
+	ck_assert_int_eq(send(fd, line, strlen(line), MSG_NOSIGNAL), (ssize_t)strlen(line));
+}
+
+/* Bytes waiting at the test's end: >0 read into buf, 0 EOF, -1 nothing. */
+static ssize_t hear(int fd, char *buf, size_t len)
+{
+	ssize_t n = recv(fd, buf, len - 1, MSG_DONTWAIT);
+
+	buf[n > 0 ? n : 0] = 0;
+	return n;
+}
+
+/* Lines waiting at the test's end (the rest is thrown away). */
+static int count_lines(int fd)
+{
+	char buf[65536];
+	int n = 0;
+
+	for (ssize_t got; (got = recv(fd, buf, sizeof(buf), MSG_DONTWAIT)) > 0;)
+		for (ssize_t i = 0; i < got; i++)
+			n += buf[i] == '\n';
+	return n;
+}
+
+#define STATUS "{\"version\":1,\"id\":1,\"command\":\"status\"}\n"
+
+START_TEST(test_idle_timeout)
+{
+	char buf[512];
+	int err, idle, mon, busy;
+
+	F.s->idle_ms = 200;
+	idle = join(&USER, NULL, 0, &err);
+	mon = join(&USER, NULL, 0, &err);
+	busy = join(&USER, NULL, 0, &err);
+	say(mon, "{\"version\":1,\"id\":1,\"command\":\"monitor\"}\n");
+	spin(0.1);
+	say(busy, STATUS);
+	spin(0.15);
+	/* 250 ms: the silent one is closed, the monitor and the one that
+	 * asked 150 ms ago are not. */
+	ck_assert_int_eq(hear(idle, buf, sizeof(buf)), 0);
+	ck_assert_int_eq(ctl_server_clients(F.s), 2);
+	ck_assert_int_gt(hear(busy, buf, sizeof(buf)), 0);
+	ck_assert_msg(strstr(buf, "\"ok\":true"), "%s", buf);
+	spin(0.2);
+	ck_assert_int_eq(hear(busy, buf, sizeof(buf)), 0);
+	ck_assert_int_eq(ctl_server_clients(F.s), 1);
+	ck_assert_int_gt(hear(mon, buf, sizeof(buf)), 0);	/* its "ok" */
+	ck_assert_int_eq(hear(mon, buf, sizeof(buf)), -1);	/* still open */
+	close(idle);
+	close(mon);
+	close(busy);
+}
+END_TEST
+
+/* Fills the slots with clients of cred until one is refused; returns how
+ * many got in (their ends in fds). */
+static size_t fill(const struct ucred *cred, const gid_t *groups, size_t n,
+		   int *fds, size_t *used)
+{
+	size_t in = 0;
+	char buf[512];
+	int err;
+
+	for (;;) {
+		int fd = join(cred, groups, n, &err);
+
+		if (err) {
+			ck_assert_int_eq(err, -EUSERS);
+			ck_assert_int_gt(hear(fd, buf, sizeof(buf)), 0);
+			ck_assert_msg(strstr(buf, "\"code\":\"EBUSY\""), "%s", buf);
+			ck_assert_int_eq(hear(fd, buf, sizeof(buf)), 0);
+			close(fd);
+			return in;
+		}
+		fds[(*used)++] = fd;
+		in++;
+	}
+}
+
+START_TEST(test_reserved_slots)
+{
+	static const struct ucred OTHER = { .pid = 3, .uid = 2000, .gid = 2000 };
+	static const struct ucred SUPP = { .pid = 4, .uid = 3000, .gid = 3000 };
+	const gid_t supp_groups[] = { 5, 1000 };
+	int fds[CTL_SERVER_CLIENTS_MAX];
+	size_t used = 0;
+	char buf[512];
+
+	ctl_server_set_group(F.s, 1000);
+	ck_assert_uint_eq(fill(&OTHER, NULL, 0, fds, &used),
+			  CTL_SERVER_CLIENTS_MAX - CTL_SERVER_RESERVED);
+	/* A member (by a supplementary group here) gets all but root's. */
+	ck_assert_uint_eq(fill(&SUPP, supp_groups, 2, fds, &used),
+			  CTL_SERVER_RESERVED - CTL_SERVER_RESERVED_ROOT);
+	ck_assert_uint_eq(fill(&USER, NULL, 0, fds, &used), 0);
+	ck_assert_uint_eq(fill(&ROOT, NULL, 0, fds, &used), CTL_SERVER_RESERVED_ROOT);
+	ck_assert_uint_eq(ctl_server_clients(F.s), CTL_SERVER_CLIENTS_MAX);
+	/* Root's own request is answered. */
+	say(fds[used - 1], STATUS);
+	spin(0.02);
+	ck_assert_int_gt(hear(fds[used - 1], buf, sizeof(buf)), 0);
+	ck_assert_msg(strstr(buf, "\"ok\":true"), "%s", buf);
+	/* A slot freed by an outsider is still not the outsider's. */
+	close(fds[0]);
+	spin(0.02);
+	ck_assert_uint_eq(ctl_server_clients(F.s), CTL_SERVER_CLIENTS_MAX - 1);
+	ck_assert_uint_eq(fill(&OTHER, NULL, 0, fds, &used), 0);
+	for (size_t i = 1; i < used; i++)
+		close(fds[i]);
+}
+END_TEST
+
+START_TEST(test_answer_cap)
+{
+	char buf[4096];
+	size_t got = 0;
+	int err, fd;
+
+	/* About 370 bytes each here: the "connections" answer passes 16 MiB. */
+	for (uint32_t t = 1; t <= 60000; t++) {
+		struct model_conn *c = model_conn_get(F.m, 0x10000000 + t);
+		struct mptcpd_subflow s = fx_subflow("192.0.2.2", 40000, "203.0.113.2", 443);
+
+		c->pub.local = s.local;
+		c->pub.remote = s.remote;
+		model_subflow_add(c, &s);
+	}
+	fd = join(&USER, NULL, 0, &err);
+	say(fd, "{\"version\":1,\"id\":5,\"command\":\"connections\"}\n");
+	for (int i = 0; i < 200 && !memchr(buf, '\n', got) && got < 200; i++) {
+		ssize_t n;
+
+		spin(0.01);
+		n = recv(fd, buf + got, sizeof(buf) - 1 - got, MSG_DONTWAIT);
+		got += n > 0 ? (size_t)n : 0;
+		buf[got] = 0;
+	}
+	ck_assert_msg(strncmp(buf, "{\"version\":1,\"id\":5,\"ok\":false,\"error\":"
+			      "{\"code\":\"EMSGSIZE\"", 55) == 0, "%.200s", buf);
+	ck_assert_msg(strstr(buf, "one connection at a time"), "%s", buf);
+	/* The client is still served. */
+	say(fd, STATUS);
+	spin(0.02);
+	ck_assert_int_gt(hear(fd, buf, sizeof(buf)), 0);
+	ck_assert_msg(strstr(buf, "\"ok\":true"), "%s", buf);
+	close(fd);
+}
+END_TEST
+
+/* 200 pipelined requests are answered a batch per turn of the loop, not
+ * all in the turn they arrive. */
+START_TEST(test_batch_per_turn)
+{
+	struct loop_io *io;
+	char all[200 * sizeof(STATUS)] = "";
+	int err, fd = join(&USER, NULL, 0, &err), n;
+
+	for (int i = 0; i < 200; i++)
+		strcat(all, STATUS);
+	say(fd, all);
+	io = loop_io_add(L, fd, stop_cb, L);	/* until the first answer */
+	loop_run(L);
+	loop_io_del(L, io);
+	n = count_lines(fd);
+	ck_assert_msg(n >= 1 && n <= 2 * CTL_SERVER_BATCH && n < 200, "%d answers in the "
+		      "first turns", n);
+	for (int i = 0; i < 200 && n < 200; i++) {
+		spin(0.005);
+		n += count_lines(fd);
+	}
+	ck_assert_int_eq(n, 200);
+	close(fd);
+}
+END_TEST
+
+/* A client that sends thousands of requests and reads nothing is paused,
+ * not dropped, and everything is answered once it reads. */
+START_TEST(test_slow_reader)
+{
+	static const char REQ[] = "{\"version\":1,\"id\":1,\"command\":\"connections\"}\n";
+	const int total = 4000;
+	int err, fd = join(&USER, NULL, 0, &err), sent = 0, answered = 0, stuck = 0;
+
+	/* Write what the socket takes until the daemon stops reading. */
+	while (sent < total && stuck < 20) {
+		ssize_t n = send(fd, REQ, sizeof(REQ) - 1, MSG_DONTWAIT | MSG_NOSIGNAL);
+
+		if (n == (ssize_t)sizeof(REQ) - 1) {
+			sent++;
+			stuck = 0;
+			continue;
+		}
+		ck_assert_int_lt(n, 0);	/* whole lines: they are short */
+		spin(0.005);
+		stuck++;
+	}
+	ck_assert_int_lt(sent, total);	/* it was paused */
+	ck_assert_uint_eq(ctl_server_clients(F.s), 1);
+	for (int i = 0; i < 4000 && answered < total; i++) {
+		while (sent < total &&
+		       send(fd, REQ, sizeof(REQ) - 1, MSG_DONTWAIT | MSG_NOSIGNAL) > 0)
+			sent++;
+		spin(0.002);
+		answered += count_lines(fd);
+	}
+	ck_assert_int_eq(answered, total);
+	ck_assert_uint_eq(ctl_server_clients(F.s), 1);
+	close(fd);
+}
+END_TEST
+
 static Suite *ctl_suite(void)
 {
 	Suite *s = suite_create("ctl_server");
 	TCase *p = tcase_create("parse");
 	TCase *j = tcase_create("json");
 	TCase *d = tcase_create("dispatch");
+	TCase *l = tcase_create("limits");
 
 	tcase_add_test(p, test_parse_valid);
 	tcase_add_test(p, test_parse_malformed);
@@ -606,7 +899,16 @@ static Suite *ctl_suite(void)
 	tcase_add_test(d, test_dispatch_reads);
 	tcase_add_test(d, test_dispatch_mutating);
 	tcase_add_test(d, test_dispatch_verdicts);
+	tcase_add_test(d, test_log_escaped);
 	suite_add_tcase(s, d);
+	tcase_add_checked_fixture(l, sock_setup, sock_teardown);
+	tcase_set_timeout(l, 30);
+	tcase_add_test(l, test_idle_timeout);
+	tcase_add_test(l, test_reserved_slots);
+	tcase_add_test(l, test_answer_cap);
+	tcase_add_test(l, test_batch_per_turn);
+	tcase_add_test(l, test_slow_reader);
+	suite_add_tcase(s, l);
 	return s;
 }
 
