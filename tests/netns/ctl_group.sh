@@ -110,7 +110,7 @@ write_conf "$GROUP"
 start_daemon
 wait_until 5 test -S "$NSD/control" || fail "no control socket in $NSD"
 dirs_are 750 "$GID" ||
-	fail "$RUN and $NSD are $(stat -c '%a %g' "$RUN" "$NSD" | xargs), expected 750 $GID
+	fail "$RUN and $NSD are $(stat -c '%a %g' "$RUN" "$NSD" | xargs), expected 750 $GID"
 expect_rc 0 member interface eth1 metered yes
 [ "$(eth1_metered)" = yes ] || fail "eth1 metered after the member's change: $(eth1_metered)"
 expect_rc 0 member status
