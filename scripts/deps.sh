@@ -9,6 +9,7 @@ PACKAGES=(
 	libnl-3-dev libnl-genl-3-dev libev-dev libsystemd-dev
 	check libinih-dev libjson-c-dev
 	iproute2 nftables procps kmod python3 systemd util-linux
+	systemd-container # systemd-nspawn: tests/netns/systemd.sh boots the unit
 	clang libclang-rt-14-dev # the libFuzzer targets (tests/fuzz)
 )
 

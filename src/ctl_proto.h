@@ -1,10 +1,14 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The mptcpd control protocol, version 1: what mptcpd-ctl and the daemon
- * say to each other over the UNIX stream socket RUNDIR/control (RUNDIR
- * from ctl_runtime_dir(), by default /run/mptcpd; directory 0750).  Shared
- * by the daemon and the CLI; the CLI includes nothing else of the daemon
- * (mptcpd/strategy.h is the public plugin API, free of libnl).
+ * say to each other over the UNIX stream socket RUNDIR/NETNS/control
+ * (ctl_ns_dir(): RUNDIR from ctl_runtime_dir(), by default /run/mptcpd;
+ * NETNS the inode number of the network namespace; both directories
+ * 0750).  One daemon per network namespace, each in its own directory
+ * beside its lock (CTL_LOCK_NAME); a CLI in the same namespace computes
+ * the same path.  Shared by the daemon and the CLI; the CLI includes
+ * nothing else of the daemon (mptcpd/strategy.h is the public plugin
+ * API, free of libnl).
  *
  * Framing: one JSON object per line ('\n'), UTF-8.  A request line is at
  * most CTL_MSG_MAX bytes including the newline (a longer one is an error
@@ -83,11 +87,13 @@
 #ifndef MPTCPD_CTL_PROTO_H
 #define MPTCPD_CTL_PROTO_H
 
+#include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "mptcpd/strategy.h"	/* the enums the words stand for; no libnl */
 
@@ -97,6 +103,9 @@
  * (about 650 bytes each), so it has a cap of its own. */
 #define CTL_ANSWER_MAX (16 * 1024 * 1024)
 #define CTL_SOCKET_NAME "control"
+/* Beside the socket: locked (flock) by the daemon that serves this
+ * namespace, and holding its PID. */
+#define CTL_LOCK_NAME "mptcpd.pid"
 #define CTL_RUNTIME_DIR "/run/mptcpd"	/* when the environment says none */
 
 /* The socket's directory, as the daemon and the CLI both choose it:
@@ -113,6 +122,26 @@ static inline const char *ctl_runtime_dir(char *buf, size_t len)
 		d = CTL_RUNTIME_DIR;
 	snprintf(buf, len, "%.*s", (int)strcspn(d, ":"), d);
 	return buf;
+}
+
+/* The directory of this network namespace's daemon: ctl_runtime_dir()/N,
+ * N the inode number of /proc/self/ns/net (what `lsns -t net` and
+ * `readlink /proc/self/ns/net` show).  Anyone may stat their own
+ * namespace, so the daemon and an unprivileged CLI agree on N without
+ * asking each other; namespaces that share a runtime directory (the
+ * default /run/mptcpd) do not share a socket.  Returns 0, -ENAMETOOLONG,
+ * or -errno of stat (no /proc). */
+static inline int ctl_ns_dir(char *buf, size_t len)
+{
+	struct stat st;
+	size_t n;
+	int m;
+
+	if (stat("/proc/self/ns/net", &st) < 0)
+		return -errno;
+	n = strlen(ctl_runtime_dir(buf, len));
+	m = snprintf(buf + n, len - n, "/%lu", (unsigned long)st.st_ino);
+	return m < 0 || (size_t)m >= len - n ? -ENAMETOOLONG : 0;
 }
 
 /* Error codes (the "code" member).  New codes may be added within a

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The control socket (protocol: ctl_proto.h): a non-blocking UNIX stream
- * server in RUNDIR/control (ctl_runtime_dir()).  Many clients at once; every
+ * server in RUNDIR/NETNS/control (ctl_ns_dir()).  Many clients at once; every
  * client's input is capped at CTL_MSG_MAX, its answers at CTL_ANSWER_MAX
  * and its unsent output at CTL_SERVER_OUT_MAX (a monitor that does not read
  * its events is dropped), so the daemon's memory stays bounded and its loop
@@ -72,7 +72,7 @@ struct ctl_server_env {
 	void *arg;
 };
 
-/* Listen on dir/control (normally dir = ctl_runtime_dir(); dir created 0750 if missing; a stale socket is
+/* Listen on dir/control (normally dir = ctl_ns_dir(); dir created 0750 if missing; a stale socket is
  * replaced, a live one is -EADDRINUSE).  dir NULL or env->loop NULL: no
  * socket, only ctl_server_answer() works.  0 or -errno (logged). */
 int ctl_server_new(struct ctl_server **out, const char *dir,

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "ctl_server.h"
@@ -23,6 +24,7 @@
 #include "log.h"
 #include "loop.h"
 #include "model.h"
+#include "nslock.h"
 #include "plugin.h"
 #include "rtnl.h"
 #include "sd.h"
@@ -299,21 +301,39 @@ static void daemon_group_chown_failed(struct daemon *d, const char *dir,
 	else
 		log_warn(LOG_SUB_CORE, "control-group %s: cannot give %s to the "
 			 "group (%s): its members cannot reach the control socket. "
-			 "Not running as root, mptcpd can only give its directory "
-			 "to a group it is in; under systemd the unit's "
-			 "RuntimeDirectory= belongs to the service's User= and "
-			 "Group=: add SupplementaryGroups=%s with 'systemctl edit "
-			 "mptcpd'", name, dir, strerror(err), name);
+			 "Under systemd, run mptcpd with that group instead: "
+			 "Group=%s with 'systemctl edit mptcpd' (the unit forbids "
+			 "chown; RuntimeDirectory= and what mptcpd makes in it then "
+			 "have the group from the start)", name, dir, strerror(err),
+			 name);
 }
 
-/* Members of the control group reach the socket through its 0750
- * directory, so the directory goes to that group too (its owner stays).
- * Without a group it is left alone, unless a reload just removed one:
- * then it goes back to our own group. */
+/* dir to gid, unless it has that group already: the daemon runs with
+ * the group (the unit's Group=) or made dir in a setgid directory of it.
+ * Skipping the chown then is what lets the unit forbid it (@chown is in
+ * its SystemCallFilter=~@privileged).  0 or -errno. */
+static int daemon_give_dir(const char *dir, gid_t gid)
+{
+	struct stat st;
+
+	if (stat(dir, &st) < 0)
+		return -errno;
+	if (st.st_gid == gid)
+		return 0;
+	return chown(dir, (uid_t)-1, gid) < 0 ? -errno : 0;
+}
+
+/* Members of the control group reach the socket through two 0750
+ * directories, the runtime directory and the namespace's, so both go to
+ * that group too (their owner stays).  Without a group they are left
+ * alone, unless a reload just removed one: then they go back to our own
+ * group. */
 void daemon_apply_group(struct daemon *d, gid_t old_gid)
 {
-	char dir[108];
+	char run[108];
+	const char *dirs[] = { ctl_runtime_dir(run, sizeof(run)), d->ns_dir };
 	gid_t gid = d->ctl_gid;
+	int err = 0;
 
 	if (!d->ctl)
 		return;
@@ -322,13 +342,12 @@ void daemon_apply_group(struct daemon *d, gid_t old_gid)
 		return;
 	if (gid == (gid_t)-1)
 		gid = getegid();
-	ctl_runtime_dir(dir, sizeof(dir));
-	if (chown(dir, (uid_t)-1, gid) < 0) {
-		if (d->ctl_gid != (gid_t)-1)
-			daemon_group_chown_failed(d, dir, errno);
-		return;
+	for (size_t i = 0; i < 2 && err == 0; i++) {
+		err = daemon_give_dir(dirs[i], gid);
+		if (err < 0 && d->ctl_gid != (gid_t)-1)
+			daemon_group_chown_failed(d, dirs[i], -err);
 	}
-	if (d->ctl_gid != (gid_t)-1)
+	if (err == 0 && d->ctl_gid != (gid_t)-1)
 		log_info(LOG_SUB_CORE, "control socket: group %s (gid %u) may "
 			 "change the daemon's state", d->cfg.control_group,
 			 (unsigned int)gid);
@@ -372,7 +391,6 @@ static const struct plugin_set *daemon_ctl_plugins(void *arg)
  * socket that cannot be made is logged, not fatal. */
 static void daemon_start_ctl(struct daemon *d)
 {
-	char dir[108];
 	struct ctl_server_env env = {
 		.loop = d->loop, .model = d->model, .ifaces = d->ifaces,
 		.engine = d->engine, .started_ms = d->started_ms,
@@ -381,7 +399,7 @@ static void daemon_start_ctl(struct daemon *d)
 		.arg = d,
 	};
 
-	ctl_server_new(&d->ctl, ctl_runtime_dir(dir, sizeof(dir)), &env);
+	ctl_server_new(&d->ctl, d->ns_dir, &env);
 	daemon_apply_group(d, (gid_t)-1);
 }
 
@@ -461,11 +479,45 @@ static void daemon_stop(struct daemon *d)
 	loop_free(d->loop);
 	plugin_set_free(d->plugins);	/* after the engine: it held a pointer */
 	config_free(&d->cfg);
+	nslock_release(d->lock_fd);	/* last: the socket is gone */
+}
+
+/* One daemon per network namespace (nslock.h): a second one stops here,
+ * before it touches the kernel. */
+static int daemon_lock(struct daemon *d)
+{
+	pid_t pid;
+	int err = ctl_ns_dir(d->ns_dir, sizeof(d->ns_dir));
+
+	if (err < 0) {
+		log_err(LOG_SUB_CORE, "cannot tell the network namespace "
+			"(/proc/self/ns/net): %s", strerror(-err));
+		return err;
+	}
+	err = nslock_take(d->ns_dir, &d->lock_fd, &pid);
+	if (err == -EWOULDBLOCK && pid)
+		log_err(LOG_SUB_CORE, "another mptcpd (pid %ld) manages this "
+			"network namespace (it holds %s/%s): one path manager "
+			"per namespace; stop that one first ('systemctl stop "
+			"mptcpd' or 'kill %ld')", (long)pid, d->ns_dir,
+			CTL_LOCK_NAME, (long)pid);
+	else if (err == -EWOULDBLOCK)
+		log_err(LOG_SUB_CORE, "another mptcpd manages this network "
+			"namespace (it holds %s/%s): one path manager per "
+			"namespace; stop that one first", d->ns_dir, CTL_LOCK_NAME);
+	else if (err == -EPERM)
+		log_err(LOG_SUB_CORE, "%s: writable by others or owned by another "
+			"user; remove it, or set MPTCPD_RUNTIME_DIRECTORY to a "
+			"directory only mptcpd's user writes", d->ns_dir);
+	else if (err < 0)
+		log_err(LOG_SUB_CORE, "cannot lock %s/%s: %s", d->ns_dir,
+			CTL_LOCK_NAME, strerror(-err));
+	return err;
 }
 
 int daemon_main(int argc, char **argv)
 {
-	struct daemon d = { 0 };
+	struct daemon d = { .lock_fd = -1 };
 	int rc, err;
 
 	rc = args_parse(&d.args, argc, argv);
@@ -477,6 +529,8 @@ int daemon_main(int argc, char **argv)
 		goto out;
 	daemon_setup_log(&d.args);	/* -d wins over the file's level */
 	rc = ARGS_EXIT_FAILURE;
+	if (daemon_lock(&d) < 0)
+		goto out;
 	if (sysctl_check_mptcp(d.args.set_path_manager) < 0)
 		goto out;
 	err = daemon_start(&d);

@@ -52,14 +52,17 @@ struct daemon {
 	struct diag_subflow_key *keys;	/* stall poll scratch */
 	size_t n_keys_cap;
 	uint64_t started_ms;
+	char ns_dir[108];		/* ctl_ns_dir(): socket and lock */
+	int lock_fd;			/* nslock: one daemon per netns */
 	struct ctl_server *ctl;		/* NULL when the socket failed */
 	gid_t ctl_gid;			/* [core] control-group; -1: root only */
 };
 
 /* daemon.c */
 void daemon_setup_log(const struct args *a);
-/* Hand the control socket's directory to d->ctl_gid; old_gid is the
- * group it had before (-1: none). */
+/* Hand the control socket's directories (the runtime directory and
+ * d->ns_dir) to d->ctl_gid; old_gid is the group it had before (-1:
+ * none). */
 void daemon_apply_group(struct daemon *d, gid_t old_gid);
 
 /* daemon_reload.c */

@@ -30,10 +30,14 @@ struct client {
 
 int client_default_path(char *buf, size_t len)
 {
-	size_t n = strlen(ctl_runtime_dir(buf, len));
-	int m = snprintf(buf + n, len - n, "/%s", CTL_SOCKET_NAME);
+	int err = ctl_ns_dir(buf, len);
+	size_t n;
+	int m;
 
-	/* A directory cut to fit leaves no room for the name either. */
+	if (err < 0)
+		return err;
+	n = strlen(buf);
+	m = snprintf(buf + n, len - n, "/%s", CTL_SOCKET_NAME);
 	return m < 0 || (size_t)m >= len - n ? -ENAMETOOLONG : 0;
 }
 

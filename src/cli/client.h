@@ -18,8 +18,9 @@ struct client_error {
 	const char *message;
 };
 
-/* The socket path from the environment, as the daemon chooses it:
- * ctl_runtime_dir()/control.  Returns 0 or -ENAMETOOLONG. */
+/* The socket of this network namespace's daemon, as the daemon chooses
+ * it: ctl_ns_dir()/control.  Returns 0, -ENAMETOOLONG, or -errno when
+ * the namespace cannot be told (no /proc). */
 int client_default_path(char *buf, size_t len);
 
 /* Connects to path.  Returns 0 or -errno from socket()/connect()

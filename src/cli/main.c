@@ -48,8 +48,9 @@ static void main_help(FILE *out)
 	commands_print_usage(out);
 	fputs("\nOptions:\n"
 	      "  -j, --json         print the daemon's JSON result (monitor: one event per line)\n"
-	      "  -s, --socket PATH  control socket (default $MPTCPD_RUNTIME_DIRECTORY/control,\n"
-	      "                     $RUNTIME_DIRECTORY/control, /run/mptcpd/control)\n"
+	      "  -s, --socket PATH  control socket (default DIR/NETNS/control: DIR is\n"
+	      "                     $MPTCPD_RUNTIME_DIRECTORY, $RUNTIME_DIRECTORY or\n"
+	      "                     /run/mptcpd, NETNS this network namespace's inode)\n"
 	      "  -h, --help         this text\n"
 	      "  -V, --version      version and control protocol version\n\n"
 	      "Exit status: 0 ok, 1 mptcpd refused the request, 2 usage error,\n"
@@ -92,6 +93,22 @@ static int main_bad_option(const char *word, int opt)
 	return main_usage_error(msg, NULL);
 }
 
+/* Without -s: the socket of this network namespace's daemon. */
+static int main_default_socket(struct main_opts *o)
+{
+	int err = client_default_path(o->socket, sizeof(o->socket));
+
+	if (err == -ENAMETOOLONG)
+		return main_usage_error("runtime directory path too long", NULL);
+	if (err < 0) {
+		fprintf(stderr, "mptcpd-ctl: cannot tell the network namespace "
+			"(/proc/self/ns/net: %s): point -s at the socket\n",
+			strerror(-err));
+		return CTL_EXIT_UNREACHABLE;
+	}
+	return -1;
+}
+
 /* Returns -1 to go on, or the exit status (help, version, bad option). */
 static int main_options(int argc, char **argv, struct main_opts *o)
 {
@@ -104,8 +121,6 @@ static int main_options(int argc, char **argv, struct main_opts *o)
 	};
 	int opt, ret = -1;
 
-	if (client_default_path(o->socket, sizeof(o->socket)))
-		return main_usage_error("runtime directory path too long", NULL);
 	opterr = 0;	/* our own message, with the hint */
 	while (ret < 0 && (opt = getopt_long(argc, argv, "+js:hV", LONG, NULL)) != -1) {
 		switch (opt) {
@@ -128,7 +143,7 @@ static int main_options(int argc, char **argv, struct main_opts *o)
 	}
 	o->n = argc - optind;
 	o->words = argv + optind;
-	return ret;
+	return ret < 0 && !o->socket[0] ? main_default_socket(o) : ret;
 }
 
 static int main_connect_error(int err, const char *path)

@@ -15,7 +15,7 @@ PYTHON=/usr/bin/python3
 command -v setpriv >/dev/null || skip "setpriv is not installed"
 
 RUN="$TMP/run"
-SOCK="$RUN/control"
+SOCK=	# $(ns_dir "$C")/control, once the lab is up
 PY="$TMP/ctl.py"
 
 # The client side of the protocol, in python3 so the test does not depend
@@ -129,10 +129,12 @@ EOF
 ctlq() { timeout 20 "$PYTHON" "$PY" q "$SOCK" "$@"; }
 
 lab_setup v4
-# The unprivileged client must reach the socket: the directory is made
-# before the daemon (which then leaves it as it is) and opened to others.
+# The unprivileged client must reach the socket: the directories are made
+# before the daemon (which then leaves them as they are) and opened to
+# others.
 chmod 0711 "$TMP"
-mkdir -m 0755 "$RUN"
+SOCK="$(ns_dir "$C")/control"
+mkdir -m 0755 "$RUN" "$(dirname "$SOCK")"
 chmod 0644 "$PY"
 export MPTCPD_RUNTIME_DIRECTORY="$RUN"
 start_server 5000

@@ -114,7 +114,7 @@ lab_setup v4
 conf fullmesh
 start_server 5000
 start_daemon
-wait_until 5 test -S "$MPTCPD_RUNTIME_DIRECTORY/control" || fail "no control socket"
+wait_until 5 test -S "$(ns_dir "$C")/control" || fail "no control socket"
 start_client c -a "$SRV4" -p 5000 -n 2 -d 60 -i 20 -s 1000 -w 2 -W 10
 wait_until 10 conns_with_subflows 2 2 || fail "expected 2 connections with 2 subflows: $(count_subflows | xargs)"
 wait_until 5 established_from "$ETH1" 2 || fail "no subflow from eth1: $(tcp_from "$ETH1")"

@@ -1,6 +1,7 @@
 #!/bin/bash
 # [core] control-group, through mptcpd-ctl as unprivileged users: the
-# daemon gives the socket's directory to the group; a member (the group as
+# daemon gives the socket's directories (the runtime directory and the
+# namespace's in it) to the group; a member (the group as
 # a supplementary one, as "usermod -aG" makes it, or as its primary group)
 # may change the daemon's state; anyone else is kept out by the directory,
 # and once let in may read but not change anything (exit status 4).  A
@@ -37,7 +38,8 @@ GROUP_ADDED=1
 GID=$(getent group "$GROUP" | cut -d: -f3)
 [ -n "$GID" ] || fail "no gid for $GROUP"
 
-# ctl_as WHO ARGS...: mptcpd-ctl's exit status as WHO: root, member
+# ctl_as WHO ARGS...: mptcpd-ctl's exit status, in the daemon's namespace
+# (where its default socket path leads to the daemon), as WHO: root, member
 # (nobody with the group as a supplementary one), many (the same, among
 # 40 groups), primary (nobody with it as its primary group) or outsider
 # (nobody, no groups).
@@ -45,13 +47,13 @@ ctl_as() {
 	local who=$1
 	shift
 	case $who in
-	root) timeout 20 "$CTL" "$@" ;;
-	member) timeout 20 setpriv --reuid=$NOBODY --regid=$NOBODY --groups="$GID" "$CTL" "$@" ;;
+	root) timeout 20 ip netns exec "$C" "$CTL" "$@" ;;
+	member) timeout 20 ip netns exec "$C" setpriv --reuid=$NOBODY --regid=$NOBODY --groups="$GID" "$CTL" "$@" ;;
 	# More groups than the daemon's first SO_PEERGROUPS buffer holds (16).
-	many) timeout 20 setpriv --reuid=$NOBODY --regid=$NOBODY \
+	many) timeout 20 ip netns exec "$C" setpriv --reuid=$NOBODY --regid=$NOBODY \
 		--groups="$(seq -s, 60001 60039),$GID" "$CTL" "$@" ;;
-	primary) timeout 20 setpriv --reuid=$NOBODY --regid="$GID" --clear-groups "$CTL" "$@" ;;
-	outsider) timeout 20 setpriv --reuid=$NOBODY --regid=$NOBODY --clear-groups "$CTL" "$@" ;;
+	primary) timeout 20 ip netns exec "$C" setpriv --reuid=$NOBODY --regid="$GID" --clear-groups "$CTL" "$@" ;;
+	outsider) timeout 20 ip netns exec "$C" setpriv --reuid=$NOBODY --regid=$NOBODY --clear-groups "$CTL" "$@" ;;
 	*) fail "ctl_as: unknown user $who" ;;
 	esac
 }
@@ -74,12 +76,22 @@ r = a.get("result", a)
 print(" ".join(i["metered"] for i in r["interfaces"] if i["dev"] == "eth1"))'
 }
 
+# dirs_are MODE GID: both directories on the way to the socket.
+dirs_are() {
+	local d
+	for d in "$RUN" "$NSD"; do
+		[ "$(stat -c '%a %g' "$d")" = "$1 $2" ] || return 1
+	done
+}
+dirs_chmod() { chmod "$1" "$RUN" "$NSD"; }
+
 write_conf() { # [GROUP]
 	printf '[core]\nstrategy = fullmesh\n' >"$CONF"
 	[ -z "${1:-}" ] || printf 'control-group = %s\n' "$1" >>"$CONF"
 }
 
 lab_setup v4
+NSD=$(ns_dir "$C")
 # nobody must get through the test's own directory to reach $RUN.
 chmod 0711 "$TMP"
 
@@ -96,9 +108,9 @@ log "missing group: exit 78, $(grep -o "there is no group '$MISSING'" "$TMP/miss
 # ---- the group: the directory is the group's, members may change things.
 write_conf "$GROUP"
 start_daemon
-wait_until 5 test -S "$RUN/control" || fail "no control socket in $RUN"
-[ "$(stat -c '%a %g' "$RUN")" = "750 $GID" ] ||
-	fail "$RUN is $(stat -c '%a %g' "$RUN"), expected 750 $GID"
+wait_until 5 test -S "$NSD/control" || fail "no control socket in $NSD"
+dirs_are 750 "$GID" ||
+	fail "$RUN and $NSD are $(stat -c '%a %g' "$RUN" "$NSD" | xargs), expected 750 $GID"
 expect_rc 0 member interface eth1 metered yes
 [ "$(eth1_metered)" = yes ] || fail "eth1 metered after the member's change: $(eth1_metered)"
 expect_rc 0 member status
@@ -113,13 +125,13 @@ log "members (supplementary among 1 or 40 groups, primary) changed eth1 and read
 expect_rc 4 outsider status
 expect_rc 4 outsider interface eth1 metered yes
 # ...and once it is opened (as an admin might), they read but change nothing.
-chmod 0755 "$RUN"
+dirs_chmod 0755
 expect_rc 0 outsider status
 expect_rc 0 outsider interfaces
 expect_rc 4 outsider interface eth1 metered yes
 grep -q "needs root or membership" "$TMP/ctl.out" || fail "refusal text: $(cat "$TMP/ctl.out")"
 [ "$(eth1_metered)" = no ] || fail "the refused change went through: $(eth1_metered)"
-chmod 0750 "$RUN"
+dirs_chmod 0750
 log "outsider: kept out by the directory; let in, read answered, change refused (4)"
 
 # ---- reload with a missing group: refused, the running group stays.
@@ -127,15 +139,15 @@ write_conf "$MISSING"
 expect_rc 1 root reload
 kill -0 "$DAEMON_PID" 2>/dev/null || fail "the daemon died on a refused reload"
 expect_rc 0 member interface eth1 metered yes
-[ "$(stat -c %g "$RUN")" = "$GID" ] || fail "$RUN lost its group on a refused reload"
+dirs_are 750 "$GID" || fail "$RUN or $NSD lost its group on a refused reload"
 log "reload with a missing group refused; members still allowed"
 
 # ---- reload without the key: root only, the directory is taken back.
 write_conf
 expect_rc 0 root reload
-[ "$(stat -c '%a %g' "$RUN")" = "750 0" ] ||
-	fail "$RUN is $(stat -c '%a %g' "$RUN") after the group was removed"
-chmod 0755 "$RUN"
+dirs_are 750 0 ||
+	fail "$RUN and $NSD are $(stat -c '%a %g' "$RUN" "$NSD" | xargs) after the group was removed"
+dirs_chmod 0755
 expect_rc 4 member interface eth1 metered no
 expect_rc 0 member status
 [ "$(eth1_metered)" = yes ] || fail "the refused change went through: $(eth1_metered)"

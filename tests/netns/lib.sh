@@ -44,8 +44,8 @@ LAB_FAMILY=v4
 T_START=$(date +%s.%N)
 TMP=$(mktemp -d "/tmp/$NS_PREFIX.XXXXXX")
 CONF="$TMP/mptcpd.conf"
-# Each test's daemon gets its own control socket directory: daemons of tests
-# running side by side must not fight over /run/mptcpd/control.
+# Each test's daemons get their own runtime directory.  Within it each
+# network namespace has its own subdirectory (ns_dir), as under /run/mptcpd.
 export MPTCPD_RUNTIME_DIRECTORY="$TMP/run"
 DAEMON_LOG="$TMP/daemon.log"
 
@@ -181,6 +181,11 @@ ns_add() {
 }
 
 nsx() { local ns=$1; shift; ip netns exec "$ns" "$@"; }
+
+# ns_dir NS: where the daemon of NS keeps its control socket and lock,
+# $MPTCPD_RUNTIME_DIRECTORY/NETNS, NETNS the namespace's inode number (the
+# file ip netns mounts at /run/netns/NS is the namespace itself).
+ns_dir() { echo "$MPTCPD_RUNTIME_DIRECTORY/$(stat -L -c %i "/run/netns/$1")"; }
 
 # set_pm NS kernel|userspace: path_manager, or pm_type on kernels < 6.15.
 set_pm() {

@@ -177,7 +177,7 @@ part_kernel() {
 	export MPTCPD_RUNTIME_DIRECTORY=$RUN
 	start_server 5000
 	start_daemon
-	wait_until 5 test -S "$RUN/control" || fail "no control socket in $RUN"
+	wait_until 5 test -S "$(ns_dir "$C")/control" || fail "no control socket in $(ns_dir "$C")"
 	start_client c -a "$SRV4" -p 5000 -d 20 -i 10 -s 1000
 	# eth1 is Ethernet, metered unknown (counts as unmetered): used.
 	wait_until 10 established_from "$CELL" 1 || fail "no subflow on eth1 before the hook"

@@ -11,7 +11,15 @@
 #     get their second subflow, and SIGTERM ends the daemon with 0.
 #  3. With no capability at all it refuses to start: CAP_NET_ADMIN is
 #     really used, not just tolerated.
-#  4. --set-path-manager as that same user: CAP_NET_ADMIN is enough to
+#  4. The unit itself under a real systemd: the host's /usr booted in a
+#     systemd-nspawn container (volatile root, in the client namespace),
+#     the sysusers.d entry making the mptcpd user, a member "alice" of its
+#     group and an outsider "bob"; control-group = mptcpd.  The daemon runs
+#     with the unit's seccomp filter (no chown), logs no failed chown, and
+#     alice's "mptcpd-ctl status" (default socket path) reaches it and her
+#     "strategy" change is accepted; bob is kept out (exit 4); a second
+#     mptcpd started by root in the container refuses, naming the PID.
+#  5. --set-path-manager as that same user: CAP_NET_ADMIN is enough to
 #     write net.mptcp.path_manager of its own namespace (the default unit
 #     does not do this: ProtectKernelTunables= makes /proc/sys read-only).
 [ -n "$BASH_VERSION" ] || exec bash "$0" "$@"
@@ -100,7 +108,105 @@ check_no_eperm() {
 		fail "the daemon met a permission error with CAP_NET_ADMIN"
 }
 
+# ---- 4. the unit under systemd, in systemd-nspawn.
+NSP=$TMP/nspawn		# what the container gets: bin/, etc/, units/, out/
+
+# nspawn_tree: the files bound into the container.  The unit is the
+# template with the copied binaries as @sbindir@; its only change, a
+# drop-in, is the configuration path (the daemon's compiled-in one is
+# under the build's prefix).
+nspawn_tree() {
+	mkdir -p "$NSP/bin" "$NSP/etc" "$NSP/units/mptcpd.service.d" "$NSP/sysusers" "$NSP/out"
+	cp "$MPTCPD" "$top_builddir/src/mptcpd-ctl" "$NSP/bin/"
+	printf '[core]\nstrategy = fullmesh\ncontrol-group = mptcpd\n' >"$NSP/etc/mptcpd.conf"
+	sed -e "s|@sbindir@|/mptcpd-test/bin|g" -e "s|@sysconfdir@|/etc|g" "$UNIT_IN" \
+		>"$NSP/units/mptcpd.service"
+	printf '[Service]\nExecStart=\nExecStart=/mptcpd-test/bin/mptcpd -f -c /etc/mptcpd/mptcpd.conf\n' \
+		>"$NSP/units/mptcpd.service.d/config.conf"
+	cp "$top_srcdir/contrib/systemd/sysusers.d/mptcpd.conf" "$NSP/sysusers/mptcpd.conf"
+	printf 'u alice - "member"\nm alice mptcpd\nu bob - "outsider"\n' >"$NSP/sysusers/test.conf"
+	# Runs once mptcpd is ready (Type=notify), writes what it saw to
+	# /out, then powers the container off (no D-Bus in this boot: no
+	# systemctl).
+	cat >"$NSP/units/mptcpd-check.service" <<-'EOF'
+	[Unit]
+	Requires=mptcpd.service
+	After=mptcpd.service
+	AllowIsolate=yes
+	SuccessAction=poweroff
+	FailureAction=poweroff
+	[Service]
+	Type=oneshot
+	StandardOutput=append:/out/check.log
+	StandardError=inherit
+	ExecStart=/bin/sh /mptcpd-test/check.sh
+	EOF
+	cat >"$NSP/check.sh" <<-'EOF'
+	ctl() { # USER ARGS...
+		u=$1; shift
+		setpriv --reuid="$u" --regid="$u" --init-groups /mptcpd-test/bin/mptcpd-ctl "$@"
+	}
+	# The daemon's PID file, as the layout in mptcpd(8) says.
+	pid=$(cat /run/mptcpd/*/mptcpd.pid)
+	echo "pid $pid"
+	grep -E '^(Uid|Seccomp|NoNewPrivs):' "/proc/$pid/status"
+	ctl alice -j status >/out/alice-status.json 2>/out/alice.err; echo "alice-status $?"
+	ctl alice strategy backup-cellular >/dev/null 2>>/out/alice.err; echo "alice-strategy $?"
+	ctl bob status >/dev/null 2>/out/bob.err; echo "bob-status $?"
+	/mptcpd-test/bin/mptcpd -f -c /etc/mptcpd/mptcpd.conf --log stderr >/out/second.log 2>&1
+	echo "second $?"
+	ls -ln /run/mptcpd /run/mptcpd/* >/out/ls.out 2>&1
+	journalctl -b -u mptcpd --no-pager -o cat >/out/journal.out 2>&1
+	EOF
+}
+
+# nspawn_field NAME: a "NAME value" line of the check's log.
+nspawn_field() { awk -v f="$1" '$1 == f { print $2 }' "$NSP/out/check.log"; }
+
+nspawn_check() {
+	local rc=0 pid
+	if ! command -v systemd-nspawn >/dev/null; then
+		[ "${CI:-}" = true ] && fail "systemd-nspawn (systemd-container) is not installed"
+		log "systemd-nspawn not installed: the unit is not booted"
+		return 0
+	fi
+	log "the unit in a systemd-nspawn container, control-group = mptcpd"
+	nspawn_tree
+	# The host's /usr on an empty root; the network namespace is the
+	# client's, never the host's.
+	timeout 180 systemd-nspawn -q -D / --volatile=yes --register=no --keep-unit \
+		--network-namespace-path="/run/netns/$C" --capability=CAP_NET_ADMIN \
+		--console=pipe --bind-ro="$NSP/bin:/mptcpd-test/bin" \
+		--bind-ro="$NSP/check.sh:/mptcpd-test/check.sh" \
+		--bind-ro="$NSP/etc:/etc/mptcpd" --bind-ro="$NSP/sysusers:/etc/sysusers.d" \
+		--bind-ro="$NSP/units:/etc/systemd/system" --bind="$NSP/out:/out" \
+		-b systemd.firstboot=off systemd.unit=mptcpd-check.service \
+		</dev/null >"$TMP/nspawn.log" 2>&1 || rc=$?
+	[ "$rc" = 0 ] || fail "systemd-nspawn exited $rc: $(tail -n 20 "$TMP/nspawn.log")"
+	[ -s "$NSP/out/check.log" ] || fail "the check did not run in the container: $(tail -n 20 "$TMP/nspawn.log")"
+	pid=$(nspawn_field pid)
+	grep -q '^Started mptcpd.service' "$NSP/out/journal.out" ||
+		fail "mptcpd.service did not start: $(cat "$NSP/out/check.log" "$NSP/out/journal.out")"
+	[ -n "$pid" ] || fail "no PID in /run/mptcpd/*/mptcpd.pid: $(cat "$NSP/out/ls.out")"
+	[ "$(nspawn_field Seccomp:)" = 2 ] || fail "the daemon runs without the unit's seccomp filter"
+	[ "$(nspawn_field alice-status)" = 0 ] ||
+		fail "alice (group mptcpd): mptcpd-ctl status failed: $(cat "$NSP/out/alice.err" "$NSP/out/ls.out")"
+	"$PYTHON" -c 'import json, sys; sys.exit(json.load(open(sys.argv[1]))["pid"] != int(sys.argv[2]))' \
+		"$NSP/out/alice-status.json" "$pid" || fail "alice reached another daemon than pid $pid"
+	[ "$(nspawn_field alice-strategy)" = 0 ] ||
+		fail "alice (control group) may not change the strategy: $(cat "$NSP/out/alice.err")"
+	[ "$(nspawn_field bob-status)" = 4 ] || fail "bob (no group) got $(nspawn_field bob-status), expected 4"
+	[ "$(nspawn_field second)" = 1 ] || fail "a second mptcpd in the container: $(cat "$NSP/out/second.log")"
+	grep -q "another mptcpd (pid $pid)" "$NSP/out/second.log" ||
+		fail "the second mptcpd does not name pid $pid: $(cat "$NSP/out/second.log")"
+	! grep -i -e 'cannot give' -e 'not permitted' -e EPERM "$NSP/out/journal.out" ||
+		fail "the daemon met a permission error under the unit"
+	log "mptcpd.service pid $pid (seccomp on): alice status/strategy 0, bob 4, second daemon refused"
+}
+
 command -v setpriv >/dev/null || skip "setpriv (util-linux) is not installed"
+PYTHON=/usr/bin/python3
+[ -x "$PYTHON" ] || PYTHON=$(command -v python3) || skip "python3 is not installed"
 unit_check
 
 lab_setup v4
@@ -132,9 +238,9 @@ start_unprivileged +net_admin
 wait_ready
 check_credentials
 # The control socket, made by nobody, answers root.
-wait_until 5 test -S "$TMP/run/control" || fail "no control socket in $TMP/run"
+wait_until 5 test -S "$(ns_dir "$C")/control" || fail "no control socket in $(ns_dir "$C")"
 CTL=$top_builddir/src/mptcpd-ctl
-"$CTL" status >"$TMP/status.out" 2>&1 || fail "mptcpd-ctl status: $(cat "$TMP/status.out")"
+nsx "$C" "$CTL" status >"$TMP/status.out" 2>&1 || fail "mptcpd-ctl status: $(cat "$TMP/status.out")"
 wait_until 10 conns_with_subflows 1 2 ||
 	fail "the connection was not adopted, ss says: $(count_subflows | xargs)"
 start_client c -a "$SRV4" -p 5000 -n 1 -d 3 -w 2 -W 10
@@ -152,6 +258,8 @@ grep -qx "conn=0 sent=[0-9]* subflows=2 established=2" "$TMP/a.out" ||
 check_no_eperm
 stop_daemon TERM
 log "exited 0 on SIGTERM"
+
+nspawn_check
 
 log "--set-path-manager as nobody with CAP_NET_ADMIN"
 set_pm "$C" kernel
