@@ -8,7 +8,10 @@
 #ifndef MPTCPD_DIAG_PRIV_H
 #define MPTCPD_DIAG_PRIV_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <sys/socket.h>
+#include <linux/netlink.h>
 #include "diag.h"
 
 struct nlmsghdr;
@@ -20,9 +23,13 @@ struct nlmsghdr;
 #define DIAG_TCP_NEW_SYN_RECV	12
 #define DIAG_STATES_ALL		0xffffffffu
 
-/* A NETLINK_SOCK_DIAG socket that asks for extended acks and gives up a
- * read after timeout_s.  The fd (the caller closes it) or -errno. */
+/* A NETLINK_SOCK_DIAG socket, connected to the kernel, that asks for
+ * extended acks and gives up a read after timeout_s.  The fd (the caller
+ * closes it) or -errno. */
 int diag_open(int timeout_s);
+/* Whether a datagram read from such a socket came from the kernel; the
+ * others are counted (diag_dropped()) and must be ignored whole. */
+bool diag_from_kernel(const struct sockaddr_nl *from, socklen_t len);
 
 /* Where diag_on_subflow hands each subflow. */
 struct diag_subflow_ctx {
