@@ -169,11 +169,16 @@ static void nlutil_warn_drop(struct nlutil_guard *g, uint32_t port,
 		g->unlogged++;
 		return;
 	}
-	log_warn(g->sub, "dropped a netlink message from port %u on the %s "
-		 "socket: only the kernel may send to it (%llu more dropped "
-		 "since the last warning, %llu in all)", port, g->what,
-		 (unsigned long long)g->unlogged,
-		 (unsigned long long)g->dropped);
+	if (g->unlogged)
+		log_warn(g->sub, "dropped a netlink message from port %u on "
+			 "the %s socket: only the kernel may send to it (%llu "
+			 "more dropped since the last warning, %llu in all)",
+			 port, g->what, (unsigned long long)g->unlogged,
+			 (unsigned long long)g->dropped);
+	else
+		log_warn(g->sub, "dropped a netlink message from port %u on "
+			 "the %s socket: only the kernel may send to it", port,
+			 g->what);
 	g->warned = true;
 	g->last_warn_s = now_s;
 	g->unlogged = 0;
