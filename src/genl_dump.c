@@ -100,8 +100,8 @@ static void genl_dump_status(struct genl_dump *d, const struct nlmsghdr *nlh)
 }
 
 /* libnl's NL_CB_MSG_IN: sees every message first, so it also checks
- * who sent it and that it answers our request.  An entry a local user
- * forged would give a connection's address id away to the wrong
+ * who sent it and that it answers our request.  An entry another
+ * program forged would give a connection's address id away to the wrong
  * address; a forged DONE or error would end the dump early. */
 static int genl_dump_msg(struct nl_msg *msg, void *arg)
 {

@@ -45,9 +45,11 @@ int nlutil_rcvbuf(int fd);
 
 /* ---- Who may talk to us --------------------------------------------- */
 
-/* Any local user may unicast a datagram to any netlink socket by its port
- * id; only the kernel sends from port 0.  True when sa (len bytes, as
- * recvfrom() or recvmsg() left them) is a netlink address of port 0. */
+/* Another program may unicast a datagram to a netlink socket by its port
+ * id (for generic netlink, rtnetlink and sock_diag the kernel asks
+ * CAP_NET_ADMIN of the sender, which is not enough to speak for the
+ * kernel); only the kernel sends from port 0.  True when sa (len bytes,
+ * as recvfrom() or recvmsg() left them) is a netlink address of port 0. */
 bool nlutil_from_kernel(const struct sockaddr_nl *sa, socklen_t len);
 
 /* Connect fd to the kernel (port 0, no group): the kernel then refuses

@@ -274,9 +274,9 @@ static int rtnl_valid(struct nl_msg *msg, void *arg)
 	return NL_OK;
 }
 
-/* libnl's NL_CB_MSG_IN, before any other look at the message: a local
- * user can send to our port, and a forged RTM_NEWADDR would make us use
- * an address this host does not have. */
+/* libnl's NL_CB_MSG_IN, before any other look at the message: another
+ * program can send to our port, and a forged RTM_NEWADDR would make us
+ * use an address this host does not have. */
 static int rtnl_from_kernel(struct nl_msg *msg, void *arg)
 {
 	return nlutil_accept(arg, nlmsg_get_src(msg),
