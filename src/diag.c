@@ -27,6 +27,22 @@
 #include "mptcp_uapi.h"
 #include "nlutil.h"
 
+/* The module's only mutable state outside a call: its sockets live for
+ * one dump or one stall poll, and what they refused must be counted (and
+ * the warning rate-limited) across all of them. */
+static struct nlutil_guard diag_guard =
+	NLUTIL_GUARD_INIT(LOG_SUB_DIAG, "sock_diag");
+
+bool diag_from_kernel(const struct sockaddr_nl *from, socklen_t len)
+{
+	return nlutil_accept(&diag_guard, from, len);
+}
+
+uint64_t diag_dropped(void)
+{
+	return diag_guard.dropped;
+}
+
 int diag_open(int timeout_s)
 {
 	struct timeval tv = { .tv_sec = timeout_s };
@@ -35,8 +51,10 @@ int diag_open(int timeout_s)
 	fd = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
 	if (fd < 0)
 		return -errno;
-	/* Both are best effort: older kernels lack extended acks. */
+	/* All best effort: older kernels lack extended acks, and an
+	 * unconnected socket still checks who sent each reply. */
 	nlutil_want_ext_ack(fd);
+	nlutil_connect_kernel(fd);
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	return fd;
 }

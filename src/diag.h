@@ -57,6 +57,10 @@ int diag_dump_conns(void (*cb)(void *arg, const struct diag_conn *c),
 int diag_dump_subflows(void (*cb)(void *arg, const struct diag_subflow *s),
 		       void *arg);
 
+/* Replies refused by the dumps and lookups so far because the kernel did
+ * not send them (another local program did). */
+uint64_t diag_dropped(void);
+
 /* One established subflow to look up by its exact 4-tuple. */
 struct diag_subflow_key {
 	struct mptcpd_addr local;	/* with port */

@@ -120,8 +120,12 @@ int diag_dump_walk(const void *buf, size_t len, const struct diag_dump *d)
 	return 0;
 }
 
+/* Reads until our NLMSG_DONE: only the kernel's datagrams, and in them
+ * only the messages with our sequence number (diag_walk). */
 static int diag_recv(int fd, const struct diag_dump *d)
 {
+	struct sockaddr_nl from;
+	socklen_t from_len;
 	unsigned int reads;
 	ssize_t n;
 	void *buf;
@@ -131,13 +135,17 @@ static int diag_recv(int fd, const struct diag_dump *d)
 	if (!buf)
 		return -ENOMEM;
 	for (reads = 0; reads < DIAG_MAX_READS; reads++) {
-		n = recv(fd, buf, DIAG_BUF_SIZE, 0);
+		from_len = sizeof(from);
+		n = recvfrom(fd, buf, DIAG_BUF_SIZE, 0,
+			     (struct sockaddr *)&from, &from_len);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
 			err = -errno;
 			goto out;
 		}
+		if (!diag_from_kernel(&from, from_len))
+			continue;
 		err = diag_dump_walk(buf, (size_t)n, d);
 		if (err != 0)
 			goto out;

@@ -13,6 +13,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/socket.h>
+#include <linux/netlink.h>
 #include "diag.h"
 
 struct nlmsghdr;
@@ -24,9 +26,13 @@ struct nlmsghdr;
 #define DIAG_TCP_NEW_SYN_RECV	12
 #define DIAG_STATES_ALL		0xffffffffu
 
-/* A NETLINK_SOCK_DIAG socket that asks for extended acks and gives up a
- * read after timeout_s.  The fd (the caller closes it) or -errno. */
+/* A NETLINK_SOCK_DIAG socket, connected to the kernel, that asks for
+ * extended acks and gives up a read after timeout_s.  The fd (the caller
+ * closes it) or -errno. */
 int diag_open(int timeout_s);
+/* Whether a datagram read from such a socket came from the kernel; the
+ * others are counted (diag_dropped()) and must be ignored whole. */
+bool diag_from_kernel(const struct sockaddr_nl *from, socklen_t len);
 
 /* Where diag_on_subflow hands each subflow. */
 struct diag_subflow_ctx {

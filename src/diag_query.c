@@ -207,6 +207,7 @@ static int diag_query_read(struct diag_query *q, int flags)
 {
 	struct mmsghdr mm[DIAG_QUERY_SLOTS];
 	struct iovec iov[DIAG_QUERY_SLOTS];
+	struct sockaddr_nl from[DIAG_QUERY_SLOTS];
 	int i, n;
 
 	memset(mm, 0, sizeof(mm));
@@ -215,11 +216,17 @@ static int diag_query_read(struct diag_query *q, int flags)
 		iov[i].iov_len = DIAG_QUERY_SLOT;
 		mm[i].msg_hdr.msg_iov = &iov[i];
 		mm[i].msg_hdr.msg_iovlen = 1;
+		mm[i].msg_hdr.msg_name = &from[i];
+		mm[i].msg_hdr.msg_namelen = sizeof(from[i]);
 	}
 	n = recvmmsg(q->fd, mm, DIAG_QUERY_SLOTS, flags | MSG_WAITFORONE, NULL);
 	if (n < 0)
 		return -errno;
 	for (i = 0; i < n; i++) {
+		/* A stray takes no key's place: diag_query_msg() matches
+		 * replies to keys by sequence number. */
+		if (!diag_from_kernel(&from[i], mm[i].msg_hdr.msg_namelen))
+			continue;
 		if (mm[i].msg_hdr.msg_flags & MSG_TRUNC)
 			return -EMSGSIZE;
 		if (diag_query_walk(q, iov[i].iov_base, mm[i].msg_len) < 0)

@@ -214,14 +214,16 @@ static void genl_deliver(struct genl *p, const uint8_t *buf, size_t len,
 }
 
 /* Read what is queued on a socket, up to GENL_BATCH datagrams per
- * syscall, and hand each message to fn.  Returns 0 when drained, -ENOBUFS
- * when the socket lost messages (the caller decides what that means),
- * other -errno on error. */
+ * syscall, and hand each message the kernel sent to fn (guard refuses the
+ * others).  Returns 0 when drained, -ENOBUFS when the socket lost
+ * messages (the caller decides what that means), other -errno on error. */
 static int genl_drain(struct genl *p, struct nl_sock *sk,
+		      struct nlutil_guard *guard,
 		      void (*fn)(struct genl *p, const struct nlmsghdr *nlh))
 {
 	struct mmsghdr msgs[GENL_BATCH];
 	struct iovec iov[GENL_BATCH];
+	struct sockaddr_nl from[GENL_BATCH];
 	int fd = nl_socket_get_fd(sk), lost = 0;
 
 	for (int i = 0; i < GENL_DRAIN_MAX; i++) {
@@ -233,6 +235,8 @@ static int genl_drain(struct genl *p, struct nl_sock *sk,
 			iov[k].iov_len = GENL_SLOT_SIZE;
 			msgs[k].msg_hdr.msg_iov = &iov[k];
 			msgs[k].msg_hdr.msg_iovlen = 1;
+			msgs[k].msg_hdr.msg_name = &from[k];
+			msgs[k].msg_hdr.msg_namelen = sizeof(from[k]);
 		}
 		n = recvmmsg(fd, msgs, GENL_BATCH, MSG_DONTWAIT, NULL);
 		if (n < 0 && errno == EINTR)
@@ -244,6 +248,9 @@ static int genl_drain(struct genl *p, struct nl_sock *sk,
 		if (n < 0)
 			return errno == EAGAIN || errno == EWOULDBLOCK ? lost : -errno;
 		for (int k = 0; k < n; k++) {
+			if (!nlutil_accept(guard, &from[k],
+					   msgs[k].msg_hdr.msg_namelen))
+				continue;
 			if (msgs[k].msg_hdr.msg_flags & MSG_TRUNC)
 				log_warn(LOG_SUB_GENL, "dropping a truncated "
 					 "netlink message (over %d bytes)",
@@ -259,7 +266,7 @@ static int genl_drain(struct genl *p, struct nl_sock *sk,
 
 void genl_cmd_readable(struct genl *p)
 {
-	int err = genl_drain(p, p->cmd_sk, genl_cmd_msg);
+	int err = genl_drain(p, p->cmd_sk, &p->cmd_guard, genl_cmd_msg);
 
 	/* ENOBUFS: some ACKs were dropped; genl_complete() notices the gap
 	 * in sequence numbers. */
@@ -296,7 +303,7 @@ static void genl_event_msg(struct genl *p, const struct nlmsghdr *nlh)
 
 void genl_event_readable(struct genl *p)
 {
-	int err = genl_drain(p, p->ev_sk, genl_event_msg);
+	int err = genl_drain(p, p->ev_sk, &p->ev_guard, genl_event_msg);
 
 	if (err == -ENOBUFS) {
 		log_warn(LOG_SUB_GENL, "event socket overflowed (ENOBUFS): "
@@ -306,6 +313,12 @@ void genl_event_readable(struct genl *p)
 	} else if (err < 0) {
 		log_warn(LOG_SUB_GENL, "receiving events: %s", strerror(-err));
 	}
+}
+
+uint64_t genl_dropped(const struct genl *p)
+{
+	return p->ev_guard.dropped + p->cmd_guard.dropped +
+	       p->dump_guard.dropped;
 }
 
 int genl_event_fd(const struct genl *p)
@@ -380,6 +393,11 @@ int genl_sock_connect(struct nl_sock **out)
 		nl_socket_free(sk);
 		return nlutil_errno(err);
 	}
+	err = nlutil_connect_kernel(nl_socket_get_fd(sk));
+	if (err < 0)
+		log_warn(LOG_SUB_GENL, "cannot connect a generic netlink socket "
+			 "to the kernel (%s): its sender check alone keeps "
+			 "other programs' messages out", strerror(-err));
 	*out = sk;
 	return 0;
 }
@@ -467,6 +485,12 @@ int genl_new(struct genl **out, const struct genl_callbacks *cb, void *arg)
 		return -ENOMEM;
 	p->cb = *cb;
 	p->arg = arg;
+	p->ev_guard = (struct nlutil_guard)NLUTIL_GUARD_INIT(LOG_SUB_GENL,
+							     "genl event");
+	p->cmd_guard = (struct nlutil_guard)NLUTIL_GUARD_INIT(LOG_SUB_GENL,
+							      "genl command");
+	p->dump_guard = (struct nlutil_guard)NLUTIL_GUARD_INIT(LOG_SUB_GENL,
+							       "genl dump");
 	err = genl_open_cmd(p);
 	if (err)
 		goto out;

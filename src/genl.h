@@ -45,6 +45,10 @@ int genl_cmd_fd(const struct genl *p);
 void genl_event_readable(struct genl *p);
 void genl_cmd_readable(struct genl *p);
 
+/* Datagrams refused on the module's sockets because the kernel did not
+ * send them (another local program did). */
+uint64_t genl_dropped(const struct genl *p);
+
 /* Queue one command (action->local_id already set by the caller). */
 int genl_send(struct genl *p, const struct mptcpd_action *action);
 /* Commands sent whose ACK has not arrived yet. */

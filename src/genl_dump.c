@@ -43,6 +43,8 @@ static struct nla_policy genl_addr_policy[MPTCP_PM_ADDR_ATTR_MAX + 1] = {
 
 struct genl_dump {
 	int family;
+	uint32_t seq;			/* of the request: replies carry it */
+	struct nlutil_guard *guard;
 	void (*cb)(void *arg, const struct genl_local_entry *e);
 	void *arg;
 	bool done;
@@ -96,12 +98,24 @@ static void genl_dump_status(struct genl_dump *d, const struct nlmsghdr *nlh)
 	d->done = true;
 }
 
+/* libnl's NL_CB_MSG_IN: sees every message first, so it also checks
+ * who sent it and that it answers our request.  An entry another
+ * program forged would give a connection's address id away to the wrong
+ * address; a forged DONE or error would end the dump early. */
 static int genl_dump_msg(struct nl_msg *msg, void *arg)
 {
 	struct nlmsghdr *nlh = nlmsg_hdr(msg);
 	struct genl_local_entry e;
 	struct genl_dump *d = arg;
 
+	if (!nlutil_accept(d->guard, nlmsg_get_src(msg),
+			   sizeof(struct sockaddr_nl)))
+		return NL_SKIP;
+	if (nlh->nlmsg_seq != d->seq) {
+		log_debug(LOG_SUB_GENL, "GET_ADDR reply with seq %u, not %u, "
+			  "ignored", nlh->nlmsg_seq, d->seq);
+		return NL_SKIP;
+	}
 	if (nlh->nlmsg_type == NLMSG_DONE || nlh->nlmsg_type == NLMSG_ERROR) {
 		genl_dump_status(d, nlh);
 		return NL_STOP;
@@ -128,13 +142,16 @@ static int genl_dump_socket(struct genl_dump *d, struct nl_sock **out)
 	/* Bound every read so start-up cannot hang on a silent kernel. */
 	setsockopt(nl_socket_get_fd(*out), SOL_SOCKET, SO_RCVTIMEO, &tv,
 		   sizeof(tv));
+	/* genl_dump_msg() checks the sender and the sequence number. */
 	nl_socket_disable_seq_check(*out);
 	nl_socket_disable_auto_ack(*out);
 	nl_socket_modify_cb(*out, NL_CB_MSG_IN, NL_CB_CUSTOM, genl_dump_msg, d);
 	return 0;
 }
 
-static int genl_dump_request(struct nl_sock *sk, int family, uint32_t token)
+/* Sends the request; *seq is the sequence number libnl gave it. */
+static int genl_dump_request(struct nl_sock *sk, int family, uint32_t token,
+			     uint32_t *seq)
 {
 	struct nl_msg *msg = nlmsg_alloc();
 	int err = -ENOMEM;
@@ -148,6 +165,7 @@ static int genl_dump_request(struct nl_sock *sk, int family, uint32_t token)
 		goto out;
 	err = nl_send_auto(sk, msg);
 	err = err < 0 ? nlutil_errno(err) : 0;
+	*seq = nlmsg_hdr(msg)->nlmsg_seq;
 out:
 	nlmsg_free(msg);
 	return err;
@@ -160,10 +178,11 @@ static int genl_dump_run(struct genl *p, uint32_t token, struct genl_dump *d)
 	int i, err;
 
 	d->family = p->family;
+	d->guard = &p->dump_guard;
 	err = genl_dump_socket(d, &sk);
 	if (err)
 		return err;
-	err = genl_dump_request(sk, p->family, token);
+	err = genl_dump_request(sk, p->family, token, &d->seq);
 	for (i = 0; !err && !d->done && i < GENL_DUMP_MAX_READS; i++) {
 		err = nl_recvmsgs_default(sk);
 		err = err == -NLE_AGAIN ? -ETIMEDOUT :

@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "genl.h"
+#include "nlutil.h"
 
 struct nl_msg;
 struct nl_sock;
@@ -58,6 +59,8 @@ struct genl {
 	void *arg;
 	struct genl_fifo fifo;
 	enum genl_dump_support dump_support;
+	/* Datagrams not sent by the kernel, refused per receive path. */
+	struct nlutil_guard ev_guard, cmd_guard, dump_guard;
 };
 
 /* A policy entry for an attribute of exactly n bytes (the event and the

@@ -8,9 +8,11 @@
 #include <errno.h>
 #include <stdint.h>
 #include <string.h>
+#include <time.h>
 #include <netlink/errno.h>
 
 #include "netlink_uapi.h"
+#include "log.h"
 #include "nlutil.h"
 
 /* libnl folds errno into its own codes; undo it for our callers. */
@@ -147,4 +149,65 @@ int nlutil_rcvbuf(int fd)
 	if (getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, &len) < 0)
 		return -errno;
 	return size;
+}
+
+/* ---- Who may talk to us --------------------------------------------- */
+
+bool nlutil_from_kernel(const struct sockaddr_nl *sa, socklen_t len)
+{
+	return len >= sizeof(*sa) && sa->nl_family == AF_NETLINK &&
+	       sa->nl_pid == 0;
+}
+
+int nlutil_connect_kernel(int fd)
+{
+	struct sockaddr_nl kernel = { .nl_family = AF_NETLINK };
+
+	if (connect(fd, (struct sockaddr *)&kernel, sizeof(kernel)) < 0)
+		return -errno;
+	return 0;
+}
+
+/* A user who floods a socket with forgeries must not flood the log too:
+ * one line per interval, saying how many went unmentioned. */
+static void nlutil_warn_drop(struct nlutil_guard *g, uint32_t port,
+			     int64_t now_s)
+{
+	if (g->warned && now_s - g->last_warn_s < NLUTIL_WARN_INTERVAL_S) {
+		g->unlogged++;
+		return;
+	}
+	if (g->unlogged)
+		log_warn(g->sub, "dropped a netlink message from port %u on "
+			 "the %s socket: only the kernel may send to it (%llu "
+			 "more dropped since the last warning, %llu in all)",
+			 port, g->what, (unsigned long long)g->unlogged,
+			 (unsigned long long)g->dropped);
+	else
+		log_warn(g->sub, "dropped a netlink message from port %u on "
+			 "the %s socket: only the kernel may send to it", port,
+			 g->what);
+	g->warned = true;
+	g->last_warn_s = now_s;
+	g->unlogged = 0;
+}
+
+bool nlutil_accept_at(struct nlutil_guard *g, const struct sockaddr_nl *sa,
+		      socklen_t len, int64_t now_s)
+{
+	if (nlutil_from_kernel(sa, len))
+		return true;
+	g->dropped++;
+	/* An address too short to hold a port is logged as port 0. */
+	nlutil_warn_drop(g, len >= sizeof(*sa) ? sa->nl_pid : 0, now_s);
+	return false;
+}
+
+bool nlutil_accept(struct nlutil_guard *g, const struct sockaddr_nl *sa,
+		   socklen_t len)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return nlutil_accept_at(g, sa, len, (int64_t)ts.tv_sec);
 }

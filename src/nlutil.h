@@ -1,11 +1,20 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Netlink plumbing the three edges share (genl, rtnl, diag): libnl's
- * error codes back to errno, the kernel's extended-ack text, and the
- * socket options every one of our netlink sockets sets.  No state.
+ * error codes back to errno, the kernel's extended-ack text, the socket
+ * options every one of our netlink sockets sets, and the check that a
+ * datagram came from the kernel.  The only state is what a caller keeps
+ * in its struct nlutil_guard.
  */
 #ifndef MPTCPD_NLUTIL_H
 #define MPTCPD_NLUTIL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/socket.h>
+#include <linux/netlink.h>
+
+#include "log.h"
 
 struct nlmsghdr;
 
@@ -38,5 +47,44 @@ void nlutil_cap_ack(int fd);
 int nlutil_set_rcvbuf(int fd, int size);
 /* The receive buffer's size as the kernel reports it, or -errno. */
 int nlutil_rcvbuf(int fd);
+
+
+/* ---- Who may talk to us --------------------------------------------- */
+
+/* Another program may unicast a datagram to a netlink socket by its port
+ * id (for generic netlink, rtnetlink and sock_diag the kernel asks
+ * CAP_NET_ADMIN of the sender, which is not enough to speak for the
+ * kernel); only the kernel sends from port 0.  True when sa (len bytes,
+ * as recvfrom() or recvmsg() left them) is a netlink address of port 0. */
+bool nlutil_from_kernel(const struct sockaddr_nl *sa, socklen_t len);
+
+/* Connect fd to the kernel (port 0, no group): the kernel then refuses
+ * unicasts from other sockets to ours with ECONNREFUSED, while its own
+ * replies and group messages still arrive.  0 or -errno. */
+int nlutil_connect_kernel(int fd);
+
+/* What one receive path (a socket, or the short-lived sockets of one
+ * kind) remembers of the datagrams it refused.  Zero it, then set what
+ * and sub: NLUTIL_GUARD_INIT. */
+struct nlutil_guard {
+	const char *what;		/* names the socket in the warning */
+	enum log_subsys sub;
+	uint64_t dropped;		/* datagrams refused, ever */
+	uint64_t unlogged;		/* of them, refused since the warning */
+	int64_t last_warn_s;		/* CLOCK_MONOTONIC; valid if warned */
+	bool warned;
+};
+#define NLUTIL_GUARD_INIT(sub_, what_)	{ .what = (what_), .sub = (sub_) }
+/* At most one warning per guard in this many seconds. */
+#define NLUTIL_WARN_INTERVAL_S	10
+
+/* True when the datagram came from the kernel.  Otherwise it is counted
+ * and (rate-limited) logged with the sender's port; the caller drops it
+ * whole, without looking at what it says. */
+bool nlutil_accept(struct nlutil_guard *g, const struct sockaddr_nl *sa,
+		   socklen_t len);
+/* The same with the clock passed in, for tests. */
+bool nlutil_accept_at(struct nlutil_guard *g, const struct sockaddr_nl *sa,
+		      socklen_t len, int64_t now_s);
 
 #endif

@@ -37,11 +37,22 @@
 #define RTNL_DISCARD_MAX	65536
 /* A dump interrupted by a concurrent change is simply redone. */
 #define RTNL_DUMP_TRIES	3
+/* Reads per dump request; each read takes at least one datagram, and a
+ * datagram holds many entries, so only a flood of strays gets near. */
+#define RTNL_DUMP_MAX_READS	(1u << 20)
 
 struct rtnl {
 	struct nl_sock *sk;		/* monitoring socket */
 	struct rtnl_callbacks cb;
 	void *arg;
+	/* Datagrams not sent by the kernel: on the monitor, on the dumps'. */
+	struct nlutil_guard guard, dump_guard;
+};
+
+/* The dump request in flight on a dump socket. */
+struct rtnl_dump_state {
+	uint32_t seq;
+	bool done;
 };
 
 /* The message fits in len and carries at least its fixed header. */
@@ -263,13 +274,23 @@ static int rtnl_valid(struct nl_msg *msg, void *arg)
 	return NL_OK;
 }
 
+/* libnl's NL_CB_MSG_IN, before any other look at the message: another
+ * program can send to our port, and a forged RTM_NEWADDR would make us
+ * use an address this host does not have. */
+static int rtnl_from_kernel(struct nl_msg *msg, void *arg)
+{
+	return nlutil_accept(arg, nlmsg_get_src(msg),
+			     sizeof(struct sockaddr_nl)) ? NL_OK : NL_SKIP;
+}
+
 static void rtnl_set_rcvbuf(struct nl_sock *sk)
 {
 	if (nlutil_set_rcvbuf(nl_socket_get_fd(sk), RTNL_RCVBUF) < 0)
 		log_warn(LOG_SUB_RTNL, "cannot enlarge the rtnetlink buffer");
 }
 
-static int rtnl_sock_new(struct nl_sock **out, struct rtnl *n)
+static int rtnl_sock_new(struct nl_sock **out, struct rtnl *n,
+			 struct nlutil_guard *guard)
 {
 	struct nl_sock *sk;
 	int err;
@@ -282,8 +303,15 @@ static int rtnl_sock_new(struct nl_sock **out, struct rtnl *n)
 		nl_socket_free(sk);
 		return nlutil_errno(err);
 	}
+	err = nlutil_connect_kernel(nl_socket_get_fd(sk));
+	if (err < 0)
+		log_warn(LOG_SUB_RTNL, "cannot connect an rtnetlink socket to "
+			 "the kernel (%s): its sender check alone keeps other "
+			 "programs' messages out", strerror(-err));
 	nl_socket_enable_msg_peek(sk);
 	nl_socket_set_msg_buf_size(sk, RTNL_MSG_BUF);
+	nl_socket_modify_cb(sk, NL_CB_MSG_IN, NL_CB_CUSTOM, rtnl_from_kernel,
+			    guard);
 	nl_socket_modify_cb(sk, NL_CB_VALID, NL_CB_CUSTOM, rtnl_valid, n);
 	*out = sk;
 	return 0;
@@ -300,7 +328,11 @@ int rtnl_new(struct rtnl **out, const struct rtnl_callbacks *cb,
 		return -ENOMEM;
 	n->cb = *cb;
 	n->arg = arg;
-	err = rtnl_sock_new(&n->sk, n);
+	n->guard = (struct nlutil_guard)NLUTIL_GUARD_INIT(LOG_SUB_RTNL,
+							  "rtnetlink monitor");
+	n->dump_guard = (struct nlutil_guard)NLUTIL_GUARD_INIT(LOG_SUB_RTNL,
+							       "rtnetlink dump");
+	err = rtnl_sock_new(&n->sk, n, &n->guard);
 	if (err < 0)
 		goto out;
 	/* Events are not replies to our requests: no sequence to check. */
@@ -334,7 +366,54 @@ int rtnl_fd(const struct rtnl *n)
 	return nl_socket_get_fd(n->sk);
 }
 
-static int rtnl_dump_one(struct nl_sock *sk, int type, uint8_t family)
+uint64_t rtnl_dropped(const struct rtnl *n)
+{
+	return n->guard.dropped + n->dump_guard.dropped;
+}
+
+/* NL_CB_SEQ_CHECK of a dump socket: only the answer to our request. */
+static int rtnl_dump_seq(struct nl_msg *msg, void *arg)
+{
+	const struct rtnl_dump_state *st = arg;
+	uint32_t seq = nlmsg_hdr(msg)->nlmsg_seq;
+
+	if (seq == st->seq)
+		return NL_OK;
+	log_debug(LOG_SUB_RTNL, "dump reply with seq %u, not %u, ignored",
+		  seq, st->seq);
+	return NL_SKIP;
+}
+
+/* NL_CB_FINISH: the kernel's NLMSG_DONE for our request. */
+static int rtnl_dump_done(struct nl_msg *msg, void *arg)
+{
+	struct rtnl_dump_state *st = arg;
+
+	(void)msg;
+	st->done = true;
+	return NL_STOP;
+}
+
+/* Sends the request; st->seq is the sequence number libnl gave it. */
+static int rtnl_dump_send(struct nl_sock *sk, int type, void *req,
+			  size_t len, struct rtnl_dump_state *st)
+{
+	struct nl_msg *msg = nlmsg_alloc_simple(type, NLM_F_DUMP);
+	int err = -ENOMEM;
+
+	if (!msg)
+		return err;
+	err = nlmsg_append(msg, req, len, NLMSG_ALIGNTO);
+	if (err == 0)
+		err = nl_send_auto(sk, msg);
+	st->seq = nlmsg_hdr(msg)->nlmsg_seq;
+	st->done = false;
+	nlmsg_free(msg);
+	return err < 0 ? nlutil_errno(err) : 0;
+}
+
+static int rtnl_dump_one(struct nl_sock *sk, int type, uint8_t family,
+			 struct rtnl_dump_state *st)
 {
 	union {
 		struct ifinfomsg ifi;
@@ -355,15 +434,19 @@ static int rtnl_dump_one(struct nl_sock *sk, int type, uint8_t family)
 		req.rtm.rtm_family = family;
 		len = sizeof(req.rtm);
 	}
-	err = nl_send_simple(sk, type, NLM_F_DUMP, &req, len);
-	if (err < 0)
-		return nlutil_errno(err);
-	/* Returns once NLMSG_DONE (or an error) has been processed. */
-	err = nl_recvmsgs_default(sk);
-	return err < 0 ? nlutil_errno(err) : 0;
+	err = rtnl_dump_send(sk, type, &req, len, st);
+	/* One call returns early when a datagram held nothing for us (a
+	 * stray that was skipped): read until our NLMSG_DONE. */
+	for (unsigned int i = 0; !err && !st->done; i++) {
+		if (i == RTNL_DUMP_MAX_READS)
+			return -EIO;
+		err = nl_recvmsgs_default(sk);
+		err = err < 0 ? nlutil_errno(err) : 0;
+	}
+	return err;
 }
 
-static int rtnl_dump_all(struct nl_sock *sk)
+static int rtnl_dump_all(struct nl_sock *sk, struct rtnl_dump_state *st)
 {
 	static const struct {
 		int type;
@@ -376,7 +459,7 @@ static int rtnl_dump_all(struct nl_sock *sk)
 	int err = 0;
 
 	for (size_t i = 0; i < sizeof(order) / sizeof(order[0]) && !err; i++)
-		err = rtnl_dump_one(sk, order[i].type, order[i].family);
+		err = rtnl_dump_one(sk, order[i].type, order[i].family, st);
 	return err;
 }
 
@@ -384,14 +467,19 @@ static int rtnl_dump_all(struct nl_sock *sk)
  * keeps queueing changes that happen while the dump runs. */
 int rtnl_dump(struct rtnl *n)
 {
+	struct rtnl_dump_state st = { 0 };
 	struct nl_sock *sk;
 	int err, tries;
 
-	err = rtnl_sock_new(&sk, n);
+	err = rtnl_sock_new(&sk, n, &n->dump_guard);
 	if (err < 0)
 		goto out;
+	nl_socket_modify_cb(sk, NL_CB_SEQ_CHECK, NL_CB_CUSTOM, rtnl_dump_seq,
+			    &st);
+	nl_socket_modify_cb(sk, NL_CB_FINISH, NL_CB_CUSTOM, rtnl_dump_done,
+			    &st);
 	for (tries = 0; tries < RTNL_DUMP_TRIES; tries++) {
-		err = rtnl_dump_all(sk);
+		err = rtnl_dump_all(sk, &st);
 		if (err != -EINTR)
 			break;
 		log_debug(LOG_SUB_RTNL, "dump interrupted, retrying");
@@ -404,7 +492,8 @@ out:
 }
 
 /* After ENOBUFS the queue holds changes older than the lost ones;
- * replaying them after the resync dump could undo it, so drop them. */
+ * replaying them after the resync dump could undo it, so drop them.
+ * Nothing read here is looked at, whoever sent it. */
 static void rtnl_discard(struct rtnl *n)
 {
 	char buf[256];

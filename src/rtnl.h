@@ -59,6 +59,9 @@ void rtnl_free(struct rtnl *n);
  * the callbacks. */
 int rtnl_dump(struct rtnl *n);
 int rtnl_fd(const struct rtnl *n);
+/* Datagrams refused because the kernel did not send them (another local
+ * program did). */
+uint64_t rtnl_dropped(const struct rtnl *n);
 void rtnl_readable(struct rtnl *n);
 
 /* Decoders of one rtnetlink message (nlmsg_len <= len), exposed so that

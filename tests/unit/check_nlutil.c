@@ -1,13 +1,18 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* The netlink helpers the edges share: libnl error codes as errno, and the
+/* The netlink helpers the edges share: libnl error codes as errno, the
  * extended-ack text of crafted error and done messages, laid out the way
- * the kernel's netlink_ack() and netlink_dump_done() lay them out. */
+ * the kernel's netlink_ack() and netlink_dump_done() lay them out, and
+ * the refusal of datagrams that another program (not the kernel) sent. */
 #include <check.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
+#include <unistd.h>
+#include <sys/socket.h>
 #include <linux/netlink.h>
+#include <linux/rtnetlink.h>
 #include <netlink/errno.h>
 
 #include "fixture.h"
@@ -247,11 +252,163 @@ START_TEST(test_ext_ack_malformed)
 }
 END_TEST
 
+/* ---- Who may talk to us. ---- */
+
+static struct sockaddr_nl nl_from(uint32_t port)
+{
+	struct sockaddr_nl sa = { .nl_family = AF_NETLINK, .nl_pid = port };
+
+	return sa;
+}
+
+START_TEST(test_from_kernel)
+{
+	struct sockaddr_nl sa = nl_from(0);
+
+	ck_assert(nlutil_from_kernel(&sa, sizeof(sa)));
+	/* A user's socket: its port id, never 0. */
+	sa = nl_from(4242);
+	ck_assert(!nlutil_from_kernel(&sa, sizeof(sa)));
+	/* No address, or a short one, proves nothing. */
+	sa = nl_from(0);
+	ck_assert(!nlutil_from_kernel(&sa, 0));
+	ck_assert(!nlutil_from_kernel(&sa, sizeof(sa) - 1));
+	sa.nl_family = AF_UNSPEC;
+	ck_assert(!nlutil_from_kernel(&sa, sizeof(sa)));
+}
+END_TEST
+
+/* Warnings captured through log_set_sink. */
+static struct {
+	int n;
+	char last[256];
+} warned;
+
+static void warn_sink(int level, enum log_subsys sub, const char *msg,
+		      void *arg)
+{
+	(void)arg;
+	if (level != LOG_WARNING || sub != LOG_SUB_RTNL)
+		return;
+	warned.n++;
+	snprintf(warned.last, sizeof(warned.last), "%s", msg);
+}
+
+START_TEST(test_accept_rate_limited)
+{
+	struct nlutil_guard g = NLUTIL_GUARD_INIT(LOG_SUB_RTNL, "test");
+	struct sockaddr_nl kernel = nl_from(0), user = nl_from(4242);
+
+	memset(&warned, 0, sizeof(warned));
+	log_set_sink(warn_sink, NULL);
+	ck_assert(nlutil_accept_at(&g, &kernel, sizeof(kernel), 100));
+	ck_assert_uint_eq(g.dropped, 0);
+	ck_assert_int_eq(warned.n, 0);
+	/* The first refusal is logged with the sender's port. */
+	ck_assert(!nlutil_accept_at(&g, &user, sizeof(user), 100));
+	ck_assert_uint_eq(g.dropped, 1);
+	ck_assert_int_eq(warned.n, 1);
+	ck_assert_ptr_nonnull(strstr(warned.last, "port 4242"));
+	ck_assert_ptr_nonnull(strstr(warned.last, "dropped"));
+	ck_assert_ptr_nonnull(strstr(warned.last, "test socket"));
+	/* A flood within the interval is counted, not logged. */
+	for (int i = 0; i < 1000; i++)
+		ck_assert(!nlutil_accept_at(&g, &user, sizeof(user),
+					    100 + NLUTIL_WARN_INTERVAL_S - 1));
+	ck_assert_uint_eq(g.dropped, 1001);
+	ck_assert_int_eq(warned.n, 1);
+	/* Then one line again, saying how many went unmentioned. */
+	ck_assert(!nlutil_accept_at(&g, &user, sizeof(user),
+				    100 + NLUTIL_WARN_INTERVAL_S));
+	ck_assert_uint_eq(g.dropped, 1002);
+	ck_assert_int_eq(warned.n, 2);
+	ck_assert_ptr_nonnull(strstr(warned.last, "1000 more"));
+	/* The kernel still gets through. */
+	ck_assert(nlutil_accept(&g, &kernel, sizeof(kernel)));
+	log_set_sink(NULL, NULL);
+}
+END_TEST
+
+/* A datagram from one user socket to another's port; 0 or -errno. */
+static int nl_send_to(int fd, uint32_t port)
+{
+	struct sockaddr_nl to = nl_from(port);
+	struct nlmsghdr nlh = {
+		.nlmsg_len = NLMSG_HDRLEN, .nlmsg_type = NLMSG_NOOP,
+	};
+
+	if (sendto(fd, &nlh, sizeof(nlh), MSG_DONTWAIT,
+		   (struct sockaddr *)&to, sizeof(to)) < 0)
+		return -errno;
+	return 0;
+}
+
+static uint32_t nl_port(int fd)
+{
+	struct sockaddr_nl sa;
+	socklen_t len = sizeof(sa);
+
+	ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&sa, &len), 0);
+	return sa.nl_pid;
+}
+
+/* The kernel's answers still reach a connected socket: ask for an ACK
+ * and read past the forgery queued before the connect. */
+static void nl_ack_from_kernel(int fd)
+{
+	struct nlmsghdr req = {
+		.nlmsg_len = NLMSG_HDRLEN, .nlmsg_type = NLMSG_NOOP,
+		.nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK, .nlmsg_seq = 7,
+	};
+	char buf[256] __attribute__((aligned(4)));
+	const struct nlmsghdr *nlh = (const struct nlmsghdr *)buf;
+	struct sockaddr_nl from;
+	socklen_t len;
+
+	ck_assert_int_eq(send(fd, &req, sizeof(req), 0), (int)sizeof(req));
+	do {
+		len = sizeof(from);
+		ck_assert_int_ge(recvfrom(fd, buf, sizeof(buf), 0,
+					  (struct sockaddr *)&from, &len),
+				 (int)NLMSG_HDRLEN);
+	} while (!nlutil_from_kernel(&from, len));
+	ck_assert_uint_eq(nlh->nlmsg_type, NLMSG_ERROR);
+	ck_assert_uint_eq(nlh->nlmsg_seq, 7);
+}
+
+/* With CAP_NET_ADMIN one socket may unicast to another's port of
+ * NETLINK_ROUTE; once the target is connected to the kernel, the kernel
+ * refuses that.  Without the capability (not root) the kernel refuses
+ * the forgery anyway, and only the kernel's answer is checked. */
+START_TEST(test_connect_kernel)
+{
+	int target, forger, err;
+
+	target = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+	forger = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+	if (target < 0 || forger < 0)
+		return;	/* no netlink in this sandbox */
+	ck_assert_int_eq(bind(target, (struct sockaddr *)&(struct sockaddr_nl){
+		.nl_family = AF_NETLINK }, sizeof(struct sockaddr_nl)), 0);
+	/* Without the fix the forgery is delivered. */
+	err = nl_send_to(forger, nl_port(target));
+	ck_assert(err == 0 || err == -EPERM);
+	ck_assert_int_eq(nlutil_connect_kernel(target), 0);
+	if (err == 0)
+		ck_assert_int_eq(nl_send_to(forger, nl_port(target)),
+				 -ECONNREFUSED);
+	nl_ack_from_kernel(target);
+	close(forger);
+	close(target);
+}
+END_TEST
+
 static Suite *nlutil_suite(void)
 {
 	Suite *s = suite_create("nlutil");
 	TCase *err = tcase_create("errno");
 	TCase *ack = tcase_create("ext_ack");
+	TCase *from = tcase_create("from_kernel");
 
 	tcase_add_test(err, test_errno_nomem);
 	tcase_add_test(err, test_errno_table);
@@ -263,8 +420,12 @@ static Suite *nlutil_suite(void)
 	tcase_add_test(ack, test_ext_ack_none);
 	tcase_add_test(ack, test_ext_ack_truncated);
 	tcase_add_test(ack, test_ext_ack_malformed);
+	tcase_add_test(from, test_from_kernel);
+	tcase_add_test(from, test_accept_rate_limited);
+	tcase_add_test(from, test_connect_kernel);
 	suite_add_tcase(s, err);
 	suite_add_tcase(s, ack);
+	suite_add_tcase(s, from);
 	return s;
 }
 
