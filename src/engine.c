@@ -43,6 +43,7 @@ void engine_free(struct engine *e)
 {
 	if (!e)
 		return;
+	free(e->held);
 	free(e->announce_list);
 	free(e->announce_buf);
 	free(e->listeners);
@@ -191,6 +192,38 @@ static bool engine_conn_data(struct engine *e, struct model_conn *c)
 	return c->pub.data != NULL;
 }
 
+/* The pairs backing off, for the strategy's view (conn->held): a
+ * strategy that plans one of them would spend a subflow slot on a join the
+ * engine will not send. */
+static void engine_fill_held(struct engine *e, struct model_conn *c,
+			     uint64_t now)
+{
+	size_t n = 0;
+
+	c->pub.n_held = 0;
+	c->pub.held = NULL;
+	if (c->n_pairs > e->cap_held) {
+		struct mptcpd_held_pair *v = realloc(e->held,
+						     c->n_pairs * sizeof(*v));
+
+		if (!v)
+			return;	/* the strategy plans without the hint */
+		e->held = v;
+		e->cap_held = c->n_pairs;
+	}
+	for (size_t i = 0; i < c->n_pairs; i++) {
+		const struct model_pair *p = &c->pairs[i];
+
+		if (p->retry_ms <= now)
+			continue;
+		e->held[n].local = p->local;
+		e->held[n].remote = p->remote;
+		e->held[n++].until_ms = p->retry_ms;
+	}
+	c->pub.n_held = n;
+	c->pub.held = e->held;
+}
+
 void engine_decide(struct engine *e, struct model_conn *c,
 		   const struct mptcpd_event *ev)
 {
@@ -205,6 +238,7 @@ void engine_decide(struct engine *e, struct model_conn *c,
 	host.listeners = e->listeners;
 	host.n_listeners = e->n_listeners;
 	engine_host_announce(e, &host);
+	engine_fill_held(e, c, host.now_ms);
 	e->actions.n = 0;
 	e->actions.overflow = false;
 	e->strategy->decide(ev, &c->pub, &host, &e->actions);
@@ -567,10 +601,55 @@ void engine_on_stalled(struct engine *e, uint32_t token,
 
 /* Collect the connections with a pair whose delay ran out (clearing it),
  * and the earliest delay still running. */
-static bool engine_conn_due(struct model_conn *c, uint64_t now,
-			    uint64_t *next)
+/* A pending join the kernel said nothing about in time: out of the model
+ * (it no longer counts against max-subflows), a failure of its pair. */
+static void engine_join_timed_out(struct engine *e, struct model_conn *c,
+				  struct mptcpd_subflow *s, uint64_t now)
+{
+	struct mptcpd_addr local = s->local, remote = s->remote;
+	struct model_pair *p;
+	char l[ADDR_STRLEN], r[ADDR_STRLEN];
+
+	e->stats.joins_timed_out++;
+	log_info(LOG_SUB_ENGINE, "token=%08x: join %s -> %s: no answer in %u ms, "
+		 "counted as failed", c->pub.token,
+		 addr_str(&local, l, sizeof(l)), addr_str(&remote, r, sizeof(r)),
+		 ENGINE_JOIN_TIMEOUT_MS);
+	model_subflow_del(c, s);
+	p = model_pair_get(c, &local, &remote);
+	if (!p)
+		return;
+	backoff_failed(p, &e->backoff, now, 0);
+	if (p->retry_ms < now + ENGINE_JOIN_HOLD_MS)
+		p->retry_ms = now + ENGINE_JOIN_HOLD_MS;
+}
+
+/* Pending joins past their time; true when one timed out. */
+static bool engine_pending_due(struct engine *e, struct model_conn *c,
+			       uint64_t now, uint64_t *next)
 {
 	bool due = false;
+
+	for (size_t i = c->pub.n_subflows; i-- > 0;) {
+		struct mptcpd_subflow *s = &c->subflows[i];
+		uint64_t at = s->since_ms + ENGINE_JOIN_TIMEOUT_MS;
+
+		if (s->state != MPTCPD_SUBFLOW_PENDING)
+			continue;
+		if (at <= now) {
+			engine_join_timed_out(e, c, s, now);
+			due = true;
+		} else if (!*next || at < *next) {
+			*next = at;
+		}
+	}
+	return due;
+}
+
+static bool engine_conn_due(struct engine *e, struct model_conn *c,
+			    uint64_t now, uint64_t *next)
+{
+	bool due = engine_pending_due(e, c, now, next);
 
 	for (size_t i = 0; i < c->n_pairs; i++) {
 		struct model_pair *p = &c->pairs[i];
@@ -595,7 +674,7 @@ void engine_on_timer(struct engine *e)
 	e->wakeup_ms = 0;
 	for (struct model_conn *c = model_conn_next(e->model, NULL); c;
 	     c = model_conn_next(e->model, c)) {
-		if (!engine_conn_due(c, now, &next))
+		if (!engine_conn_due(e, c, now, &next))
 			continue;
 		ev.token = c->pub.token;
 		engine_decide(e, c, &ev);

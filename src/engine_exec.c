@@ -221,5 +221,9 @@ enum engine_verdict engine_execute(struct engine *e, struct model_conn *c,
 		engine_unprepare(c, a);
 		return ENGINE_VERDICT_FAILED;
 	}
+	/* The kernel says when a join is established or closed; if it says
+	 * nothing (a lost event), the timer looks again. */
+	if (a->type == MPTCPD_ACTION_SUBFLOW_CREATE)
+		engine_wake_at(e, e->ops.now_ms(e->ops_arg) + ENGINE_JOIN_TIMEOUT_MS);
 	return ENGINE_VERDICT_SENT;
 }

@@ -9,6 +9,16 @@
 
 struct iface_table;
 
+/* A join still pending this long (no SUB_ESTABLISHED, no SUB_CLOSED: the
+ * SYNs went unanswered, or an event was lost) stops counting as one of the
+ * connection's subflows and counts as a failure of its pair: three SYNs
+ * (0, 1, 3 s) had no answer, and a path that slow carries nothing useful. */
+#define ENGINE_JOIN_TIMEOUT_MS 5000
+/* The kernel keeps sending that join's SYNs for about two minutes
+ * (tcp_syn_retries): the pair is not asked for again meanwhile, so that no
+ * second join of the same pair races the first. */
+#define ENGINE_JOIN_HOLD_MS 130000
+
 struct engine {
 	struct model *model;
 	struct iface_table *ifaces;
@@ -29,6 +39,8 @@ struct engine {
 	unsigned int max_announcements;	/* [core] max-announcements */
 	uint64_t last_refusal_log_ms;	/* engine_peer.c's log limit */
 	struct engine_stats stats;
+	struct mptcpd_held_pair *held;	/* conn->held scratch, reused */
+	size_t cap_held;
 };
 
 /* Ask the strategy about one connection and run what it returns. */

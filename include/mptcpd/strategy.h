@@ -35,7 +35,8 @@
 extern "C" {
 #endif
 
-#define MPTCPD_STRATEGY_ABI_VERSION 1
+/* 2: struct mptcpd_conn gained held/n_held. */
+#define MPTCPD_STRATEGY_ABI_VERSION 2
 
 /* An IPv4 or IPv6 address with an optional port, port in host order. */
 struct mptcpd_addr {
@@ -96,6 +97,17 @@ struct mptcpd_remote_addr {
 	struct mptcpd_addr addr;	/* port 0 = the connection's port */
 };
 
+/* A (local, remote) pair the engine will not send a join for before
+ * until_ms: its joins failed lately and it is backing off, or its last
+ * join went unanswered and the kernel may still be sending its SYNs.  A
+ * SUBFLOW_CREATE for it now is dropped (ENGINE: backing off), so a
+ * strategy with a subflow budget leaves that slot to another path. */
+struct mptcpd_held_pair {
+	struct mptcpd_addr local;	/* port 0 */
+	struct mptcpd_addr remote;	/* with port */
+	uint64_t until_ms;		/* host->now_ms scale */
+};
+
 /* An address this host announced (ADD_ADDR) on a connection. */
 struct mptcpd_announced {
 	uint8_t id;
@@ -119,6 +131,10 @@ struct mptcpd_conn {
 	 * bytes, allocated by the daemon with the connection and freed with
 	 * it.  NULL when the strategy asked for none. */
 	void *data;
+	/* Pairs held back until a later time (ABI 2): see struct
+	 * mptcpd_held_pair.  Filled for each decide() call. */
+	size_t n_held;
+	const struct mptcpd_held_pair *held;
 };
 
 struct mptcpd_host {

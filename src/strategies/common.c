@@ -66,6 +66,20 @@ static size_t strat_count(const struct mptcpd_conn *conn,
 	return n;
 }
 
+/* Is the pair held back by the engine (backing off) right now? */
+static bool strat_held(const struct mptcpd_conn *conn,
+		       const struct mptcpd_host *host,
+		       const struct mptcpd_addr *local,
+		       const struct mptcpd_addr *remote)
+{
+	for (size_t i = 0; i < conn->n_held; i++)
+		if (conn->held[i].until_ms > host->now_ms &&
+		    strat_same_pair(&conn->held[i].local, &conn->held[i].remote,
+				    local, remote))
+			return true;
+	return false;
+}
+
 static bool strat_create(const struct mptcpd_conn *conn,
 			 const struct mptcpd_host *host,
 			 const struct mptcpd_local_addr *l,
@@ -75,7 +89,8 @@ static bool strat_create(const struct mptcpd_conn *conn,
 	struct mptcpd_action *a;
 
 	if (l->addr.family != remote->family ||
-	    strat_has_pair(conn, out, &l->addr, remote))
+	    strat_has_pair(conn, out, &l->addr, remote) ||
+	    strat_held(conn, host, &l->addr, remote))
 		return false;
 	if (strat_count(conn, out) >= host->max_subflows)
 		return false;

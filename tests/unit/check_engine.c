@@ -11,6 +11,7 @@
 
 #include "diag.h"
 #include "engine.h"
+#include "engine_priv.h"
 #include "fixture.h"
 #include "genl.h"
 #include "iface.h"
@@ -313,6 +314,43 @@ START_TEST(test_local_connections_left_alone)
 	ck_assert_uint_eq(engine_get_stats(F.engine)->local_conns_ignored, 3);
 	kernel_event(MPTCPD_EVENT_ESTABLISHED);	/* a real one still is */
 	ck_assert_uint_eq(model_conn_count(F.model), 1);
+}
+END_TEST
+
+/* A join nobody answers stops taking a subflow slot after its timeout:
+ * with room for one extra subflow, a blackholed announced address first
+ * and a good one after, the good one is joined once the first times out. */
+START_TEST(test_silent_join_times_out_and_frees_its_slot)
+{
+	struct mptcpd_addr good = fx_addr("203.0.113.5", PORT);
+	bool joined_good = false;
+
+	engine_set_max_subflows(F.engine, 2);
+	kernel_event(MPTCPD_EVENT_ESTABLISHED);
+	ck_assert_uint_eq(F.n_sent, 1);		/* 198.51.100.2 -> 203.0.113.2 */
+	ck_assert_uint_eq(conn()->pub.n_subflows, 2);
+	F.n_sent = 0;
+	announce(1, "203.0.113.5");
+	ck_assert_uint_eq(F.n_sent, 0);		/* no room: the join is pending */
+	F.now += ENGINE_JOIN_TIMEOUT_MS - 1;
+	engine_on_timer(F.engine);
+	ck_assert_uint_eq(F.n_sent, 0);
+	F.now += 1;
+	engine_on_timer(F.engine);
+	ck_assert_uint_eq(engine_get_stats(F.engine)->joins_timed_out, 1);
+	for (size_t i = 0; i < F.n_sent; i++)
+		joined_good |= F.sent[i].type == MPTCPD_ACTION_SUBFLOW_CREATE &&
+			       mptcpd_addr_same_ip(&F.sent[i].remote, &good);
+	ck_assert_msg(joined_good, "the good address was not joined after the timeout");
+	/* The silent pair is not asked for again while the kernel may still
+	 * be sending its SYNs. */
+	F.n_sent = 0;
+	sub_event(MPTCPD_EVENT_SUB_CLOSED, "198.51.100.2", 0, "203.0.113.5", 2);
+	F.now += ENGINE_JOIN_HOLD_MS - ENGINE_JOIN_TIMEOUT_MS - 1000;
+	engine_on_timer(F.engine);
+	for (size_t i = 0; i < F.n_sent; i++)
+		ck_assert(!(mptcpd_addr_same_ip(&F.sent[i].local, &conn()->pub.local) &&
+			    mptcpd_addr_same_ip(&F.sent[i].remote, &conn()->pub.remote)));
 }
 END_TEST
 
@@ -633,6 +671,7 @@ static Suite *engine_suite(void)
 	tcase_add_test(tc, test_forbidden_announcements_refused);
 	tcase_add_test(tc, test_announcement_cap_and_switch);
 	tcase_add_test(tc, test_local_connections_left_alone);
+	tcase_add_test(tc, test_silent_join_times_out_and_frees_its_slot);
 	tcase_add_test(tc, test_sub_closed_and_closed);
 	tcase_add_test(tc, test_unknown_token_ignored);
 	tcase_add_test(tc, test_no_route_no_join_until_route_appears);
