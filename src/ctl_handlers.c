@@ -115,6 +115,9 @@ static int ctl_cmd_status(struct ctl_call *c)
 			       (int64_t)((ctl_handlers_now(s) - s->env.started_ms) / 1000)));
 	json_object_object_add(o, "pid", json_object_new_int64(getpid()));
 	ctl_status_refusals(o, engine_get_stats(s->env.engine));
+	json_object_object_add(o, "netlink_dropped", json_object_new_int64(
+			       s->env.netlink_dropped ? (int64_t)s->env.netlink_dropped(
+							       s->env.arg) : 0));
 	return ctl_call_result(c, o);
 }
 

@@ -69,6 +69,9 @@ struct ctl_server_env {
 	int (*reload)(void *arg);
 	/* The plugins loaded now (replaced on reload); may return NULL. */
 	const struct plugin_set *(*plugins)(void *arg);
+	/* Netlink datagrams dropped for not coming from the kernel; may be
+	 * NULL. */
+	uint64_t (*netlink_dropped)(void *arg);
 	void *arg;
 };
 

@@ -387,6 +387,14 @@ static const struct plugin_set *daemon_ctl_plugins(void *arg)
 	return d->plugins;
 }
 
+/* Netlink datagrams from anyone but the kernel, dropped by the edges. */
+static uint64_t daemon_ctl_netlink_dropped(void *arg)
+{
+	struct daemon *d = arg;
+
+	return genl_dropped(d->genl) + rtnl_dropped(d->rtnl) + diag_dropped();
+}
+
 /* The daemon manages connections without its control socket too: a
  * socket that cannot be made is logged, not fatal. */
 static void daemon_start_ctl(struct daemon *d)
@@ -396,7 +404,7 @@ static void daemon_start_ctl(struct daemon *d)
 		.engine = d->engine, .started_ms = d->started_ms,
 		.now_ms = daemon_now_ms, .set_strategy = daemon_ctl_set_strategy,
 		.reload = daemon_ctl_reload, .plugins = daemon_ctl_plugins,
-		.arg = d,
+		.netlink_dropped = daemon_ctl_netlink_dropped, .arg = d,
 	};
 
 	ctl_server_new(&d->ctl, d->ns_dir, &env);

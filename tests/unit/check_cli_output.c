@@ -62,18 +62,19 @@ START_TEST(test_status)
 		   "\"path_manager\":\"userspace\",\"connections\":2,\"subflows\":3,"
 		   "\"interfaces\":2,\"uptime_s\":3725,\"pid\":4242,"
 		   "\"announcements_refused\":7,\"local_connections\":120,"
-		   "\"joins_timed_out\":1}",
-		   "version       0.1.0\n"
-		   "strategy      fullmesh\n"
-		   "path manager  userspace\n"
-		   "connections   2\n"
-		   "subflows      3\n"
-		   "interfaces    2\n"
-		   "uptime        1h02m\n"
-		   "pid           4242\n"
-		   "refused adds  7\n"
-		   "local conns   120\n"
-		   "join timeouts 1\n");
+		   "\"joins_timed_out\":1,\"netlink_dropped\":2}",
+		   "version        0.1.0\n"
+		   "strategy       fullmesh\n"
+		   "path manager   userspace\n"
+		   "connections    2\n"
+		   "subflows       3\n"
+		   "interfaces     2\n"
+		   "uptime         1h02m\n"
+		   "pid            4242\n"
+		   "refused adds   7\n"
+		   "local conns    120\n"
+		   "join timeouts  1\n"
+		   "forged netlink 2\n");
 }
 END_TEST
 
