@@ -91,33 +91,26 @@ static int diag_status(const struct nlmsghdr *nlh, const struct diag_dump *d)
 	return err;
 }
 
-int diag_dump_walk(const void *buf, size_t len, const struct diag_dump *d)
+/* One message of a dump: ours (by sequence) or ignored; 1 at its end. */
+static int diag_dump_msg(const struct nlmsghdr *nlh, void *ctx)
 {
-	const char *p = buf;
-	const struct nlmsghdr *nlh;
-	size_t step;
+	const struct diag_dump *d = ctx;
 	int err;
 
-	while (len >= NLMSG_HDRLEN) {
-		nlh = (const struct nlmsghdr *)p;
-		if (nlh->nlmsg_len < NLMSG_HDRLEN || nlh->nlmsg_len > len)
-			return -EIO;
-		if (nlh->nlmsg_seq == d->seq) {
-			if (nlh->nlmsg_type == NLMSG_DONE ||
-			    nlh->nlmsg_type == NLMSG_ERROR) {
-				err = diag_status(nlh, d);
-				return err < 0 ? err : 1;
-			}
-			if (nlh->nlmsg_type == SOCK_DIAG_BY_FAMILY)
-				d->fn(nlh, nlh->nlmsg_len, d->ctx);
-		}
-		step = NLMSG_ALIGN(nlh->nlmsg_len);
-		if (step >= len)
-			break;
-		p += step;
-		len -= step;
+	if (nlh->nlmsg_seq != d->seq)
+		return 0;
+	if (nlh->nlmsg_type == NLMSG_DONE || nlh->nlmsg_type == NLMSG_ERROR) {
+		err = diag_status(nlh, d);
+		return err < 0 ? err : 1;
 	}
+	if (nlh->nlmsg_type == SOCK_DIAG_BY_FAMILY)
+		d->fn(nlh, nlh->nlmsg_len, d->ctx);
 	return 0;
+}
+
+int diag_dump_walk(const void *buf, size_t len, const struct diag_dump *d)
+{
+	return nlutil_walk(buf, len, diag_dump_msg, (void *)d);
 }
 
 /* Reads until our NLMSG_DONE: only the kernel's datagrams, and in them

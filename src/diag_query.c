@@ -177,23 +177,15 @@ static void diag_query_msg(struct diag_query *q, const struct nlmsghdr *nlh)
 		diag_on_subflow(nlh, nlh->nlmsg_len, &q->sc);
 }
 
+static int diag_query_one(const struct nlmsghdr *nlh, void *ctx)
+{
+	diag_query_msg(ctx, nlh);
+	return 0;
+}
+
 int diag_query_walk(struct diag_query *q, const char *p, size_t len)
 {
-	const struct nlmsghdr *nlh;
-	size_t step;
-
-	while (len >= NLMSG_HDRLEN) {
-		nlh = (const struct nlmsghdr *)p;
-		if (nlh->nlmsg_len < NLMSG_HDRLEN || nlh->nlmsg_len > len)
-			return -EIO;
-		diag_query_msg(q, nlh);
-		step = NLMSG_ALIGN(nlh->nlmsg_len);
-		if (step >= len)
-			break;
-		p += step;
-		len -= step;
-	}
-	return 0;
+	return nlutil_walk(p, len, diag_query_one, q);
 }
 
 /* Every reply is its own datagram, so read many per system call: with

@@ -211,3 +211,26 @@ bool nlutil_accept(struct nlutil_guard *g, const struct sockaddr_nl *sa,
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return nlutil_accept_at(g, sa, len, (int64_t)ts.tv_sec);
 }
+
+int nlutil_walk(const void *buf, size_t len, nlutil_msg_fn fn, void *ctx)
+{
+	const char *p = buf;
+	const struct nlmsghdr *nlh;
+	size_t step;
+	int ret;
+
+	while (len >= NLMSG_HDRLEN) {
+		nlh = (const struct nlmsghdr *)p;
+		if (nlh->nlmsg_len < NLMSG_HDRLEN || nlh->nlmsg_len > len)
+			return -EIO;
+		ret = fn(nlh, ctx);
+		if (ret)
+			return ret;
+		step = NLMSG_ALIGN(nlh->nlmsg_len);
+		if (step >= len)
+			break;
+		p += step;
+		len -= step;
+	}
+	return 0;
+}

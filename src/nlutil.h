@@ -22,6 +22,13 @@ struct nlmsghdr;
  * with no errno of their own become -EIO. */
 int nlutil_errno(int nlerr);
 
+/* Calls fn for each netlink message of a datagram, in order, and stops at
+ * the first non-zero return, which it returns; -EIO when a message's
+ * length does not fit what is left (the rest cannot be trusted); 0 at the
+ * end. */
+typedef int (*nlutil_msg_fn)(const struct nlmsghdr *nlh, void *ctx);
+int nlutil_walk(const void *buf, size_t len, nlutil_msg_fn fn, void *ctx);
+
 /* The error field of an NLMSG_ERROR, or the status of an NLMSG_DONE, as
  * the kernel's -errno: values below -4095 (MAX_ERRNO) are no errno, and
  * negating INT_MIN for strerror() would overflow, so they become -EIO.

@@ -403,6 +403,38 @@ START_TEST(test_connect_kernel)
 }
 END_TEST
 
+static int count_msgs(const struct nlmsghdr *nlh, void *ctx)
+{
+	int *n = ctx;
+
+	(*n)++;
+	return nlh->nlmsg_type == NLMSG_DONE ? 7 : 0;
+}
+
+/* The one walk over a datagram's messages both diag walkers use. */
+START_TEST(test_walk)
+{
+	struct nlmsghdr v[3];
+	int n = 0;
+
+	memset(v, 0, sizeof(v));
+	v[0].nlmsg_len = v[1].nlmsg_len = v[2].nlmsg_len = sizeof(v[0]);
+	v[0].nlmsg_type = v[1].nlmsg_type = 0x20;
+	v[2].nlmsg_type = NLMSG_DONE;
+	ck_assert_int_eq(nlutil_walk(v, sizeof(v), count_msgs, &n), 7);
+	ck_assert_int_eq(n, 3);
+	n = 0;
+	ck_assert_int_eq(nlutil_walk(v, 2 * sizeof(v[0]), count_msgs, &n), 0);
+	ck_assert_int_eq(n, 2);
+	v[1].nlmsg_len = 3 * sizeof(v[0]);	/* past the datagram */
+	n = 0;
+	ck_assert_int_eq(nlutil_walk(v, 2 * sizeof(v[0]), count_msgs, &n), -EIO);
+	ck_assert_int_eq(n, 1);
+	v[1].nlmsg_len = 4;			/* shorter than a header */
+	ck_assert_int_eq(nlutil_walk(v, sizeof(v), count_msgs, &n), -EIO);
+}
+END_TEST
+
 static Suite *nlutil_suite(void)
 {
 	Suite *s = suite_create("nlutil");
@@ -423,6 +455,7 @@ static Suite *nlutil_suite(void)
 	tcase_add_test(from, test_from_kernel);
 	tcase_add_test(from, test_accept_rate_limited);
 	tcase_add_test(from, test_connect_kernel);
+	tcase_add_test(ack, test_walk);
 	suite_add_tcase(s, err);
 	suite_add_tcase(s, ack);
 	suite_add_tcase(s, from);
