@@ -242,6 +242,12 @@ void engine_decide(struct engine *e, struct model_conn *c,
 	e->actions.n = 0;
 	e->actions.overflow = false;
 	e->strategy->decide(ev, &c->pub, &host, &e->actions);
+	/* A plugin may write the list without mptcpd_actions_push(): never
+	 * read past its end, whatever n says. */
+	if (e->actions.n > MPTCPD_ACTIONS_MAX) {
+		e->actions.n = MPTCPD_ACTIONS_MAX;
+		e->actions.overflow = true;
+	}
 	if (e->actions.overflow)
 		log_warn(LOG_SUB_STRATEGY, "%s: too many actions for token=%08x, "
 			 "the rest follows with later events", e->strategy->name,

@@ -354,6 +354,34 @@ START_TEST(test_silent_join_times_out_and_frees_its_slot)
 }
 END_TEST
 
+/* A strategy that claims more actions than the list holds (a plugin
+ * writing n itself) has its list clamped, not read past its end. */
+static void liar_decide(const struct mptcpd_event *ev,
+			const struct mptcpd_conn *c,
+			const struct mptcpd_host *h, struct mptcpd_actions *out)
+{
+	(void)ev; (void)c; (void)h;
+	memset(out->v, 0, sizeof(out->v));
+	for (size_t i = 0; i < MPTCPD_ACTIONS_MAX; i++) {
+		out->v[i].type = MPTCPD_ACTION_SET_BACKUP;
+		out->v[i].token = TOKEN;
+	}
+	out->n = 100000;
+}
+
+static const struct mptcpd_strategy liar = {
+	.abi_version = MPTCPD_STRATEGY_ABI_VERSION, .name = "liar",
+	.decide = liar_decide,
+};
+
+START_TEST(test_action_count_clamped)
+{
+	engine_set_strategy(F.engine, &liar);
+	kernel_event(MPTCPD_EVENT_ESTABLISHED);	/* ASan: no read past v[] */
+	ck_assert_uint_le(F.n_sent, MPTCPD_ACTIONS_MAX);
+}
+END_TEST
+
 START_TEST(test_sub_closed_and_closed)
 {
 	kernel_event(MPTCPD_EVENT_ESTABLISHED);
@@ -672,6 +700,7 @@ static Suite *engine_suite(void)
 	tcase_add_test(tc, test_announcement_cap_and_switch);
 	tcase_add_test(tc, test_local_connections_left_alone);
 	tcase_add_test(tc, test_silent_join_times_out_and_frees_its_slot);
+	tcase_add_test(tc, test_action_count_clamped);
 	tcase_add_test(tc, test_sub_closed_and_closed);
 	tcase_add_test(tc, test_unknown_token_ignored);
 	tcase_add_test(tc, test_no_route_no_join_until_route_appears);
