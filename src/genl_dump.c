@@ -29,7 +29,7 @@
 #define GENL_DUMP_MAX_READS	4096
 #define GENL_EXTACK_LEN		128
 
-static struct nla_policy genl_addr_policy[MPTCP_PM_ADDR_ATTR_MAX + 1] = {
+static const struct nla_policy genl_addr_policy[MPTCP_PM_ADDR_ATTR_MAX + 1] = {
 	[MPTCP_PM_ADDR_ATTR_FAMILY] = GENL_FIXED(NLA_U16, 2),
 	[MPTCP_PM_ADDR_ATTR_ID] = GENL_FIXED(NLA_U8, 1),
 	[MPTCP_PM_ADDR_ATTR_ADDR4] = GENL_FIXED(NLA_U32, 4),

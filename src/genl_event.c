@@ -55,7 +55,7 @@ static const struct genl_event_desc genl_events[] = {
 
 /* Exact sizes: a wrong length means a kernel we do not understand or a
  * corrupted message, and either way the values cannot be trusted. */
-static struct nla_policy genl_event_policy[MPTCPD_ATTR_MAX + 1] = {
+static const struct nla_policy genl_event_policy[MPTCPD_ATTR_MAX + 1] = {
 	[MPTCP_ATTR_TOKEN] = GENL_FIXED(NLA_U32, 4),
 	[MPTCP_ATTR_FAMILY] = GENL_FIXED(NLA_U16, 2),
 	[MPTCP_ATTR_LOC_ID] = GENL_FIXED(NLA_U8, 1),
