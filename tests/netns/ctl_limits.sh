@@ -16,7 +16,7 @@ PYTHON=/usr/bin/python3
 
 CTL=$top_builddir/src/mptcpd-ctl
 [ -x "$CTL" ] || fail "$CTL is not built"
-RUN=$MPTCPD_RUNTIME_DIRECTORY
+RUN=	# the daemon's socket directory, RUNDIR/NETNS: known once the lab is up
 GROUP=mptcpdlim$$
 NOBODY=65534
 CLIENTS=300
@@ -105,10 +105,11 @@ lab_setup v4
 chmod 0711 "$TMP"	# nobody must get through to $RUN
 printf '[core]\nstrategy = fullmesh\ncontrol-group = %s\n' "$GROUP" >"$CONF"
 start_daemon
+RUN=$(ns_dir "$C")
 wait_until 5 test -S "$RUN/control" || fail "no control socket in $RUN"
-member "$CTL" status >/dev/null || fail "the member's status before the flood"
+member "$CTL" -s "$RUN/control" status >/dev/null || fail "the member's status before the flood"
 t0=$(now_ms)
-"$CTL" status >/dev/null || fail "root's status before the flood"
+"$CTL" -s "$RUN/control" status >/dev/null || fail "root's status before the flood"
 cli_before=$(($(now_ms) - t0))
 rss_before=$(rss_kb)
 
@@ -133,10 +134,10 @@ done
 awk -v a="$worst" 'BEGIN { exit !(a < 100) }' ||
 	fail "root's status took $worst ms with $kept clients held"
 t0=$(now_ms)
-"$CTL" status >"$TMP/status.out" 2>&1 || fail "root's mptcpd-ctl status: $(cat "$TMP/status.out")"
+"$CTL" -s "$RUN/control" status >"$TMP/status.out" 2>&1 || fail "root's mptcpd-ctl status: $(cat "$TMP/status.out")"
 cli_ms=$(($(now_ms) - t0))
 rc=0
-member "$CTL" status >"$TMP/member.out" 2>&1 || rc=$?
+member "$CTL" -s "$RUN/control" status >"$TMP/member.out" 2>&1 || rc=$?
 [ "$rc" = 1 ] && grep -q EBUSY "$TMP/member.out" ||
 	fail "the member's own status: exit $rc: $(cat "$TMP/member.out")"
 rss_after=$(rss_kb)
@@ -147,6 +148,6 @@ log "daemon VmRSS ${rss_before} kB -> ${rss_after} kB (+${grow} kB)"
 [ "$grow" -lt 8192 ] || fail "the daemon's RSS grew by $grow kB"
 
 wait "$HOLDER" || fail "the holder failed"
-wait_until 5 member "$CTL" status >/dev/null || fail "the member is not served after the flood"
+wait_until 5 member "$CTL" -s "$RUN/control" status >/dev/null || fail "the member is not served after the flood"
 log "clients gone: the member is served again"
 pass
