@@ -764,6 +764,24 @@ START_TEST(test_local_ids_reused_after_remove)
 }
 END_TEST
 
+/* Beyond MODEL_SUBFLOWS_MAX the peer's joins are counted, not tracked;
+ * their ends find nothing and harm nothing. */
+START_TEST(test_subflow_cap_counts_the_rest)
+{
+	server_event(MPTCPD_EVENT_ESTABLISHED);
+	for (uint32_t i = 0; i < 300; i++)
+		peer_join(MPTCPD_EVENT_SUB_ESTABLISHED, i);
+	ck_assert_uint_eq(conn()->pub.n_subflows, MODEL_SUBFLOWS_MAX);
+	ck_assert_uint_eq(engine_get_stats(F.engine)->over_cap,
+			  300 - (MODEL_SUBFLOWS_MAX - 1));
+	ck_assert(conn()->cap_logged);
+	for (uint32_t i = 0; i < 300; i++)
+		peer_join(MPTCPD_EVENT_SUB_CLOSED, i);
+	ck_assert_uint_eq(conn()->pub.n_subflows, 1);
+	ck_assert_uint_eq(conn()->n_pairs, 0);
+}
+END_TEST
+
 static double churn_now(void)
 {
 	struct timespec ts;
@@ -843,6 +861,7 @@ static Suite *engine_suite(void)
 	tcase_add_test(tc, test_peer_opened_subflow_leaves_no_history);
 	tcase_add_test(tc, test_pair_forgotten_when_it_holds_nothing);
 	tcase_add_test(tc, test_local_ids_reused_after_remove);
+	tcase_add_test(tc, test_subflow_cap_counts_the_rest);
 	tcase_add_test(tc, test_join_churn_stays_bounded);
 	suite_add_tcase(s, tc);
 	return s;
