@@ -44,8 +44,8 @@ joins() { awk '$2 == "subflow-established" { n++ } END { print n + 0 }' "$TMP/ev
 
 # One batch: CHURN_BATCH joins from eth1's address and their ends.
 batch_file() {
-	local i
-	for i in $(seq "$CHURN_BATCH"); do
+	local _
+	for _ in $(seq "$CHURN_BATCH"); do
 		echo "mptcp endpoint add 198.51.100.2 dev eth1 id 9 subflow"
 		echo "mptcp endpoint delete id 9"
 	done >"$TMP/batch"
@@ -54,8 +54,8 @@ batch_file() {
 # rounds: CHURN_ROUNDS rounds of CHURN_SECONDS / CHURN_ROUNDS s each;
 # one line per round: "joins events daemon_cpu_ns".
 rounds() {
-	local r end asked=0 e0 c0 j0
-	for r in $(seq "$CHURN_ROUNDS"); do
+	local _ end asked=0 e0 c0 j0
+	for _ in $(seq "$CHURN_ROUNDS"); do
 		e0=$(sub_events)
 		j0=$(joins)
 		c0=$(cpu_ns "$DAEMON_PID")
@@ -72,6 +72,7 @@ rounds() {
 	done
 }
 
+conn_up() { nsx "$C" ss -tnH state established "dport = :$PORT" | grep -q .; }
 per_event_us() { awk -v c="$2" -v n="$1" 'BEGIN { if (n > 0) printf "%.2f", c / n / 1000; else print "-" }'; }
 
 lab_setup v4
@@ -85,8 +86,7 @@ LAB_PIDS+=("$DAEMON_PID")
 wait_until 10 grep -qw ready "$DAEMON_LOG" || fail "the daemon did not start"
 start_server "$PORT"
 start_client c -a "$SRV4" -p "$PORT" -n 1 -d $((CHURN_SECONDS + 30)) -i 100
-wait_until 5 eval '[ "$(nsx "$C" ss -tnH state established dport = :'$PORT' | grep -c .)" -ge 1 ]' ||
-	fail "no connection"
+wait_until 5 conn_up || fail "no connection"
 batch_file
 start_server_events
 rss0=$(kb "$DAEMON_PID" VmRSS)
@@ -101,7 +101,7 @@ echo "join churn on one server-side connection (${CHURN_SECONDS} s):"
 echo "  joins seen by the server:   $total ($(awk '{ printf "%s ", $1 }' "$TMP/rounds")per round)"
 echo "  connection still up:        $alive"
 echo "  daemon VmRSS:               ${rss0} kB -> ${rss1} kB ($((rss1 - rss0)) kB)"
-echo "  daemon CPU per event:       first round $(per_event_us "$e_first" "$c_first") us," \
-	"last round $(per_event_us "$e_last" "$c_last") us"
+echo "  daemon CPU per event:       first round $(per_event_us "$e_first" "$c_first") us" \
+	"($j_first joins), last round $(per_event_us "$e_last" "$c_last") us ($j_last joins)"
 grep -E "warning|table full" "$DAEMON_LOG" | sort | uniq -c | head -5
 pass

@@ -721,8 +721,10 @@ static void engine_pairs_prune(struct model_conn *c, uint64_t now)
 	for (size_t i = c->n_pairs; i-- > 0;) {
 		struct model_pair *p = &c->pairs[i];
 
+		if (p->destroying || p->retry_ms > now)
+			continue;	/* still held, and cheaper than a find */
 		if (!model_subflow_find(c, &p->local, &p->remote))
-			engine_pair_forget(c, p, now);
+			model_pair_del(c, p);
 	}
 }
 
