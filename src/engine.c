@@ -280,12 +280,30 @@ void engine_add_initial(struct model_conn *c)
 	model_subflow_add(c, &s);
 }
 
-static void engine_sub_established(struct model_conn *c,
+void engine_over_cap(struct engine *e, struct model_conn *c, const char *what)
+{
+	e->stats.over_cap++;
+	if (c->cap_logged)
+		return;
+	c->cap_logged = true;
+	log_warn(LOG_SUB_ENGINE, "token=%08x: %s table full (%d subflows, %d "
+		 "pairs): not tracked (later ones are counted, not logged)",
+		 c->pub.token, what, MODEL_SUBFLOWS_MAX, MODEL_PAIRS_MAX);
+}
+
+/* Beyond MODEL_SUBFLOWS_MAX a subflow is not tracked: the strategy does
+ * not see it and its SUB_CLOSED finds nothing; the kernel still runs it. */
+static void engine_sub_established(struct engine *e, struct model_conn *c,
 				   const struct mptcpd_event *ev, uint64_t now_ms)
 {
 	struct mptcpd_subflow *s = model_subflow_find(c, &ev->local, &ev->remote);
 	struct mptcpd_subflow fresh = { 0 };
 
+	model_local_id_reserve(c, ev->local_id, &ev->local);
+	if (!s && c->pub.n_subflows >= MODEL_SUBFLOWS_MAX) {
+		engine_over_cap(e, c, "subflow");
+		return;
+	}
 	if (!s)
 		s = model_subflow_add(c, &fresh);
 	if (!s)
@@ -299,7 +317,6 @@ static void engine_sub_established(struct model_conn *c,
 	if (s->state != MPTCPD_SUBFLOW_ESTABLISHED)
 		s->since_ms = now_ms;
 	s->state = MPTCPD_SUBFLOW_ESTABLISHED;
-	model_local_id_reserve(c, ev->local_id, &ev->local);
 }
 
 /* A join that failed before it was established, on an interface that got
@@ -313,28 +330,56 @@ static bool engine_join_lost_to_route(struct engine *e,
 	       iface_route_ms(e->ifaces, s->ifindex) > s->since_ms;
 }
 
+/* Does the end of s say anything about its path?  On a server-side
+ * connection, only for the pairs we joined: subflows the peer opens come
+ * from ports it picks anew each time, and a peer that joins and closes
+ * them without end must not leave history behind. */
+static bool engine_pair_has_history(const struct model_conn *c,
+				    const struct model_pair *p)
+{
+	return !c->pub.server_side || (p && p->joined);
+}
+
+/* A pair that holds nothing any more (no subflow: the caller knows;
+ * not being closed, not backing off) is forgotten. */
+static void engine_pair_forget(struct model_conn *c, struct model_pair *p,
+			       uint64_t now)
+{
+	if (p && !p->destroying && p->retry_ms <= now)
+		model_pair_del(c, p);
+}
+
 /* A subflow ended: does it count against its pair?  Not when we closed it
  * on purpose (address gone, strategy's choice), nor when it lost a race
- * with a new route; yes when it failed, died, or we closed it because it
- * had stalled. */
+ * with a new route, nor when the peer opened it on a server-side
+ * connection; yes when it failed, died, or we closed it because it had
+ * stalled.  The pair is forgotten unless it now backs off. */
 static void engine_subflow_ended(struct engine *e, struct model_conn *c,
 				 const struct mptcpd_subflow *s)
 {
-	struct model_pair *p = model_pair_get(c, &s->local, &s->remote);
+	struct model_pair *p = model_pair_find(c, &s->local, &s->remote);
 	uint64_t now = e->ops.now_ms(e->ops_arg);
 	bool ours = p && p->destroying && !s->stalled;
 
+	if (p)
+		p->destroying = false;
+	if (ours || engine_join_lost_to_route(e, s) ||
+	    !engine_pair_has_history(c, p))
+		goto out;
 	if (!p)
+		p = model_pair_get(c, &s->local, &s->remote);
+	if (!p) {
+		engine_over_cap(e, c, "pair");
 		return;
-	p->destroying = false;
-	if (ours || engine_join_lost_to_route(e, s))
-		return;
+	}
 	backoff_failed(p, &e->backoff, now,
 		       s->state == MPTCPD_SUBFLOW_ESTABLISHED ? now - s->since_ms : 0);
 	log_debug(LOG_SUB_ENGINE, "token=%08x: pair failed %u time(s), next try "
 		  "in %llu ms", c->pub.token, p->failures,
 		  (unsigned long long)(p->retry_ms - now));
 	engine_wake_at(e, p->retry_ms);
+out:
+	engine_pair_forget(c, p, now);
 }
 
 /* Apply a kernel event to the model; returns the connection to ask the
@@ -370,7 +415,8 @@ static struct model_conn *engine_apply(struct engine *e,
 	case MPTCPD_EVENT_SUB_ESTABLISHED:
 	case MPTCPD_EVENT_SUB_PRIORITY:
 		if (c)
-			engine_sub_established(c, ev, e->ops.now_ms(e->ops_arg));
+			engine_sub_established(e, c, ev,
+					       e->ops.now_ms(e->ops_arg));
 		return c;
 	case MPTCPD_EVENT_SUB_CLOSED:
 		s = c ? model_subflow_find(c, &ev->local, &ev->remote) : NULL;
@@ -572,8 +618,10 @@ void engine_on_result(struct engine *e, const struct mptcpd_action *a, int err,
 			engine_subflow_ended(e, c, s);
 			model_subflow_del(c, s);
 		}
-		if (a->type == MPTCPD_ACTION_REMOVE)
+		if (a->type == MPTCPD_ACTION_REMOVE) {
 			model_announced_del(c, a->local_id);
+			model_local_id_release(c, a->local_id);
+		}
 		return;
 	}
 	engine_action_failed(e, c, a);
@@ -672,6 +720,20 @@ static bool engine_conn_due(struct engine *e, struct model_conn *c,
 	return due;
 }
 
+/* The connection's timer visit forgets the pairs that hold nothing any
+ * more: their delay ran out and the strategy, asked again, did not join. */
+static void engine_pairs_prune(struct model_conn *c, uint64_t now)
+{
+	for (size_t i = c->n_pairs; i-- > 0;) {
+		struct model_pair *p = &c->pairs[i];
+
+		if (p->destroying || p->retry_ms > now)
+			continue;	/* still held, and cheaper than a find */
+		if (!model_subflow_find(c, &p->local, &p->remote))
+			model_pair_del(c, p);
+	}
+}
+
 void engine_on_timer(struct engine *e)
 {
 	struct mptcpd_event ev = { .type = MPTCPD_EVENT_RETRY };
@@ -680,10 +742,11 @@ void engine_on_timer(struct engine *e)
 	e->wakeup_ms = 0;
 	for (struct model_conn *c = model_conn_next(e->model, NULL); c;
 	     c = model_conn_next(e->model, c)) {
-		if (!engine_conn_due(e, c, now, &next))
-			continue;
-		ev.token = c->pub.token;
-		engine_decide(e, c, &ev);
+		if (engine_conn_due(e, c, now, &next)) {
+			ev.token = c->pub.token;
+			engine_decide(e, c, &ev);
+		}
+		engine_pairs_prune(c, now);
 	}
 	if (next)
 		engine_wake_at(e, next);

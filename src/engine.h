@@ -75,6 +75,7 @@ struct engine_stats {
 	uint64_t announcements_refused;	/* peers' ADD_ADDR not joined */
 	uint64_t local_conns_ignored;	/* both ends on this host */
 	uint64_t joins_timed_out;	/* pending with no kernel word */
+	uint64_t over_cap;		/* subflows, pairs not tracked: full */
 };
 const struct engine_stats *engine_get_stats(const struct engine *e);
 /* Server side: which usable addresses may be announced: all of them, or

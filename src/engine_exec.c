@@ -30,15 +30,28 @@ void engine_log_action(int level, const struct mptcpd_action *a,
 		addr_str(&a->remote, r, sizeof(r)), a->backup ? " backup" : "");
 }
 
-/* Pick the local ID and remember the subflow as pending (SENT here means
- * ready to send). */
-static enum engine_verdict engine_prepare_create(struct model_conn *c,
+/* Pick the local ID, mark the pair as one we joined (its failures count)
+ * and remember the subflow as pending (SENT here means ready to send).  A
+ * join whose pair or subflow the model has no room for is not sent. */
+static enum engine_verdict engine_prepare_create(struct engine *e,
+						 struct model_conn *c,
 						 struct mptcpd_action *a,
 						 uint64_t now_ms)
 {
 	struct mptcpd_subflow s = { 0 };
-	int id = model_local_id(c, &a->local);
+	struct model_pair *p;
+	int id;
 
+	if (c->pub.n_subflows >= MODEL_SUBFLOWS_MAX) {
+		engine_over_cap(e, c, "subflow");
+		return ENGINE_VERDICT_LIMIT;
+	}
+	if (c->n_pairs >= MODEL_PAIRS_MAX &&
+	    !model_pair_find(c, &a->local, &a->remote)) {
+		engine_over_cap(e, c, "pair");
+		return ENGINE_VERDICT_LIMIT;
+	}
+	id = model_local_id(c, &a->local);
 	if (id == -ENOSPC)
 		return ENGINE_VERDICT_LIMIT;
 	if (id < 0)
@@ -52,8 +65,11 @@ static enum engine_verdict engine_prepare_create(struct model_conn *c,
 	s.ifindex = a->ifindex;
 	s.state = MPTCPD_SUBFLOW_PENDING;
 	s.since_ms = now_ms;
-	return model_subflow_add(c, &s) ? ENGINE_VERDICT_SENT
-					: ENGINE_VERDICT_FAILED;
+	p = model_pair_get(c, &a->local, &a->remote);
+	if (!p || !model_subflow_add(c, &s))
+		return ENGINE_VERDICT_FAILED;
+	p->joined = true;
+	return ENGINE_VERDICT_SENT;
 }
 
 /* A join waits for a route through its interface (DHCP adds the address
@@ -140,7 +156,7 @@ static enum engine_verdict engine_prepare(struct engine *e,
 	switch (a->type) {
 	case MPTCPD_ACTION_SUBFLOW_CREATE:
 		v = engine_may_join(e, c, a, now);
-		return v == ENGINE_VERDICT_SENT ? engine_prepare_create(c, a, now) : v;
+		return v == ENGINE_VERDICT_SENT ? engine_prepare_create(e, c, a, now) : v;
 	case MPTCPD_ACTION_ANNOUNCE:
 		return engine_prepare_announce(c, a);
 	case MPTCPD_ACTION_SUBFLOW_DESTROY:

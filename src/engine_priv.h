@@ -62,6 +62,9 @@ void engine_log_action(int level, const struct mptcpd_action *a,
 /* Take back what preparing a (now failed or never sent) action made the
  * model believe. */
 void engine_unprepare(struct model_conn *c, const struct mptcpd_action *a);
+/* A connection's table is full (what: "subflow", "pair"): counted,
+ * logged once per connection. */
+void engine_over_cap(struct engine *e, struct model_conn *c, const char *what);
 /* engine_peer.c: may the peer's announcement (ev) be joined?  True when
  * refused (counted, logged once per connection). */
 bool engine_peer_refuses(struct engine *e, struct model_conn *c,

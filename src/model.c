@@ -190,6 +190,8 @@ struct mptcpd_subflow *model_subflow_find(struct model_conn *c,
 struct mptcpd_subflow *model_subflow_add(struct model_conn *c,
 					 const struct mptcpd_subflow *s)
 {
+	if (c->pub.n_subflows >= MODEL_SUBFLOWS_MAX)
+		return NULL;
 	if (model_reserve((void **)&c->subflows, &c->cap_subflows,
 			  c->pub.n_subflows, sizeof(*s)) < 0)
 		return NULL;
@@ -223,6 +225,8 @@ int model_remote_set(struct model_conn *c, uint8_t id,
 	struct mptcpd_remote_addr *r = model_remote_find(c, id);
 
 	if (!r) {
+		if (c->pub.n_remotes >= MODEL_REMOTES_MAX)
+			return -ENOSPC;
 		if (model_reserve((void **)&c->remotes, &c->cap_remotes,
 				  c->pub.n_remotes, sizeof(*r)) < 0)
 			return -ENOMEM;
@@ -270,6 +274,8 @@ struct model_pair *model_pair_get(struct model_conn *c,
 
 	if (p)
 		return p;
+	if (c->n_pairs >= MODEL_PAIRS_MAX)
+		return NULL;
 	if (model_reserve((void **)&c->pairs, &c->cap_pairs, c->n_pairs,
 			  sizeof(*p)) < 0)
 		return NULL;
@@ -279,6 +285,14 @@ struct model_pair *model_pair_get(struct model_conn *c,
 	p->local.port = 0;
 	p->remote = *remote;
 	return p;
+}
+
+void model_pair_del(struct model_conn *c, struct model_pair *p)
+{
+	size_t i = (size_t)(p - c->pairs);
+
+	if (i < c->n_pairs)
+		c->pairs[i] = c->pairs[--c->n_pairs];
 }
 
 int model_announced_add(struct model_conn *c, uint8_t id,
@@ -316,12 +330,34 @@ static struct model_id *model_id_by_addr(struct model_conn *c,
 	return NULL;
 }
 
-static bool model_id_used(const struct model_conn *c, uint8_t id)
+static struct model_id *model_id_by_id(struct model_conn *c, uint8_t id)
 {
 	for (size_t i = 0; i < c->n_ids; i++)
 		if (c->ids[i].id == id)
+			return &c->ids[i];
+	return NULL;
+}
+
+/* A removed ID is not free while a subflow or an announcement in the
+ * model still uses it: its SUB_CLOSED may not have come yet. */
+static bool model_id_busy(const struct model_conn *c, uint8_t id)
+{
+	for (size_t i = 0; i < c->pub.n_subflows; i++)
+		if (c->subflows[i].local_id == id)
+			return true;
+	for (size_t i = 0; i < c->pub.n_announced; i++)
+		if (c->announced[i].id == id)
 			return true;
 	return false;
+}
+
+static void model_id_bind(struct model_id *slot, uint8_t id,
+			  const struct mptcpd_addr *addr)
+{
+	slot->id = id;
+	slot->addr = *addr;
+	slot->addr.port = 0;
+	slot->removed = false;
 }
 
 static int model_id_push(struct model_conn *c, uint8_t id,
@@ -330,42 +366,66 @@ static int model_id_push(struct model_conn *c, uint8_t id,
 	if (model_reserve((void **)&c->ids, &c->cap_ids, c->n_ids,
 			  sizeof(*c->ids)) < 0)
 		return -ENOMEM;
-	c->ids[c->n_ids].id = id;
-	c->ids[c->n_ids].addr = *addr;
-	c->ids[c->n_ids].addr.port = 0;
-	c->n_ids++;
+	model_id_bind(&c->ids[c->n_ids++], id, addr);
 	return 0;
 }
 
 int model_local_id(struct model_conn *c, const struct mptcpd_addr *addr)
 {
-	struct model_id *known;
+	struct model_id *slot;
 	int err;
 
 	if (mptcpd_addr_same_ip(addr, &c->pub.local))
 		return 0;
-	known = model_id_by_addr(c, addr);
-	if (known)
-		return known->id;
+	slot = model_id_by_addr(c, addr);
+	if (slot) {
+		slot->removed = false;
+		return slot->id;
+	}
 	for (unsigned int id = 1; id <= 255; id++) {
-		if (model_id_used(c, (uint8_t)id))
+		slot = model_id_by_id(c, (uint8_t)id);
+		if (slot && (!slot->removed || model_id_busy(c, (uint8_t)id)))
 			continue;
+		if (slot) {
+			model_id_bind(slot, (uint8_t)id, addr);
+			return (int)id;
+		}
 		err = model_id_push(c, (uint8_t)id, addr);
 		return err < 0 ? err : (int)id;
 	}
 	return -ENOSPC;
 }
 
+/* The kernel's word wins over what it has forgotten: a removed entry
+ * gives way to the binding the kernel reports now. */
 int model_local_id_reserve(struct model_conn *c, uint8_t id,
 			   const struct mptcpd_addr *addr)
 {
 	struct model_id *known = model_id_by_addr(c, addr);
+	struct model_id *slot = model_id_by_id(c, id);
 
 	if (id == 0)
 		return 0;	/* ID 0 is the initial address by definition */
-	if (known)
-		return known->id == id ? 0 : -EEXIST;
-	if (model_id_used(c, id))
+	if (known && known->id == id) {
+		known->removed = false;
+		return 0;
+	}
+	if ((known && !known->removed) || (slot && !slot->removed))
 		return -EEXIST;
+	if (known)
+		*known = c->ids[--c->n_ids];	/* the address moved to id */
+	slot = model_id_by_id(c, id);
+	if (slot) {
+		model_id_bind(slot, id, addr);
+		return 0;
+	}
 	return model_id_push(c, id, addr);
+}
+
+void model_local_id_release(struct model_conn *c, uint8_t id)
+{
+	struct model_id *slot = model_id_by_id(c, id);
+
+	if (slot)
+		slot->removed = true;
 }

@@ -14,10 +14,20 @@
 
 struct model;
 
+/* Per-connection table caps: a peer that joins and closes subflows, or
+ * announces addresses, without end must not grow the daemon.  Subflows:
+ * the configuration's max-subflows (255) plus the initial one; remotes: one
+ * per remote ID; pairs: room for every subflow plus as many backing off.
+ * At a cap, the add functions return NULL / -ENOSPC. */
+#define MODEL_SUBFLOWS_MAX 256
+#define MODEL_REMOTES_MAX 256
+#define MODEL_PAIRS_MAX 512
+
 /* Local address-ID binding of one connection. */
 struct model_id {
 	uint8_t id;
 	struct mptcpd_addr addr;	/* port 0 */
+	bool removed;			/* REMOVE acked: the kernel forgot it */
 };
 
 /* What the engine remembers about one (local, remote) pair of a
@@ -28,6 +38,7 @@ struct model_pair {
 	unsigned int failures;		/* in a row */
 	uint64_t retry_ms;		/* not before this; 0 = free to try */
 	bool destroying;		/* we asked the kernel to close it */
+	bool joined;			/* we asked for a join on it */
 };
 
 struct model_conn {
@@ -45,6 +56,7 @@ struct model_conn {
 	void *strategy_data;		/* pub.data; malloc'd, freed with us */
 	uint64_t created_ms;
 	bool refusal_logged;		/* a peer's announcement refused */
+	bool cap_logged;		/* a table of it was full */
 	struct model_conn *next;	/* hash chain */
 };
 
@@ -76,13 +88,15 @@ int model_remote_set(struct model_conn *c, uint8_t id,
 		     const struct mptcpd_addr *addr);
 void model_remote_del(struct model_conn *c, uint8_t id);
 
-/* Pair bookkeeping: find, or find-or-add (NULL on allocation failure). */
+/* Pair bookkeeping: find, or find-or-add (NULL on allocation failure or
+ * at MODEL_PAIRS_MAX), or forget one (p is invalid afterwards). */
 struct model_pair *model_pair_find(struct model_conn *c,
 				   const struct mptcpd_addr *local,
 				   const struct mptcpd_addr *remote);
 struct model_pair *model_pair_get(struct model_conn *c,
 				  const struct mptcpd_addr *local,
 				  const struct mptcpd_addr *remote);
+void model_pair_del(struct model_conn *c, struct model_pair *p);
 
 /* Addresses we announced on the connection, by local ID. */
 int model_announced_add(struct model_conn *c, uint8_t id,
@@ -91,11 +105,18 @@ void model_announced_del(struct model_conn *c, uint8_t id);
 
 /* Local address IDs.  The initial subflow's address is ID 0 and never
  * reused for another address.  Every other address gets the lowest free
- * ID in 1..255 and keeps it for the connection's lifetime, because the
- * kernel rejects the same address under another ID.  -ENOSPC when full. */
+ * ID in 1..255 and keeps it until a REMOVE of that ID is acked, because
+ * the kernel keeps (address, ID) in the connection's list until then and
+ * rejects the address under another ID or the ID for another address.
+ * A removed ID is free again once no subflow and no announcement of the
+ * model uses it; its address, back before that, gets it again.
+ * -ENOSPC when full. */
 int model_local_id(struct model_conn *c, const struct mptcpd_addr *addr);
-/* Record an ID the kernel already holds (adoption). -EEXIST on conflict. */
+/* Record an ID the kernel already holds (adoption, a join the peer
+ * opened).  -EEXIST on conflict with an ID the kernel still holds. */
 int model_local_id_reserve(struct model_conn *c, uint8_t id,
 			   const struct mptcpd_addr *addr);
+/* A REMOVE of id was acked: the kernel no longer holds it. */
+void model_local_id_release(struct model_conn *c, uint8_t id);
 
 #endif

@@ -8,6 +8,7 @@
 #include <linux/mptcp.h>
 #include <net/if.h>
 #include <netinet/tcp.h>
+#include <time.h>
 
 #include "diag.h"
 #include "engine.h"
@@ -683,6 +684,172 @@ START_TEST(test_adopt_server_side_and_vanished)
 }
 END_TEST
 
+/* A server-side connection from 203.0.113.9 to our 192.0.2.2. */
+static void server_event(enum mptcpd_event_type type)
+{
+	struct mptcpd_event ev = { .type = type, .token = TOKEN };
+
+	ev.fields = MPTCPD_FIELD_TOKEN | MPTCPD_FIELD_LOCAL | MPTCPD_FIELD_REMOTE;
+	ev.local = fx_addr("192.0.2.2", PORT);
+	ev.remote = fx_addr("203.0.113.9", 40000);
+	ev.server_side = true;
+	engine_on_event(F.engine, &ev);
+}
+
+/* The peer joins from a port it picks: one join and its end. */
+static void peer_join(enum mptcpd_event_type type, uint32_t n)
+{
+	struct mptcpd_event ev = { .type = type, .token = TOKEN };
+	char remote[32];
+
+	snprintf(remote, sizeof(remote), "203.0.113.%u", 10 + n / 60000);
+	ev.local = fx_addr("192.0.2.2", PORT);
+	ev.remote = fx_addr(remote, (uint16_t)(1024 + n % 60000));
+	ev.server_side = true;
+	engine_on_event(F.engine, &ev);
+}
+
+START_TEST(test_peer_opened_subflow_leaves_no_history)
+{
+	server_event(MPTCPD_EVENT_ESTABLISHED);
+	peer_join(MPTCPD_EVENT_SUB_ESTABLISHED, 1);
+	ck_assert_uint_eq(conn()->pub.n_subflows, 2);
+	peer_join(MPTCPD_EVENT_SUB_CLOSED, 1);
+	ck_assert_uint_eq(conn()->pub.n_subflows, 1);
+	ck_assert_uint_eq(conn()->n_pairs, 0);
+	/* the same on a client-side connection backs the pair off */
+	kernel_event(MPTCPD_EVENT_CLOSED);
+	kernel_event(MPTCPD_EVENT_ESTABLISHED);
+	sub_event(MPTCPD_EVENT_SUB_ESTABLISHED, "198.51.100.2", 41000,
+		  "203.0.113.2", 1);
+	sub_event(MPTCPD_EVENT_SUB_CLOSED, "198.51.100.2", 41000,
+		  "203.0.113.2", 1);
+	ck_assert_uint_eq(conn()->n_pairs, 1);
+	ck_assert_uint_gt(conn()->pairs[0].retry_ms, F.now);
+}
+END_TEST
+
+START_TEST(test_pair_forgotten_when_it_holds_nothing)
+{
+	kernel_event(MPTCPD_EVENT_ESTABLISHED);
+	sub_event(MPTCPD_EVENT_SUB_ESTABLISHED, "198.51.100.2", 41000,
+		  "203.0.113.2", 1);
+	sub_event(MPTCPD_EVENT_SUB_CLOSED, "198.51.100.2", 41000,
+		  "203.0.113.2", 1);
+	ck_assert_uint_eq(conn()->n_pairs, 1);		/* backing off */
+	F.now += 1000;
+	engine_on_timer(F.engine);
+	ck_assert_uint_eq(conn()->n_pairs, 1);		/* joined again */
+	sub_event(MPTCPD_EVENT_SUB_CLOSED, "198.51.100.2", 0, "203.0.113.2", 1);
+	ck_assert_uint_eq(conn()->pairs[0].failures, 2);
+	addr_set(3, "198.51.100.2", true);	/* the strategy wants it no more */
+	F.now += BACKOFF_DEFAULT_MAX_MS;
+	engine_on_timer(F.engine);
+	ck_assert_uint_eq(conn()->n_pairs, 0);
+	/* a subflow we close on purpose leaves nothing either */
+	addr_set(3, "198.51.100.2", false);
+	route_add(3, "0.0.0.0", 0);
+	sub_event(MPTCPD_EVENT_SUB_ESTABLISHED, "198.51.100.2", 41001,
+		  "203.0.113.2", 1);
+	F.n_sent = 0;
+	addr_set(3, "198.51.100.2", true);
+	ck_assert_int_eq(F.sent[1].type, MPTCPD_ACTION_SUBFLOW_DESTROY);
+	engine_on_result(F.engine, &F.sent[1], 0, NULL);
+	ck_assert_uint_eq(conn()->n_pairs, 0);
+}
+END_TEST
+
+/* A REMOVE the kernel acked frees the ID: 300 addresses, one after the
+ * other, each joined and withdrawn, never run out of IDs. */
+START_TEST(test_local_ids_reused_after_remove)
+{
+	char text[32];
+	uint8_t id = 0;
+
+	kernel_event(MPTCPD_EVENT_ESTABLISHED);	/* 198.51.100.2 has ID 1 */
+	addr_set(3, "198.51.100.2", true);
+	for (int i = 0; i < 300; i++) {
+		snprintf(text, sizeof(text), "10.1.%d.%d", i / 200, 1 + i % 200);
+		F.n_sent = 0;
+		addr_set(3, text, false);
+		route_add(3, "0.0.0.0", 0);
+		ck_assert_uint_eq(F.n_sent, 1);
+		ck_assert_int_eq(F.sent[0].type, MPTCPD_ACTION_SUBFLOW_CREATE);
+		if (i == 0)
+			id = F.sent[0].local_id;
+		ck_assert_uint_eq(F.sent[0].local_id, id);
+		sub_event(MPTCPD_EVENT_SUB_ESTABLISHED, text, 41000,
+			  "203.0.113.2", id);
+		F.n_sent = 0;
+		addr_set(3, text, true);
+		ck_assert_int_eq(F.sent[0].type, MPTCPD_ACTION_REMOVE);
+		engine_on_result(F.engine, &F.sent[0], 0, NULL);
+		sub_event(MPTCPD_EVENT_SUB_CLOSED, text, 41000, "203.0.113.2", id);
+	}
+	/* 198.51.100.2's join, still pending, keeps its ID and pair */
+	ck_assert_uint_le(conn()->n_ids, 2);
+	ck_assert_uint_le(conn()->n_pairs, 1);
+}
+END_TEST
+
+/* Beyond MODEL_SUBFLOWS_MAX the peer's joins are counted, not tracked;
+ * their ends find nothing and harm nothing. */
+START_TEST(test_subflow_cap_counts_the_rest)
+{
+	server_event(MPTCPD_EVENT_ESTABLISHED);
+	for (uint32_t i = 0; i < 300; i++)
+		peer_join(MPTCPD_EVENT_SUB_ESTABLISHED, i);
+	ck_assert_uint_eq(conn()->pub.n_subflows, MODEL_SUBFLOWS_MAX);
+	ck_assert_uint_eq(engine_get_stats(F.engine)->over_cap,
+			  300 - (MODEL_SUBFLOWS_MAX - 1));
+	ck_assert(conn()->cap_logged);
+	for (uint32_t i = 0; i < 300; i++)
+		peer_join(MPTCPD_EVENT_SUB_CLOSED, i);
+	ck_assert_uint_eq(conn()->pub.n_subflows, 1);
+	ck_assert_uint_eq(conn()->n_pairs, 0);
+}
+END_TEST
+
+static double churn_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* The peer joins and closes 100,000 subflows on one server-side
+ * connection: the model stays small and the last events cost what the
+ * first did. */
+#define CHURN_JOINS 100000
+#define CHURN_SLICE 10000
+START_TEST(test_join_churn_stays_bounded)
+{
+	double t0 = 0, first = 0, last = 0;
+	size_t most_pairs = 0;
+
+	server_event(MPTCPD_EVENT_ESTABLISHED);
+	for (uint32_t i = 0; i < CHURN_JOINS; i++) {
+		if (i == 0 || i == CHURN_JOINS - CHURN_SLICE)
+			t0 = churn_now();
+		peer_join(MPTCPD_EVENT_SUB_ESTABLISHED, i);
+		peer_join(MPTCPD_EVENT_SUB_CLOSED, i);
+		if (i % 1000 == 0)
+			F.now += 10;
+		if (conn()->n_pairs > most_pairs)
+			most_pairs = conn()->n_pairs;
+		if (i == CHURN_SLICE - 1)
+			first = churn_now() - t0;
+	}
+	last = churn_now() - t0;
+	ck_assert_uint_eq(conn()->pub.n_subflows, 1);
+	ck_assert_uint_eq(most_pairs, 0);
+	ck_assert_uint_le(conn()->cap_subflows, 4);
+	ck_assert_msg(last < 3 * first + 0.05, "first %d joins %.3f s, last %.3f s",
+		      CHURN_SLICE, first, last);
+}
+END_TEST
+
 static Suite *engine_suite(void)
 {
 	Suite *s = suite_create("engine");
@@ -716,6 +883,15 @@ static Suite *engine_suite(void)
 	tcase_add_test(tc, test_manual_announce_refused_leaves_no_trace);
 	tcase_add_test(tc, test_manual_subflow_send_failure_leaves_no_trace);
 	tcase_add_test(tc, test_set_iface_goes_through_engine);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("bounds");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, test_peer_opened_subflow_leaves_no_history);
+	tcase_add_test(tc, test_pair_forgotten_when_it_holds_nothing);
+	tcase_add_test(tc, test_local_ids_reused_after_remove);
+	tcase_add_test(tc, test_subflow_cap_counts_the_rest);
+	tcase_add_test(tc, test_join_churn_stays_bounded);
 	suite_add_tcase(s, tc);
 	return s;
 }

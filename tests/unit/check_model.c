@@ -146,6 +146,98 @@ START_TEST(test_id_reserve_conflicts)
 }
 END_TEST
 
+/* 300 distinct addresses come and go on one connection: each REMOVE that
+ * the kernel acked frees its ID once nothing uses it any more. */
+START_TEST(test_id_reused_after_remove)
+{
+	struct model *m = model_new();
+	struct model_conn *c = model_conn_get(m, 1);
+	struct mptcpd_subflow s = { 0 };
+	struct mptcpd_addr other = A("11.0.0.1", 0);
+	char text[32];
+
+	for (int i = 0; i < 300; i++) {
+		struct mptcpd_addr a;
+		int id;
+
+		snprintf(text, sizeof(text), "10.%d.%d.1", i / 200, i % 200);
+		a = A(text, 0);
+		id = model_local_id(c, &a);
+		ck_assert_int_eq(id, 1);
+		s.local = a;
+		s.local_id = (uint8_t)id;
+		model_subflow_add(c, &s);
+		model_local_id_release(c, (uint8_t)id);
+		/* its SUB_CLOSED has not come yet: the ID is still busy */
+		ck_assert_int_eq(model_local_id(c, &other), 2);
+		model_local_id_release(c, 2);
+		model_subflow_del(c, &c->subflows[0]);
+	}
+	ck_assert_uint_le(c->n_ids, 2);
+	model_free(m);
+}
+END_TEST
+
+START_TEST(test_removed_id_rules)
+{
+	struct model *m = model_new();
+	struct model_conn *c = model_conn_get(m, 1);
+	struct mptcpd_addr a = A("198.51.100.2", 0), b = A("192.0.2.9", 0);
+	struct mptcpd_addr peer = A("203.0.113.7", 0);
+
+	ck_assert_int_eq(model_local_id(c, &a), 1);
+	model_local_id_release(c, 1);
+	/* back before anyone took it: the same ID */
+	ck_assert_int_eq(model_local_id(c, &a), 1);
+	/* not removed again: b may not have it */
+	ck_assert_int_eq(model_local_id(c, &b), 2);
+	model_local_id_release(c, 1);
+	/* the kernel gave ID 1 to a join the peer opened to b... */
+	ck_assert_int_eq(model_local_id_reserve(c, 1, &peer), 0);
+	/* ...and moved b (its ID 2 removed) to ID 3 */
+	model_local_id_release(c, 2);
+	ck_assert_int_eq(model_local_id_reserve(c, 3, &b), 0);
+	ck_assert_int_eq(model_local_id(c, &b), 3);
+	ck_assert_int_eq(model_local_id(c, &a), 2);
+	ck_assert_int_eq(model_local_id_reserve(c, 2, &b), -EEXIST);
+	model_free(m);
+}
+END_TEST
+
+START_TEST(test_table_caps)
+{
+	struct model *m = model_new();
+	struct model_conn *c = model_conn_get(m, 1);
+	struct mptcpd_subflow s = { 0 };
+	struct mptcpd_addr l = A("192.0.2.2", 0), r = A("203.0.113.2", 0);
+	struct model_pair *p;
+
+	for (unsigned int i = 0; i < MODEL_SUBFLOWS_MAX; i++) {
+		s.remote = A("203.0.113.2", (uint16_t)(1000 + i));
+		ck_assert_ptr_nonnull(model_subflow_add(c, &s));
+	}
+	ck_assert_ptr_null(model_subflow_add(c, &s));
+	for (unsigned int i = 0; i < MODEL_PAIRS_MAX; i++) {
+		r.port = (uint16_t)(1000 + i);
+		ck_assert_ptr_nonnull(model_pair_get(c, &l, &r));
+	}
+	r.port = 1;
+	ck_assert_ptr_null(model_pair_get(c, &l, &r));
+	r.port = 1000;
+	p = model_pair_get(c, &l, &r);		/* known ones still found */
+	ck_assert_ptr_nonnull(p);
+	model_pair_del(c, p);
+	ck_assert_uint_eq(c->n_pairs, MODEL_PAIRS_MAX - 1);
+	ck_assert_ptr_null(model_pair_find(c, &l, &r));
+	r.port = 1;
+	ck_assert_ptr_nonnull(model_pair_get(c, &l, &r));
+	for (unsigned int i = 0; i < MODEL_REMOTES_MAX; i++)
+		ck_assert_int_eq(model_remote_set(c, (uint8_t)i, &r), 0);
+	ck_assert_uint_eq(c->pub.n_remotes, MODEL_REMOTES_MAX);
+	model_free(m);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("model");
@@ -159,6 +251,9 @@ int main(void)
 	tcase_add_test(tc, test_remotes);
 	tcase_add_test(tc, test_id_allocator);
 	tcase_add_test(tc, test_id_reserve_conflicts);
+	tcase_add_test(tc, test_id_reused_after_remove);
+	tcase_add_test(tc, test_removed_id_rules);
+	tcase_add_test(tc, test_table_caps);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

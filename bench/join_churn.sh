@@ -1,0 +1,107 @@
+#!/usr/bin/env bash
+# Join churn: mptcpd runs on the SERVER (userspace PM there), and the
+# client's kernel path manager opens and closes subflows on ONE connection
+# again and again: a "subflow" endpoint for eth1's address is added (the
+# kernel joins at once) and deleted (the kernel closes the subflow), in
+# batches of `ip -batch` commands, for CHURN_SECONDS.  Every join comes
+# from a new source port, so a daemon that keeps per-pair history for
+# subflows the peer opened grows with each one.
+#
+#   bash bench/join_churn.sh [BUILD_DIR]   (root; BUILD_DIR: build/)
+#
+# Printed: joins the server saw (SUB_ESTABLISHED, kernel events recorded
+# in C in the server's namespace), the daemon's VmRSS before and after,
+# and the daemon's CPU time per event (SUB_ESTABLISHED + SUB_CLOSED) in the
+# first and the last of CHURN_ROUNDS rounds.  Target (issue #8): RSS grows
+# by less than 1 MB, the last round costs no more per event than the first.
+set -u
+here=$(cd "$(dirname "$0")/.." && pwd)
+build=${1:-$here/build}
+export top_builddir=$build top_srcdir=$here
+CHURN_SECONDS=${CHURN_SECONDS:-60}
+CHURN_ROUNDS=${CHURN_ROUNDS:-10}
+CHURN_BATCH=${CHURN_BATCH:-200}	# add/delete pairs per ip -batch
+CHURN_MAX=${CHURN_MAX:-100000}	# joins asked for, at most
+PORT=5000
+export CI=true	# a bench is not a test: a missing piece is an error
+# shellcheck source=../tests/netns/lib.sh
+. "$here/tests/netns/lib.sh"
+# shellcheck source=lib.sh
+. "$here/bench/lib.sh"
+[ -x "$MPTCP_EVENTS" ] && [ -x "$MPTCPD" ] ||
+	fail "build the daemon and tools first: make -C $build"
+
+# Server-side events (the recorder in bench/lib.sh listens in C).
+start_server_events() {
+	ip netns exec "$S" "$MPTCP_EVENTS" -t $((CHURN_SECONDS + 120)) \
+		>"$TMP/ev-s.txt" 2>"$TMP/ev-s.err" &
+	EVENTS_PID=$!
+	LAB_PIDS+=("$EVENTS_PID")
+	wait_until 5 grep -q ready "$TMP/ev-s.err" || fail "mptcp_events did not start"
+}
+sub_events() { awk '$2 == "subflow-established" || $2 == "subflow-closed" { n++ } END { print n + 0 }' "$TMP/ev-s.txt"; }
+joins() { awk '$2 == "subflow-established" { n++ } END { print n + 0 }' "$TMP/ev-s.txt"; }
+
+# One batch: CHURN_BATCH joins from eth1's address and their ends.
+batch_file() {
+	local _
+	for _ in $(seq "$CHURN_BATCH"); do
+		echo "mptcp endpoint add 198.51.100.2 dev eth1 id 9 subflow"
+		echo "mptcp endpoint delete id 9"
+	done >"$TMP/batch"
+}
+
+# rounds: CHURN_ROUNDS rounds of CHURN_SECONDS / CHURN_ROUNDS s each;
+# one line per round: "joins events daemon_cpu_ns".
+rounds() {
+	local _ end asked=0 e0 c0 j0
+	for _ in $(seq "$CHURN_ROUNDS"); do
+		e0=$(sub_events)
+		j0=$(joins)
+		c0=$(cpu_ns "$DAEMON_PID")
+		end=$(awk -v s="$(elapsed)" -v d="$CHURN_SECONDS" -v n="$CHURN_ROUNDS" \
+			'BEGIN { print s + d / n }')
+		while awk -v a="$(elapsed)" -v b="$end" 'BEGIN { exit !(a < b) }' &&
+			[ "$asked" -lt "$CHURN_MAX" ]; do
+			ip -n "$C" -force -batch "$TMP/batch" >/dev/null 2>&1
+			asked=$((asked + CHURN_BATCH))
+		done
+		sleep 0.3	# the last events of the round arrive
+		echo "$(($(joins) - j0)) $(($(sub_events) - e0)) $(($(cpu_ns "$DAEMON_PID") - c0))"
+		kill -0 "$DAEMON_PID" 2>/dev/null || fail "the daemon died"
+	done
+}
+
+conn_up() { nsx "$C" ss -tnH state established "dport = :$PORT" | grep -q .; }
+per_event_us() { awk -v c="$2" -v n="$1" 'BEGIN { if (n > 0) printf "%.2f", c / n / 1000; else print "-" }'; }
+
+lab_setup v4
+set_pm "$C" kernel
+ip -n "$C" mptcp limits set subflows 8 add_addr_accepted 0 || fail "client limits"
+set_pm "$S" userspace
+printf '[core]\nstrategy = fullmesh\n' >"$CONF"
+ip netns exec "$S" "$MPTCPD" -f -c "$CONF" --log stderr >"$DAEMON_LOG" 2>&1 &
+DAEMON_PID=$!
+LAB_PIDS+=("$DAEMON_PID")
+wait_until 10 grep -qw ready "$DAEMON_LOG" || fail "the daemon did not start"
+start_server "$PORT"
+start_client c -a "$SRV4" -p "$PORT" -n 1 -d $((CHURN_SECONDS + 30)) -i 100
+wait_until 5 conn_up || fail "no connection"
+batch_file
+start_server_events
+rss0=$(kb "$DAEMON_PID" VmRSS)
+log "churning for ${CHURN_SECONDS} s in $CHURN_ROUNDS rounds"
+rounds >"$TMP/rounds"
+rss1=$(kb "$DAEMON_PID" VmRSS)
+alive=$(client_alive c && echo yes || echo no)
+read -r j_first e_first c_first < <(head -n 1 "$TMP/rounds")
+read -r j_last e_last c_last < <(tail -n 1 "$TMP/rounds")
+total=$(awk '{ n += $1 } END { print n + 0 }' "$TMP/rounds")
+echo "join churn on one server-side connection (${CHURN_SECONDS} s):"
+echo "  joins seen by the server:   $total ($(awk '{ printf "%s ", $1 }' "$TMP/rounds")per round)"
+echo "  connection still up:        $alive"
+echo "  daemon VmRSS:               ${rss0} kB -> ${rss1} kB ($((rss1 - rss0)) kB)"
+echo "  daemon CPU per event:       first round $(per_event_us "$e_first" "$c_first") us" \
+	"($j_first joins), last round $(per_event_us "$e_last" "$c_last") us ($j_last joins)"
+grep -E "warning|table full" "$DAEMON_LOG" | sort | uniq -c | head -5
+pass
