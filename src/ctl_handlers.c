@@ -89,6 +89,8 @@ static void ctl_status_refusals(struct json_object *o,
 			       (int64_t)st->local_conns_ignored));
 	json_object_object_add(o, "joins_timed_out", json_object_new_int64(
 			       (int64_t)st->joins_timed_out));
+	json_object_object_add(o, "subflows_over_cap", json_object_new_int64(
+			       (int64_t)st->over_cap));
 }
 
 static int ctl_cmd_status(struct ctl_call *c)

@@ -74,6 +74,7 @@ START_TEST(test_status)
 		   "refused adds   7\n"
 		   "local conns    120\n"
 		   "join timeouts  1\n"
+		   "over caps      0\n"
 		   "forged netlink 2\n");
 }
 END_TEST
