@@ -21,6 +21,7 @@
 #include "log.h"
 #include "model.h"
 #include "plugin.h"
+#include "resync.h"
 #include "strategies/registry.h"
 
 struct ctl_call {
@@ -115,6 +116,8 @@ static int ctl_cmd_status(struct ctl_call *c)
 			       (int64_t)((ctl_handlers_now(s) - s->env.started_ms) / 1000)));
 	json_object_object_add(o, "pid", json_object_new_int64(getpid()));
 	ctl_status_refusals(o, engine_get_stats(s->env.engine));
+	json_object_object_add(o, "resyncs", json_object_new_int64(s->env.resync ?
+			       (int64_t)resync_count(s->env.resync) : 0));
 	return ctl_call_result(c, o);
 }
 

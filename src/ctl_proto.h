@@ -44,9 +44,9 @@
  *   status       R  -> {"version", "strategy", "path_manager", "connections",
  *                       "subflows", "interfaces", "uptime_s", "pid",
  *                       "announcements_refused", "local_connections",
- *                       "joins_timed_out"}   (the last three: counts since
- *                       start; added in version 1, clients ignore keys
- *                       they do not know)
+ *                       "joins_timed_out", "resyncs"}   (the last four:
+ *                       counts since start; added in version 1, clients
+ *                       ignore keys they do not know)
  *   connections  R  -> {"connections": [CONN...]}
  *   connection   R  args {"token": "1a2b3c4d"} -> CONN
  *   interfaces   R  -> {"interfaces": [IFACE...]}

@@ -325,7 +325,8 @@ static void daemon_start_ctl(struct daemon *d)
 {
 	struct ctl_server_env env = {
 		.loop = d->loop, .model = d->model, .ifaces = d->ifaces,
-		.engine = d->engine, .started_ms = d->started_ms,
+		.engine = d->engine, .resync = d->resync,
+		.started_ms = d->started_ms,
 		.now_ms = daemon_now_ms, .set_strategy = daemon_ctl_set_strategy,
 		.reload = daemon_ctl_reload, .plugins = daemon_ctl_plugins,
 		.arg = d,
