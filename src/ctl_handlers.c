@@ -21,6 +21,7 @@
 #include "log.h"
 #include "model.h"
 #include "plugin.h"
+#include "resync.h"
 #include "strategies/registry.h"
 
 struct ctl_call {
@@ -120,6 +121,8 @@ static int ctl_cmd_status(struct ctl_call *c)
 	json_object_object_add(o, "netlink_dropped", json_object_new_int64(
 			       s->env.netlink_dropped ? (int64_t)s->env.netlink_dropped(
 							       s->env.arg) : 0));
+	json_object_object_add(o, "resyncs", json_object_new_int64(s->env.resync ?
+			       (int64_t)resync_count(s->env.resync) : 0));
 	return ctl_call_result(c, o);
 }
 

@@ -45,9 +45,9 @@
  *                       "subflows", "interfaces", "uptime_s", "pid",
  *                       "announcements_refused", "local_connections",
  *                       "joins_timed_out", "subflows_over_cap",
- *                       "netlink_dropped"}   (the last five: counts since
- *                       start; added in version 1, clients ignore keys
- *                       they do not know)
+ *                       "netlink_dropped", "resyncs"}   (the last six:
+ *                       counts since start; added in version 1, clients
+ *                       ignore keys they do not know)
  *   connections  R  -> {"connections": [CONN...]}
  *   connection   R  args {"token": "1a2b3c4d"} -> CONN
  *   interfaces   R  -> {"interfaces": [IFACE...]}

@@ -53,6 +53,7 @@ struct iface_table;
 struct engine;
 struct plugin_set;
 struct ctl_server;
+struct resync;
 
 /* What the server reads and whom it asks; everything outlives the server. */
 struct ctl_server_env {
@@ -60,6 +61,7 @@ struct ctl_server_env {
 	struct model *model;
 	struct iface_table *ifaces;
 	struct engine *engine;
+	const struct resync *resync;	/* NULL: none (unit tests) */
 	uint64_t started_ms;		/* now_ms() at start-up */
 	uint64_t (*now_ms)(void *arg);
 	/* Run the built-in or plugin strategy called name: 0 or -ENOENT. */

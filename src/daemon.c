@@ -26,9 +26,9 @@
 #include "model.h"
 #include "nslock.h"
 #include "plugin.h"
+#include "resync.h"
 #include "rtnl.h"
 #include "sd.h"
-#include "snapshot.h"
 #include "stall.h"
 #include "strategies/registry.h"
 #include "sysctl.h"
@@ -130,6 +130,7 @@ static void daemon_on_pm_event(void *arg, const struct mptcpd_event *ev)
 	struct daemon *d = arg;
 
 	engine_on_event(d->engine, ev);
+	resync_note_event(d->resync, ev);
 }
 
 static void daemon_on_result(void *arg, const struct mptcpd_action *a, int err,
@@ -138,75 +139,6 @@ static void daemon_on_result(void *arg, const struct mptcpd_action *a, int err,
 	struct daemon *d = arg;
 
 	engine_on_result(d->engine, a, err, extack);
-}
-
-struct daemon_id_ctx {
-	struct snapshot *snap;
-	uint32_t token;
-};
-
-static void daemon_collect_id(void *arg, const struct genl_local_entry *e)
-{
-	struct daemon_id_ctx *ctx = arg;
-
-	snapshot_add_id(ctx->snap, ctx->token, e);
-}
-
-/* Rebuild the connection picture from the kernel's own tables. */
-static int daemon_adopt(struct daemon *d)
-{
-	struct snapshot snap;
-	int err;
-
-	snapshot_init(&snap);
-	err = diag_dump_conns(snapshot_add_conn, &snap);
-	if (err < 0)
-		goto out;
-	err = diag_dump_subflows(snapshot_add_subflow, &snap);
-	if (err < 0)
-		goto out;
-	for (size_t i = 0; i < snap.n_conns; i++) {
-		struct daemon_id_ctx ctx = { &snap, snap.conns[i].token };
-
-		if (!snapshot_conn_managed(&snap.conns[i]))
-			continue;
-		err = genl_dump_local_addrs(d->genl, ctx.token,
-					    daemon_collect_id, &ctx);
-		if (err == -EOPNOTSUPP)
-			break;	/* pre-6.9: IDs come from the subflows alone */
-	}
-	engine_adopt(d->engine, &snap);
-	err = 0;
-out:
-	if (err < 0)
-		log_warn(LOG_SUB_DIAG, "cannot adopt existing connections (%s): "
-			 "only connections created from now on are managed",
-			 strerror(-err));
-	snapshot_clear(&snap);
-	daemon_notify_status(d);
-	return err;
-}
-
-/* Lost events: the picture may be wrong, so rebuild it from the kernel
- * once the current burst is over. */
-static void daemon_resync(void *arg)
-{
-	struct daemon *d = arg;
-
-	loop_timer_del(d->loop, d->resync);	/* one-shot: done firing */
-	d->resync = NULL;
-	log_notice(LOG_SUB_CORE, "resynchronising with the kernel after lost events");
-	daemon_adopt(d);
-}
-
-static void daemon_on_pm_overflow(void *arg)
-{
-	struct daemon *d = arg;
-
-	log_warn(LOG_SUB_GENL, "MPTCP events were lost (receive buffer overflow); "
-		 "resynchronising from sock_diag");
-	if (!d->resync)
-		d->resync = loop_timer_add(d->loop, 0.05, 0, daemon_resync, d);
 }
 
 static void daemon_on_local_addr(void *arg, const struct mptcpd_local_addr *a,
@@ -401,7 +333,8 @@ static void daemon_start_ctl(struct daemon *d)
 {
 	struct ctl_server_env env = {
 		.loop = d->loop, .model = d->model, .ifaces = d->ifaces,
-		.engine = d->engine, .started_ms = d->started_ms,
+		.engine = d->engine, .resync = d->resync,
+		.started_ms = d->started_ms,
 		.now_ms = daemon_now_ms, .set_strategy = daemon_ctl_set_strategy,
 		.reload = daemon_ctl_reload, .plugins = daemon_ctl_plugins,
 		.netlink_dropped = daemon_ctl_netlink_dropped, .arg = d,
@@ -442,6 +375,8 @@ static int daemon_start(struct daemon *d)
 	err = rtnl_dump(d->rtnl);
 	if (err < 0)
 		return err;
+	if (daemon_resync_init(d) < 0)
+		return -ENOMEM;
 	daemon_adopt(d);
 
 	d->io_events = loop_io_add(d->loop, genl_event_fd(d->genl),
@@ -473,10 +408,10 @@ static void daemon_stop(struct daemon *d)
 		loop_io_del(d->loop, d->io_cmds);
 		loop_io_del(d->loop, d->io_route);
 		loop_timer_del(d->loop, d->notify_tick);
-		loop_timer_del(d->loop, d->resync);
 		loop_timer_del(d->loop, d->retry);
 		loop_timer_del(d->loop, d->stall_poll);
 	}
+	daemon_resync_free(d);
 	stall_free(d->stall);
 	free(d->keys);
 	rtnl_free(d->rtnl);

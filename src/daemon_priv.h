@@ -4,7 +4,8 @@
  * daemon.c (wiring, start-up, shutdown), daemon_reload.c (loading the
  * configuration, at start-up and again on reload), daemon_iface.c (rtnl
  * and the configuration into the interface table), daemon_notify.c (the
- * service manager: status line and watchdog).
+ * service manager: status line and watchdog), daemon_adopt.c (the
+ * kernel's connections into the model: at start-up, and resyncs).
  */
 #ifndef MPTCPD_DAEMON_PRIV_H
 #define MPTCPD_DAEMON_PRIV_H
@@ -26,6 +27,7 @@ struct loop_io;
 struct loop_timer;
 struct model;
 struct plugin_set;
+struct resync;
 struct rtnl;
 struct rtnl_callbacks;
 struct stall;
@@ -45,7 +47,8 @@ struct daemon {
 	struct loop_io *io_events, *io_cmds, *io_route;
 	struct loop_timer *notify_tick;
 	uint64_t watchdog_usec;		/* 0 = no systemd watchdog */
-	struct loop_timer *resync;
+	struct resync *resync;		/* after lost events */
+	struct loop_timer *resync_timer;	/* its next wake-up */
 	struct loop_timer *retry;	/* the engine's next backoff expiry */
 	struct loop_timer *stall_poll;	/* subflow stall detection */
 	struct stall *stall;
@@ -77,6 +80,15 @@ int daemon_reload(struct daemon *d);
 extern const struct rtnl_callbacks daemon_rtnl_cb;
 /* The configuration changed: every interface's settings again. */
 void daemon_iface_reconfigure(struct daemon *d);
+
+/* daemon_adopt.c */
+/* Adopt the kernel's connections at once (start-up): 0 or -errno
+ * (logged). */
+int daemon_adopt(struct daemon *d);
+int daemon_resync_init(struct daemon *d);	/* 0 or -ENOMEM */
+void daemon_resync_free(struct daemon *d);
+/* genl's overflow callback: events were lost. */
+void daemon_on_pm_overflow(void *arg);
 
 /* daemon_notify.c */
 void daemon_notify_start(struct daemon *d);	/* the periodic tick */

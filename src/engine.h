@@ -8,12 +8,14 @@
 #ifndef MPTCPD_ENGINE_H
 #define MPTCPD_ENGINE_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include "mptcpd/strategy.h"
 
 struct model;
 struct iface_table;
 struct snapshot;
+struct snapshot_conn;
 
 struct engine_ops {
 	/* Queue a command; 0 or -errno. */
@@ -115,7 +117,20 @@ bool engine_watches_stalls(const struct engine *e);
 /* Adoption: take the picture from a snapshot (plain records the daemon
  * gathered from sock_diag and GET_ADDR), then let the strategy complete
  * every adopted connection.  Connections in the model that the snapshot
- * lacks are dropped (they closed while we were not looking). */
-void engine_adopt(struct engine *e, const struct snapshot *snap);
+ * lacks are dropped (they closed while we were not looking).  Indexes the
+ * snapshot (snapshot_index) first: 0 or -ENOMEM. */
+int engine_adopt(struct engine *e, struct snapshot *snap);
+/* The same in steps, for a resync spread over several loop iterations
+ * (resync.c), on an indexed snapshot: begin drops the vanished
+ * connections and takes the listeners, at once; then one call per
+ * connection record.  A record live events have overtaken is skipped
+ * (live_closed, or live_event with the connection established in the
+ * model).  Returns
+ * whether the connection was adopted; engine_adopt_log() reports the
+ * total. */
+void engine_adopt_begin(struct engine *e, const struct snapshot *snap);
+bool engine_adopt_one(struct engine *e, const struct snapshot *snap,
+		      const struct snapshot_conn *kconn);
+void engine_adopt_log(size_t adopted);
 
 #endif

@@ -5,6 +5,7 @@
  * ones it no longer has, and let the strategy complete each of them.  Used
  * at start-up and after lost events.
  */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -14,28 +15,22 @@
 
 static bool engine_snapshot_has(const struct snapshot *snap, uint32_t token)
 {
-	for (size_t i = 0; i < snap->n_conns; i++)
-		if (snap->conns[i].token == token &&
-		    snapshot_conn_managed(&snap->conns[i]))
-			return true;
-	return false;
+	const struct snapshot_conn *k = snapshot_find_conn(snap, token);
+
+	return k && snapshot_conn_managed(k);
 }
 
-/* Connections that closed while events were lost must go. */
+/* Connections that closed while events were lost must go.  One walk:
+ * the next connection is found before the current one is freed. */
 static void engine_drop_vanished(struct engine *e, const struct snapshot *snap)
 {
-	uint32_t gone[64];
-	size_t n;
+	struct model_conn *c = model_conn_next(e->model, NULL), *next;
 
-	do {
-		n = 0;
-		for (struct model_conn *c = model_conn_next(e->model, NULL);
-		     c && n < 64; c = model_conn_next(e->model, c))
-			if (!engine_snapshot_has(snap, c->pub.token))
-				gone[n++] = c->pub.token;
-		for (size_t i = 0; i < n; i++)
-			model_conn_del(e->model, gone[i]);
-	} while (n == 64);
+	for (; c; c = next) {
+		next = model_conn_next(e->model, c);
+		if (!engine_snapshot_has(snap, c->pub.token))
+			model_conn_del(e->model, c->pub.token);
+	}
 }
 
 /* The kernel's subflows replace whatever we believed, except subflows we
@@ -43,18 +38,20 @@ static void engine_drop_vanished(struct engine *e, const struct snapshot *snap)
 static void engine_adopt_subflows(struct model_conn *c,
 				  const struct snapshot *snap)
 {
-	size_t kept = 0;
+	size_t kept = 0, n_sf, n_ids;
+	const struct snapshot_subflow *sfs = snapshot_subflows_of(snap,
+							c->pub.token, &n_sf);
+	const struct snapshot_id *ids = snapshot_ids_of(snap, c->pub.token,
+							&n_ids);
 
 	for (size_t i = 0; i < c->pub.n_subflows; i++)
 		if (c->subflows[i].state == MPTCPD_SUBFLOW_PENDING)
 			c->subflows[kept++] = c->subflows[i];
 	c->pub.n_subflows = kept;
-	for (size_t i = 0; i < snap->n_subflows; i++) {
-		const struct snapshot_subflow *ksf = &snap->subflows[i];
+	for (size_t i = 0; i < n_sf; i++) {
+		const struct snapshot_subflow *ksf = &sfs[i];
 		struct mptcpd_subflow s = { 0 };
 
-		if (ksf->token != c->pub.token)
-			continue;
 		s.local = ksf->local;
 		s.remote = ksf->remote;
 		s.local_id = ksf->local_id;
@@ -72,11 +69,9 @@ static void engine_adopt_subflows(struct model_conn *c,
 			model_subflow_add(c, &s);
 		model_local_id_reserve(c, ksf->local_id, &ksf->local);
 	}
-	for (size_t i = 0; i < snap->n_ids; i++) {
-		const struct snapshot_id *id = &snap->ids[i];
+	for (size_t i = 0; i < n_ids; i++) {
+		const struct snapshot_id *id = &ids[i];
 
-		if (id->token != c->pub.token)
-			continue;
 		if (model_local_id_reserve(c, id->id, &id->addr) < 0)
 			log_warn(LOG_SUB_ENGINE, "token=%08x: kernel ID %u "
 				 "conflicts with a known address",
@@ -111,31 +106,52 @@ static void engine_adopt_listeners(struct engine *e,
 				   const struct snapshot *snap)
 {
 	e->n_listeners = 0;
-	for (size_t i = 0; i < snap->n_conns; i++)
-		if (snap->conns[i].listener)
-			engine_listener_add(e, &snap->conns[i].local);
+	for (size_t i = 0; i < snap->n_listeners; i++)
+		engine_listener_add(e, &snap->conns[i].local);
 }
 
-void engine_adopt(struct engine *e, const struct snapshot *snap)
+void engine_adopt_begin(struct engine *e, const struct snapshot *snap)
 {
-	struct mptcpd_event ev = { .type = MPTCPD_EVENT_ADOPTED };
-	size_t adopted = 0;
-
 	engine_drop_vanished(e, snap);
 	engine_adopt_listeners(e, snap);
-	for (size_t i = 0; i < snap->n_conns; i++) {
-		const struct snapshot_conn *kconn = &snap->conns[i];
-		struct model_conn *c;
+}
 
-		if (!snapshot_conn_managed(kconn))
-			continue;
-		c = engine_adopt_conn(e, snap, kconn);
-		if (!c)
-			continue;
-		ev.token = kconn->token;
-		engine_decide(e, c, &ev);
-		adopted++;
-	}
+bool engine_adopt_one(struct engine *e, const struct snapshot *snap,
+		      const struct snapshot_conn *kconn)
+{
+	struct mptcpd_event ev = { .type = MPTCPD_EVENT_ADOPTED };
+	struct model_conn *c;
+
+	if (!snapshot_conn_managed(kconn) || kconn->live_closed)
+		return false;
+	/* Live events have established the connection since the snapshot:
+	 * the model is newer than the record. */
+	c = kconn->live_event ? model_conn_find(e->model, kconn->token) : NULL;
+	if (c && c->pub.established)
+		return false;
+	c = engine_adopt_conn(e, snap, kconn);
+	if (!c)
+		return false;
+	ev.token = kconn->token;
+	engine_decide(e, c, &ev);
+	return true;
+}
+
+void engine_adopt_log(size_t adopted)
+{
 	log_info(LOG_SUB_ENGINE, "adopted %zu existing connection%s", adopted,
 		 adopted == 1 ? "" : "s");
+}
+
+int engine_adopt(struct engine *e, struct snapshot *snap)
+{
+	size_t adopted = 0;
+
+	if (snapshot_index(snap) < 0)
+		return -ENOMEM;
+	engine_adopt_begin(e, snap);
+	for (size_t i = snap->n_listeners; i < snap->n_conns; i++)
+		adopted += engine_adopt_one(e, snap, &snap->conns[i]);
+	engine_adopt_log(adopted);
+	return 0;
 }

@@ -213,10 +213,16 @@ static void genl_deliver(struct genl *p, const uint8_t *buf, size_t len,
 		fn(p, nlh);
 }
 
+int genl_slot_check(int msg_flags)
+{
+	return msg_flags & MSG_TRUNC ? -ENOBUFS : 0;
+}
+
 /* Read what is queued on a socket, up to GENL_BATCH datagrams per
  * syscall, and hand each message the kernel sent to fn (guard refuses the
  * others).  Returns 0 when drained, -ENOBUFS when the socket lost
- * messages (the caller decides what that means), other -errno on error. */
+ * messages, by overflow or truncation (the caller decides what that
+ * means), other -errno on error. */
 static int genl_drain(struct genl *p, struct nl_sock *sk,
 		      struct nlutil_guard *guard,
 		      void (*fn)(struct genl *p, const struct nlmsghdr *nlh))
@@ -251,12 +257,14 @@ static int genl_drain(struct genl *p, struct nl_sock *sk,
 			if (!nlutil_accept(guard, &from[k],
 					   msgs[k].msg_hdr.msg_namelen))
 				continue;
-			if (msgs[k].msg_hdr.msg_flags & MSG_TRUNC)
+			if (genl_slot_check(msgs[k].msg_hdr.msg_flags) < 0) {
 				log_warn(LOG_SUB_GENL, "dropping a truncated "
-					 "netlink message (over %d bytes)",
-					 GENL_SLOT_SIZE);
-			else
+					 "netlink message (over %d bytes): "
+					 "counted as lost", GENL_SLOT_SIZE);
+				lost = -ENOBUFS;
+			} else {
 				genl_deliver(p, p->rbuf[k], msgs[k].msg_len, fn);
+			}
 		}
 		if (n < GENL_BATCH)
 			return lost;
@@ -306,8 +314,9 @@ void genl_event_readable(struct genl *p)
 	int err = genl_drain(p, p->ev_sk, &p->ev_guard, genl_event_msg);
 
 	if (err == -ENOBUFS) {
-		log_warn(LOG_SUB_GENL, "event socket overflowed (ENOBUFS): "
-			 "events were lost");
+		/* The owner's overflow callback warns, rate-limited. */
+		log_debug(LOG_SUB_GENL, "event socket overflowed: "
+			  "events were lost");
 		if (p->cb.overflow)
 			p->cb.overflow(p->arg);
 	} else if (err < 0) {

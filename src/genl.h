@@ -23,7 +23,8 @@ struct genl_callbacks {
 	 * kernel's extended-ack text or NULL. */
 	void (*result)(void *arg, const struct mptcpd_action *action, int err,
 		       const char *extack);
-	/* Events were lost (ENOBUFS): the caller must resynchronise. */
+	/* Events were lost (ENOBUFS, or one larger than a receive slot):
+	 * the caller must resynchronise. */
 	void (*overflow)(void *arg);
 };
 

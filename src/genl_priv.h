@@ -46,6 +46,11 @@ enum genl_dump_support {
 #define GENL_BATCH		32
 #define GENL_SLOT_SIZE		2048
 
+/* One received datagram, by its recvmsg() flags: 0 to deliver it, or
+ * -ENOBUFS when it is lost (MSG_TRUNC: larger than a slot) and the
+ * socket's owner must react as to an overflow. */
+int genl_slot_check(int msg_flags);
+
 struct genl {
 	struct nl_sock *ev_sk;
 	struct nl_sock *cmd_sk;

@@ -3,7 +3,9 @@
  * The adoption snapshot, and the translation into it of what the diag and
  * genl edges report: TCP states and kernel endpoint flags end here.
  */
+#include <errno.h>
 #include <netinet/tcp.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -97,6 +99,141 @@ void snapshot_add_id(struct snapshot *s, uint32_t token,
 	slot->signal = e->flags & MPTCP_PM_ADDR_FLAG_SIGNAL;
 }
 
+/* The lookups read the token at the start of every record. */
+_Static_assert(offsetof(struct snapshot_conn, token) == 0, "token first");
+_Static_assert(offsetof(struct snapshot_subflow, token) == 0, "token first");
+_Static_assert(offsetof(struct snapshot_id, token) == 0, "token first");
+
+static uint32_t snapshot_token_at(const void *v, size_t i, size_t size)
+{
+	uint32_t t;
+
+	memcpy(&t, (const char *)v + i * size, sizeof(t));
+	return t;
+}
+
+typedef int (*snapshot_cmp)(const void *a, const void *b);
+
+static int snapshot_cmp_token(const void *a, const void *b)
+{
+	uint32_t ta = snapshot_token_at(a, 0, 0), tb = snapshot_token_at(b, 0, 0);
+
+	return ta < tb ? -1 : ta > tb;
+}
+
+/* Listeners first (snapshot_conn_server_side walks them), then the
+ * connections by token. */
+static int snapshot_cmp_conn(const void *a, const void *b)
+{
+	const struct snapshot_conn *ca = a, *cb = b;
+
+	if (ca->listener != cb->listener)
+		return ca->listener ? -1 : 1;
+	return snapshot_cmp_token(a, b);
+}
+
+/* Bottom-up merge sort, stable, through a scratch array of n records. */
+static int snapshot_sort(void *v, size_t n, size_t size, snapshot_cmp cmp)
+{
+	size_t bytes = n * size;
+	char *src = v, *dst = malloc(bytes ? bytes : 1), *tmp;
+
+	if (!dst)
+		return -ENOMEM;
+	for (size_t w = 1; w < n; w *= 2) {
+		for (size_t lo = 0; lo < n; lo += 2 * w) {
+			size_t mid = lo + w < n ? lo + w : n;
+			size_t hi = lo + 2 * w < n ? lo + 2 * w : n;
+			size_t i = lo, j = mid, k = lo;
+
+			while (i < mid || j < hi) {
+				bool left = j >= hi || (i < mid &&
+					cmp(src + i * size, src + j * size) <= 0);
+				size_t from = left ? i++ : j++;
+
+				memcpy(dst + k++ * size, src + from * size, size);
+			}
+		}
+		tmp = src, src = dst, dst = tmp;
+	}
+	if (src != v)
+		memcpy(v, src, bytes);
+	free(src == v ? dst : src);
+	return 0;
+}
+
+int snapshot_index(struct snapshot *s)
+{
+	if (snapshot_sort(s->conns, s->n_conns, sizeof(*s->conns),
+			  snapshot_cmp_conn) < 0 ||
+	    snapshot_sort(s->subflows, s->n_subflows, sizeof(*s->subflows),
+			  snapshot_cmp_token) < 0 ||
+	    snapshot_sort(s->ids, s->n_ids, sizeof(*s->ids),
+			  snapshot_cmp_token) < 0) {
+		log_err(LOG_SUB_DIAG, "out of memory indexing a snapshot");
+		return -ENOMEM;
+	}
+	s->n_listeners = 0;
+	while (s->n_listeners < s->n_conns && s->conns[s->n_listeners].listener)
+		s->n_listeners++;
+	return 0;
+}
+
+/* The first record in [lo, hi) whose token is not below token. */
+static size_t snapshot_lower(const void *v, size_t lo, size_t hi, size_t size,
+			     uint32_t token)
+{
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (snapshot_token_at(v, mid, size) < token)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* The records [*first, *first + return) with this token. */
+static size_t snapshot_range(const void *v, size_t lo, size_t hi, size_t size,
+			     uint32_t token, size_t *first)
+{
+	size_t end;
+
+	*first = snapshot_lower(v, lo, hi, size, token);
+	for (end = *first; end < hi && snapshot_token_at(v, end, size) == token;)
+		end++;
+	return end - *first;
+}
+
+struct snapshot_conn *snapshot_find_conn(const struct snapshot *s,
+					 uint32_t token)
+{
+	size_t i, n = snapshot_range(s->conns, s->n_listeners, s->n_conns,
+				     sizeof(*s->conns), token, &i);
+
+	return n ? &s->conns[i] : NULL;
+}
+
+const struct snapshot_subflow *snapshot_subflows_of(const struct snapshot *s,
+						    uint32_t token, size_t *n)
+{
+	size_t i;
+
+	*n = snapshot_range(s->subflows, 0, s->n_subflows, sizeof(*s->subflows),
+			    token, &i);
+	return *n ? &s->subflows[i] : NULL;
+}
+
+const struct snapshot_id *snapshot_ids_of(const struct snapshot *s,
+					  uint32_t token, size_t *n)
+{
+	size_t i;
+
+	*n = snapshot_range(s->ids, 0, s->n_ids, sizeof(*s->ids), token, &i);
+	return *n ? &s->ids[i] : NULL;
+}
+
 bool snapshot_conn_managed(const struct snapshot_conn *c)
 {
 	return !c->listener && !c->fallback && c->established;
@@ -105,10 +242,10 @@ bool snapshot_conn_managed(const struct snapshot_conn *c)
 bool snapshot_conn_server_side(const struct snapshot *s,
 			       const struct snapshot_conn *c)
 {
-	for (size_t i = 0; i < s->n_conns; i++) {
+	for (size_t i = 0; i < s->n_listeners; i++) {
 		const struct snapshot_conn *l = &s->conns[i];
 
-		if (l->listener &&
+		if (
 		    addr_listener_serves(&l->local, &c->local, c->local.port))
 			return true;
 	}

@@ -22,6 +22,10 @@ struct snapshot_conn {
 	bool established;		/* the connection is established */
 	bool fallback;			/* fell back to TCP: nothing to manage */
 	bool listener;
+	/* Set while a resync works through the snapshot: live events about
+	 * this connection arrived after it was taken (see resync.c). */
+	bool live_event;
+	bool live_closed;		/* one of them was CLOSED */
 };
 
 struct snapshot_subflow {
@@ -43,13 +47,17 @@ struct snapshot_id {
 	bool signal;			/* announced to the peer (by us) */
 };
 
+/* Every record starts with its connection's token: snapshot_index()
+ * sorts all three arrays by it, so that one connection's records are
+ * found by binary search instead of a walk of the whole table. */
 struct snapshot {
-	struct snapshot_conn *conns;
+	struct snapshot_conn *conns;	/* indexed: listeners first */
 	size_t n_conns, cap_conns;
 	struct snapshot_subflow *subflows;
 	size_t n_subflows, cap_subflows;
 	struct snapshot_id *ids;
 	size_t n_ids, cap_ids;
+	size_t n_listeners;		/* indexed: conns[0..n_listeners) */
 };
 
 void snapshot_init(struct snapshot *s);
@@ -67,9 +75,24 @@ void snapshot_add_subflow(void *snap, const struct diag_subflow *sf);
 void snapshot_add_id(struct snapshot *s, uint32_t token,
 		     const struct genl_local_entry *e);
 
+/* Sort the records for the lookups below (stable: one connection's
+ * subflows keep the kernel's order).  O(n log n); 0 or -ENOMEM.  Records
+ * added afterwards need another call. */
+int snapshot_index(struct snapshot *s);
+/* Lookups in an indexed snapshot.  The connection (not a listener) with
+ * that token, or NULL; the first of a connection's subflows or IDs and
+ * their number (*n = 0: none). */
+struct snapshot_conn *snapshot_find_conn(const struct snapshot *s,
+					 uint32_t token);
+const struct snapshot_subflow *snapshot_subflows_of(const struct snapshot *s,
+						    uint32_t token, size_t *n);
+const struct snapshot_id *snapshot_ids_of(const struct snapshot *s,
+					  uint32_t token, size_t *n);
+
 /* A connection we can manage: established, not a listener, no fallback. */
 bool snapshot_conn_managed(const struct snapshot_conn *c);
-/* Is there a listener for this connection's local address and port? */
+/* Is there a listener for this connection's local address and port?
+ * Looks at the listeners of an indexed snapshot only. */
 bool snapshot_conn_server_side(const struct snapshot *s,
 			       const struct snapshot_conn *c);
 

@@ -231,6 +231,7 @@ static int output_status(FILE *out, struct json_object *res)
 		output_kv(&t, "join timeouts", output_str(res, "joins_timed_out"));
 		output_kv(&t, "over caps", output_str_or(res, "subflows_over_cap", "0"));
 		output_kv(&t, "forged netlink", output_str_or(res, "netlink_dropped", "0"));
+		output_kv(&t, "resyncs", output_str_or(res, "resyncs", "0"));
 	}
 	return output_table_print(out, &t);
 }

@@ -3,7 +3,9 @@
 # daemon stopped while 40 connections open), so the kernel drops their
 # CREATED/ESTABLISHED events.  On ENOBUFS the daemon must rebuild its
 # picture from sock_diag and give every connection its extra subflow, with
-# no duplicates.
+# no duplicates.  Meanwhile the control socket answers within 100 ms (the
+# resync is sliced), and the overflows are logged rate-limited: one warning
+# per resync started, at most one resync started per second.
 [ -n "$BASH_VERSION" ] || exec bash "$0" "$@"
 . "$(dirname "$0")/lib.sh"
 needs_daemon "recovery from lost events is the daemon's"
@@ -25,7 +27,36 @@ sleep 0.5
 # really were lost.
 genl_drops() { nsx "$C" awk '$2 == 16 { n += $9 } END { print n + 0 }' /proc/net/netlink; }
 [ "$(genl_drops)" -gt 0 ] || fail "no event was dropped: the test did not test anything"
+# Polls "status" for 2 s from when the daemon resumes: the slowest answer.
+PYTHON=/usr/bin/python3
+cat >"$TMP/probe.py" <<'EOF'
+import json, socket, sys, time
+worst, end = 0.0, time.time() + 2
+while time.time() < end:
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.settimeout(5)
+    t0 = time.time()
+    s.connect(sys.argv[1])
+    s.sendall(b'{"version":1,"id":1,"command":"status"}\n')
+    buf = b""
+    while b"\n" not in buf:
+        chunk = s.recv(65536)
+        if not chunk:
+            break
+        buf += chunk
+    s.close()
+    json.loads(buf)
+    worst = max(worst, time.time() - t0)
+    time.sleep(0.02)
+print(int(worst * 1000))
+EOF
+RESUMED=$(elapsed)
 kill -CONT "$DAEMON_PID"
+if [ -x "$PYTHON" ]; then
+	worst=$(nsx "$C" "$PYTHON" "$TMP/probe.py" "$(ns_dir "$C")/control") ||
+		fail "status failed during the resync"
+	[ "$worst" -lt 100 ] || fail "status took $worst ms during the resync"
+fi
 
 wait_until 10 conns_with_subflows "$N" 2 ||
 	fail "expected $N connections with 2 subflows after the resync, ss says: $(count_subflows | xargs)"
@@ -33,4 +64,12 @@ wait_until 5 eval '[ "$(tcp_count_from 198.51.100.2 established)" = "$N" ]' ||
 	fail "expected $N established subflows from 198.51.100.2"
 [ -z "$(dup_subflows)" ] || fail "duplicate subflows: $(dup_subflows)"
 wait_client c 20 || fail "the client failed: $(client_out c)"
+this_run() { sed -n '/^==== start/h; /^==== start/!H; ${x;p}' "$DAEMON_LOG"; }
+starts=$(this_run | grep -c "resynchronising with the kernel after lost events")
+warns=$(this_run | grep -c "MPTCP events were lost (receive buffer overflow)")
+[ "$starts" -ge 1 ] || fail "no resync was logged"
+[ "$warns" -le "$starts" ] || fail "$warns overflow warnings for $starts resyncs"
+secs=$(since "$RESUMED")
+[ "$starts" -le "$(( ${secs%.*} + 2 ))" ] ||
+	fail "$starts resyncs in ${secs}s: not rate-limited"
 pass

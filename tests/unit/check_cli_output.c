@@ -75,7 +75,8 @@ START_TEST(test_status)
 		   "local conns    120\n"
 		   "join timeouts  1\n"
 		   "over caps      0\n"
-		   "forged netlink 2\n");
+		   "forged netlink 2\n"
+		   "resyncs        0\n");
 }
 END_TEST
 

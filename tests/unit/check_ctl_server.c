@@ -415,7 +415,8 @@ START_TEST(test_dispatch_reads)
 	snprintf(want, sizeof(want), "\"strategy\":\"fullmesh\",\"path_manager\":"
 		 "\"userspace\",\"connections\":1,\"subflows\":1,\"interfaces\":1,"
 		 "\"uptime_s\":30,\"pid\":%d,\"announcements_refused\":0,"
-		 "\"local_connections\":0,\"joins_timed_out\":0,\"subflows_over_cap\":0,\"netlink_dropped\":0}}", (int)getpid());
+		 "\"local_connections\":0,\"joins_timed_out\":0,\"subflows_over_cap\":0,"
+		 "\"netlink_dropped\":0,\"resyncs\":0}}", (int)getpid());
 	ck_assert_msg(strstr(a, want), "status: %s", a);
 	ck_assert(strncmp(a, "{\"version\":1,\"id\":3,\"ok\":true,", 30) == 0);
 

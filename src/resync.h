@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Resynchronisation after lost events: take a fresh snapshot of the
+ * kernel's connections and reconcile the model with it in slices of
+ * bounded loop time, so that events and the control socket are served in
+ * between; at most one resync starts per rate-limit period, and an
+ * overflow during one asks for another after it.  No netlink and no
+ * libev here: the owner supplies the clock, the dumps and the wake-ups.
+ */
+#ifndef MPTCPD_RESYNC_H
+#define MPTCPD_RESYNC_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "mptcpd/strategy.h"
+
+struct engine;
+struct snapshot;
+struct resync;
+
+struct resync_ops {
+	/* Monotonic milliseconds, read afresh (a slice measures itself). */
+	uint64_t (*now_ms)(void *arg);
+	/* Fill snap with the kernel's connections and subflows: 0 or
+	 * -errno. */
+	int (*take)(void *arg, struct snapshot *snap);
+	/* Append the kernel's local IDs of one connection to snap: 0 or
+	 * -errno; -EOPNOTSUPP (before 6.9) stops asking. */
+	int (*ids)(void *arg, struct snapshot *snap, uint32_t token);
+	/* Call resync_run() after delay_ms (0: in the next loop iteration);
+	 * a later call replaces an earlier one. */
+	void (*wake)(void *arg, uint64_t delay_ms);
+	/* A resync finished (optional). */
+	void (*done)(void *arg);
+};
+
+/* Settling delay before a resync starts, so that the rest of the burst
+ * that overflowed is read first. */
+#define RESYNC_SETTLE_MS	50
+#define RESYNC_MIN_GAP_MS	1000	/* between two resyncs' starts */
+#define RESYNC_SLICE_MS		50	/* loop time per slice, at most */
+
+struct resync *resync_new(struct engine *e, const struct resync_ops *ops,
+			  void *arg, uint64_t min_gap_ms, uint64_t slice_ms);
+void resync_free(struct resync *r);
+
+/* Events were lost.  Schedules a resync (after the settling delay, or
+ * when the rate limit allows), or marks the running one to be followed
+ * by another.  True when this scheduled one: the caller logs then, and
+ * stays quiet about the overflows that follow. */
+bool resync_request(struct resync *r);
+/* The wake-up asked for: start, or reconcile one more slice. */
+void resync_run(struct resync *r);
+/* A live event was applied to the model: while a snapshot is being
+ * reconciled, its record of that connection is older than the model. */
+void resync_note_event(struct resync *r, const struct mptcpd_event *ev);
+
+bool resync_busy(const struct resync *r);	/* scheduled or running */
+uint64_t resync_count(const struct resync *r);	/* resyncs started */
+uint64_t resync_slices(const struct resync *r);	/* slices run */
+
+#endif
