@@ -54,7 +54,7 @@ int diag_open(int timeout_s)
 	/* All best effort: older kernels lack extended acks, and an
 	 * unconnected socket still checks who sent each reply. */
 	nlutil_want_ext_ack(fd);
-	nlutil_connect_kernel(fd);
+	nlutil_connect_kernel(fd);	/* one per poll: a warning could flood */
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	return fd;
 }

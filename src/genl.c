@@ -402,11 +402,8 @@ int genl_sock_connect(struct nl_sock **out)
 		nl_socket_free(sk);
 		return nlutil_errno(err);
 	}
-	err = nlutil_connect_kernel(nl_socket_get_fd(sk));
-	if (err < 0)
-		log_warn(LOG_SUB_GENL, "cannot connect a generic netlink socket "
-			 "to the kernel (%s): its sender check alone keeps "
-			 "other programs' messages out", strerror(-err));
+	nlutil_connect_kernel_or_warn(nl_socket_get_fd(sk), LOG_SUB_GENL,
+				      "a generic netlink socket");
 	*out = sk;
 	return 0;
 }

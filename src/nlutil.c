@@ -168,6 +168,17 @@ int nlutil_connect_kernel(int fd)
 	return 0;
 }
 
+void nlutil_connect_kernel_or_warn(int fd, enum log_subsys sub,
+				   const char *what)
+{
+	int err = nlutil_connect_kernel(fd);
+
+	if (err < 0)
+		log_warn(sub, "cannot connect %s to the kernel (%s): its sender "
+			 "check alone keeps other programs' messages out", what,
+			 strerror(-err));
+}
+
 /* A user who floods a socket with forgeries must not flood the log too:
  * one line per interval, saying how many went unmentioned. */
 static void nlutil_warn_drop(struct nlutil_guard *g, uint32_t port,

@@ -69,6 +69,10 @@ bool nlutil_from_kernel(const struct sockaddr_nl *sa, socklen_t len);
  * unicasts from other sockets to ours with ECONNREFUSED, while its own
  * replies and group messages still arrive.  0 or -errno. */
 int nlutil_connect_kernel(int fd);
+/* The same, logging a failure for the socket called what: the sender
+ * check alone then keeps other programs' messages out. */
+void nlutil_connect_kernel_or_warn(int fd, enum log_subsys sub,
+				   const char *what);
 
 /* What one receive path (a socket, or the short-lived sockets of one
  * kind) remembers of the datagrams it refused.  Zero it, then set what

@@ -303,11 +303,8 @@ static int rtnl_sock_new(struct nl_sock **out, struct rtnl *n,
 		nl_socket_free(sk);
 		return nlutil_errno(err);
 	}
-	err = nlutil_connect_kernel(nl_socket_get_fd(sk));
-	if (err < 0)
-		log_warn(LOG_SUB_RTNL, "cannot connect an rtnetlink socket to "
-			 "the kernel (%s): its sender check alone keeps other "
-			 "programs' messages out", strerror(-err));
+	nlutil_connect_kernel_or_warn(nl_socket_get_fd(sk), LOG_SUB_RTNL,
+				      "an rtnetlink socket");
 	nl_socket_enable_msg_peek(sk);
 	nl_socket_set_msg_buf_size(sk, RTNL_MSG_BUF);
 	nl_socket_modify_cb(sk, NL_CB_MSG_IN, NL_CB_CUSTOM, rtnl_from_kernel,
