@@ -150,11 +150,28 @@ static void daemon_on_local_addr(void *arg, const struct mptcpd_local_addr *a,
 		engine_on_local_addr(d->engine, a, usable);
 }
 
+static void daemon_events_resume(void *arg)
+{
+	struct daemon *d = arg;
+
+	loop_timer_del(d->loop, d->pace_timer);
+	d->pace_timer = NULL;
+	loop_io_set(d->loop, d->io_events, true, false);
+}
+
+/* In a storm of events, read them in batches (pace.h): the socket is not
+ * watched for PACE_GAP_MS after a read. */
 static void daemon_events_readable(void *arg)
 {
 	struct daemon *d = arg;
 
 	genl_event_readable(d->genl);
+	if (d->pace_timer || !pace_after_read(&d->pace, loop_now_ms(d->loop)))
+		return;
+	d->pace_timer = loop_timer_add(d->loop, PACE_GAP_MS / 1000.0, 0,
+				       daemon_events_resume, d);
+	if (d->pace_timer)
+		loop_io_set(d->loop, d->io_events, false, false);
 }
 
 static void daemon_cmds_readable(void *arg)
@@ -405,6 +422,7 @@ static void daemon_stop(struct daemon *d)
 	ctl_server_free(d->ctl);	/* first: it reads everything below */
 	if (d->loop) {
 		loop_io_del(d->loop, d->io_events);
+		loop_timer_del(d->loop, d->pace_timer);
 		loop_io_del(d->loop, d->io_cmds);
 		loop_io_del(d->loop, d->io_route);
 		loop_timer_del(d->loop, d->notify_tick);

@@ -16,6 +16,7 @@
 
 #include "args.h"
 #include "config.h"
+#include "pace.h"
 
 struct ctl_server;
 struct diag_subflow_key;
@@ -45,6 +46,8 @@ struct daemon {
 	struct genl *genl;
 	struct rtnl *rtnl;
 	struct loop_io *io_events, *io_cmds, *io_route;
+	struct pace pace;		/* when to read io_events (pace.h) */
+	struct loop_timer *pace_timer;	/* reading paused until it fires */
 	struct loop_timer *notify_tick;
 	uint64_t watchdog_usec;		/* 0 = no systemd watchdog */
 	struct resync *resync;		/* after lost events */
