@@ -16,6 +16,7 @@
 #include <linux/netlink.h>
 
 #include "genl_priv.h"
+#include "fuzz_nlmsg.h"
 #include "nlutil.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -51,19 +52,6 @@ static void fuzz_nl_ack_msg(const struct nlmsghdr *nlh)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct nlmsghdr hdr;
-	void *copy;
-
-	if (size < sizeof(hdr))
-		return 0;
-	memcpy(&hdr, data, sizeof(hdr));
-	if (hdr.nlmsg_len < sizeof(hdr) || hdr.nlmsg_len > size)
-		return 0;
-	copy = malloc(hdr.nlmsg_len);
-	if (!copy)
-		return 0;
-	memcpy(copy, data, hdr.nlmsg_len);
-	fuzz_nl_ack_msg(copy);
-	free(copy);
+	fuzz_one_nlmsg(data, size, fuzz_nl_ack_msg);
 	return 0;
 }

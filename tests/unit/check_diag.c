@@ -18,6 +18,7 @@
 #include "diag.h"
 #include "diag_priv.h"
 #include "fixture.h"
+#include "nlbuf.h"
 #include "mptcp_uapi.h"
 
 #define SEQ0	1000u
@@ -229,29 +230,6 @@ START_TEST(test_query_nothing)
 END_TEST
 
 /* ---- Replies, as the kernel lays them out. ---- */
-
-struct nl_buf {
-	char b[1024] __attribute__((aligned(8)));
-	size_t len;
-};
-
-static struct nlattr *nb_put(struct nl_buf *m, uint16_t type,
-			     const void *data, size_t len)
-{
-	struct nlattr *a = (struct nlattr *)(m->b + m->len);
-
-	a->nla_type = type;
-	a->nla_len = (uint16_t)(NLA_HDRLEN + len);
-	if (data)
-		memcpy((char *)a + NLA_HDRLEN, data, len);
-	m->len += NLA_ALIGN(a->nla_len);
-	return a;
-}
-
-static void nb_end(struct nl_buf *m, struct nlattr *nest)
-{
-	nest->nla_len = (uint16_t)(m->b + m->len - (char *)nest);
-}
 
 struct reply_opts {
 	uint8_t state;

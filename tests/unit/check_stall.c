@@ -13,6 +13,7 @@
 
 #include "diag.h"
 #include "fixture.h"
+#include "nlbuf.h"
 #include "stall.h"
 #include "mptcp_uapi.h"
 
@@ -315,29 +316,6 @@ START_TEST(test_many_subflows)
 END_TEST
 
 /* ---- diag_parse_subflow: the tcp_info fields stall detection needs. ---- */
-
-struct nl_buf {
-	char b[1024] __attribute__((aligned(8)));
-	size_t len;
-};
-
-static struct nlattr *nb_put(struct nl_buf *m, uint16_t type,
-			     const void *data, size_t len)
-{
-	struct nlattr *a = (struct nlattr *)(m->b + m->len);
-
-	a->nla_type = type;
-	a->nla_len = (uint16_t)(NLA_HDRLEN + len);
-	if (data)
-		memcpy((char *)a + NLA_HDRLEN, data, len);
-	m->len += NLA_ALIGN(a->nla_len);
-	return a;
-}
-
-static void nb_end(struct nl_buf *m, struct nlattr *nest)
-{
-	nest->nla_len = (uint16_t)(m->b + m->len - (char *)nest);
-}
 
 /* A TCP reply for an MPTCP subflow whose INET_DIAG_INFO is info_len
  * bytes of a tcp_info. */
