@@ -384,16 +384,16 @@ out:
 
 /* Apply a kernel event to the model; returns the connection to ask the
  * strategy about, or NULL. */
-static struct model_conn *engine_apply(struct engine *e,
+static struct model_conn *engine_apply(struct engine *e, struct model_conn *c,
 				       const struct mptcpd_event *ev)
 {
-	struct model_conn *c = model_conn_find(e->model, ev->token);
 	struct mptcpd_subflow *s;
 
 	switch (ev->type) {
 	case MPTCPD_EVENT_CREATED:
 	case MPTCPD_EVENT_ESTABLISHED:
-		c = model_conn_get(e->model, ev->token);
+		if (!c)
+			c = model_conn_get(e->model, ev->token);
 		if (!c)
 			return NULL;
 		if (!c->created_ms)
@@ -472,21 +472,18 @@ static void engine_on_listener(struct engine *e, const struct mptcpd_event *ev)
 /* Events the engine does not act on: connections with both ends on this
  * host (counted once, at CREATED; no state kept), and announcements the
  * peer may not make us join. */
-static bool engine_left_alone(struct engine *e, const struct mptcpd_event *ev)
+static bool engine_left_alone(struct engine *e, struct model_conn *c,
+			      const struct mptcpd_event *ev)
 {
-	struct model_conn *c;
-
 	switch (ev->type) {
 	case MPTCPD_EVENT_CREATED:
 	case MPTCPD_EVENT_ESTABLISHED:
-		if (model_conn_find(e->model, ev->token) ||
-		    !engine_conn_is_local(e, ev))
+		if (c || !engine_conn_is_local(e, ev))
 			return false;
 		if (ev->type == MPTCPD_EVENT_CREATED)
 			e->stats.local_conns_ignored++;
 		return true;
 	case MPTCPD_EVENT_ANNOUNCED:
-		c = model_conn_find(e->model, ev->token);
 		return c && engine_peer_refuses(e, c, ev);
 	default:
 		return false;
@@ -510,9 +507,11 @@ void engine_on_event(struct engine *e, const struct mptcpd_event *kev)
 		engine_on_listener(e, ev);
 		return;
 	}
-	if (engine_left_alone(e, ev))
+	/* One lookup per event: the filters and the model update share it. */
+	c = model_conn_find(e->model, ev->token);
+	if (engine_left_alone(e, c, ev))
 		return;
-	c = engine_apply(e, ev);
+	c = engine_apply(e, c, ev);
 
 	if (!c) {
 		log_debug(LOG_SUB_ENGINE, "%s for unknown token=%08x ignored",
