@@ -29,6 +29,7 @@ struct loop_timer;
 struct model;
 struct plugin_set;
 struct resync;
+struct diag_dumper;
 struct rtnl;
 struct rtnl_callbacks;
 struct stall;
@@ -52,6 +53,7 @@ struct daemon {
 	uint64_t watchdog_usec;		/* 0 = no systemd watchdog */
 	struct resync *resync;		/* after lost events */
 	struct loop_timer *resync_timer;	/* its next wake-up */
+	struct diag_dumper *dumper;	/* the resync's dumps in progress */
 	struct loop_timer *retry;	/* the engine's next backoff expiry */
 	struct loop_timer *stall_poll;	/* subflow stall detection */
 	struct stall *stall;
