@@ -254,14 +254,17 @@ static double best_of_5(size_t n)
 	return best;
 }
 
-/* Twice the connections, well under three times the work (a walk of the
- * snapshot per connection made it four). */
+/* Four times the connections, well under nine times the work: a walk of
+ * the snapshot per connection made it sixteen.  The margin is for caches:
+ * 40,000 connections do not fit where 10,000 do, and on a loaded machine
+ * (the suite runs beside other work) that alone costs up to ~1.5x; a
+ * factor of two between the sizes could not tell that from quadratic. */
 START_TEST(test_reconcile_is_linear)
 {
-	double t1 = best_of_5(20000), t2 = best_of_5(40000);
+	double t1 = best_of_5(10000), t2 = best_of_5(40000);
 
-	ck_assert_msg(t2 < 3.0 * t1 + 0.002,
-		      "20000 connections: %.4fs, 40000: %.4fs", t1, t2);
+	ck_assert_msg(t2 < 9.0 * t1 + 0.005,
+		      "10000 connections: %.4fs, 40000: %.4fs", t1, t2);
 }
 END_TEST
 
