@@ -17,6 +17,7 @@
 #include "addr.h"
 #include "ctl_priv.h"
 #include "engine.h"
+#include "policy.h"
 #include "iface.h"
 #include "log.h"
 #include "model.h"
@@ -60,8 +61,18 @@ static struct json_object *ctl_handlers_conn(struct ctl_server *s,
 	uint64_t now = ctl_handlers_now(s);
 	uint64_t age = c->created_ms && now > c->created_ms ?
 		       (now - c->created_ms) / 1000 : 0;
+	struct json_object *o = ctl_json_conn(&c->pub, age, ctl_server_ifname, s);
+	const struct policy_rule *r = engine_conn_policy(s->env.engine, c);
 
-	return ctl_json_conn(&c->pub, age, ctl_server_ifname, s);
+	/* Which rule the connection fell under (null: none, [core]) and the
+	 * strategy that manages it. */
+	if (o) {
+		json_object_object_add(o, "policy", r ?
+				       json_object_new_string(r->name) : NULL);
+		json_object_object_add(o, "strategy", json_object_new_string(
+				       engine_conn_strategy(s->env.engine, c)->name));
+	}
+	return o;
 }
 
 /* Interfaces MPTCP can use now: those with a usable address. */

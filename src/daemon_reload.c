@@ -145,6 +145,7 @@ int daemon_reload(struct daemon *d)
 {
 	struct daemon next = { .args = d->args };
 	int rc = daemon_load_config(&next);
+	struct plugin_set *old_plugins;
 	gid_t old_gid = d->ctl_gid;
 
 	if (rc != ARGS_EXIT_OK) {
@@ -160,9 +161,14 @@ int daemon_reload(struct daemon *d)
 	daemon_apply_config(d);
 	engine_set_strategy(d->engine, next.strategy);
 	d->strategy = next.strategy;
-	/* The old plugins go only once nothing points into them. */
-	plugin_set_free(d->plugins);
+	/* The rules after the default strategy, with the new plugins: every
+	 * live connection is matched again, and one whose rule went falls
+	 * back to the new default.  The old plugins go only once nothing
+	 * points into them (kept if the rules could not be replaced). */
+	old_plugins = d->plugins;
 	d->plugins = next.plugins;
+	if (daemon_apply_policies(d) == 0)
+		plugin_set_free(old_plugins);
 	d->ctl_gid = next.ctl_gid;
 	daemon_apply_group(d, old_gid);
 	daemon_setup_log(&d->args);

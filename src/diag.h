@@ -22,6 +22,9 @@ struct diag_conn {
 	uint8_t state;			/* TCP_* state of the MPTCP socket */
 	bool fallback;			/* fell back to TCP: nothing to manage */
 	bool listener;			/* a listening socket (remote empty) */
+	uint32_t uid;			/* the socket's owner */
+	bool has_cgroup;		/* the kernel sent INET_DIAG_CGROUP_ID */
+	uint64_t cgroup_id;		/* its cgroup v2 (the directory's inode) */
 };
 
 struct diag_subflow {
@@ -73,6 +76,11 @@ void diag_dumper_free(struct diag_dumper *w);
 int diag_dumper_run(void (*conn_cb)(void *arg, const struct diag_conn *c),
 		    void (*subflow_cb)(void *arg, const struct diag_subflow *s),
 		    void *arg);
+
+/* The MPTCP connection with this token, asked of the kernel by token
+ * (mptcp_diag's exact lookup): 0 with *out filled, -ENOENT when it is
+ * gone, -errno. */
+int diag_conn_lookup(uint32_t token, struct diag_conn *out);
 
 /* Replies refused by the dumps and lookups so far because the kernel did
  * not send them (another local program did). */

@@ -286,6 +286,15 @@ static void output_connection_rows(struct output_table *t, struct json_object *c
 	output_cell(t, r, "%s", remote);
 	output_cell(t, r, "%s", output_bool(c, "server_side") ? "server" : "client");
 	output_cell(t, r, "age %s", age);
+	/* Older daemons do not say: no cell then. */
+	if (output_get(c, "strategy")) {
+		if (output_get(c, "policy") &&
+		    json_object_get_type(output_get(c, "policy")) == json_type_string)
+			output_cell(t, r, "policy %s: %s", output_str(c, "policy"),
+				    output_str(c, "strategy"));
+		else
+			output_cell(t, r, "%s", output_str(c, "strategy"));
+	}
 	for (size_t i = 0; i < output_len(subflows); i++)
 		output_subflow_row(t, json_object_array_get_idx(subflows, i));
 	output_id_rows(t, output_get(c, "remote_addresses"), "remote");

@@ -53,8 +53,9 @@ static uint64_t fake_engine_now(void *arg)
 	return ((struct fake *)arg)->now;
 }
 
-static const struct engine_ops fake_engine_ops = { fake_send, fake_engine_now,
-						   NULL, NULL, NULL };
+static const struct engine_ops fake_engine_ops = {
+	.send = fake_send, .now_ms = fake_engine_now,
+};
 
 static void snap_conn(struct snapshot *s, uint32_t token, bool listener)
 {
