@@ -6,6 +6,7 @@
  * when a rule naming a user or cgroup could still match.
  */
 #include <errno.h>
+#include <stdarg.h>
 #include <fnmatch.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -184,4 +185,104 @@ int policy_parse_prefix(const char *text, struct policy_prefix *out,
 		}
 	}
 	return 0;
+}
+
+/* ---- descriptions ---- */
+
+struct policy_text {
+	char *buf;
+	size_t len, used;
+};
+
+static void __attribute__((format(printf, 2, 3)))
+policy_put(struct policy_text *t, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (t->used >= t->len)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(t->buf + t->used, t->len - t->used, fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		t->used += (size_t)n;
+	if (t->used >= t->len)
+		t->used = t->len;	/* cut: snprintf terminated it */
+}
+
+static void policy_put_key(struct policy_text *t, const char *key)
+{
+	policy_put(t, "%s%s ", t->used ? " " : "", key);
+}
+
+static void policy_put_ports(struct policy_text *t, const char *key,
+			     const struct policy_port_range *v, size_t n)
+{
+	if (!n)
+		return;
+	policy_put_key(t, key);
+	for (size_t i = 0; i < n; i++) {
+		policy_put(t, "%s%u", i ? "," : "", v[i].lo);
+		if (v[i].hi != v[i].lo)
+			policy_put(t, "-%u", v[i].hi);
+	}
+}
+
+void policy_describe_match(const struct policy_rule *r, char *buf, size_t len)
+{
+	struct policy_text t = { buf, len, 0 };
+	char a[ADDR_STRLEN];
+
+	if (len)
+		buf[0] = '\0';
+	policy_put_ports(&t, "remote-port", r->remote_ports, r->n_remote_ports);
+	if (r->n_prefixes)
+		policy_put_key(&t, "remote-prefix");
+	for (size_t i = 0; i < r->n_prefixes; i++)
+		policy_put(&t, "%s%s/%u", i ? "," : "",
+			   addr_str(&r->remote_prefixes[i].net, a, sizeof(a)),
+			   r->remote_prefixes[i].len);
+	policy_put_ports(&t, "local-port", r->local_ports, r->n_local_ports);
+	if (r->side != POLICY_SIDE_ANY) {
+		policy_put_key(&t, "server-side");
+		policy_put(&t, "%s", r->side == POLICY_SIDE_SERVER ? "yes" : "no");
+	}
+	if (r->has_user) {
+		policy_put_key(&t, "user");
+		policy_put(&t, "%s", r->user);
+	}
+	if (r->n_cgroups)
+		policy_put_key(&t, "cgroup");
+	for (size_t i = 0; i < r->n_cgroups; i++)
+		policy_put(&t, "%s%s", i ? "," : "", r->cgroups[i]);
+}
+
+void policy_describe_actions(const struct policy_rule *r,
+			     const char *(*type_word)(int type),
+			     char *buf, size_t len)
+{
+	static const char *const metered[] = {
+		[POLICY_METERED_ALLOW] = "allow",
+		[POLICY_METERED_BACKUP_ONLY] = "backup-only",
+		[POLICY_METERED_NEVER] = "never",
+	};
+	struct policy_text t = { buf, len, 0 };
+	size_t n = 0;
+
+	if (len)
+		buf[0] = '\0';
+	if (r->max_subflows) {
+		policy_put_key(&t, "max-subflows");
+		policy_put(&t, "%u", r->max_subflows);
+	}
+	if (r->iface_types)
+		policy_put_key(&t, "interfaces");
+	for (int type = 0; type < 32; type++)
+		if (r->iface_types & (1u << type))
+			policy_put(&t, "%s%s", n++ ? "," : "", type_word(type));
+	if (r->metered != POLICY_METERED_DEFAULT) {
+		policy_put_key(&t, "metered");
+		policy_put(&t, "%s", metered[r->metered]);
+	}
 }

@@ -104,6 +104,14 @@ int policy_match(const struct policy_rule *rules, size_t n,
  * "/system.slice/ssh.service". */
 bool policy_cgroup_matches(const char *pattern, const char *path);
 
+/* The rule's match keys and its actions in the file's words, for the
+ * operator ("remote-port 22,8000-8100 user alice"; "" when none), cut to
+ * len like snprintf.  Interface types are named by type_word. */
+void policy_describe_match(const struct policy_rule *r, char *buf, size_t len);
+void policy_describe_actions(const struct policy_rule *r,
+			     const char *(*type_word)(int type),
+			     char *buf, size_t len);
+
 /* Value parsers for the config keys: 0, or -EINVAL with *why set to what
  * is wrong, in words for a FILE:LINE message. */
 int policy_parse_port_range(const char *text, struct policy_port_range *out,

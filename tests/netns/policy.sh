@@ -128,6 +128,15 @@ wait_until 5 eval '[ "$(subflows_of "$(lport 5000 None)")" = 2 ]' ||
 [ "$(subflows_of "$(lport 5000 bulk)")" = 1 ] || fail "nobody's connection has a second subflow (metered-aware)"
 [ "$(subflows_of "$(lport 5000 app)")" = 1 ] || fail "the cgroup's connection has a subflow over the metered link"
 
+# The rules with their live connections, as an operator sees them.
+ctl policy >"$TMP/policy.out" || fail "mptcpd-ctl policy failed"
+log "mptcpd-ctl policy: $(tr '\n' ';' <"$TMP/policy.out")"
+grep -Eq '^policy ssh +line [0-9]+ +remote-port 5022 +-> backup-cellular +1 connection$' "$TMP/policy.out" ||
+	fail "mptcpd-ctl policy: $(cat "$TMP/policy.out")"
+grep -Eq '^policy app .*cgroup mptcpd-test-[0-9]+/\* +-> fullmesh metered never +1 connection$' "$TMP/policy.out" ||
+	fail "mptcpd-ctl policy: $(cat "$TMP/policy.out")"
+grep -q '^otherwise fullmesh$' "$TMP/policy.out" || fail "mptcpd-ctl policy: no default"
+
 log "reload without [policy ssh]: its connection goes to [core] (fullmesh)"
 sed -i '/^\[policy ssh\]/,/^strategy = backup-cellular/d' "$CONF"
 ctl reload >/dev/null || fail "reload failed"
