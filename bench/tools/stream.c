@@ -24,7 +24,8 @@
  * With -l it also draws the stream live on stderr, one character per
  * SLOT_MS from the accept: '#' when a record arrived in that slot, '.'
  * when none did, and '|' where a SIGUSR1 came (scripts/demo.sh sends one
- * when it breaks the Wi-Fi), so a pause is seen as it happens.
+ * when it breaks the Wi-Fi), so a pause is seen as it happens.  At most
+ * STREAM_STRIP_MAX slots, one terminal line; then a '>' ends the strip.
  *
  * Plain C, no dependency on the daemon it measures.
  */
@@ -48,6 +49,7 @@
 #define STREAM_BULK_RECS 650
 #define STREAM_EOF_WAIT_MS 20000
 #define STREAM_POLL_MS 200
+#define STREAM_STRIP_MAX 64
 
 struct stream_rec {
 	uint32_t magic;
@@ -240,7 +242,7 @@ struct stream_rx {
 	size_t part_len;
 	/* The live strip: 0 slot_ns when off. */
 	uint64_t slot_ns, next_slot;
-	int slot_seen;
+	int slot_seen, slots;
 };
 
 /* Draws the slots that ended by NOW, then the mark if one came. */
@@ -249,13 +251,18 @@ static void stream_strip(struct stream_rx *rx, uint64_t now)
 	if (!rx->slot_ns)
 		return;
 	while (now >= rx->next_slot) {
-		fputc(rx->slot_seen ? '#' : '.', stderr);
+		if (rx->slots < STREAM_STRIP_MAX)
+			fputc(rx->slot_seen ? '#' : '.', stderr);
+		else if (rx->slots == STREAM_STRIP_MAX)
+			fputc('>', stderr);
+		rx->slots++;
 		rx->slot_seen = 0;
 		rx->next_slot += rx->slot_ns;
 	}
 	if (stream_marked) {
 		stream_marked = 0;
-		fputc('|', stderr);
+		if (rx->slots < STREAM_STRIP_MAX)
+			fputc('|', stderr);
 	}
 }
 

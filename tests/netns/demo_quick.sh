@@ -1,8 +1,8 @@
 #!/bin/bash
 # scripts/demo.sh, the README's first command, in its quick setting (act 1,
-# the Wi-Fi link-down round, 3 s streams): it runs to the end and exits 0,
+# the Wi-Fi link-down round only): it runs to the end and exits 0,
 # prints its table, draws its plot, both set-ups had their warm backup
-# subflow on cellular before the fault and delivered every write, and the
+# subflow on cellular before the fault, mptcpd's delivered every write, and the
 # headline holds: with mptcpd the latest write arrives sooner after Wi-Fi
 # dies than with the kernel PM (tens of ms against most of a second; the
 # longest pauses are printed, not compared: they are closer).
@@ -27,13 +27,20 @@ grep -q "^plot: $out/handover.png\$" "$TMP/demo.out" || fail "no plot printed: $
 [ "$(head -c 4 "$out/handover.png" | od -An -tx1 | tr -d ' ')" = 89504e47 ] ||
 	fail "$out/handover.png is not a PNG"
 
-# results.txt: pm fault pause_ms late_ms ok warm
-[ "$(grep -c '^kernel linkdown .* yes yes$' "$out/results.txt")" = 1 ] &&
-	[ "$(grep -c '^mptcpd linkdown .* yes yes$' "$out/results.txt")" = 1 ] ||
-	fail "results: $(cat "$out/results.txt")"
+# results.txt: pm fault pause_ms late_ms ok warm; ok is yes, no, or
+# stalled (not finished when the demo gave up on it: the kernel PM's
+# stream sometimes stalls for over 20 s after the link goes down; that is
+# the kernel's, and the demo shows it as such).
+grep -q '^mptcpd linkdown [0-9.]* [0-9.]* yes yes$' "$out/results.txt" ||
+	fail "mptcpd's stream: $(cat "$out/results.txt")"
+grep -Eq '^kernel linkdown [^ ]+ [^ ]+ (yes|stalled) yes$' "$out/results.txt" ||
+	fail "the kernel PM's stream: $(cat "$out/results.txt")"
 k=$(awk '$1 == "kernel" { print $4 }' "$out/results.txt")
 m=$(awk '$1 == "mptcpd" { print $4 }' "$out/results.txt")
 log "latest write after Wi-Fi went down: kernel PM $k ms, mptcpd $m ms"
-awk -v m="$m" -v k="$k" 'BEGIN { exit !(m + 0 < k + 0) }' ||
-	fail "mptcpd's stream was not back sooner than the kernel PM's ($m ms against $k ms)"
+case $k in
+">"*) ;;	# stalled: later than anything mptcpd's stream did
+*) awk -v m="$m" -v k="$k" 'BEGIN { exit !(m + 0 < k + 0) }' ||
+	fail "mptcpd's stream was not back sooner than the kernel PM's ($m ms against $k ms)" ;;
+esac
 pass
