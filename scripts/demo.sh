@@ -249,7 +249,7 @@ plot() {
 		echo "set key top left"
 		echo "set xrange [-300:1500]"
 		for f in $FAULTS; do
-			echo "set title '$(fault_text "$f"): longest pause kernel PM ${RES[kernel-$f.pause]} ms, mptcpd ${RES[mptcpd-$f.pause]} ms'"
+			echo "set title \"$(fault_text "$f")\\nlongest pause: kernel PM ${RES[kernel-$f.pause]} ms, mptcpd ${RES[mptcpd-$f.pause]} ms\""
 			echo "plot x/10 with lines dt 3 lc rgb 'gray' title 'no pause', \\"
 			echo "  '$OUT/kernel-$f.plot' using 1:2 with steps lw 2 lc rgb '#d62728' title 'kernel PM (backup endpoint)', \\"
 			echo "  '$OUT/mptcpd-$f.plot' using 1:2 with steps lw 2 lc rgb '#1f77b4' title 'mptcpd (backup-cellular)'"
