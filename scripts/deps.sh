@@ -10,6 +10,7 @@ PACKAGES=(
 	check libinih-dev libjson-c-dev
 	iproute2 nftables procps kmod python3 systemd util-linux
 	systemd-container # systemd-nspawn: tests/netns/systemd.sh boots the unit
+	gnuplot-nox # scripts/demo.sh plots the handover to a PNG
 	clang libclang-rt-14-dev # the libFuzzer targets (tests/fuzz)
 )
 
