@@ -25,7 +25,10 @@ fail() { echo "install_check: $*" >&2; bad=1; }
 
 # dir VAR: a directory as make expands it ("no" for a file left out).
 printf 'print-one:\n\t@echo $($(VAR))\n' >"$tmp/print.mk"
-dir() { make -s -C "$build" -f Makefile -f "$tmp/print.mk" print-one VAR="$1"; }
+# The make that runs this test (make check) must not pass its flags on
+# (-w would print "Entering directory" into the answer).
+mk() { env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make --no-print-directory "$@"; }
+dir() { mk -s -C "$build" -f Makefile -f "$tmp/print.mk" print-one VAR="$1"; }
 prefix=$(dir prefix)
 [ -n "$prefix" ] || { echo "install_check: no prefix in $build/Makefile" >&2; exit 99; }
 
@@ -38,7 +41,7 @@ for v in sysconfdir systemdsystemunitdir sysusersdir dispatcherdir localstatedir
 	esac
 done
 
-if ! make -C "$build" install DESTDIR="$dest" >"$tmp/install.log" 2>&1; then
+if ! mk -C "$build" install DESTDIR="$dest" >"$tmp/install.log" 2>&1; then
 	tail -n 20 "$tmp/install.log" >&2
 	echo "install_check: make install failed" >&2
 	exit 1
@@ -85,7 +88,7 @@ fi
 [ "$(dir sysusersdir)" = no ] || need -f "$(dir sysusersdir)/mptcpd.conf"
 [ "$(dir dispatcherdir)" = no ] || need -x "$(dir dispatcherdir)/90-mptcpd"
 
-if ! make -C "$build" uninstall DESTDIR="$dest" >"$tmp/uninstall.log" 2>&1; then
+if ! mk -C "$build" uninstall DESTDIR="$dest" >"$tmp/uninstall.log" 2>&1; then
 	fail "make uninstall failed: $(tail -n 5 "$tmp/uninstall.log")"
 else
 	left=$(find "$dest" ! -type d)
