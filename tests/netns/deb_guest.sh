@@ -3,7 +3,8 @@
 # deb-check.service once the boot is done.  One phase per boot, named by
 # /deb-in/phase: "install" (the package installed under the running
 # systemd, then its service, control socket, reload, watchdog and a
-# handover), "reboot" (what the next boot does with it, then purge).
+# handover), "reboot" (what the next boot does with it, the hook under
+# NetworkManager, then purge).
 # Each check appends "ok NAME what" or "FAIL NAME what" to /out/result;
 # the host reads it after the container has powered off.  Every wait is
 # bounded.  Only the container's own network namespace and the ones this
@@ -63,7 +64,8 @@ snapshot() {
 	find /etc /usr /opt /srv /var/lib -xdev \
 		\( -path /var/lib/dpkg -o -path /var/lib/apt -o -path /var/lib/systemd/timers \
 		-o -path /var/lib/systemd/catalog -o -path /var/lib/systemd/random-seed \
-		-o -path /var/lib/systemd/credential.secret -o -path /etc/ld.so.cache \) -prune -o -print |
+		-o -path /var/lib/systemd/credential.secret -o -path /etc/ld.so.cache \
+		-o -path /var/lib/NetworkManager \) -prune -o -print |
 		sort
 }
 
@@ -147,11 +149,9 @@ tx_bytes() { cat "/sys/class/net/$1/statistics/tx_bytes"; }
 est_from() { [ "$(ss -HntM state established src "$1" 2>/dev/null | grep -c .)" -ge 1 ] ||
 	[ "$(ss -Hnt state established src "$1" 2>/dev/null | grep -c .)" -ge 1 ]; }
 
-handover() {
-	local c s cell0 cell
-	ip netns add $R && ip netns add $S || { bad "lab could not make namespaces"; return; }
-	ip link add wlan0 type veth peer name c0 netns $R
-	ip link add wwan0 type veth peer name c1 netns $R
+# lab_far_side: the router (c0, c1, s0) and the server behind it; the
+# client's ends wlan0 and wwan0 exist already.
+lab_far_side() {
 	rx $S ip link add eth0 type veth peer name s0 netns $R
 	for i in c0 c1 s0 lo; do rx $R ip link set $i up; done
 	rx $S ip link set eth0 up
@@ -164,6 +164,14 @@ handover() {
 	rx $S ip route add default via 203.0.113.1
 	rx $S ip mptcp limits set subflows 8 add_addr_accepted 8
 	rx $S sysctl -qw net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.eth0.rp_filter=0
+}
+
+handover() {
+	local c s cell0 cell
+	ip netns add $R && ip netns add $S || { bad "lab could not make namespaces"; return; }
+	ip link add wlan0 type veth peer name c0 netns $R
+	ip link add wwan0 type veth peer name c1 netns $R
+	lab_far_side
 	ip link set wlan0 up
 	ip link set wwan0 up
 	ip addr add 192.0.2.2/24 dev wlan0
@@ -199,11 +207,116 @@ handover() {
 	ip netns del $R
 }
 
+# ---- the dispatcher hook under the real NetworkManager.  Keyfile
+# profiles for the veths wlan0 and wwan0 (interface-name=, metered=,
+# static addresses); NetworkManager runs the packaged hook, which tells
+# mptcpd what it knows.  A veth is "veth" to NetworkManager, so both
+# uplinks are type "other" (runtime), whatever mptcpd guessed from their
+# names; metered is what the profiles say.
+NMDIR=/etc/NetworkManager
+nm_profile() { # NAME IFACE ADDR GW METRIC METERED(1 yes, 2 no)
+	cat >"$NMDIR/system-connections/$1.nmconnection" <<-EOF
+	[connection]
+	id=$1
+	type=ethernet
+	interface-name=$2
+	metered=$6
+	[ethernet]
+	[ipv4]
+	method=manual
+	address1=$3/24,$4
+	route-metric=$5
+	[ipv6]
+	method=disabled
+	EOF
+	chmod 0600 "$NMDIR/system-connections/$1.nmconnection"
+}
+# iface_view IFACE: mptcpd's line for IFACE, blanks squeezed.
+iface_view() { mptcpd-ctl interfaces 2>/dev/null | tr -s ' ' | grep "^$1 "; }
+view_has() { iface_view "$1" | grep -q -- "$2"; }
+# check_view NAME IFACE TEXT: within 15 s, mptcpd's line for IFACE has TEXT.
+check_view() {
+	if wait_for 15 view_has "$2" "$3"; then ok "$1 $(iface_view "$2")"; else bad "$1 wanted '$3': $(iface_view "$2")"; fi
+}
+# mptcpd_type NM_TYPE: what the hook makes of NetworkManager's type.
+mptcpd_type() {
+	case $1 in
+	wifi) echo wifi ;; gsm | cdma | wwan | modem) echo cellular ;; ethernet) echo ethernet ;; *) echo other ;;
+	esac
+}
+nm_state() { nmcli -g GENERAL.STATE device show "$1" 2>/dev/null; }
+nm_connected() { case $(nm_state "$1") in 100*) return 0 ;; esac; return 1; }
+
+nm_checks() {
+	local c s n
+	printf '[main]\nno-auto-default=*\n[connection]\nconnection.mptcp-flags=0x1\n' \
+		>"$NMDIR/conf.d/90-mptcpd-test.conf"
+	nm_profile uplink-wifi wlan0 192.0.2.2 192.0.2.1 100 2
+	nm_profile uplink-cell wwan0 198.51.100.2 198.51.100.1 200 1
+	ip netns add $R && ip netns add $S || { bad "nm-lab could not make namespaces"; return; }
+	ip link add wlan0 type veth peer name c0 netns $R
+	ip link add wwan0 type veth peer name c1 netns $R
+	lab_far_side
+	printf '[core]\nstrategy = metered-aware\n' >"$CONF"
+	systemctl reload mptcpd.service
+	wait_for 5 strategy_is metered-aware
+	systemctl enable --quiet NetworkManager-dispatcher.service
+	check nm-start "NetworkManager started" systemctl start NetworkManager.service
+	check nm-up "NetworkManager activated both profiles" \
+		wait_for 20 sh -c 'nmcli -g GENERAL.STATE device show wlan0 | grep -q ^100 &&
+			nmcli -g GENERAL.STATE device show wwan0 | grep -q ^100'
+	local t
+	t=$(mptcpd_type "$(nmcli -g GENERAL.TYPE device show wlan0)")
+	check_view nm-wifi-view wlan0 "type $t (runtime) metered no (runtime)"
+	check_view nm-cell-view wwan0 "type $t (runtime) metered yes (runtime)"
+	check nm-hook-env "the hook ran for both (journal, tag mptcpd-nm)" \
+		sh -c 'journalctl -b -t mptcpd-nm -o cat | grep -q "wwan0: metered yes"'
+
+	# metered-aware: no subflow on the metered wwan0 while wlan0 works.
+	rx $S /deb-in/mptcp_conn server -a 0.0.0.0 -p 5001 -t 60 >"$OUT/nm-server.out" 2>&1 &
+	s=$!
+	wait_for 5 sh -c "ip netns exec $S ss -MlnH 'sport = :5001' | grep -q ."
+	/deb-in/mptcp_conn client -a 203.0.113.2 -p 5001 -d 15 -i 20 -s 1000 >"$OUT/nm-client.out" 2>&1 &
+	c=$!
+	wait_for 5 est_from 192.0.2.2
+	sleep 2
+	n=$(ss -Hnt state established src 198.51.100.2 | grep -c .)
+	check nm-metered-none "metered-aware: $n subflows from metered wwan0" [ "$n" = 0 ]
+
+	# The profile says unmetered now; reapplied, mptcpd sees it and
+	# metered-aware opens a subflow there.
+	nmcli connection modify uplink-cell connection.metered no
+	check nm-reapply "nmcli device reapply wwan0" nmcli device reapply wwan0
+	check_view nm-reapply-view wwan0 'metered no (runtime)'
+	check nm-metered-subflow "metered-aware now uses wwan0" wait_for 10 est_from 198.51.100.2
+
+	# Down: the connection's metered value is forgotten.
+	check nm-down "nmcli connection down uplink-cell" nmcli connection down uplink-cell
+	check_view nm-down-view wwan0 'metered unknown (runtime)'
+	wait "$c"
+	check nm-client "the transfer ended without error: $(tail -n 1 "$OUT/nm-client.out")" \
+		grep -q '^ok conns=1 errors=0' "$OUT/nm-client.out"
+	kill "$s" 2>/dev/null
+	wait "$s" 2>/dev/null
+	journalctl -b -t mptcpd-nm -o short-monotonic --no-pager >"$OUT/journal-nm-hook.txt" 2>&1
+	journalctl -b -u NetworkManager.service -o short-monotonic --no-pager >"$OUT/journal-nm.txt" 2>&1
+
+	# Back as it was, so that purge is judged on the package alone.
+	systemctl stop NetworkManager.service
+	systemctl disable --quiet NetworkManager-dispatcher.service
+	rm -f "$NMDIR/conf.d/90-mptcpd-test.conf" "$NMDIR/system-connections/uplink-"*.nmconnection
+	ip link del wwan0 2>/dev/null
+	ip link del wlan0 2>/dev/null
+	ip netns del $S
+	ip netns del $R
+}
+
 phase_reboot() {
 	check boot-active "mptcpd.service active after boot" wait_for 10 active
 	check boot-pm "the userspace path manager is selected after boot" pm_is userspace
 	check boot-no-cycle "no ordering cycle at boot" \
 		sh -c "! journalctl -b -o cat | grep -i 'ordering cycle'"
+	nm_checks
 	journalctl -b -u mptcpd.service -o short-monotonic --no-pager >"$OUT/journal-reboot.txt" 2>&1
 	check purge "dpkg --purge of both packages" \
 		dpkg --purge "$PKG" "$PKG-dev" >"$OUT/dpkg-purge.log" 2>&1
