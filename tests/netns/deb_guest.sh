@@ -146,8 +146,8 @@ R=deb-r
 S=deb-s
 rx() { ip netns exec "$1" "${@:2}"; }
 tx_bytes() { cat "/sys/class/net/$1/statistics/tx_bytes"; }
-est_from() { [ "$(ss -HntM state established src "$1" 2>/dev/null | grep -c .)" -ge 1 ] ||
-	[ "$(ss -Hnt state established src "$1" 2>/dev/null | grep -c .)" -ge 1 ]; }
+# est_from ADDR: an established TCP subflow from ADDR.
+est_from() { [ "$(ss -Hnt state established src "$1" 2>/dev/null | grep -c .)" -ge 1 ]; }
 
 # lab_far_side: the router (c0, c1, s0) and the server behind it; the
 # client's ends wlan0 and wwan0 exist already.
