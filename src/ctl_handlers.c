@@ -305,6 +305,8 @@ static int ctl_cmd_interface(struct ctl_call *c)
 	ch.type = r->type;
 	ch.has_metered = r->has & CTL_REQ_METERED;
 	ch.metered = r->metered;
+	ch.type_auto = r->type_auto;
+	ch.metered_auto = r->metered_auto;
 	ch.has_exclude = r->has & CTL_REQ_EXCLUDE;
 	ch.exclude = r->exclude;
 	err = engine_set_iface(c->s->env.engine, r->dev, &ch);

@@ -91,6 +91,7 @@ struct ctl_request {
 	char dev[IF_NAMESIZE];
 	enum mptcpd_iface_type type;
 	enum mptcpd_metered metered;
+	bool type_auto, metered_auto;	/* "auto": drop the run-time value */
 	bool exclude;
 	bool add;		/* subflow: "op" add (true) or del */
 	struct mptcpd_addr local, remote;	/* subflow */

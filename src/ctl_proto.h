@@ -54,9 +54,11 @@
  *   strategy     R  no args -> {"strategy": NAME, "available": [NAME...]}
  *                M  args {"name": NAME} -> the same, after the switch
  *   interface    M  args {"dev": "wlan0", and one of
- *                       "type": "wifi"|"cellular"|"ethernet"|"other",
- *                       "metered": "yes"|"no"|"unknown",
+ *                       "type": "wifi"|"cellular"|"ethernet"|"other"|"auto",
+ *                       "metered": "yes"|"no"|"unknown"|"auto",
  *                       "exclude": true|false} -> IFACE
+ *                       ("auto" drops the run-time value: the
+ *                       configuration's or the detected one applies)
  *   subflow      M  args {"token", "op": "add"|"del", "local": ADDR,
  *                       "remote": ADDR, "backup": bool} -> {}
  *                       (add: EEXIST when the connection has that subflow,
@@ -104,6 +106,8 @@
 #include "mptcpd/strategy.h"	/* the enums the words stand for; no libnl */
 
 #define CTL_PROTO_VERSION 1
+/* The value of "type" and "metered" that drops a run-time override. */
+#define CTL_WORD_AUTO "auto"
 #define CTL_MSG_MAX (64 * 1024)	/* a request line */
 /* A response line: a "connections" answer grows with the connections
  * (about 650 bytes each), so it has a cap of its own. */

@@ -64,6 +64,9 @@ struct engine_iface_change {
 	bool has_type, has_metered, has_exclude;
 	enum mptcpd_iface_type type;
 	enum mptcpd_metered metered;
+	/* With has_type / has_metered: drop the run-time value instead of
+	 * setting one (the configuration's or the detected one applies). */
+	bool type_auto, metered_auto;
 	bool exclude;
 };
 
