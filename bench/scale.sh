@@ -112,6 +112,9 @@ acks_lost() {
 		     END { print n + 0 }'
 }
 
+# log_count FROM_LINE REGEX: daemon log lines matching since then.
+log_count() { tail -n +"$(($1 + 1))" "$DAEMON_LOG" | grep -c -- "$2"; }
+
 # ---- kernel state ----------------------------------------------------------
 
 cell_established() { tcp_count_from "$CELL" established; }
@@ -159,6 +162,9 @@ stop_events_in() {
 	sleep 0.5
 	kill -TERM "$pid" 2>/dev/null
 	wait "$pid" 2>/dev/null
+	# The recorder's socket overflowed: the figures miss connections.
+	! grep -q "events lost" "$TMP/ev-$1.err" ||
+		log "WARNING: the event recorder lost events ($1): $(grep -c "events lost" "$TMP/ev-$1.err") overflows"
 }
 
 # handover_ms T0 EVC EVS PROMOTE: per client connection, ms from T0 to its
@@ -196,8 +202,9 @@ handover_ms() {
 
 # client_phase N MODE: MODE "kernel" or a strategy.
 client_phase() {
-	local n=$1 mode=$2 k="$1.$2" m0 t0 m1 t1 c0 c1 i ms lat from tdown bound
+	local n=$1 mode=$2 k="$1.$2" m0 t0 m1 t1 c0 c1 i ms mx cnt lat from tdown bound phase_from
 	log "client side: $n connections, $mode"
+	phase_from=$(wc -l <"$DAEMON_LOG")
 	if [ "$mode" = kernel ]; then
 		set_pm "$C" kernel
 		ip -n "$C" mptcp limits set subflows 8 add_addr_accepted 0
@@ -277,12 +284,24 @@ client_phase() {
 	fi
 	stop_events_in c
 	stop_events_in s
-	read -r ms mx cnt < <(handover_ms "$tdown" "$TMP/ev-c.txt" "$TMP/ev-s.txt" \
-		"$([ "$mode" = backup-cellular ] && echo 1 || echo 0)")
+	read -r ms mx cnt < <(handover_ms "$tdown" "$TMP/ev-c.txt" "$TMP/ev-s.txt" 0)
 	put "$k.ho_med" "$ms"
 	put "$k.ho_max" "$mx"
 	put "$k.ho_n" "$cnt"
-	[ "$mode" = kernel ] || put "$k.acks_lost" "$(acks_lost "$from")"
+	if [ "$mode" = backup-cellular ]; then
+		read -r ms mx cnt < <(handover_ms "$tdown" "$TMP/ev-c.txt" "$TMP/ev-s.txt" 1)
+		put "$k.hp_med" "$ms"
+		put "$k.hp_max" "$mx"
+		put "$k.hp_n" "$cnt"
+	fi
+	if [ "$mode" != kernel ]; then
+		put "$k.acks_lost" "$(acks_lost "$from")"
+		put "$k.ho_overflow" "$(log_count "$from" "command socket overflowed")"
+		put "$k.ho_invalid" "$(log_count "$from" "invalid token")"
+		put "$k.overflow" "$(log_count "$phase_from" "command socket overflowed")"
+		put "$k.ev_lost" "$(log_count "$phase_from" "MPTCP events were lost")"
+		put "$k.invalid" "$(log_count "$phase_from" "invalid token")"
+	fi
 	cp "$TMP/ev-c.txt" "$TMP/ev-c-$k.txt"
 	cp "$TMP/ev-s.txt" "$TMP/ev-s-$k.txt"
 
@@ -314,8 +333,9 @@ all_announced() { [ "$(awk '$2 == "announced" { n++ } END { print n + 0 }' "$TMP
 
 # server_phase BURST MODE: MODE "kernel" (signal endpoints) or "mptcpd".
 server_phase() {
-	local b=$1 mode=$2 k="srv$1.$2" m0 t0 m1 t1 window med p99 cnt
+	local b=$1 mode=$2 k="srv$1.$2" m0 t0 m1 t1 window med p99 cnt from
 	log "server side: burst of $b, $mode"
+	from=$(wc -l <"$DAEMON_LOG")
 	set_pm "$C" kernel
 	ip -n "$C" mptcp endpoint flush
 	ip -n "$C" mptcp limits set subflows 8 add_addr_accepted 8 || fail "client limits"
@@ -348,6 +368,10 @@ server_phase() {
 	put "$k.heard" "$cnt"
 	put "$k.conns" "$(awk '$2 == "established" { n++ } END { print n + 0 }' "$TMP/ev-b.txt")"
 	put "$k.ann" "$(ann_per_conn "$TMP/ev-b.txt")"
+	if [ "$mode" != kernel ]; then
+		put "$k.overflow" "$(log_count "$from" "command socket overflowed")"
+		put "$k.invalid" "$(log_count "$from" "invalid token")"
+	fi
 	client_stop
 	if [ "$mode" = kernel ]; then
 		ip -n "$S" mptcp endpoint flush
@@ -398,7 +422,7 @@ report() {
 		row "burst: all cellular subflows up, s" "" "$n" burst
 		ratio_row "  ratio to the kernel PM" "$n" burst
 		row "idle: daemon CPU, % of one core" "<= 2" "$n" cpu
-		row "idle: machine busy, % of one core" "" "$n" machine
+		row "idle: machine busy, % of one core" "(no connection: $BASELINE)" "$n" machine
 		ratio_row "  ratio to the kernel PM" "$n" machine
 		row "idle: status latency median / max, ms" "<= 10 / <= 50" "$n" status_med status_max
 		row "  (mptcpd-ctl -V alone, median ms)" "" "$n" ctl_exec
@@ -406,11 +430,18 @@ report() {
 		row "connections the daemon holds" "= N" "$n" held
 		row "adoption: kill -9, restart: ready, ms" "<= 2000" "$n" ready
 		row "adoption: held / duplicate subflows" "N / 0" "$n" adopted dups
-		row "Wi-Fi down: closed(+promoted) med/max ms" "<= 300 / <= 1000" "$n" ho_med ho_max
-		row "Wi-Fi down: conns measured" "N" "$n" ho_n
+		row "Wi-Fi down: Wi-Fi closed, med/max ms" "<= 300 / <= 1000" "$n" ho_med ho_max
+		row "  connections measured" "N" "$n" ho_n
+		row "Wi-Fi down: + cell promoted, med/max ms" "<= 300 / <= 1000" "$n" hp_med hp_max
+		row "  connections measured" "N" "$n" hp_n
 		row "Wi-Fi down: Wi-Fi subflows left" "0" "$n" wifi_left
 		row "Wi-Fi down: cellular still backup" "0" "$n" still_backup
-		row "Wi-Fi down: command ACKs lost" "0" "$n" acks_lost
+		row "Wi-Fi down: ACKs lost (outcome unknown)" "0" "$n" acks_lost
+		row "Wi-Fi down: command socket overflows" "0" "$n" ho_overflow
+		row "Wi-Fi down: \"invalid token\" lines" "0" "$n" ho_invalid
+		row "whole phase: command socket overflows" "0" "$n" overflow
+		row "whole phase: event overflows (resync)" "" "$n" ev_lost
+		row "whole phase: \"invalid token\" lines" "0" "$n" invalid
 	done
 	[ "$SCALE_SERVER" = 1 ] || return 0
 	echo
@@ -429,6 +460,8 @@ report() {
 		printf '%-52s %12s %12s %8s  %s\n' "B=$b: announcements per connection" \
 			"$(get "srv$b.kernel.ann")" "$(get "srv$b.mptcpd.ann")" "" "2"
 		km=$(get "srv$b.kernel.cpu_s"); mm=$(get "srv$b.mptcpd.cpu_s")
+		printf '%-52s %12s %12s %8s  %s\n' "B=$b: mptcpd log: socket overflows / invalid token" \
+			"-" "$(get "srv$b.mptcpd.overflow")/$(get "srv$b.mptcpd.invalid")" "" "0/0"
 		printf '%-52s %12s %12s %8s  %s\n' "B=$b: machine busy CPU s ($((5 + b / 1000)) s window)" "$km" "$mm" "$(ratio "$mm" "$km")" "<= 1.3x"
 	done
 }
@@ -448,6 +481,13 @@ ip netns exec "$S" "$MANY" server -a 0.0.0.0 -p "$PORT" -n 200000 -t 86400 >"$TM
 LAB_PIDS+=("$!")
 wait_until 5 listening "$PORT" || fail "the server did not listen"
 
+# What the rest of the host costs: the machine figures below include it.
+read -r m0 t0 < <(machine_ticks)
+sleep "$IDLE_SECONDS"
+read -r m1 t1 < <(machine_ticks)
+BASELINE=$(awk -v a="$m0" -v b="$m1" -v t="$((t1 - t0))" -v n="$(nproc)" \
+	'BEGIN { printf "%.1f", (b - a) * 100 / t * n }')
+log "machine busy with no connection: $BASELINE% of one CPU"
 MODES=$SCALE_STRATEGIES
 [ "$SCALE_KERNEL" = 1 ] && MODES="kernel $MODES"
 for n in $SCALE_N; do

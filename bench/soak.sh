@@ -222,6 +222,13 @@ check all "VmRSS growth after the warm-up (${SOAK_WARMUP} s), <= 2%" \
 	"${RSS0:-?} kB -> $RSS1 kB"
 check all "fd count flat" "$([ "${FD0:-x}" = "$FD1" ] && echo 1 || echo 0)" "${FD0:-?} -> $FD1"
 echo "  samples (s rss_kB fds live): $(tr '\n' ',' <"$TMP/rss" | sed 's/,$//;s/,/; /g')"
+# What the daemon logged about the connections it holds in excess: how
+# they escaped.
+for tok in $(comm -23 "$TMP/d.tok" "$TMP/k-all.tok" | head -n 3) \
+	$(comm -23 "$TMP/d-end.tok" <(kernel_tokens) | head -n 3); do
+	echo "  leaked $tok: $(ctl_json connection "$tok" 2>&1 | head -c 600)"
+	grep -i "$tok" "$DAEMON_LOG" | head -n 8 | sed 's/^/    log: /'
+done
 [ -z "${SOAK_OUT:-}" ] || { mkdir -p "$SOAK_OUT" && cp "$TMP"/*.tok "$TMP"/pend* "$TMP/rss" "$DAEMON_LOG" "$SOAK_OUT"/; }
 [ "$FAILS" = 0 ] || fail "$FAILS soak check(s) failed"
 pass
