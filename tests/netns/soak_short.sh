@@ -10,5 +10,5 @@ here=$(cd "$(dirname "$0")" && pwd)
 : "${top_builddir:=$top_srcdir}"
 export top_srcdir top_builddir
 SOAK_SECONDS=${SOAK_SECONDS:-60} SOAK_RATE=${SOAK_RATE:-100} SOAK_LIFE=${SOAK_LIFE:-1:10} \
-SOAK_FLAP_EVERY=15 SOAK_FLAP_DOWN=2 SOAK_ADDR_EVERY=40 SOAK_WARMUP=15 SOAK_ASSERT=end \
+SOAK_FLAP_EVERY=15 SOAK_FLAP_DOWN=2 SOAK_ADDR_EVERY=40 SOAK_WARMUP=15 SOAK_DRAIN=10 SOAK_ASSERT=end \
 	exec bash "$top_srcdir/bench/soak.sh" "$top_builddir"
