@@ -168,10 +168,13 @@ while [ $((SECONDS - t0)) -lt "$SOAK_SECONDS" ]; do
 	if [ $((el % 30)) = 0 ]; then
 		echo "$el $(kb "$DAEMON_PID" VmRSS) $(fd_count) $(churn_live)" >>"$TMP/rss"
 	fi
-	if [ "$el" -ge "$next_addr" ]; then
+	# Nothing in the last 10 s: the final RSS is not a mass action's peak.
+	if [ $((el + 10)) -ge "$SOAK_SECONDS" ]; then
+		:
+	elif [ "$el" -ge "$next_addr" ]; then
 		addr_change
 		next_addr=$((next_addr + SOAK_ADDR_EVERY))
-	elif [ "$el" -ge "$next_flap" ] && [ $((el + SOAK_FLAP_DOWN)) -lt "$SOAK_SECONDS" ]; then
+	elif [ "$el" -ge "$next_flap" ]; then
 		flap
 		next_flap=$((next_flap + SOAK_FLAP_EVERY))
 	fi
@@ -228,7 +231,9 @@ check end "PENDING subflows older than the join timeout (${JOIN_TIMEOUT_S} s)" \
 check all "VmRSS growth after the warm-up (${SOAK_WARMUP} s), <= 2%" \
 	"$(awk -v a="${RSS0:-0}" -v b="$RSS1" 'BEGIN { print (a > 0 && b <= a * 1.02) ? 1 : 0 }')" \
 	"${RSS0:-?} kB -> $RSS1 kB"
-check all "fd count flat" "$([ "${FD0:-x}" = "$FD1" ] && echo 1 || echo 0)" "${FD0:-?} -> $FD1"
+# One fd comes and goes (a control client being served).
+check all "fd count flat (+-1)" \
+	"$(awk -v a="${FD0:-0}" -v b="$FD1" 'BEGIN { print (a > 0 && b <= a + 1) ? 1 : 0 }')" "${FD0:-?} -> $FD1"
 echo "  samples (s rss_kB fds live): $(tr '\n' ',' <"$TMP/rss" | sed 's/,$//;s/,/; /g')"
 # What the daemon logged about the connections it holds in excess: how
 # they escaped.
