@@ -367,24 +367,26 @@ int genl_cmd_fd(const struct genl *p)
 
 /* ---- sockets --------------------------------------------------------- */
 
-/* MPTCPD_EVENT_RCVBUF shrinks the event socket's buffer: the tests use it
- * to make the kernel drop events and check that the daemon recovers. */
-static int genl_event_rcvbuf(void)
+/* MPTCPD_EVENT_RCVBUF and MPTCPD_CMD_RCVBUF shrink the event and the
+ * command socket's buffers: the tests use them to make the kernel drop
+ * events and check that the daemon recovers, and to make a mass action
+ * outgrow the command socket and check that the window paces it. */
+static int genl_rcvbuf_env(const char *name, int dflt)
 {
-	const char *env = getenv("MPTCPD_EVENT_RCVBUF");
+	const char *env = getenv(name);
 	char *end;
 	long v;
 
 	if (!env || !*env)
-		return GENL_EVENT_RCVBUF;
+		return dflt;
 	v = strtol(env, &end, 10);
-	if (*end || v < 4096 || v > GENL_EVENT_RCVBUF) {
-		log_warn(LOG_SUB_GENL, "MPTCPD_EVENT_RCVBUF=%s ignored (expected "
-			 "4096 to %d bytes)", env, GENL_EVENT_RCVBUF);
-		return GENL_EVENT_RCVBUF;
+	if (*end || v < 4096 || v > dflt) {
+		log_warn(LOG_SUB_GENL, "%s=%s ignored (expected 4096 to %d "
+			 "bytes)", name, env, dflt);
+		return dflt;
 	}
-	log_notice(LOG_SUB_GENL, "event socket buffer limited to %ld bytes by "
-		   "MPTCPD_EVENT_RCVBUF", v);
+	log_notice(LOG_SUB_GENL, "socket buffer limited to %ld bytes by %s",
+		   v, name);
 	return (int)v;
 }
 
@@ -504,7 +506,8 @@ static int genl_open_cmd(struct genl *p)
 	if (err)
 		return err;
 	genl_set_ext_ack(p->cmd_sk);
-	genl_set_rcvbuf(p->cmd_sk, GENL_CMD_RCVBUF, "command");
+	genl_set_rcvbuf(p->cmd_sk, genl_rcvbuf_env("MPTCPD_CMD_RCVBUF",
+						 GENL_CMD_RCVBUF), "command");
 	err = genl_cmd_window(p);
 	if (err)
 		return err;
@@ -521,7 +524,8 @@ static int genl_open_events(struct genl *p)
 	err = genl_join_events(p);
 	if (err)
 		return err;
-	genl_set_rcvbuf(p->ev_sk, genl_event_rcvbuf(), "event");
+	genl_set_rcvbuf(p->ev_sk, genl_rcvbuf_env("MPTCPD_EVENT_RCVBUF",
+						 GENL_EVENT_RCVBUF), "event");
 	/* Events are read by genl_drain(). */
 	return nlutil_errno(nl_socket_set_nonblocking(p->ev_sk));
 }

@@ -1,0 +1,92 @@
+#!/bin/bash
+# backup-cellular with 1,000 connections, each with its Wi-Fi (eth0) and
+# its backup cellular (eth1) subflow.  The Wi-Fi link goes down: every
+# connection ends with its cellular subflow promoted and no live subflow
+# left on Wi-Fi, the commands of that sweep are paced by the kernel's ACKs
+# (none lost: no resync for them), and the daemon tells the sweep in one
+# line with counts, not a line per connection.  Prints the time from link
+# down to the last Wi-Fi subflow closed.  For a benchmark: MASS_CLIENTS=K
+# clients of MASS_CONNS=N connections each (N up to 1000), and
+# MASS_RCVBUF=BYTES for the command socket's buffer (default: 64 KiB, far
+# too small for the sweep's answers, so that the window has to pace it).
+[ -n "$BASH_VERSION" ] || exec bash "$0" "$@"
+. "$(dirname "$0")/lib.sh"
+needs_daemon "the backup-cellular strategy and its log are the daemon's"
+
+PER=${MASS_CONNS:-1000}
+K=${MASS_CLIENTS:-1}
+N=$((PER * K))
+WIFI=192.0.2.2
+CELL=198.51.100.2
+
+ms_now() { echo $(($(date +%s%N) / 1000000)); }
+# Live subflows from ADDR (closing states left out, as in no_tcp_from).
+live_from() {
+	nsx "$C" ss -tnH state established state syn-sent state syn-recv \
+		state close-wait src "$1" | grep -c .
+}
+# Established subflows from ADDR whose local backup flag is still set.
+backup_from() { subflow_flags "$1" | grep -c b; }
+
+lab_setup v4
+conf_wifi_cellular backup-cellular
+start_server 5000
+# A buffer far too small for the sweep's 3,000 answers: the window paces it.
+MPTCPD_CMD_RCVBUF=${MASS_RCVBUF:-65536} start_daemon
+# Mostly idle connections: 100 bytes every 2 s, for long enough.
+for k in $(seq "$K"); do
+	start_client "c$k" -a "$SRV4" -p 5000 -n "$PER" -d $((20 + K)) -i 2000 \
+		-s 100 -w 2 -W $((15 + K))
+done
+for k in $(seq "$K"); do
+	wait_until $((20 + K)) grep -q '^subflows_ready=' "$TMP/c$k.out" ||
+		fail "client $k never finished waiting"
+	grep -q "^subflows_ready=$PER/$PER " "$TMP/c$k.out" ||
+		fail "client $k: not every connection got its cellular subflow: $(grep subflows_ready "$TMP/c$k.out")"
+done
+log "client 1: $(grep '^subflows_ready=' "$TMP/c1.out")"
+wait_until $((5 + K)) conns_with_subflows "$N" 2 || fail "ss: not $N connections with 2 subflows each"
+wait_until 5 eval '[ "$(backup_from "$CELL")" = "$N" ]' ||
+	fail "not $N backup cellular subflows: $(backup_from "$CELL")"
+[ "$(live_from "$WIFI")" = "$N" ] || fail "not $N Wi-Fi subflows: $(live_from "$WIFI")"
+log_lines=$(wc -l <"$DAEMON_LOG")
+
+log "eth0 down under $N connections"
+t0=$(ms_now)
+ip -n "$C" link set eth0 down || fail "link down"
+closed=
+for _ in $(seq 600); do		# 30 s at most
+	if [ "$(live_from "$WIFI")" = 0 ]; then
+		closed=$(($(ms_now) - t0))
+		break
+	fi
+	sleep 0.05
+done
+[ -n "$closed" ] || fail "live Wi-Fi subflows remain 30 s after link down: $(live_from "$WIFI")"
+wait_until $((5 + K)) eval '[ "$(backup_from "$CELL")" = 0 ]' ||
+	fail "$(backup_from "$CELL") cellular subflows still backup"
+promoted=$(($(ms_now) - t0))
+n=$(tcp_count_from "$CELL" established)
+[ "$n" = "$N" ] || fail "expected $N established cellular subflows, ss shows $n"
+log "link down -> all $N Wi-Fi subflows closed: $closed ms (all promoted by $promoted ms, polled)"
+
+# The daemon's side: one line for the sweep, nothing per connection.
+wait_until 5 eval 'tail -n +$((log_lines + 1)) "$DAEMON_LOG" | grep -q "eth0 $WIFI gone: "' ||
+	fail "no sweep line for eth0 $WIFI"
+after=$(tail -n +$((log_lines + 1)) "$DAEMON_LOG")
+sweep=$(grep "eth0 $WIFI gone: " <<<"$after")
+log "daemon: $sweep"
+[ "$(grep -c . <<<"$sweep")" = 1 ] || fail "not one sweep line: $sweep"
+grep -q "gone: $N connections, $N promoted," <<<"$sweep" || fail "sweep line: $sweep"
+grep -q ", 0 failed" <<<"$sweep" || fail "sweep line: $sweep"
+grep -q "answers lost\|outcome unknown\|ACKs were lost" <<<"$after" &&
+	fail "command answers were lost: $(grep -m 3 "answers lost\|outcome unknown\|ACKs were lost" <<<"$after")"
+per_conn=$(grep -v "\] debug:" <<<"$after" | grep -c "token=")
+[ "$per_conn" -lt 10 ] ||
+	fail "$per_conn log lines about single connections: $(grep -v "\] debug:" <<<"$after" | grep -m 3 "token=")"
+
+for k in $(seq "$K"); do
+	client_alive "c$k" || fail "client $k ended early: $(tail -n 3 "$TMP/c$k.out")"
+	stop_client "c$k"
+done
+pass
