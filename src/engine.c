@@ -583,6 +583,10 @@ void engine_on_local_addr(struct engine *e, const struct mptcpd_local_addr *a,
 	     c = model_conn_next(e->model, c)) {
 		uint64_t before = e->sweep.sent;
 
+		/* A server-side connection with no subflow up has no use for
+		 * a withdrawal: the peer would never hear it. */
+		if (!usable && c->pub.server_side && !engine_conn_live(c))
+			continue;
 		ev.token = c->pub.token;
 		if (usable)
 			engine_reset_pairs_from(c, &a->addr);

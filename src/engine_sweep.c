@@ -51,12 +51,17 @@ void engine_sweep_conn(struct engine *e, uint64_t sent_before)
 		w->conns++;
 }
 
-/* No command left the engine: nothing to wait for, nothing to tell. */
+/* No command left the engine: no answer to wait for.  Nothing to tell
+ * either, unless commands could not be sent. */
 void engine_sweep_end_if_quiet(struct engine *e)
 {
 	struct engine_sweep *w = &e->sweep;
 
-	if (w->open && !w->sent && !w->not_sent)
+	if (!w->open || w->sent)
+		return;
+	if (w->not_sent)
+		engine_sweep_close(e);
+	else
 		engine_sweep_reset(w);
 }
 

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/socket.h>
 #include <linux/netlink.h>
 #include <netlink/netlink.h>
@@ -33,6 +34,8 @@
 #define GENL_CMD_RCVBUF		(4 * 1024 * 1024)
 #define GENL_FIFO_MIN		64
 #define GENL_FIFO_MAX		65536
+/* Loop time one call for ACKs may take; the watcher calls again. */
+#define GENL_CMD_BUDGET_MS	10
 /* Datagrams per readable call; the level-triggered watcher calls again. */
 #define GENL_DRAIN_MAX		1024
 
@@ -272,15 +275,25 @@ static int genl_drain(struct genl *p, struct nl_sock *sk,
 	return lost;
 }
 
-/* ACKs read per call: about a window's worth, then the loop serves the
- * other sockets before it calls again (the socket stays readable). */
+/* ACKs read per pass: about a window's worth. */
 static int genl_cmd_rounds(const struct genl *p)
 {
 	return (int)(p->queue.window / GENL_BATCH) + 1;
 }
 
-void genl_cmd_readable(struct genl *p)
+static uint64_t genl_mono_ms(void)
 {
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* One pass: read about a window of ACKs, report them, refill the
+ * window.  False when it made no progress (nothing was read). */
+static bool genl_cmd_pass(struct genl *p)
+{
+	size_t before = genl_queue_len(&p->queue);
 	bool drained;
 	int err = genl_drain(p, p->cmd_sk, &p->cmd_guard, genl_cmd_rounds(p),
 			     &drained, genl_cmd_msg);
@@ -304,6 +317,20 @@ void genl_cmd_readable(struct genl *p)
 			p->cb.acks_lost(p->arg, lost);
 	}
 	genl_pump(p);
+	return genl_queue_len(&p->queue) != before;
+}
+
+/* The kernel has answered what we sent by the time sendmsg() returns, so
+ * the next ACKs are already there: pass after pass until the queue is
+ * empty or GENL_CMD_BUDGET_MS is spent, so that a mass action does not
+ * wait for a loop iteration per window, nor hold the loop for long. */
+void genl_cmd_readable(struct genl *p)
+{
+	uint64_t until = genl_mono_ms() + GENL_CMD_BUDGET_MS;
+
+	while (genl_cmd_pass(p) && genl_queue_len(&p->queue) &&
+	       genl_mono_ms() < until)
+		;
 	if (genl_queue_len(&p->queue) == 0 && p->cb.idle)
 		p->cb.idle(p->arg);
 }

@@ -30,16 +30,19 @@ backup_from() { subflow_flags "$1" | grep -c b; }
 
 lab_setup v4
 conf_wifi_cellular backup-cellular
-start_server 5000
+# A server serves up to 1,000 connections: one per client.
+for k in $(seq "$K"); do
+	start_server $((5000 + k))
+done
 # A buffer far too small for the sweep's 3,000 answers: the window paces it.
 MPTCPD_CMD_RCVBUF=${MASS_RCVBUF:-65536} start_daemon
 # Mostly idle connections: 100 bytes every 2 s, for long enough.
+# Clients one after the other: a burst of 10,000 joins overflows the
+# server's SYN queue, which is not what this test is about.
 for k in $(seq "$K"); do
-	start_client "c$k" -a "$SRV4" -p 5000 -n "$PER" -d $((20 + K)) -i 2000 \
-		-s 100 -w 2 -W $((15 + K))
-done
-for k in $(seq "$K"); do
-	wait_until $((20 + K)) grep -q '^subflows_ready=' "$TMP/c$k.out" ||
+	start_client "c$k" -a "$SRV4" -p $((5000 + k)) -n "$PER" \
+		-d $((20 + 10 * K)) -i 2000 -s 100 -w 2 -W 15
+	wait_until 20 grep -q '^subflows_ready=' "$TMP/c$k.out" ||
 		fail "client $k never finished waiting"
 	grep -q "^subflows_ready=$PER/$PER " "$TMP/c$k.out" ||
 		fail "client $k: not every connection got its cellular subflow: $(grep subflows_ready "$TMP/c$k.out")"
@@ -81,9 +84,12 @@ grep -q "gone: $N connections, $N promoted," <<<"$sweep" || fail "sweep line: $s
 grep -q ", 0 failed" <<<"$sweep" || fail "sweep line: $sweep"
 grep -q "answers lost\|outcome unknown\|ACKs were lost" <<<"$after" &&
 	fail "command answers were lost: $(grep -m 3 "answers lost\|outcome unknown\|ACKs were lost" <<<"$after")"
-per_conn=$(grep -v "\] debug:" <<<"$after" | grep -c "token=")
+# Stall verdicts are still per subflow (their lines are the stall
+# detector's, not the sweep's): on a loaded machine the sweep outlasts the
+# stall timeout and some Wi-Fi subflows are judged stalled first.
+per_conn=$(grep -v "\] debug:" <<<"$after" | grep "token=" | grep -vc " stalled ")
 [ "$per_conn" -lt 10 ] ||
-	fail "$per_conn log lines about single connections: $(grep -v "\] debug:" <<<"$after" | grep -m 3 "token=")"
+	fail "$per_conn log lines about single connections: $(grep -v "\] debug:" <<<"$after" | grep "token=" | grep -v " stalled " | head -3)"
 
 for k in $(seq "$K"); do
 	client_alive "c$k" || fail "client $k ended early: $(tail -n 3 "$TMP/c$k.out")"

@@ -29,6 +29,7 @@
 static struct {
 	struct mptcpd_action sent[SENT_MAX];
 	size_t n_sent;
+	int send_error;
 	uint64_t now;
 	struct model *model;
 	struct iface_table *ifaces;
@@ -41,6 +42,8 @@ static struct {
 static int fake_send(void *arg, const struct mptcpd_action *a)
 {
 	(void)arg;
+	if (F.send_error)
+		return F.send_error;
 	ck_assert_uint_lt(F.n_sent, SENT_MAX);
 	F.sent[F.n_sent++] = *a;
 	return 0;
@@ -243,10 +246,27 @@ START_TEST(test_address_gone_one_line_per_sweep)
 }
 END_TEST
 
-START_TEST(test_listener_closed_withdraws_from_live_only)
+
+START_TEST(test_sweep_not_sent_told_at_once)
+{
+	for (uint32_t t = 1; t <= 3; t++)
+		client_conn(t);
+	F.n_lines = 0;
+	F.send_error = -ENOBUFS;		/* the queue is full */
+	addr_set(3, "198.51.100.2", true);
+	/* No answer will come: the line is not left waiting for one. */
+	ck_assert_uint_eq(F.n_lines, 2);	/* rtnl's, and the sweep's */
+	ck_assert_msg(strstr(F.last, "198.51.100.2 gone: 0 connections, "
+			     "0 failed, 6 not sent"), "line: %s", F.last);
+	ck_assert(!engine_in_sweep(F.engine));
+}
+END_TEST
+
+/* Server side: 198.51.100.2 announced to two connections, one of which
+ * has no subflow left. */
+static void server_conns_announced(void)
 {
 	struct mptcpd_event ev = { .type = MPTCPD_EVENT_LISTENER_CREATED };
-	size_t removes = 0;
 
 	engine_set_announce(F.engine, true, NULL, 0);
 	ev.local = fx_addr("0.0.0.0", PORT);
@@ -254,13 +274,31 @@ START_TEST(test_listener_closed_withdraws_from_live_only)
 	for (uint32_t t = 1; t <= 2; t++)
 		event(MPTCPD_EVENT_ESTABLISHED, t, "192.0.2.2", PORT,
 		      "203.0.113.2", (uint16_t)(40000 + t), 0, true);
-	ck_assert_uint_eq(F.n_sent, 2);		/* 198.51.100.2 announced */
+	ck_assert_uint_eq(F.n_sent, 2);
 	ck_assert_int_eq(F.sent[0].type, MPTCPD_ACTION_ANNOUNCE);
-	/* Connection 2's only subflow closed; its CLOSED never came. */
 	event(MPTCPD_EVENT_SUB_CLOSED, 2, "192.0.2.2", PORT, "203.0.113.2",
 	      40002, 0, true);
 	F.n_sent = 0;
-	ev.type = MPTCPD_EVENT_LISTENER_CLOSED;
+}
+
+START_TEST(test_address_gone_withdraws_from_live_only)
+{
+	server_conns_announced();
+	addr_set(3, "198.51.100.2", true);
+	ck_assert_uint_eq(F.n_sent, 1);
+	ck_assert_int_eq(F.sent[0].type, MPTCPD_ACTION_REMOVE);
+	ck_assert_uint_eq(F.sent[0].token, 1);
+}
+END_TEST
+
+START_TEST(test_listener_closed_withdraws_from_live_only)
+{
+	struct mptcpd_event ev = { .type = MPTCPD_EVENT_LISTENER_CLOSED };
+	size_t removes = 0;
+
+	/* Connection 2's only subflow closed; its CLOSED never came. */
+	server_conns_announced();
+	ev.local = fx_addr("0.0.0.0", PORT);
 	engine_on_event(F.engine, &ev);
 	for (size_t i = 0; i < F.n_sent; i++) {
 		ck_assert_uint_eq(F.sent[i].token, 1);
@@ -281,6 +319,8 @@ static Suite *engine_sweep_suite(void)
 	tcase_add_test(tc, test_unknown_token_outside_sweep);
 	tcase_add_test(tc, test_address_gone_one_line_per_sweep);
 	tcase_add_test(tc, test_listener_closed_withdraws_from_live_only);
+	tcase_add_test(tc, test_sweep_not_sent_told_at_once);
+	tcase_add_test(tc, test_address_gone_withdraws_from_live_only);
 	suite_add_tcase(s, tc);
 	return s;
 }
