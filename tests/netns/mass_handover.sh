@@ -35,7 +35,9 @@ for k in $(seq "$K"); do
 	start_server $((5000 + k))
 done
 # A buffer far too small for the sweep's 3,000 answers: the window paces it.
-MPTCPD_CMD_RCVBUF=${MASS_RCVBUF:-65536} start_daemon
+# Debug lines for core only: a line per event and command would cost more
+# than the handover itself.
+MPTCPD_CMD_RCVBUF=${MASS_RCVBUF:-65536} start_daemon --debug=core
 # Mostly idle connections: 100 bytes every 2 s, for long enough.
 # Clients one after the other: a burst of 10,000 joins overflows the
 # server's SYN queue, which is not what this test is about.
