@@ -32,8 +32,6 @@
  * them (ENOBUFS) and forces a full resynchronisation. */
 #define GENL_EVENT_RCVBUF	(4 * 1024 * 1024)
 #define GENL_CMD_RCVBUF		(4 * 1024 * 1024)
-#define GENL_FIFO_MIN		64
-#define GENL_FIFO_MAX		65536
 /* Loop time one call for ACKs may take; the watcher calls again. */
 #define GENL_CMD_BUDGET_MS	10
 /* Datagrams per readable call; the level-triggered watcher calls again. */
