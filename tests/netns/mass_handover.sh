@@ -34,6 +34,8 @@ cpu_ms() {
 	awk -v hz="$(getconf CLK_TCK)" '{ print int(($14 + $15) * 1000 / hz) }' \
 		"/proc/$DAEMON_PID/stat"
 }
+# The daemon's time waiting for a CPU while runnable, in ms (schedstat).
+wait_ms() { awk '{ print int($2 / 1000000) }' "/proc/$DAEMON_PID/schedstat"; }
 # Established subflows from ADDR whose local backup flag is still set.
 backup_from() { subflow_flags "$1" | grep -c b; }
 
@@ -70,8 +72,15 @@ wait_until 5 eval '[ "$(backup_from "$CELL")" = "$READY" ]' ||
 log_lines=$(wc -l <"$DAEMON_LOG")
 
 log "eth0 down under $N connections"
+# The kernel's own word on each subflow's end, with its time (monotonic).
+nsx "$C" "$MPTCP_EVENTS" -t 60 >"$TMP/events.out" 2>"$TMP/events.err" &
+EVENTS_PID=$!
+LAB_PIDS+=("$EVENTS_PID")
+wait_until 5 grep -q ready "$TMP/events.err" || fail "mptcp_events did not start"
 cpu0=$(cpu_ms)
+wait0=$(wait_ms)
 t0=$(ms_now)
+mono0=$(awk '{ print $1 }' /proc/uptime)
 ip -n "$C" link set eth0 down || fail "link down"
 closed=
 for _ in $(seq 600); do		# 30 s at most
@@ -88,6 +97,15 @@ promoted=$(($(ms_now) - t0))
 n=$(tcp_count_from "$CELL" established)
 [ "$n" -ge "$READY" ] || fail "expected $READY established cellular subflows, ss shows $n"
 log "link down -> all $READY Wi-Fi subflows closed: $closed ms (all promoted by $promoted ms, polled)"
+kill -TERM "$EVENTS_PID" 2>/dev/null
+wait "$EVENTS_PID" 2>/dev/null
+# Median and last of the Wi-Fi subflows' SUB_CLOSED events (uptime has a
+# 10 ms resolution; the events are CLOCK_MONOTONIC, the same clock here).
+closes=$(awk -v t0="$mono0" -v ip="$WIFI" '$2 == "subflow-closed" &&
+	index($0, " saddr=" ip " ") { printf "%d\n", ($1 - t0) * 1000 }' \
+	"$TMP/events.out" | sort -n)
+n=$(grep -c . <<<"$closes")
+log "kernel: $n SUB_CLOSED from $WIFI after link down, median $(sed -n "$(((n + 1) / 2))p" <<<"$closes") ms, last $(tail -n 1 <<<"$closes") ms"
 
 # The daemon's side: one line for the sweep, nothing per connection.
 wait_until 5 eval 'tail -n +$((log_lines + 1)) "$DAEMON_LOG" | grep -q "eth0 $WIFI gone: "' ||
@@ -95,7 +113,7 @@ wait_until 5 eval 'tail -n +$((log_lines + 1)) "$DAEMON_LOG" | grep -q "eth0 $WI
 after=$(tail -n +$((log_lines + 1)) "$DAEMON_LOG")
 sweep=$(grep "eth0 $WIFI gone: " <<<"$after")
 log "daemon: $sweep"
-log "daemon CPU in the $(($(ms_now) - t0)) ms since link down: $(($(cpu_ms) - cpu0)) ms (stall polling included)"
+log "daemon in the $(($(ms_now) - t0)) ms since link down: $(($(cpu_ms) - cpu0)) ms on a CPU (stall polling included), $(($(wait_ms) - wait0)) ms waiting for one"
 [ "$(grep -c . <<<"$sweep")" = 1 ] || fail "not one sweep line: $sweep"
 [ "$K" -gt 1 ] || grep -q "gone: $N connections, $N promoted," <<<"$sweep" ||
 	fail "sweep line: $sweep"
