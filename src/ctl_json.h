@@ -58,8 +58,9 @@ enum ctl_cmd {
 	CTL_CMD_REMOVE = 8,
 	CTL_CMD_MONITOR = 9,
 	CTL_CMD_RELOAD = 10,
+	CTL_CMD_POLICY = 11,
 };
-#define CTL_CMD_COUNT 11
+#define CTL_CMD_COUNT 12
 
 /* Which arguments a request carried (struct ctl_request.has). */
 enum ctl_req_field {

@@ -69,9 +69,14 @@
  *   remove       M  args {"token", "id": N} -> {}
  *   monitor      R  -> {} then events
  *   reload       M  -> {"strategy": NAME}
+ *   policy       R  -> {"default": NAME, "policies": [{"name", "line",
+ *                       "match": TEXT, "actions": TEXT, "strategy": NAME,
+ *                       "connections": N}]}   ([policy] rules in file
+ *                       order; match and actions in the file's words;
+ *                       connections: live ones under the rule now)
  * ADDR  = {"address": "192.0.2.2", "port": 443}   (port 0/absent = none)
  * CONN  = {"token", "local": ADDR, "remote": ADDR, "server_side": bool,
- *          "age_s", "subflows": [{"local": ADDR, "remote": ADDR, "id",
+ *          "age_s", "policy": NAME|null, "strategy": NAME, "subflows": [{"local": ADDR, "remote": ADDR, "id",
  *          "remote_id", "backup", "dev", "state": "pending"|"established",
  *          "stalled"}], "remote_addresses": [{"id", "address", "port"}],
  *          "announced": [{"id", "address"}]}

@@ -253,6 +253,7 @@ static const struct engine_ops daemon_engine_ops = {
 	.schedule = daemon_schedule,
 	.observe_event = daemon_observe_event,
 	.observe_action = daemon_observe_action,
+	.owner = daemon_conn_owner,
 };
 
 /* --log, else the journal when systemd started us; -d wins over the
@@ -413,6 +414,8 @@ static int daemon_start(struct daemon *d)
 	if (engine_set_announce(d->engine, d->cfg.announce == CONFIG_ANNOUNCE_ALL,
 				d->cfg.announce_addrs.v, d->cfg.announce_addrs.n) < 0)
 		return -ENOMEM;
+	if (daemon_apply_policies(d) < 0)
+		return -ENOMEM;
 	err = genl_new(&d->genl, &daemon_genl_cb, d);
 	if (err < 0)
 		return err;
@@ -460,6 +463,7 @@ static void daemon_stop(struct daemon *d)
 		loop_timer_del(d->loop, d->stall_poll);
 	}
 	daemon_resync_free(d);
+	daemon_policy_free(d);
 	stall_free(d->stall);
 	free(d->keys);
 	rtnl_free(d->rtnl);

@@ -45,6 +45,9 @@ void engine_free(struct engine *e)
 	if (!e)
 		return;
 	free(e->held);
+	free(e->policies);
+	free(e->policy_strategies);
+	free(e->policy_addrs);
 	free(e->announce_list);
 	free(e->announce_buf);
 	free(e->listeners);
@@ -137,6 +140,8 @@ void engine_set_strategy(struct engine *e, const struct mptcpd_strategy *s)
 	e->strategy = s;
 	for (struct model_conn *c = model_conn_next(e->model, NULL); c;
 	     c = model_conn_next(e->model, c)) {
+		if (c->strategy)
+			continue;	/* its [policy] rule names its own */
 		free(c->strategy_data);
 		c->strategy_data = NULL;
 		c->pub.data = NULL;
@@ -168,7 +173,7 @@ const struct mptcpd_strategy *engine_strategy(const struct engine *e)
 
 bool engine_watches_stalls(const struct engine *e)
 {
-	return e->strategy->flags & MPTCPD_STRATEGY_WATCH_STALLS;
+	return engine_policy_uses(e, MPTCPD_STRATEGY_WATCH_STALLS);
 }
 
 void engine_wake_at(struct engine *e, uint64_t at_ms)
@@ -182,7 +187,7 @@ void engine_wake_at(struct engine *e, uint64_t at_ms)
 /* The strategy's per-connection memory, made on first use. */
 static bool engine_conn_data(struct engine *e, struct model_conn *c)
 {
-	size_t size = e->strategy->conn_data_size;
+	size_t size = engine_conn_strategy(e, c)->conn_data_size;
 
 	if (!size || c->pub.data)
 		return true;
@@ -228,8 +233,11 @@ static void engine_fill_held(struct engine *e, struct model_conn *c,
 void engine_decide(struct engine *e, struct model_conn *c,
 		   const struct mptcpd_event *ev)
 {
+	const struct mptcpd_strategy *s;
 	struct mptcpd_host host;
 
+	engine_policy_choose(e, c);
+	s = engine_conn_strategy(e, c);
 	if (!engine_conn_data(e, c))
 		return;
 
@@ -238,11 +246,12 @@ void engine_decide(struct engine *e, struct model_conn *c,
 	host.now_ms = e->ops.now_ms(e->ops_arg);
 	host.listeners = e->listeners;
 	host.n_listeners = e->n_listeners;
+	engine_policy_host(e, c, &host);
 	engine_host_announce(e, &host);
 	engine_fill_held(e, c, host.now_ms);
 	e->actions.n = 0;
 	e->actions.overflow = false;
-	e->strategy->decide(ev, &c->pub, &host, &e->actions);
+	s->decide(ev, &c->pub, &host, &e->actions);
 	/* A plugin may write the list without mptcpd_actions_push(): never
 	 * read past its end, whatever n says. */
 	if (e->actions.n > MPTCPD_ACTIONS_MAX) {
@@ -251,8 +260,9 @@ void engine_decide(struct engine *e, struct model_conn *c,
 	}
 	if (e->actions.overflow)
 		log_warn(LOG_SUB_STRATEGY, "%s: too many actions for token=%08x, "
-			 "the rest follows with later events", e->strategy->name,
+			 "the rest follows with later events", s->name,
 			 c->pub.token);
+	engine_policy_actions(e, c, &host, &e->actions);
 	for (size_t i = 0; i < e->actions.n; i++)
 		engine_execute(e, c, &e->actions.v[i]);
 }

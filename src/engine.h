@@ -31,6 +31,12 @@ struct engine_ops {
 	 * sent; for the control socket's live stream.  Optional. */
 	void (*observe_event)(void *arg, const struct mptcpd_event *ev);
 	void (*observe_action)(void *arg, const struct mptcpd_action *a);
+	/* Who owns connection token's socket: its uid and cgroup v2 path
+	 * (cgroup "" when not known); 0 or -errno.  Asked at most once per
+	 * connection, only when a [policy] rule naming a user or cgroup
+	 * could match it.  Optional: without it such rules never match. */
+	int (*owner)(void *arg, uint32_t token, uint32_t *uid, char *cgroup,
+		     size_t len);
 };
 
 struct engine;
@@ -67,7 +73,23 @@ struct engine *engine_new(struct model *m, struct iface_table *ifaces,
 			  unsigned int max_subflows,
 			  const struct engine_ops *ops, void *ops_arg);
 void engine_free(struct engine *e);
+/* The default strategy: for the connections no [policy] rule gives one. */
 void engine_set_strategy(struct engine *e, const struct mptcpd_strategy *s);
+/* The [policy] rules, in order, and the strategy each names (NULL: the
+ * default), copied; live connections are matched again and those whose
+ * policy changed handed over.  0 or -ENOMEM (the old rules stay). */
+struct policy_rule;
+int engine_set_policies(struct engine *e, const struct policy_rule *rules,
+			const struct mptcpd_strategy *const *strategies,
+			size_t n);
+size_t engine_policy_count(const struct engine *e);
+const struct policy_rule *engine_policy_rule(const struct engine *e, size_t i);
+/* A connection's rule (NULL: none, [core] applies) and strategy. */
+struct model_conn;
+const struct policy_rule *engine_conn_policy(const struct engine *e,
+					     const struct model_conn *c);
+const struct mptcpd_strategy *engine_conn_strategy(const struct engine *e,
+						   const struct model_conn *c);
 void engine_set_max_subflows(struct engine *e, unsigned int max);
 /* What peers' announcements may do: accept none, or at most max per
  * connection (the forbidden kinds are refused either way). */

@@ -6,6 +6,7 @@
 #include "backoff.h"
 #include "engine.h"
 #include "model.h"
+#include "policy.h"
 
 struct iface_table;
 
@@ -55,6 +56,13 @@ struct engine {
 	struct mptcpd_held_pair *held;	/* conn->held scratch, reused */
 	size_t cap_held;
 	struct engine_sweep sweep;	/* the mass action under way */
+	/* [policy] rules (a copy) and the strategy each names (NULL: the
+	 * default), engine_policy.c. */
+	struct policy_rule *policies;
+	const struct mptcpd_strategy **policy_strategies;
+	size_t n_policies;
+	struct mptcpd_local_addr *policy_addrs;	/* host view scratch */
+	size_t cap_policy_addrs;
 };
 
 /* Ask the strategy about one connection and run what it returns. */
@@ -79,6 +87,18 @@ void engine_unprepare(struct model_conn *c, const struct mptcpd_action *a);
 /* A connection's table is full (what: "subflow", "pair"): counted,
  * logged once per connection. */
 void engine_over_cap(struct engine *e, struct model_conn *c, const char *what);
+/* engine_policy.c: the connection's rule, chosen at its first decision
+ * (once its addresses are known); the view and the actions cut to it. */
+void engine_policy_choose(struct engine *e, struct model_conn *c);
+void engine_policy_host(struct engine *e, const struct model_conn *c,
+			struct mptcpd_host *host);
+void engine_policy_actions(struct engine *e, const struct model_conn *c,
+			   const struct mptcpd_host *host,
+			   struct mptcpd_actions *out);
+/* Match every live connection again; hand over the ones that changed. */
+void engine_policy_reevaluate(struct engine *e);
+/* Does the default strategy or one a rule names have this flag? */
+bool engine_policy_uses(const struct engine *e, unsigned int flag);
 /* engine_peer.c: may the peer's announcement (ev) be joined?  True when
  * refused (counted, logged once per connection). */
 bool engine_peer_refuses(struct engine *e, struct model_conn *c,

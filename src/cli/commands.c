@@ -560,6 +560,7 @@ static const struct commands_def COMMANDS[] = {
 	{ "connection", "connection TOKEN", commands_parse_connection,
 	  commands_complete_connection, false, false },
 	{ "interfaces", "interfaces", commands_parse_none, commands_complete_none, false, false },
+	{ "policy", "policy", commands_parse_none, commands_complete_none, false, false },
 	{ "strategy", "strategy [NAME]", commands_parse_strategy,
 	  commands_complete_strategy, false, false },
 	{ "interface", "interface IFACE type wifi|cellular|ethernet|other\n"

@@ -340,7 +340,7 @@ static int fab_set_strategy(void *arg, const char *name)
 	return 0;
 }
 
-static const struct engine_ops fab_ops = { fab_send, fab_now, NULL, NULL, NULL };
+static const struct engine_ops fab_ops = { .send = fab_send, .now_ms = fab_now };
 
 static void fab_setup_loop(struct loop *loop)
 {
