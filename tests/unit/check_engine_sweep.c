@@ -62,7 +62,10 @@ static void fake_change(void *arg, const struct mptcpd_local_addr *a, bool usabl
 		engine_on_local_addr(F.engine, a, usable);
 }
 
-static const struct engine_ops fake_ops = { fake_send, fake_now, NULL, NULL, NULL };
+static const struct engine_ops fake_ops = {
+	.send = fake_send,
+	.now_ms = fake_now,
+};
 
 static void sink(int level, enum log_subsys sub, const char *msg, void *arg)
 {
