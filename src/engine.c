@@ -6,6 +6,7 @@
  * results, subflow ends and stalls, and feed the per-pair backoff.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -465,18 +466,45 @@ static void engine_log_event(const struct mptcpd_event *ev)
 		  ev->backup ? " backup" : "");
 }
 
-/* Listeners belong to no connection: every server-side connection may
- * have something to announce or withdraw. */
+/* A connection with somewhere to send a command: established, and a
+ * subflow still up.  One whose subflows all closed is closing (or closed
+ * while we did not hear): an announcement or its withdrawal would only
+ * earn an "invalid token". */
+static bool engine_conn_live(const struct model_conn *c)
+{
+	if (!c->pub.established)
+		return false;
+	for (size_t i = 0; i < c->pub.n_subflows; i++)
+		if (c->pub.subflows[i].state == MPTCPD_SUBFLOW_ESTABLISHED)
+			return true;
+	return false;
+}
+
+/* Listeners belong to no connection: every live server-side connection
+ * may have something to announce or withdraw, in one sweep. */
 static void engine_on_listener(struct engine *e, const struct mptcpd_event *ev)
 {
-	if (ev->type == MPTCPD_EVENT_LISTENER_CREATED)
+	bool created = ev->type == MPTCPD_EVENT_LISTENER_CREATED;
+	char label[96], buf[ADDR_STRLEN];
+
+	if (created)
 		engine_listener_add(e, &ev->local);
 	else
 		engine_listener_del(e, &ev->local);
+	snprintf(label, sizeof(label), "listener %s %s",
+		 addr_str(&ev->local, buf, sizeof(buf)),
+		 created ? "created" : "closed");
+	engine_sweep_open(e, label);
 	for (struct model_conn *c = model_conn_next(e->model, NULL); c;
-	     c = model_conn_next(e->model, c))
-		if (c->pub.server_side)
-			engine_decide(e, c, ev);
+	     c = model_conn_next(e->model, c)) {
+		uint64_t before = e->sweep.sent;
+
+		if (!c->pub.server_side || !engine_conn_live(c))
+			continue;
+		engine_decide(e, c, ev);
+		engine_sweep_conn(e, before);
+	}
+	engine_sweep_end_if_quiet(e);
 }
 
 /* Events the engine does not act on: connections with both ends on this
@@ -548,23 +576,34 @@ void engine_on_local_addr(struct engine *e, const struct mptcpd_local_addr *a,
 			  bool usable)
 {
 	struct mptcpd_event ev = { 0 };
-	char buf[ADDR_STRLEN];
+	char buf[ADDR_STRLEN], label[96];
 
 	ev.type = usable ? MPTCPD_EVENT_ADDR_ADDED : MPTCPD_EVENT_ADDR_REMOVED;
 	ev.addr = a;
 	if (e->ops.observe_event)
 		e->ops.observe_event(e->ops_arg, &ev);
-	if (log_enabled(LOG_DEBUG, LOG_SUB_ENGINE))
-		log_debug(LOG_SUB_ENGINE, "re-evaluating %zu connections: %s dev %s %s",
-			  model_conn_count(e->model), addr_str(&a->addr, buf,
-			  sizeof(buf)), a->ifname, usable ? "usable" : "gone");
+	addr_str(&a->addr, buf, sizeof(buf));
+	log_debug(LOG_SUB_ENGINE, "re-evaluating %zu connections: %s dev %s %s",
+		  model_conn_count(e->model), buf, a->ifname,
+		  usable ? "usable" : "gone");
+	snprintf(label, sizeof(label), "%s %s %s", a->ifname, buf,
+		 usable ? "usable" : "gone");
+	engine_sweep_open(e, label);
 	for (struct model_conn *c = model_conn_next(e->model, NULL); c;
 	     c = model_conn_next(e->model, c)) {
+		uint64_t before = e->sweep.sent;
+
+		/* A server-side connection with no subflow up has no use for
+		 * a withdrawal: the peer would never hear it. */
+		if (!usable && c->pub.server_side && !engine_conn_live(c))
+			continue;
 		ev.token = c->pub.token;
 		if (usable)
 			engine_reset_pairs_from(c, &a->addr);
 		engine_decide(e, c, &ev);
+		engine_sweep_conn(e, before);
 	}
+	engine_sweep_end_if_quiet(e);
 }
 
 /* A kernel that cannot withdraw that ID (an ID only ever used for
@@ -610,6 +649,40 @@ static void engine_action_failed(struct engine *e, struct model_conn *c,
 	}
 }
 
+/* The kernel has no connection with this token: it closed and we did
+ * not hear (a CLOSED lost in an overflow, or one racing our command).
+ * Every later command would fail the same way: forget it.  Counted; in a
+ * sweep, the sweep's line says how many. */
+static void engine_conn_gone(struct engine *e, struct model_conn *c)
+{
+	uint32_t token = c->pub.token;
+
+	e->stats.conns_gone++;
+	if (engine_in_sweep(e))
+		e->sweep.gone++;
+	else
+		log_info(LOG_SUB_ENGINE, "token=%08x: the kernel has no such "
+			 "connection any more: forgotten", token);
+	model_conn_del(e->model, token);
+}
+
+/* A refused command: one line each, unless a sweep counts them. */
+static void engine_log_result(struct engine *e, const struct mptcpd_action *a,
+			      int err, const char *extack)
+{
+	char what[160];
+
+	snprintf(what, sizeof(what), "kernel refused (%s%s%s):", strerror(-err),
+		 extack ? ": " : "", extack ? extack : "");
+	engine_log_action(engine_in_sweep(e) ? LOG_DEBUG : LOG_WARNING, a, what);
+}
+
+void engine_on_acks_lost(struct engine *e, size_t n)
+{
+	e->stats.acks_lost += n;
+	engine_sweep_acks_lost(e, n);
+}
+
 void engine_on_result(struct engine *e, const struct mptcpd_action *a, int err,
 		      const char *extack)
 {
@@ -617,8 +690,15 @@ void engine_on_result(struct engine *e, const struct mptcpd_action *a, int err,
 	struct mptcpd_subflow *s;
 	struct mptcpd_event ev = { 0 };
 
+	engine_sweep_result(e, a, err);
 	if (!c)
 		return;
+	if (err == ENGINE_ERR_NO_CONN) {
+		engine_conn_gone(e, c);
+		return;
+	}
+	if (err)
+		engine_log_result(e, a, err, extack);
 	if (err == 0) {
 		/* Destroyed subflows leave the picture now; the SUB_CLOSED
 		 * that may follow is then a no-op. */

@@ -20,6 +20,19 @@ struct iface_table;
  * second join of the same pair races the first. */
 #define ENGINE_JOIN_HOLD_MS 130000
 
+/* One mass action's counts (engine_sweep.c). */
+struct engine_sweep {
+	bool open;
+	char label[96];			/* "eth0 192.0.2.2 gone" */
+	unsigned int causes;		/* events merged into it */
+	uint64_t start_ms;
+	uint64_t conns;			/* connections commands went for */
+	uint64_t sent, not_sent;	/* commands handed over, refused */
+	uint64_t promoted, demoted, joins, announced, withdrawn, closed;
+	uint64_t failed, gone, acks_lost;
+	int first_err;
+};
+
 struct engine {
 	struct model *model;
 	struct iface_table *ifaces;
@@ -42,6 +55,7 @@ struct engine {
 	struct engine_stats stats;
 	struct mptcpd_held_pair *held;	/* conn->held scratch, reused */
 	size_t cap_held;
+	struct engine_sweep sweep;	/* the mass action under way */
 	/* [policy] rules (a copy) and the strategy each names (NULL: the
 	 * default), engine_policy.c. */
 	struct policy_rule *policies;
@@ -93,5 +107,20 @@ bool engine_peer_refuses(struct engine *e, struct model_conn *c,
  * our own addresses as the remote)? */
 bool engine_conn_is_local(const struct engine *e,
 			  const struct mptcpd_event *ev);
+
+/* engine_sweep.c: a mass action opens a sweep (merged into one already
+ * open); engine_sweep_conn() after each connection's decision, given
+ * sweep.sent before it; engine_sweep_end_if_quiet() after the last.  The
+ * counts come from engine_execute() and engine_on_result(); the line is
+ * logged by engine_sweep_close() (engine_on_idle). */
+void engine_sweep_open(struct engine *e, const char *label);
+void engine_sweep_conn(struct engine *e, uint64_t sent_before);
+void engine_sweep_end_if_quiet(struct engine *e);
+void engine_sweep_sent(struct engine *e, const struct mptcpd_action *a,
+		       bool ok);
+void engine_sweep_result(struct engine *e, const struct mptcpd_action *a,
+			 int err);
+void engine_sweep_acks_lost(struct engine *e, size_t n);
+void engine_sweep_close(struct engine *e);
 
 #endif
