@@ -21,6 +21,10 @@
 #   SOAK_DRAIN       60    s allowed for the kernel to drop the closed ones
 #   SOAK_ASSERT      all: exit 1 unless every check below passes;
 #                    end: only the end-state checks (tests/netns/soak_short.sh)
+#   SOAK_DEBUG       1: the daemon logs at debug level (--debug=engine), and the
+#                    kernel's events are recorded (tests/tools/mptcp_events):
+#                    what a leaked token's log lines are printed with
+#                    (and what SOAK_OUT keeps, as events.log)
 #
 # Checks: with the churn frozen (nothing opened or closed), every token
 # the daemon holds (mptcpd-ctl -j connections) is a connection of the
@@ -137,7 +141,14 @@ LAB_PIDS+=("$!")
 wait_until 5 listening "$PORT" || fail "the server did not listen"
 conf_wifi_cellular "$SOAK_STRATEGY"
 : >"$DAEMON_LOG"
-ip netns exec "$C" "$MPTCPD" -f -c "$CONF" --log stderr >>"$DAEMON_LOG" 2>&1 &
+DEBUG_ARGS=()
+if [ "${SOAK_DEBUG:-0}" = 1 ]; then
+	DEBUG_ARGS=(--debug=engine)
+	ip netns exec "$C" "$build/tests/tools/mptcp_events" -t $((SOAK_SECONDS + 600)) \
+		>"$TMP/events.log" 2>"$TMP/events.err" &
+	LAB_PIDS+=("$!")
+fi
+ip netns exec "$C" "$MPTCPD" -f -c "$CONF" --log stderr "${DEBUG_ARGS[@]}" >>"$DAEMON_LOG" 2>&1 &
 DAEMON_PID=$!
 LAB_PIDS+=("$DAEMON_PID")
 wait_until 10 grep -qw ready "$DAEMON_LOG" || fail "the daemon did not start"
@@ -241,7 +252,10 @@ for tok in $(comm -23 "$TMP/d.tok" "$TMP/k-all.tok" | head -n 3) \
 	$(comm -23 "$TMP/d-end.tok" <(kernel_tokens) | head -n 3); do
 	echo "  leaked $tok: $(ctl_json connection "$tok" 2>&1 | head -c 600)"
 	grep -i "$tok" "$DAEMON_LOG" | head -n 8 | sed 's/^/    log: /'
+	[ -f "$TMP/events.log" ] && grep -i "token=$tok" "$TMP/events.log" | head -n 8 |
+		sed 's/^/    kernel: /'
 done
-[ -z "${SOAK_OUT:-}" ] || { mkdir -p "$SOAK_OUT" && cp "$TMP"/*.tok "$TMP"/pend* "$TMP/rss" "$DAEMON_LOG" "$SOAK_OUT"/; }
+[ -z "${SOAK_OUT:-}" ] || { mkdir -p "$SOAK_OUT" && cp "$TMP"/*.tok "$TMP"/pend* "$TMP/rss" "$DAEMON_LOG" "$SOAK_OUT"/ &&
+	{ [ ! -f "$TMP/events.log" ] || cp "$TMP/events.log" "$SOAK_OUT"/; }; }
 [ "$FAILS" = 0 ] || fail "$FAILS soak check(s) failed"
 pass
