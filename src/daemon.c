@@ -445,6 +445,8 @@ static int daemon_start(struct daemon *d)
 	d->stall_poll = loop_timer_add(d->loop, 0.1, 0.1, daemon_stall_poll, d);
 	if (!d->stall || !d->stall_poll)
 		return -ENOMEM;
+	if (daemon_reconcile_start(d) < 0)
+		return -ENOMEM;
 	d->started_ms = loop_now_ms(d->loop);
 	daemon_start_ctl(d);
 	return 0;
@@ -453,6 +455,7 @@ static int daemon_start(struct daemon *d)
 static void daemon_stop(struct daemon *d)
 {
 	ctl_server_free(d->ctl);	/* first: it reads everything below */
+	daemon_reconcile_stop(d);
 	if (d->loop) {
 		loop_io_del(d->loop, d->io_events);
 		loop_timer_del(d->loop, d->pace_timer);

@@ -17,6 +17,7 @@
 #include "args.h"
 #include "config.h"
 #include "pace.h"
+#include "reconcile.h"
 
 struct cgroup_map;
 struct ctl_server;
@@ -66,6 +67,8 @@ struct daemon {
 	struct ctl_server *ctl;		/* NULL when the socket failed */
 	gid_t ctl_gid;			/* [core] control-group; -1: root only */
 	struct cgroup_map *cgroups;	/* made when a rule first needs it */
+	struct reconcile reconcile;	/* model vs kernel, round-robin */
+	struct loop_timer *reconcile_timer;
 };
 
 /* daemon.c */
@@ -104,6 +107,11 @@ int daemon_resync_init(struct daemon *d);	/* 0 or -ENOMEM */
 void daemon_resync_free(struct daemon *d);
 /* genl's overflow callback: events were lost. */
 void daemon_on_pm_overflow(void *arg);
+
+/* daemon_reconcile.c: the model checked against the kernel a few
+ * connections per tick (reconcile.h). */
+int daemon_reconcile_start(struct daemon *d);	/* 0 or -ENOMEM */
+void daemon_reconcile_stop(struct daemon *d);
 
 /* daemon_notify.c */
 void daemon_notify_start(struct daemon *d);	/* the periodic tick */

@@ -666,6 +666,17 @@ static void engine_conn_gone(struct engine *e, struct model_conn *c)
 	model_conn_del(e->model, token);
 }
 
+bool engine_forget(struct engine *e, uint32_t token)
+{
+	if (!model_conn_find(e->model, token))
+		return false;
+	e->stats.conns_gone++;
+	log_debug(LOG_SUB_ENGINE, "token=%08x: the kernel has no such connection "
+		  "any more: forgotten", token);
+	model_conn_del(e->model, token);
+	return true;
+}
+
 /* A refused command: one line each, unless a sweep counts them. */
 static void engine_log_result(struct engine *e, const struct mptcpd_action *a,
 			      int err, const char *extack)

@@ -126,6 +126,11 @@ void engine_on_local_addr(struct engine *e, const struct mptcpd_local_addr *a,
 #define ENGINE_ERR_NO_CONN	(-ESTALE)
 void engine_on_result(struct engine *e, const struct mptcpd_action *a, int err,
 		      const char *extack);
+/* The kernel has no connection with this token (the periodic
+ * reconciliation asked it): the connection leaves the model as after an
+ * "invalid token" answer, counted in conns_gone; not logged, the caller
+ * logs them in aggregate.  True when the model had it. */
+bool engine_forget(struct engine *e, uint32_t token);
 /* The answers to n commands were lost (a resync follows): counted. */
 void engine_on_acks_lost(struct engine *e, size_t n);
 /* Every command sent has its answer: a mass action's sweep is over and

@@ -154,6 +154,53 @@ struct model_conn *model_conn_next(const struct model *m,
 	return NULL;
 }
 
+/* The connection after token in bucket b's chain; NULL at the chain's
+ * end or when token left the chain (then the walk goes on at the next
+ * bucket: the rest of this chain waits for the next round). */
+static struct model_conn *model_chain_after(const struct model *m, size_t b,
+					    uint32_t token)
+{
+	for (struct model_conn *c = m->buckets[b]; c; c = c->next)
+		if (c->pub.token == token)
+			return c->next;
+	return NULL;
+}
+
+struct model_conn *model_conn_cursor_next(const struct model *m,
+					  struct model_cursor *cur,
+					  size_t *budget)
+{
+	struct model_conn *c = NULL;
+	size_t b = cur->bucket;
+
+	if (!m->n_conns)
+		return NULL;
+	if (b >= m->n_buckets) {	/* the table changed size: from 0 */
+		b = 0;
+		cur->valid = false;
+	}
+	if (cur->valid) {
+		c = model_chain_after(m, b, cur->token);
+		if (!c)
+			b = (b + 1) & (m->n_buckets - 1);
+	}
+	for (; !c && *budget > 0; (*budget)--) {
+		c = m->buckets[b];
+		if (!c)
+			b = (b + 1) & (m->n_buckets - 1);
+	}
+	if (!c) {
+		/* Out of budget: the next call goes on from here. */
+		cur->bucket = b;
+		cur->valid = false;
+		return NULL;
+	}
+	cur->bucket = b;
+	cur->token = c->pub.token;
+	cur->valid = true;
+	return c;
+}
+
 /* Grow a plain array to hold one more element. */
 static int model_reserve(void **v, size_t *cap, size_t n, size_t size)
 {

@@ -85,6 +85,24 @@ void model_conn_del(struct model *m, uint32_t token);
 struct model_conn *model_conn_next(const struct model *m,
 				   const struct model_conn *prev);
 
+/* A place in a walk over the connections that survives changes between
+ * its steps: work done a few connections per tick, round-robin.  Zeroed,
+ * it starts at the beginning. */
+struct model_cursor {
+	size_t bucket;
+	uint32_t token;		/* the last one returned, in bucket */
+	bool valid;		/* token means something */
+};
+/* The connection after the cursor (wrapping around at the end), looking
+ * at no more than *budget hash buckets (decremented): a table grown for a
+ * burst and emptied since costs a bounded amount per call.  NULL when the
+ * budget ran out first or the model is empty.  A connection added or
+ * deleted between calls is simply met or not in this round; none is
+ * returned twice in a row while others wait. */
+struct model_conn *model_conn_cursor_next(const struct model *m,
+					  struct model_cursor *cur,
+					  size_t *budget);
+
 /* Subflows.  Matching is on local IP, remote IP and remote port; the
  * local port is not known for pending ones. */
 struct mptcpd_subflow *model_subflow_find(struct model_conn *c,

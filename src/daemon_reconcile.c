@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The periodic reconciliation's wiring (reconcile.h): a loop timer, the
+ * sock_diag lookups by token, the engine forgetting what the kernel no
+ * longer has, one log line for many.
+ */
+#include <errno.h>
+
+#include "daemon_priv.h"
+#include "diag.h"
+#include "engine.h"
+#include "log.h"
+#include "loop.h"
+
+static void daemon_reconcile_tick(void *arg)
+{
+	struct daemon *d = arg;
+	uint32_t tokens[RECONCILE_PER_TICK];
+	struct diag_conn kconn;
+	size_t n = reconcile_pick(&d->reconcile, d->model, tokens,
+				  RECONCILE_PER_TICK);
+	uint64_t forgotten;
+
+	for (size_t i = 0; i < n; i++)
+		if (reconcile_answer(&d->reconcile,
+				     diag_conn_lookup(tokens[i], &kconn)))
+			engine_forget(d->engine, tokens[i]);
+	if (reconcile_log_due(&d->reconcile, loop_now_ms(d->loop), &forgotten))
+		log_info(LOG_SUB_ENGINE, "reconcile: %llu connection(s) the kernel "
+			 "no longer has forgotten (their CLOSED never came; "
+			 "%llu since start)", (unsigned long long)forgotten,
+			 (unsigned long long)d->reconcile.forgotten);
+}
+
+int daemon_reconcile_start(struct daemon *d)
+{
+	d->reconcile_timer = loop_timer_add(d->loop, RECONCILE_PERIOD_MS / 1e3,
+					    RECONCILE_PERIOD_MS / 1e3,
+					    daemon_reconcile_tick, d);
+	return d->reconcile_timer ? 0 : -ENOMEM;
+}
+
+void daemon_reconcile_stop(struct daemon *d)
+{
+	if (d->loop)
+		loop_timer_del(d->loop, d->reconcile_timer);
+	d->reconcile_timer = NULL;
+}
