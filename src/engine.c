@@ -263,8 +263,15 @@ void engine_decide(struct engine *e, struct model_conn *c,
 			 "the rest follows with later events", s->name,
 			 c->pub.token);
 	engine_policy_actions(e, c, &host, &e->actions);
-	for (size_t i = 0; i < e->actions.n; i++)
-		engine_execute(e, c, &e->actions.v[i]);
+	for (size_t i = 0; i < e->actions.n; i++) {
+		struct mptcpd_action *a = &e->actions.v[i];
+
+		/* The strategy asks again when the wait is over. */
+		if (a->type == MPTCPD_ACTION_ANNOUNCE &&
+		    engine_announce_held(e, c, host.now_ms))
+			continue;
+		engine_execute(e, c, a);
+	}
 }
 
 static void engine_conn_fill(struct model_conn *c, const struct mptcpd_event *ev)
@@ -804,6 +811,9 @@ static bool engine_conn_due(struct engine *e, struct model_conn *c,
 			    uint64_t now, uint64_t *next)
 {
 	bool due = engine_pending_due(e, c, now, next);
+
+	if (engine_announce_due(c, now, next))
+		due = true;
 
 	for (size_t i = 0; i < c->n_pairs; i++) {
 		struct model_pair *p = &c->pairs[i];

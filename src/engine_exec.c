@@ -123,6 +123,49 @@ static bool engine_announced(const struct model_conn *c, uint8_t id)
 	return false;
 }
 
+/* Has the peer joined our address of this ID (a subflow to it is up)? */
+static bool engine_id_joined(const struct model_conn *c, uint8_t id)
+{
+	for (size_t i = 0; i < c->pub.n_subflows; i++)
+		if (c->subflows[i].local_id == id &&
+		    c->subflows[i].state == MPTCPD_SUBFLOW_ESTABLISHED)
+			return true;
+	return false;
+}
+
+bool engine_announce_held(struct engine *e, struct model_conn *c,
+			  uint64_t now_ms)
+{
+	uint64_t at = c->announce_ms + ENGINE_ANNOUNCE_GAP_MS;
+	uint8_t id = c->announce_wait;
+
+	if (id && at > now_ms && engine_announced(c, id) &&
+	    !engine_id_joined(c, id)) {
+		c->announce_held = true;
+		engine_wake_at(e, at);
+		return true;
+	}
+	c->announce_wait = 0;
+	c->announce_held = false;
+	return false;
+}
+
+bool engine_announce_due(struct model_conn *c, uint64_t now_ms,
+			 uint64_t *next)
+{
+	uint64_t at = c->announce_ms + ENGINE_ANNOUNCE_GAP_MS;
+
+	if (!c->announce_held)
+		return false;
+	if (at <= now_ms) {
+		c->announce_held = false;
+		return true;
+	}
+	if (!*next || at < *next)
+		*next = at;
+	return false;
+}
+
 static enum engine_verdict engine_prepare_announce(struct model_conn *c,
 						   struct mptcpd_action *a)
 {
@@ -241,6 +284,10 @@ enum engine_verdict engine_execute(struct engine *e, struct model_conn *c,
 		return ENGINE_VERDICT_FAILED;
 	}
 	engine_sweep_sent(e, a, true);
+	if (a->type == MPTCPD_ACTION_ANNOUNCE) {
+		c->announce_ms = e->ops.now_ms(e->ops_arg);
+		c->announce_wait = a->local_id;
+	}
 	/* The kernel says when a join is established or closed; if it says
 	 * nothing (a lost event), the timer looks again. */
 	if (a->type == MPTCPD_ACTION_SUBFLOW_CREATE)

@@ -20,6 +20,15 @@ struct iface_table;
  * second join of the same pair races the first. */
 #define ENGINE_JOIN_HOLD_MS 130000
 
+/* Server side, one announcement at a time per connection: the next goes
+ * when the peer joined the last one, or this long after it.  A peer's
+ * kernel path manager takes an ADD_ADDR in only when it is done with the
+ * one before (it joins, then echoes); one arriving meanwhile is dropped
+ * unechoed, and our kernel sends it again only after its retransmission
+ * timeout (about 200 ms): a duplicate, and a late join.  The kernel's
+ * own path manager waits for each echo the same way. */
+#define ENGINE_ANNOUNCE_GAP_MS 100
+
 /* One mass action's counts (engine_sweep.c). */
 struct engine_sweep {
 	bool open;
@@ -81,6 +90,15 @@ void engine_listener_del(struct engine *e, const struct mptcpd_addr *a);
 void engine_wake_at(struct engine *e, uint64_t at_ms);
 void engine_log_action(int level, const struct mptcpd_action *a,
 		       const char *what);
+/* A strategy's ANNOUNCE for c must wait (ENGINE_ANNOUNCE_GAP_MS): the
+ * timer asks again.  Manual announcements do not wait. */
+bool engine_announce_held(struct engine *e, struct model_conn *c,
+			  uint64_t now_ms);
+/* The timer's look at a connection whose announcement waited: true when
+ * its time came (the strategy is asked again); else *next is lowered to
+ * it. */
+bool engine_announce_due(struct model_conn *c, uint64_t now_ms,
+			 uint64_t *next);
 /* Take back what preparing a (now failed or never sent) action made the
  * model believe. */
 void engine_unprepare(struct model_conn *c, const struct mptcpd_action *a);

@@ -67,6 +67,12 @@ struct model_conn {
 	bool owner_known;
 	uint32_t uid;
 	char *cgroup;
+	/* Server side: our last announcement (engine_exec.c paces them),
+	 * its ID while the peer may still be taking it in (0: none), and
+	 * whether another waits for it (the timer looks again). */
+	uint64_t announce_ms;
+	uint8_t announce_wait;
+	bool announce_held;
 	bool refusal_logged;		/* a peer's announcement refused */
 	bool cap_logged;		/* a table of it was full */
 	struct model_conn *next;	/* hash chain */

@@ -714,6 +714,93 @@ static void peer_join(enum mptcpd_event_type type, uint32_t n)
 	engine_on_event(F.engine, &ev);
 }
 
+/* Server side with two more addresses to announce and a wildcard
+ * listener: ESTABLISHED announces the first; counts the ANNOUNCEs sent. */
+static size_t announces_sent(void)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < F.n_sent; i++)
+		if (F.sent[i].type == MPTCPD_ACTION_ANNOUNCE)
+			n++;
+	return n;
+}
+
+static void server_with_two_to_announce(void)
+{
+	struct mptcpd_event ev = { .type = MPTCPD_EVENT_LISTENER_CREATED };
+
+	addr_set(2, "192.0.2.3", false);
+	ck_assert_int_eq(engine_set_announce(F.engine, true, NULL, 0), 0);
+	ev.local = fx_addr("0.0.0.0", PORT);
+	engine_on_event(F.engine, &ev);
+	server_event(MPTCPD_EVENT_ESTABLISHED);
+	ck_assert_uint_eq(announces_sent(), 1);
+}
+
+/* The peer's join to the first address lets the second go; nothing is
+ * announced twice. */
+START_TEST(test_announcements_one_at_a_time_join_paced)
+{
+	struct mptcpd_event ev = { .type = MPTCPD_EVENT_SUB_ESTABLISHED,
+				   .token = TOKEN, .server_side = true };
+	struct mptcpd_action first;
+
+	server_with_two_to_announce();
+	first = F.sent[F.n_sent - 1];
+	/* Other events meanwhile do not let the second through. */
+	F.now += ENGINE_ANNOUNCE_GAP_MS / 2;
+	peer_join(MPTCPD_EVENT_SUB_ESTABLISHED, 1);
+	ck_assert_uint_eq(announces_sent(), 1);
+	/* The peer joins the announced address. */
+	ev.local = first.local;
+	ev.local.port = PORT;
+	ev.remote = fx_addr("203.0.113.9", 40001);
+	ev.local_id = first.local_id;
+	engine_on_event(F.engine, &ev);
+	ck_assert_uint_eq(announces_sent(), 2);
+	ck_assert(!mptcpd_addr_same_ip(&F.sent[F.n_sent - 1].local, &first.local));
+	/* Later events and timer visits announce nothing more. */
+	F.now += 10 * ENGINE_ANNOUNCE_GAP_MS;
+	engine_on_timer(F.engine);
+	peer_join(MPTCPD_EVENT_SUB_ESTABLISHED, 2);
+	ck_assert_uint_eq(announces_sent(), 2);
+	ck_assert_uint_eq(conn()->pub.n_announced, 2);
+}
+END_TEST
+
+/* A peer that never joins gets the next one after the gap, from the
+ * timer. */
+START_TEST(test_announcements_one_at_a_time_timer_paced)
+{
+	server_with_two_to_announce();
+	F.now += ENGINE_ANNOUNCE_GAP_MS - 1;
+	engine_on_timer(F.engine);
+	ck_assert_uint_eq(announces_sent(), 1);
+	F.now += 1;
+	engine_on_timer(F.engine);
+	ck_assert_uint_eq(announces_sent(), 2);
+	F.now += 10 * ENGINE_ANNOUNCE_GAP_MS;
+	engine_on_timer(F.engine);
+	ck_assert_uint_eq(announces_sent(), 2);
+}
+END_TEST
+
+/* An operator's announcement does not wait. */
+START_TEST(test_manual_announce_not_paced)
+{
+	struct mptcpd_addr cell = fx_addr("198.51.100.2", 0);
+	const char *other;
+
+	server_with_two_to_announce();
+	other = mptcpd_addr_same_ip(&F.sent[F.n_sent - 1].local, &cell) ?
+		"192.0.2.3" : "198.51.100.2";
+	ck_assert_int_eq(manual(MPTCPD_ACTION_ANNOUNCE, other, NULL, 0),
+			 ENGINE_VERDICT_SENT);
+	ck_assert_uint_eq(announces_sent(), 2);
+}
+END_TEST
+
 START_TEST(test_peer_opened_subflow_leaves_no_history)
 {
 	server_event(MPTCPD_EVENT_ESTABLISHED);
@@ -886,6 +973,9 @@ static Suite *engine_suite(void)
 	tcase_add_test(tc, test_manual_announce_verdicts);
 	tcase_add_test(tc, test_manual_announce_limit);
 	tcase_add_test(tc, test_manual_announce_refused_leaves_no_trace);
+	tcase_add_test(tc, test_announcements_one_at_a_time_join_paced);
+	tcase_add_test(tc, test_announcements_one_at_a_time_timer_paced);
+	tcase_add_test(tc, test_manual_announce_not_paced);
 	tcase_add_test(tc, test_manual_subflow_send_failure_leaves_no_trace);
 	tcase_add_test(tc, test_set_iface_goes_through_engine);
 	suite_add_tcase(s, tc);
