@@ -15,19 +15,19 @@
 static void daemon_reconcile_tick(void *arg)
 {
 	struct daemon *d = arg;
-	uint32_t tokens[RECONCILE_PER_TICK];
+	uint32_t tokens[2 * RECONCILE_PER_TICK];
 	struct diag_conn kconn;
 	size_t n = reconcile_pick(&d->reconcile, d->model, tokens,
-				  RECONCILE_PER_TICK);
+				  2 * RECONCILE_PER_TICK);
 	uint64_t forgotten;
 
 	for (size_t i = 0; i < n; i++)
-		if (reconcile_answer(&d->reconcile,
+		if (reconcile_answer(&d->reconcile, tokens[i],
 				     diag_conn_lookup(tokens[i], &kconn)))
 			engine_forget(d->engine, tokens[i]);
 	if (reconcile_log_due(&d->reconcile, loop_now_ms(d->loop), &forgotten))
 		log_info(LOG_SUB_ENGINE, "reconcile: %llu connection(s) the kernel "
-			 "no longer has forgotten (their CLOSED never came; "
+			 "no longer has forgotten (no CLOSED came; "
 			 "%llu since start)", (unsigned long long)forgotten,
 			 (unsigned long long)d->reconcile.forgotten);
 }

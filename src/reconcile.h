@@ -3,7 +3,9 @@
  * The model reconciled with the kernel a few connections at a time: each
  * tick the next RECONCILE_PER_TICK connections, round-robin, are asked of
  * the kernel by token (sock_diag's exact lookup: one hash lookup each),
- * and those it no longer has are forgotten.  A connection escapes the
+ * and those it no longer has at two looks a tick apart are forgotten (at
+ * the first look its CLOSED may just be waiting in our socket; most
+ * are).  A connection escapes the
  * events when a CLOSED is lost or raced by our commands; nothing else
  * would remove it.  The cost per tick is bounded whatever the number of
  * connections (idle ones only make a round longer), and the forgotten are
@@ -24,6 +26,10 @@
 
 struct reconcile {
 	struct model_cursor cursor;
+	/* Not found at the last tick (looked at again first), and at this
+	 * one (for the next). */
+	uint32_t again[RECONCILE_PER_TICK], suspects[RECONCILE_PER_TICK];
+	size_t n_again, n_suspects;
 	/* A lookup found a connection once: "not found" can be believed
 	 * (a kernel without mptcp_diag answers "not found" to everything). */
 	bool lookup_works;
@@ -32,15 +38,19 @@ struct reconcile {
 	uint64_t logged_ms;
 };
 
-/* The tokens to ask about this tick, round-robin over the model: at most
- * max, each once, looking at no more than RECONCILE_BUCKETS_PER_TICK
- * hash buckets.  Returns how many were written to tokens. */
+/* The tokens to ask about this tick: first those the kernel did not have
+ * at the last tick and the model still has, then the next ones
+ * round-robin over the model, looking at no more than
+ * RECONCILE_BUCKETS_PER_TICK hash buckets; at most max (room for
+ * 2 * RECONCILE_PER_TICK is enough), each once.  Returns how many were
+ * written to tokens. */
 size_t reconcile_pick(struct reconcile *r, const struct model *m,
 		      uint32_t *tokens, size_t max);
-/* The kernel's answer about one token (0: it has it, -ENOENT: it has
- * not, another -errno: no answer): true when the connection is to be
- * forgotten (counted). */
-bool reconcile_answer(struct reconcile *r, int err);
+/* The kernel's answer about a token picked this tick (0: it has it,
+ * -ENOENT: it has not, another -errno: no answer): true when the
+ * connection is to be forgotten (counted): not found at the last tick
+ * either, and still in the model (no CLOSED came in between). */
+bool reconcile_answer(struct reconcile *r, uint32_t token, int err);
 /* Is a log line due at now_ms?  Then *n is the count to report (since
  * the last line), and the count starts again. */
 bool reconcile_log_due(struct reconcile *r, uint64_t now_ms, uint64_t *n);

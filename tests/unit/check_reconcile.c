@@ -33,7 +33,7 @@ static struct model *model_with(size_t n)
  * cleared first. */
 static size_t ticks_to_cover(struct reconcile *r, struct model *m, size_t n)
 {
-	uint32_t tokens[RECONCILE_PER_TICK];
+	uint32_t tokens[2 * RECONCILE_PER_TICK];
 	size_t left = n, ticks = 0;
 	bool *seen = calloc(n, sizeof(*seen));
 
@@ -133,19 +133,71 @@ START_TEST(test_empty_model)
 }
 END_TEST
 
+/* One tick: pick, and answer "not found" for the tokens in gone. */
+static size_t tick(struct reconcile *r, struct model *m, const uint32_t *gone,
+		   size_t n_gone, uint32_t *forgot)
+{
+	uint32_t tokens[2 * RECONCILE_PER_TICK];
+	size_t k = reconcile_pick(r, m, tokens, 2 * RECONCILE_PER_TICK), f = 0;
+
+	for (size_t i = 0; i < k; i++) {
+		int err = 0;
+
+		for (size_t j = 0; j < n_gone; j++)
+			if (gone[j] == tokens[i])
+				err = -ENOENT;
+		if (reconcile_answer(r, tokens[i], err)) {
+			forgot[f++] = tokens[i];
+			model_conn_del(m, tokens[i]);
+		}
+	}
+	return f;
+}
+
 START_TEST(test_not_found_believed_once_lookups_work)
 {
 	struct reconcile r = { 0 };
 
 	/* No connection ever found: a kernel without mptcp_diag says "not
 	 * found" to everything, and nothing is forgotten on its word. */
-	ck_assert(!reconcile_answer(&r, -ENOENT));
-	ck_assert(!reconcile_answer(&r, -ETIMEDOUT));
-	ck_assert(!reconcile_answer(&r, 0));
-	ck_assert(reconcile_answer(&r, -ENOENT));
-	ck_assert(!reconcile_answer(&r, -ENOBUFS));
+	ck_assert(!reconcile_answer(&r, 1, -ENOENT));
+	ck_assert(!reconcile_answer(&r, 1, -ETIMEDOUT));
+	ck_assert_uint_eq(r.n_suspects, 0);
+	ck_assert(!reconcile_answer(&r, 2, 0));
+	ck_assert(!reconcile_answer(&r, 1, -ENOENT));	/* a suspect now */
+	ck_assert_uint_eq(r.n_suspects, 1);
+	ck_assert(!reconcile_answer(&r, 3, -ENOBUFS));
 	ck_assert_uint_eq(r.checked, 5);
+	ck_assert_uint_eq(r.forgotten, 0);
+}
+END_TEST
+
+/* Not found twice, a tick apart, and still in the model: forgotten.  Not
+ * found once and its CLOSED came meanwhile (the model dropped it): never
+ * counted. */
+START_TEST(test_forgotten_at_the_second_look)
+{
+	struct model *m = model_with(100);
+	struct reconcile r = { 0 };
+	uint32_t gone[2] = { token_of(7), token_of(8) }, forgot[64];
+	size_t total = 0, ticks;
+
+	for (ticks = 0; ticks < 20 && model_conn_find(m, gone[0]); ticks++) {
+		size_t f = tick(&r, m, gone, 2, forgot);
+
+		/* Token 8's CLOSED arrives right after its first look. */
+		for (size_t i = 0; i < r.n_suspects; i++)
+			if (r.suspects[i] == gone[1])
+				model_conn_del(m, gone[1]);
+		for (size_t i = 0; i < f; i++)
+			ck_assert_uint_eq(forgot[i], gone[0]);
+		total += f;
+	}
+	ck_assert_ptr_null(model_conn_find(m, gone[0]));
+	ck_assert_uint_eq(total, 1);
 	ck_assert_uint_eq(r.forgotten, 1);
+	ck_assert_uint_eq(model_conn_count(m), 98);
+	model_free(m);
 }
 END_TEST
 
@@ -155,12 +207,16 @@ START_TEST(test_log_aggregated)
 	uint64_t n = 0;
 
 	ck_assert(!reconcile_log_due(&r, 1000, &n));	/* nothing to say */
-	reconcile_answer(&r, 0);
-	reconcile_answer(&r, -ENOENT);
+	r.lookup_works = true;
+	r.again[0] = 5;
+	r.again[1] = 6;
+	r.again[2] = 7;
+	r.n_again = 3;
+	ck_assert(reconcile_answer(&r, 5, -ENOENT));
 	ck_assert(reconcile_log_due(&r, 1000, &n));
 	ck_assert_uint_eq(n, 1);
-	reconcile_answer(&r, -ENOENT);
-	reconcile_answer(&r, -ENOENT);
+	ck_assert(reconcile_answer(&r, 6, -ENOENT));
+	ck_assert(reconcile_answer(&r, 7, -ENOENT));
 	/* Within RECONCILE_LOG_EVERY_MS: held, then told together. */
 	ck_assert(!reconcile_log_due(&r, 1000 + RECONCILE_LOG_EVERY_MS - 1, &n));
 	ck_assert(reconcile_log_due(&r, 1000 + RECONCILE_LOG_EVERY_MS, &n));
@@ -180,6 +236,7 @@ static Suite *reconcile_suite(void)
 	tcase_add_test(tc, test_sparse_table_bounded);
 	tcase_add_test(tc, test_empty_model);
 	tcase_add_test(tc, test_not_found_believed_once_lookups_work);
+	tcase_add_test(tc, test_forgotten_at_the_second_look);
 	tcase_add_test(tc, test_log_aggregated);
 	suite_add_tcase(s, tc);
 	return s;
