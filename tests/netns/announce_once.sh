@@ -4,7 +4,7 @@
 # which takes one ADD_ADDR in at a time) joins both without waiting for
 # our kernel's ADD_ADDR retransmission.  Sent back to back, the second
 # announcement was dropped by the client and heard again ~200 ms later:
-# 2.95 announcements per connection where 2 are due.
+# 2.95 announcements per connection where 2 are due (59 for 20).
 [ -n "$BASH_VERSION" ] || exec bash "$0" "$@"
 . "$(dirname "$0")/lib.sh"
 needs_daemon "server-side announcements come from the daemon"
@@ -36,5 +36,9 @@ est=$(awk '$2 == "established" { n++ } END { print n + 0 }' "$TMP/ev.txt")
 ann=$(awk '$2 == "announced" { n++ } END { print n + 0 }' "$TMP/ev.txt")
 log "$est connections, $ann announcements heard"
 [ "$est" = "$N" ] || fail "$est connections established, $N expected"
-[ "$ann" = $((2 * N)) ] || fail "$ann announcements heard for $N connections: each address once is $((2 * N))"
+# Each address once is 2N.  A path manager on a loaded machine may take
+# longer than the daemon's 50 ms pacing over an ADD_ADDR: one or two
+# repeated by the kernel are tolerated (without pacing: 16 to 19).
+[ "$ann" -ge $((2 * N)) ] && [ "$ann" -le $((2 * N + 2)) ] ||
+	fail "$ann announcements heard for $N connections: each address once is $((2 * N))"
 pass
