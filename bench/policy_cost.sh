@@ -44,14 +44,14 @@ run() {
 }
 
 daemon_run() { # NAME CONFIG-TAIL
-	printf '[core]\nstrategy = fullmesh\nlog-level = notice\n%s' "$2" >"$CONF"
+	printf '[core]\nstrategy = fullmesh\nlog-level = info\n%s' "$2" >"$CONF"
 	# ip netns exec gives the daemon a /sys without cgroup2: mount it in
 	# that private mount namespace, as a service sees it.
 	ip netns exec "$C" sh -c 'mount -t cgroup2 cgroup2 /sys/fs/cgroup && exec "$@"' sh \
 		"$MPTCPD" -f -c "$CONF" --log stderr >>"$DAEMON_LOG" 2>&1 &
 	DAEMON_PID=$!
 	LAB_PIDS+=("$DAEMON_PID")
-	wait_until 10 grep -qw ready "$DAEMON_LOG" || fail "mptcpd did not start"
+	wait_until 10 grep -qw ready "$DAEMON_LOG" || fail "mptcpd did not start: $(tail -n 5 "$DAEMON_LOG")"
 	run "$1"
 	stop_daemon
 	: >"$DAEMON_LOG"
