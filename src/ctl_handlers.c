@@ -98,13 +98,12 @@ static int ctl_cmd_status(struct ctl_call *c)
 {
 	struct ctl_server *s = c->s;
 	struct json_object *o = json_object_new_object();
-	size_t subflows = 0;
+	/* A counter the model keeps: "status" costs the same with ten or ten
+	 * thousand connections. */
+	size_t subflows = model_subflow_count(s->env.model);
 
 	if (!o)
 		return ctl_call_result(c, NULL);
-	for (struct model_conn *m = model_conn_next(s->env.model, NULL); m;
-	     m = model_conn_next(s->env.model, m))
-		subflows += m->pub.n_subflows;
 	json_object_object_add(o, "version", json_object_new_string(PACKAGE_VERSION));
 	json_object_object_add(o, "strategy", json_object_new_string(
 			       engine_strategy(s->env.engine)->name));
