@@ -20,6 +20,12 @@
  * starve the others (the loop is level-triggered: the rest comes next). */
 #define CTL_READ_BUDGET (64 * 1024)
 #define CTL_IN_CHUNK 4096
+/* Connections per slice of a "connections" answer: some 5 us each, so a
+ * slice holds the loop about a millisecond (10,000 connections: 40 turns
+ * of the loop, each with room for the others' work in between). */
+#define CTL_CLIENT_LIST_SLICE 256
+/* How the answer's text ends after the list: the result and the line. */
+#define CTL_CLIENT_LIST_TAIL "]}}"
 
 struct ctl_client {
 	struct ctl_server *s;
@@ -39,6 +45,13 @@ struct ctl_client {
 	bool monitor;			/* subscribed to the event stream */
 	bool closing;			/* flush what is queued, then close */
 	bool dead;			/* closed; freed by ctl_client_reap */
+	/* A "connections" answer being made a slice per turn: its requests
+	 * after it wait, its events are queued before it. */
+	bool listing;
+	struct ctl_conn_list list;	/* the tokens, where it is */
+	char *part;			/* the answer's text so far */
+	size_t part_len, part_cap;
+	struct json_object *part_line;	/* the answer with an empty list */
 	struct ctl_client *next;
 };
 
@@ -49,6 +62,9 @@ struct ctl_client {
 
 static void ctl_client_free(struct ctl_client *c)
 {
+	free(c->list.tokens);
+	free(c->part);
+	json_object_put(c->part_line);
 	free(c->groups);
 	free(c->in);
 	free(c->out);
@@ -181,9 +197,10 @@ static void ctl_client_watch(struct ctl_client *c)
 {
 	bool below = ctl_client_unsent(c) < CTL_SERVER_OUT_HIGH;
 
-	if (c->waiting && below && !c->closing)
+	if (((c->waiting && !c->closing) || c->listing) && below)
 		ctl_client_defer(c);
-	loop_io_set(c->s->env.loop, c->io, !c->closing && below && !c->waiting,
+	loop_io_set(c->s->env.loop, c->io,
+		    !c->closing && below && !c->waiting && !c->listing,
 		    ctl_client_unsent(c) > 0);
 }
 
@@ -210,7 +227,7 @@ static void ctl_client_flush(struct ctl_client *c)
 			c->out = NULL;
 			c->out_cap = 0;
 		}
-		if (c->closing) {
+		if (c->closing && !c->listing) {
 			ctl_client_drop(c, NULL);
 			return;
 		}
@@ -308,6 +325,144 @@ static void ctl_client_send(struct ctl_client *c, struct json_object *line)
 	json_object_put(line);
 }
 
+/* ---- The "connections" answer in slices -------------------------------- */
+
+/* Grow the answer being made to hold len more bytes. */
+static int ctl_client_part_reserve(struct ctl_client *c, size_t len)
+{
+	size_t cap = c->part_cap ? c->part_cap : 4096;
+	char *nv;
+
+	if (c->part_len + len <= c->part_cap)
+		return 0;
+	while (cap < c->part_len + len)
+		cap *= 2;
+	nv = realloc(c->part, cap);
+	if (!nv)
+		return -ENOMEM;
+	c->part = nv;
+	c->part_cap = cap;
+	return 0;
+}
+
+static int ctl_client_part_add(struct ctl_client *c, const char *text,
+			       size_t len)
+{
+	if (ctl_client_part_reserve(c, len) < 0)
+		return -ENOMEM;
+	memcpy(c->part + c->part_len, text, len);
+	c->part_len += len;
+	return 0;
+}
+
+static void ctl_client_list_end(struct ctl_client *c)
+{
+	free(c->list.tokens);
+	c->list.tokens = NULL;
+	c->listing = false;
+	free(c->part);
+	c->part = NULL;
+	c->part_len = c->part_cap = 0;
+	json_object_put(c->part_line);
+	c->part_line = NULL;
+}
+
+/* The whole line made: queued, or the protocol's error when it grew past
+ * CTL_ANSWER_MAX (nothing of it was sent: it is sent whole or not at all,
+ * as every answer). */
+static void ctl_client_list_done(struct ctl_client *c)
+{
+	struct json_object *err;
+
+	if (ctl_client_part_add(c, CTL_CLIENT_LIST_TAIL,
+				sizeof(CTL_CLIENT_LIST_TAIL) - 1) < 0) {
+		ctl_client_list_end(c);
+		ctl_client_drop(c, "out of memory for its answer");
+		return;
+	}
+	if (c->part_len < CTL_ANSWER_MAX) {
+		char *text = c->part;
+		size_t len = c->part_len;
+
+		c->part = NULL;		/* ended first: a closing client */
+		ctl_client_list_end(c);	/* may go once it is sent */
+		ctl_client_queue(c, text, len);
+		free(text);
+		return;
+	}
+	err = ctl_client_too_big(c->part_line, c->part_len);
+	ctl_client_list_end(c);
+	ctl_client_send(c, err);
+}
+
+/* One slice: up to CTL_CLIENT_LIST_SLICE connections, each a few
+ * microseconds, so that ten thousand of them never hold the loop for long;
+ * the client's next turn in the backlog round makes the next.  True when
+ * the answer is done (queued), or the client dropped. */
+static bool ctl_client_list_step(struct ctl_client *c)
+{
+	const int flags = JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE;
+	struct ctl_conn_list *l = &c->list;
+
+	for (int i = 0; i < CTL_CLIENT_LIST_SLICE && l->next < l->n &&
+	     c->part_len < CTL_ANSWER_MAX; i++) {
+		struct json_object *o = NULL;
+		int err = ctl_handlers_list_conn(c->s, l->tokens[l->next++], &o);
+		const char *text;
+		size_t len;
+
+		if (err == -ENOENT)
+			continue;	/* closed since the request */
+		text = err < 0 ? NULL : json_object_to_json_string_length(o, flags,
+									   &len);
+		if (!text || (c->part[c->part_len - 1] != '[' &&
+			      ctl_client_part_add(c, ",", 1) < 0) ||
+		    ctl_client_part_add(c, text, len) < 0) {
+			json_object_put(o);
+			ctl_client_list_end(c);
+			ctl_client_drop(c, "out of memory for its answer");
+			return true;
+		}
+		json_object_put(o);
+	}
+	if (l->next < l->n && c->part_len < CTL_ANSWER_MAX)
+		return false;
+	ctl_client_list_done(c);
+	return true;
+}
+
+/* The answer's text with an empty list ends with the list and the two
+ * objects around it (the envelope's "result" is its last member, the
+ * list the result's only one): it is cut there and the elements go in
+ * between.  The line is kept for its id, should the answer grow too big. */
+static void ctl_client_list_begin(struct ctl_client *c,
+				  struct json_object *line,
+				  struct ctl_conn_list *l)
+{
+	const int flags = JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE;
+	static const char empty[] = "[" CTL_CLIENT_LIST_TAIL;
+	size_t len, cut;
+	const char *text = json_object_to_json_string_length(line, flags, &len);
+
+	c->list = *l;
+	c->part_line = line;
+	c->listing = true;
+	if (!text || len < sizeof(empty) - 1 ||
+	    memcmp(text + len - (sizeof(empty) - 1), empty, sizeof(empty) - 1)) {
+		ctl_client_list_end(c);
+		ctl_client_drop(c, text ? "internal error: unexpected answer "
+				"shape" : "out of memory for its answer");
+		return;
+	}
+	cut = len - (sizeof(CTL_CLIENT_LIST_TAIL) - 1);
+	if (ctl_client_part_add(c, text, cut) < 0) {
+		ctl_client_list_end(c);
+		ctl_client_drop(c, "out of memory for its answer");
+		return;
+	}
+	ctl_client_list_step(c);	/* small lists: done at once */
+}
+
 /* ---- Input ------------------------------------------------------------- */
 
 static void ctl_client_line(struct ctl_client *c, const char *line, size_t len)
@@ -315,13 +470,18 @@ static void ctl_client_line(struct ctl_client *c, const char *line, size_t len)
 	const struct ctl_peer peer = {
 		.cred = &c->cred, .groups = c->groups, .n_groups = c->n_groups,
 	};
-	bool subscribe = false;
+	struct ctl_reply reply = { .may_list = true };
 	struct json_object *answer;
 
 	ctl_client_touch(c);
-	answer = ctl_server_answer_peer(c->s, line, len, &peer, &subscribe);
+	answer = ctl_server_answer_peer(c->s, line, len, &peer, &reply);
+	if (answer && reply.list.tokens) {
+		ctl_client_list_begin(c, answer, &reply.list);
+		return;
+	}
+	free(reply.list.tokens);
 	ctl_client_send(c, answer);
-	if (subscribe && !c->dead && !c->monitor) {
+	if (reply.subscribe && !c->dead && !c->monitor) {
 		c->monitor = true;
 		c->s->n_monitors++;
 		ctl_ring_unlink(&c->idle_link);	/* it waits for events */
@@ -349,10 +509,14 @@ static void ctl_client_lines(struct ctl_client *c)
 	size_t start = 0;
 	char *nl = NULL;
 
+	if (c->listing && !ctl_client_list_step(c)) {
+		ctl_client_watch(c);	/* the next slice, next turn */
+		return;
+	}
 	c->waiting = false;
 	for (int n = 0; !c->dead && !c->closing; n++) {
 		nl = memchr(c->in + start, '\n', c->in_len - start);
-		if (!nl || n == CTL_SERVER_BATCH ||
+		if (!nl || n == CTL_SERVER_BATCH || c->listing ||
 		    ctl_client_unsent(c) >= CTL_SERVER_OUT_HIGH)
 			break;
 		ctl_client_line(c, c->in + start, (size_t)(nl - (c->in + start)) + 1);
@@ -363,7 +527,8 @@ static void ctl_client_lines(struct ctl_client *c)
 	memmove(c->in, c->in + start, c->in_len - start);
 	c->in_len -= start;
 	c->waiting = nl && !c->closing;
-	if (!c->waiting && c->in_len >= CTL_MSG_MAX && !c->closing)
+	if (!c->waiting && !c->listing && c->in_len >= CTL_MSG_MAX &&
+	    !c->closing)
 		ctl_client_too_long(c);
 	else if (!c->closing)
 		ctl_client_watch(c);
@@ -387,7 +552,7 @@ static int ctl_client_grow_in(struct ctl_client *c)
 /* The peer closed its side: answer what came, then close. */
 static void ctl_client_eof(struct ctl_client *c)
 {
-	if (c->out_len == c->out_off) {
+	if (c->out_len == c->out_off && !c->listing) {
 		ctl_client_drop(c, NULL);
 		return;
 	}
@@ -400,7 +565,7 @@ static void ctl_client_read(struct ctl_client *c)
 	size_t budget = CTL_READ_BUDGET;
 
 	while (budget && !c->dead && !c->closing && !c->waiting &&
-	       ctl_client_unsent(c) < CTL_SERVER_OUT_HIGH) {
+	       !c->listing && ctl_client_unsent(c) < CTL_SERVER_OUT_HIGH) {
 		ssize_t n;
 
 		if (c->in_len == c->in_cap && ctl_client_grow_in(c) < 0) {

@@ -124,12 +124,30 @@ enum ctl_peer_rank ctl_server_peer_rank(const struct ctl_server *s,
 int ctl_server_add_peer(struct ctl_server *s, int fd,
 			const struct ctl_peer *peer);
 
+/* The "connections" answer is made a slice at a time by the client that
+ * asked (ctl_client.c), so that ten thousand connections never hold the
+ * loop: these are the tokens as they were at the request, in order; a
+ * connection closed meanwhile is left out. */
+struct ctl_conn_list {
+	uint32_t *tokens;	/* malloc'd; whoever holds the list frees it */
+	size_t n, next;
+};
+
+/* What running a request asks of its client besides the answer line. */
+struct ctl_reply {
+	bool may_list;		/* in: the client can make the list in slices */
+	bool subscribe;		/* out: "monitor": the event stream follows */
+	/* out: tokens set when the answer's "connections" was left empty,
+	 * to be filled from it (ctl_handlers_list_conn) */
+	struct ctl_conn_list list;
+};
+
 /* One request line of this peer: the answer line (NULL only when out of
- * memory); *subscribe set by "monitor". */
+ * memory). */
 struct json_object *ctl_server_answer_peer(struct ctl_server *s,
 					   const char *line, size_t len,
 					   const struct ctl_peer *peer,
-					   bool *subscribe);
+					   struct ctl_reply *reply);
 
 /* ctl_client.c.  A new client (fd non-blocking, its slot granted): 0 or
  * -ENOMEM (logged, fd closed). */
@@ -141,10 +159,14 @@ void ctl_client_drop_all(struct ctl_server *s);
 
 /* Run one validated request for this peer: the answer line (NULL only when
  * out of memory).  Mutating commands are refused unless the peer is root
- * or in the control group.  *subscribe is set by "monitor". */
+ * or in the control group.  reply says what else the client must do. */
 struct json_object *ctl_handlers_dispatch(struct ctl_server *s,
 					  const struct ctl_request *req,
 					  const struct ctl_peer *peer,
-					  bool *subscribe);
+					  struct ctl_reply *reply);
+/* One element of a "connections" list: 0 and *out (the caller puts it),
+ * -ENOENT when the connection has closed since, or -ENOMEM. */
+int ctl_handlers_list_conn(struct ctl_server *s, uint32_t token,
+			   struct json_object **out);
 
 #endif

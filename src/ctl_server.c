@@ -37,14 +37,15 @@ const char *ctl_server_ifname(void *arg, int ifindex)
 struct json_object *ctl_server_answer_peer(struct ctl_server *s,
 						  const char *line, size_t len,
 						  const struct ctl_peer *peer,
-						  bool *subscribe)
+						  struct ctl_reply *reply)
 {
 	const struct ucred *cred = peer->cred;
 	struct ctl_request req;
 	const char *code = CTL_ERR_BAD_REQUEST;
 	char msg[256], esc[4 * sizeof(msg)];
 
-	*subscribe = false;
+	reply->subscribe = false;
+	reply->list.tokens = NULL;
 	if (ctl_json_parse_request(line, len, &req, &code, msg, sizeof(msg)) < 0) {
 		/* The message quotes the request: the client's bytes. */
 		ctl_escape(esc, sizeof(esc), msg);
@@ -54,7 +55,7 @@ struct json_object *ctl_server_answer_peer(struct ctl_server *s,
 	}
 	log_debug(LOG_SUB_CORE, "control: pid %d uid %u: %s", (int)cred->pid,
 		  (unsigned int)cred->uid, ctl_json_cmd_name(req.cmd));
-	return ctl_handlers_dispatch(s, &req, peer, subscribe);
+	return ctl_handlers_dispatch(s, &req, peer, reply);
 }
 
 struct json_object *ctl_server_answer(struct ctl_server *s, const char *line,
@@ -62,8 +63,12 @@ struct json_object *ctl_server_answer(struct ctl_server *s, const char *line,
 				      bool *subscribe)
 {
 	const struct ctl_peer peer = { .cred = cred };
+	struct ctl_reply reply = { .may_list = false };	/* all in one go */
+	struct json_object *answer = ctl_server_answer_peer(s, line, len, &peer,
+							    &reply);
 
-	return ctl_server_answer_peer(s, line, len, &peer, subscribe);
+	*subscribe = reply.subscribe;
+	return answer;
 }
 
 enum ctl_peer_rank ctl_server_peer_rank(const struct ctl_server *s,
