@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "ctl_priv.h"
@@ -20,10 +21,13 @@
  * starve the others (the loop is level-triggered: the rest comes next). */
 #define CTL_READ_BUDGET (64 * 1024)
 #define CTL_IN_CHUNK 4096
-/* Connections per slice of a "connections" answer: some 5 us each, so a
- * slice holds the loop about a millisecond (10,000 connections: 40 turns
- * of the loop, each with room for the others' work in between). */
-#define CTL_CLIENT_LIST_SLICE 256
+/* A slice of a "connections" answer lasts about this long: well under the
+ * 20 ms a callback may hold the loop, and long enough that a loop busy
+ * with other work does not stretch the answer over hundreds of turns
+ * (10,000 connections, some 5 us each: about ten turns).  The clock is
+ * read every CTL_CLIENT_LIST_CHECK connections. */
+#define CTL_CLIENT_LIST_SLICE_NS (5 * 1000 * 1000)
+#define CTL_CLIENT_LIST_CHECK 32
 /* How the answer's text ends after the list: the result and the line. */
 #define CTL_CLIENT_LIST_TAIL "]}}"
 
@@ -395,17 +399,36 @@ static void ctl_client_list_done(struct ctl_client *c)
 	ctl_client_send(c, err);
 }
 
-/* One slice: up to CTL_CLIENT_LIST_SLICE connections, each a few
- * microseconds, so that ten thousand of them never hold the loop for long;
- * the client's next turn in the backlog round makes the next.  True when
- * the answer is done (queued), or the client dropped. */
+static uint64_t ctl_client_clock_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* Has this slice had its time?  (The loop's own clock stands still
+ * within a callback.) */
+static bool ctl_client_slice_over(uint64_t start_ns, unsigned int done)
+{
+	return done && done % CTL_CLIENT_LIST_CHECK == 0 &&
+	       ctl_client_clock_ns() - start_ns >= CTL_CLIENT_LIST_SLICE_NS;
+}
+
+/* One slice of CTL_CLIENT_LIST_SLICE_NS, so that ten thousand connections
+ * never hold the loop for long; the client's next turn in the backlog
+ * round makes the next.  True when the answer is done (queued), or the
+ * client dropped. */
 static bool ctl_client_list_step(struct ctl_client *c)
 {
 	const int flags = JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE;
 	struct ctl_conn_list *l = &c->list;
+	uint64_t start = ctl_client_clock_ns();
 
-	for (int i = 0; i < CTL_CLIENT_LIST_SLICE && l->next < l->n &&
-	     c->part_len < CTL_ANSWER_MAX; i++) {
+	/* Being answered is not being idle (CTL_SERVER_IDLE_MS). */
+	ctl_client_touch(c);
+	for (unsigned int i = 0; !ctl_client_slice_over(start, i) &&
+	     l->next < l->n && c->part_len < CTL_ANSWER_MAX; i++) {
 		struct json_object *o = NULL;
 		int err = ctl_handlers_list_conn(c->s, l->tokens[l->next++], &o);
 		const char *text;
