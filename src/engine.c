@@ -755,6 +755,8 @@ void engine_conn_wake(struct engine *e, struct model_conn *c, uint64_t at_ms)
 {
 	uint64_t due = model_conn_due(c);
 
+	if (!at_ms)
+		at_ms = 1;	/* 0 is "never" to the model */
 	if (!due || at_ms < due)
 		model_conn_set_due(e->model, c, at_ms);
 	engine_wake_at(e, at_ms);
