@@ -61,6 +61,7 @@ void model_free(struct model *m)
 {
 	if (!m)
 		return;
+	heap_fini(&m->due);	/* first: it marks its nodes out of it */
 	for (size_t i = 0; i < m->n_buckets; i++) {
 		struct model_conn *c = m->buckets[i], *next;
 
@@ -69,7 +70,6 @@ void model_free(struct model *m)
 			model_conn_free(c);
 		}
 	}
-	heap_fini(&m->due);
 	free(m->buckets);
 	free(m);
 }

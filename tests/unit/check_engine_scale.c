@@ -7,9 +7,12 @@
  *
  * Why this is not flaky: every figure is the median of many samples, so a
  * preemption or a page fault in a few of them (the machine is shared) moves
- * nothing; the bound is 3x plus one microsecond, generous for the cache
- * misses of a 100x larger working set; a walk over every connection (what
- * engine_on_timer did before the due-time heap) costs 100x, far past it.
+ * nothing; the bound is 3x plus 5 us, generous for what legitimately grows:
+ * the heap is 13 levels deep instead of 7, the working set is 100x and
+ * misses the caches, and a sanitizer build doubles both (measured there:
+ * a tick 1.2 us with 100, 4.4 us with 10,000).  A walk over every
+ * connection (what engine_on_timer did before the due-time heap) costs
+ * 100x, tens of microseconds even without a sanitizer: far past it.
  */
 #include <check.h>
 #include <net/if.h>
@@ -31,7 +34,7 @@
 #define TICKS 100	/* <= SMALL: one connection due per tick */
 #define EVENTS 2000
 #define FACTOR 3
-#define SLACK_NS 1000
+#define SLACK_NS 5000
 
 struct fake {
 	uint64_t now;
