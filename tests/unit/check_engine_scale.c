@@ -68,8 +68,8 @@ static void fake_change(void *arg, const struct mptcpd_local_addr *a,
 		engine_on_local_addr(f->engine, a, usable);
 }
 
-static const struct engine_ops fake_ops = { fake_send, fake_now, NULL, NULL,
-					    NULL };
+static const struct engine_ops fake_ops = { .send = fake_send,
+					    .now_ms = fake_now };
 
 static void iface_up(int ifindex, const char *name, const char *addr)
 {
