@@ -49,6 +49,8 @@ PORT=5000
 export CI=true
 # shellcheck source=../tests/netns/lib.sh
 . "$here/tests/netns/lib.sh"
+# shellcheck source=handover_lib.sh
+. "$here/bench/handover_lib.sh"
 
 # lib.sh's cleanup trips on set -u when LAB_PIDS is empty.
 trap 'set +u; cleanup' EXIT
@@ -105,16 +107,6 @@ lab_new() {
 	if [ "$2" = kernel ]; then KERNEL_PM=1; else KERNEL_PM=0; fi
 	lab_setup v4 >/dev/null
 	KERNEL_PM=0
-}
-
-# kernel_endpoints [subflow|backup]: eth0 subflow, eth1 subflow (backup).
-kernel_endpoints() {
-	local flags="subflow backup"
-	[ "${1:-backup}" = subflow ] && flags=subflow
-	ip -n "$C" mptcp limits set subflows 8 add_addr_accepted 8 || fail "limits"
-	ip -n "$C" mptcp endpoint add 192.0.2.2 dev eth0 subflow || fail "endpoint eth0"
-	# shellcheck disable=SC2086
-	ip -n "$C" mptcp endpoint add 198.51.100.2 dev eth1 $flags || fail "endpoint eth1"
 }
 
 # forget PID: drop PID from LAB_PIDS once it has been reaped, so that the
@@ -238,23 +230,6 @@ snapshot() {
 
 # ----------------------------------------------------------- 1. handover
 
-inject() { # FAULT
-	case $1 in
-	linkdown) ip -n "$C" link set eth0 down ;;
-	addrdel) ip -n "$C" addr del 192.0.2.2/24 dev eth0 ;;
-	blackhole)
-		nsx "$R" nft -f - <<-'EOF'
-		table inet bh {
-			chain blackhole {
-				type filter hook forward priority 0; policy accept;
-				iifname "c0" counter drop
-			}
-		}
-		EOF
-		;;
-	esac
-}
-
 handover_run() { # kernel|mptcpd FAULT
 	local pm=$1 fault=$2 name=ho-$1-$2 cpu0
 	log "handover: $pm, $fault"
@@ -274,15 +249,6 @@ handover_run() { # kernel|mptcpd FAULT
 	[ "$pm" = mptcpd ] && RES[$name.cpu]=$(( $(daemon_cpu_ms ho) - cpu0 ))
 	wait_pid "$SRV_PID" 10 || note "$name: server: $(xargs <"$DATA/$name.srv")"
 	lab_down ho
-}
-
-# arr_stats FILE: "pause_ms delay_ms received" over the whole stream.
-arr_stats() {
-	awk 'NR > 1 && $3 - prev > pause { pause = $3 - prev }
-	     $3 - $2 > delay { delay = $3 - $2 }
-	     { prev = $3; n++ }
-	     END { if (n == 0) { print "- - 0"; exit }
-		   printf "%.1f %.1f %d\n", pause / 1e6, delay / 1e6, n }' "$1"
 }
 
 sent_of() { sed -n 's/.*sent=\([0-9]*\).*/\1/p' "$1" | tail -n 1; }
@@ -310,12 +276,7 @@ handover_collect() { # PM FAULT
 plot_data() {
 	local name=ho-$1-$2 t
 	t=$(cat "$DATA/$name.fault" 2>/dev/null) || return 0
-	awk -v t="$t" '$2 >= t && s0 == "" { s0 = $1 }
-	     { x[NR] = ($3 - t) / 1e6; q[NR] = $1 }
-	     END { if (s0 == "") s0 = q[NR] + 1
-		   for (i = 1; i <= NR; i++)
-			if (x[i] >= -300 && x[i] <= 1500) print x[i], q[i] - s0 }' \
-		"$DATA/$name.arr" >"$DATA/$name.plot"
+	plot_points "$DATA/$name.arr" "$t" >"$DATA/$name.plot"
 }
 
 # -------------------------------------------------------- 2. metered bytes

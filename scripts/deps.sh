@@ -10,6 +10,10 @@ PACKAGES=(
 	check libinih-dev libjson-c-dev
 	iproute2 nftables procps kmod python3 systemd util-linux
 	systemd-container # systemd-nspawn: tests/netns/systemd.sh boots the unit
+	gnuplot-nox # scripts/demo.sh plots the handover to a PNG
+	# The Debian package (dpkg-buildpackage -us -uc -b) and its test in a
+	# debootstrapped Debian 12 (tests/netns/deb.sh).
+	dpkg-dev debhelper lintian debootstrap
 	clang libclang-rt-14-dev # the libFuzzer targets (tests/fuzz)
 )
 

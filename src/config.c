@@ -111,6 +111,22 @@ int config_rules_add(struct config *cfg, const char *glob,
 	return 0;
 }
 
+int config_policies_add(struct config *cfg, const char *name,
+			unsigned int line)
+{
+	struct policy_rule *v;
+
+	v = realloc(cfg->policies.v, (cfg->policies.n + 1) * sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	cfg->policies.v = v;
+	v += cfg->policies.n++;
+	memset(v, 0, sizeof(*v));
+	snprintf(v->name, sizeof(v->name), "%s", name);
+	v->line = line;
+	return 0;
+}
+
 /* A malloc'ed copy of n elements of size bytes (NULL for none). */
 static int config_array_dup(void **dst, const void *src, size_t n, size_t size)
 {
@@ -153,6 +169,9 @@ void config_free(struct config *cfg)
 	free(cfg->iface_rules.v);
 	cfg->iface_rules.v = NULL;
 	cfg->iface_rules.n = 0;
+	free(cfg->policies.v);
+	cfg->policies.v = NULL;
+	cfg->policies.n = 0;
 }
 
 int config_copy(struct config *dst, const struct config *src)
@@ -162,12 +181,15 @@ int config_copy(struct config *dst, const struct config *src)
 	dst->exclude = (struct glob_list){ 0 };
 	dst->announce_addrs.v = NULL;
 	dst->iface_rules.v = NULL;
+	dst->policies.v = NULL;
 	if (config_globs_copy(&dst->include, &src->include) < 0 ||
 	    config_globs_copy(&dst->exclude, &src->exclude) < 0 ||
 	    config_array_dup((void **)&dst->announce_addrs.v, src->announce_addrs.v,
 			     src->announce_addrs.n, sizeof(*src->announce_addrs.v)) < 0 ||
 	    config_array_dup((void **)&dst->iface_rules.v, src->iface_rules.v,
-			     src->iface_rules.n, sizeof(*src->iface_rules.v)) < 0)
+			     src->iface_rules.n, sizeof(*src->iface_rules.v)) < 0 ||
+	    config_array_dup((void **)&dst->policies.v, src->policies.v,
+			     src->policies.n, sizeof(*src->policies.v)) < 0)
 		goto fail;
 	return 0;
 fail:

@@ -10,6 +10,7 @@
 #include <stddef.h>
 
 #include "mptcpd/strategy.h"
+#include "policy.h"
 
 #define CONFIG_NAME_MAX 64
 #define CONFIG_PATH_MAX 256
@@ -69,6 +70,10 @@ struct config {
 		size_t n;
 		struct config_iface_rule *v;	/* owned */
 	} iface_rules;			/* [interface GLOB] sections */
+	struct {
+		size_t n;
+		struct policy_rule *v;	/* owned */
+	} policies;			/* [policy NAME] sections, in order */
 };
 
 /* Defaults: fullmesh, 8 subflows, info, PLUGINDIR, unknown counts as not

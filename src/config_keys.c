@@ -17,13 +17,10 @@
 #include "ctl_proto.h"
 #include "log.h"
 
-#define CONFIG_SUBFLOWS_MIN 1
 #define CONFIG_ANNOUNCEMENTS_MAX 255
-#define CONFIG_SUBFLOWS_MAX 255
 #define CONFIG_BACKOFF_INITIAL_MIN 100
 #define CONFIG_BACKOFF_INITIAL_MAX 60000
 #define CONFIG_BACKOFF_MAX_MAX 3600000
-#define CONFIG_NAME_CHARS "abcdefghijklmnopqrstuvwxyz0123456789_-"
 #define CONFIG_GROUP_FIRST "abcdefghijklmnopqrstuvwxyz_"
 #define CONFIG_LEVELS "err, warning, notice, info or debug"
 
@@ -32,9 +29,10 @@
  * (ctl_proto.h's tables), so the file, the socket, the logs and the CLI
  * spell them alike; config accepts them in any letter case. */
 
-static const struct ctl_word config_yes_no[] = {
+static const struct ctl_word config_yes_no_words[] = {
 	{ "yes", 1 }, { "no", 0 }, { NULL, 0 },
 };
+const struct ctl_word *const config_yes_no = config_yes_no_words;
 
 static const struct ctl_word config_announce_words[] = {
 	{ "all", CONFIG_ANNOUNCE_ALL }, { "none", CONFIG_ANNOUNCE_NONE },
@@ -72,7 +70,7 @@ static const char *config_expect(const struct ctl_word *words, char *buf,
 }
 
 /* One of words (any letter case). */
-static bool config_word(struct config_parse *p, const char *name,
+bool config_word(struct config_parse *p, const char *name,
 			const char *value, const struct ctl_word *words, int *out)
 {
 	char expect[96];
@@ -90,7 +88,7 @@ static bool config_word(struct config_parse *p, const char *name,
 
 /* The interface types and metered states, as [interface] type and
  * metered write them. */
-static bool config_type_word(struct config_parse *p, const char *name,
+bool config_type_word(struct config_parse *p, const char *name,
 			     const char *value, enum mptcpd_iface_type *out)
 {
 	int v;
@@ -115,7 +113,7 @@ static bool config_metered_word(struct config_parse *p, const char *name,
 /* ---- value helpers ---- */
 
 /* An unsigned integer min..max; false (reported) otherwise. */
-static bool config_uint(struct config_parse *p, const char *name,
+bool config_uint(struct config_parse *p, const char *name,
 			const char *value, unsigned long min, unsigned long max,
 			unsigned int *out)
 {
@@ -150,12 +148,10 @@ static bool config_uint(struct config_parse *p, const char *name,
 
 /* ---- [core] setters ---- */
 
-static void config_set_strategy(struct config_parse *p, enum config_key key,
-				const char *value, bool continued)
+bool config_strategy_name(struct config_parse *p, const char *name,
+			  const char *value, char out[CONFIG_NAME_MAX])
 {
-	const char *name = config_keys[key].name;
 	size_t len = strlen(value), ok = strspn(value, CONFIG_NAME_CHARS);
-	(void)continued;	/* single-valued: continuations never get here */
 
 	if (len == 0) {
 		config_error(p, "%s: empty value (expected a strategy name such as 'fullmesh')",
@@ -167,8 +163,17 @@ static void config_set_strategy(struct config_parse *p, enum config_key key,
 		config_error(p, "%s: '%s' contains '%c' (allowed: a-z, 0-9, '-' and '_')",
 			     name, value, value[ok]);
 	} else {
-		memcpy(p->cfg.strategy, value, len + 1);
+		memcpy(out, value, len + 1);
+		return true;
 	}
+	return false;
+}
+
+static void config_set_strategy(struct config_parse *p, enum config_key key,
+				const char *value, bool continued)
+{
+	(void)continued;	/* single-valued: continuations never get here */
+	config_strategy_name(p, config_keys[key].name, value, p->cfg.strategy);
 }
 
 static void config_set_max_subflows(struct config_parse *p, enum config_key key,
@@ -315,7 +320,7 @@ void config_check_backoff(struct config_parse *p)
 /* ---- lists: [core] announce, [interfaces] include/exclude ---- */
 
 /* what: "a pattern", "an address". */
-static bool config_list_valid(struct config_parse *p, const char *name,
+bool config_list_valid(struct config_parse *p, const char *name,
 			      const char *value, bool continued,
 			      const char *what)
 {
@@ -483,6 +488,16 @@ const struct config_key_info config_keys[CONFIG_KEY_COUNT] = {
 	[CONFIG_KEY_EXCLUDE] = { "interfaces", "exclude", config_set_globs, true },
 	[CONFIG_KEY_IFACE_TYPE] = { CONFIG_IFACE, "type", config_set_iface_type, false },
 	[CONFIG_KEY_IFACE_METERED] = { CONFIG_IFACE, "metered", config_set_iface_metered, false },
+	[CONFIG_KEY_POLICY_REMOTE_PORT] = { CONFIG_POLICY, "remote-port", config_set_policy_ports, true },
+	[CONFIG_KEY_POLICY_REMOTE_PREFIX] = { CONFIG_POLICY, "remote-prefix", config_set_policy_prefixes, true },
+	[CONFIG_KEY_POLICY_LOCAL_PORT] = { CONFIG_POLICY, "local-port", config_set_policy_ports, true },
+	[CONFIG_KEY_POLICY_SERVER_SIDE] = { CONFIG_POLICY, "server-side", config_set_policy_side, false },
+	[CONFIG_KEY_POLICY_USER] = { CONFIG_POLICY, "user", config_set_policy_user, false },
+	[CONFIG_KEY_POLICY_CGROUP] = { CONFIG_POLICY, "cgroup", config_set_policy_cgroups, true },
+	[CONFIG_KEY_POLICY_STRATEGY] = { CONFIG_POLICY, "strategy", config_set_policy_strategy, false },
+	[CONFIG_KEY_POLICY_MAX_SUBFLOWS] = { CONFIG_POLICY, "max-subflows", config_set_policy_max_subflows, false },
+	[CONFIG_KEY_POLICY_INTERFACES] = { CONFIG_POLICY, "interfaces", config_set_policy_interfaces, true },
+	[CONFIG_KEY_POLICY_METERED] = { CONFIG_POLICY, "metered", config_set_policy_metered, false },
 };
 
 /* ---- finding keys ---- */

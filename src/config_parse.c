@@ -28,7 +28,8 @@
  * name are two rules.  inih does not call the handler for section headers
  * (INI_CALL_HANDLER_ON_NEW_SECTION is 0), so the reader spots header lines
  * itself, with inih's rule, and numbers them: a key whose section number
- * differs from the current rule's starts a new rule.
+ * differs from the current rule's starts a new rule.  "[policy NAME]"
+ * sections are numbered the same way; their names must differ.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -125,7 +126,8 @@ static bool config_section_known(const char *section)
 	return false;
 }
 
-/* [Core] -> core; [Interface wlan*] or [interfaces wlan*] -> interface wlan*. */
+/* [Core] -> core; [Interface wlan*] or [interfaces wlan*] -> interface wlan*;
+ * [Policy ssh] or [policies ssh] -> policy ssh. */
 static const char *config_section_hint(const char *section, char *buf,
 				       size_t size)
 {
@@ -134,11 +136,19 @@ static const char *config_section_hint(const char *section, char *buf,
 	for (size_t i = 0; i < sizeof(config_sections) / sizeof(config_sections[0]); i++)
 		if (strcasecmp(section, config_sections[i]) == 0)
 			return config_sections[i];
-	if (section[word] == '\0' || word < strlen(CONFIG_IFACE) ||
-	    strncasecmp(section, "interfaces", word) != 0)
+	if (section[word] == '\0')
 		return NULL;
-	snprintf(buf, size, CONFIG_IFACE " %s",
-		 section + word + strspn(section + word, " \t"));
+	if (word >= strlen(CONFIG_IFACE) &&
+	    strncasecmp(section, "interfaces", word) == 0)
+		snprintf(buf, size, CONFIG_IFACE " %s",
+			 section + word + strspn(section + word, " \t"));
+	else if (word >= strlen(CONFIG_POLICY) - 1 &&
+		 (strncasecmp(section, "policy", word) == 0 ||
+		  strncasecmp(section, "policies", word) == 0))
+		snprintf(buf, size, CONFIG_POLICY " %s",
+			 section + word + strspn(section + word, " \t"));
+	else
+		return NULL;
 	return buf;
 }
 
@@ -156,7 +166,7 @@ static void config_unknown_section(struct config_parse *p, const char *section)
 		config_error(p, "unknown section [%s]; did you mean [%s]?",
 			     section, hint);
 	else
-		config_error(p, "unknown section [%s] (known sections: [core], [interfaces], [" CONFIG_IFACE_LABEL "])",
+		config_error(p, "unknown section [%s] (known sections: [core], [interfaces], [" CONFIG_IFACE_LABEL "], [" CONFIG_POLICY_LABEL "])",
 			     section);
 }
 
@@ -168,22 +178,28 @@ static void config_outside_section(struct config_parse *p, const char *name)
 		config_error(p, "key '%s' is outside any section; put it under [%s]",
 			     name, config_section_label(config_keys[k].section));
 	else
-		config_error(p, "key '%s' is outside any section (sections are [core], [interfaces] and [" CONFIG_IFACE_LABEL "])",
+		config_error(p, "key '%s' is outside any section (sections are [core], [interfaces], [" CONFIG_IFACE_LABEL "] and [" CONFIG_POLICY_LABEL "])",
 			     name);
 }
 
 /* ---- [interface GLOB] sections ---- */
 
-/* "interface GLOB" -> GLOB (maybe empty); NULL for any other section. */
-static const char *config_iface_glob(const char *section)
+/* "KIND ARG" -> ARG (maybe empty); NULL for any other section. */
+static const char *config_section_arg(const char *section, const char *kind)
 {
-	size_t n = strlen(CONFIG_IFACE);
+	size_t n = strlen(kind);
 
-	if (strncmp(section, CONFIG_IFACE, n) != 0)
+	if (strncmp(section, kind, n) != 0)
 		return NULL;
 	if (section[n] != '\0' && section[n] != ' ' && section[n] != '\t')
 		return NULL;
 	return section + n + strspn(section + n, " \t");
+}
+
+/* "interface GLOB" -> GLOB (maybe empty); NULL for any other section. */
+static const char *config_iface_glob(const char *section)
+{
+	return config_section_arg(section, CONFIG_IFACE);
 }
 
 /* Reported at the header's line, once per section. */
@@ -227,6 +243,29 @@ static bool config_rule(struct config_parse *p, const char *section,
 		return false;
 	}
 	p->rule_ok = true;
+	return true;
+}
+
+/* ---- [policy NAME] sections ---- */
+
+/* Is there a policy for the keys of the current section?  Made at the
+ * section's first key; none when its header is bad. */
+static bool config_policy(struct config_parse *p, const char *section,
+			  const char *name)
+{
+	if (p->policy_section_no == p->section_no)
+		return p->policy_ok;
+	p->policy_section_no = p->section_no;
+	p->policy_ok = false;
+	for (int k = CONFIG_KEY_POLICY_REMOTE_PORT; k <= CONFIG_KEY_POLICY_METERED; k++)
+		p->seen[k] = 0;
+	if (!config_policy_name_valid(p, section, name))
+		return false;
+	if (config_policies_add(&p->cfg, name, p->section_line) < 0) {
+		p->oom = true;
+		return false;
+	}
+	p->policy_ok = true;
 	return true;
 }
 
@@ -276,10 +315,15 @@ static const char *config_section_kind(struct config_parse *p,
 				       const char *section)
 {
 	const char *glob = config_iface_glob(section);
+	const char *policy = config_section_arg(section, CONFIG_POLICY);
 
 	if (glob) {
 		p->bad_section[0] = '\0';
 		return config_rule(p, section, glob) ? CONFIG_IFACE : NULL;
+	}
+	if (policy) {
+		p->bad_section[0] = '\0';
+		return config_policy(p, section, policy) ? CONFIG_POLICY : NULL;
 	}
 	if (!config_section_known(section)) {
 		config_unknown_section(p, section);
@@ -429,6 +473,7 @@ static int config_pass(struct config_parse *p, ini_handler handler)
 	p->after_key = false;
 	p->section_no = 0;
 	p->rule_section_no = 0;
+	p->policy_section_no = 0;
 	return ini_parse_stream(config_reader, p, handler, p);
 }
 

@@ -14,10 +14,16 @@
 #include "config.h"
 
 #define CONFIG_SEPARATORS " \t,"	/* between the items of a list */
+#define CONFIG_NAME_CHARS "abcdefghijklmnopqrstuvwxyz0123456789_-"
+#define CONFIG_SUBFLOWS_MIN 1
+#define CONFIG_SUBFLOWS_MAX 255
 /* The table's name for every [interface GLOB] section, and how messages
  * write such a section. */
 #define CONFIG_IFACE "interface"
 #define CONFIG_IFACE_LABEL "interface PATTERN"
+/* The same for every [policy NAME] section. */
+#define CONFIG_POLICY "policy"
+#define CONFIG_POLICY_LABEL "policy NAME"
 
 enum config_key {
 	CONFIG_KEY_STRATEGY,
@@ -35,6 +41,16 @@ enum config_key {
 	CONFIG_KEY_EXCLUDE,
 	CONFIG_KEY_IFACE_TYPE,
 	CONFIG_KEY_IFACE_METERED,
+	CONFIG_KEY_POLICY_REMOTE_PORT,
+	CONFIG_KEY_POLICY_REMOTE_PREFIX,
+	CONFIG_KEY_POLICY_LOCAL_PORT,
+	CONFIG_KEY_POLICY_SERVER_SIDE,
+	CONFIG_KEY_POLICY_USER,
+	CONFIG_KEY_POLICY_CGROUP,
+	CONFIG_KEY_POLICY_STRATEGY,
+	CONFIG_KEY_POLICY_MAX_SUBFLOWS,
+	CONFIG_KEY_POLICY_INTERFACES,
+	CONFIG_KEY_POLICY_METERED,
 	CONFIG_KEY_COUNT,
 };
 
@@ -52,6 +68,8 @@ struct config_parse {
 	unsigned int section_line;	/* line of the latest header */
 	unsigned int rule_section_no;	/* section of the current rule */
 	bool rule_ok;			/* its header was valid */
+	unsigned int policy_section_no;	/* section of the current policy */
+	bool policy_ok;			/* its header was valid */
 	const unsigned int *bad;	/* syntax-error lines, ascending, blanked */
 	size_t nbad, bad_next;
 	bool report;			/* the final pass: log and apply */
@@ -68,7 +86,8 @@ typedef void (*config_set_fn)(struct config_parse *p, enum config_key key,
 			      const char *value, bool continued);
 
 struct config_key_info {
-	const char *section;		/* CONFIG_IFACE: any [interface GLOB] */
+	const char *section;		/* CONFIG_IFACE: any [interface GLOB],
+					 * CONFIG_POLICY: any [policy NAME] */
 	const char *name;
 	config_set_fn set;
 	bool list;			/* accepts continuation lines */
@@ -84,9 +103,55 @@ void config_globs_clear(struct glob_list *l);
 int config_globs_parse(struct glob_list *l, const char *text);
 int config_addrs_add(struct addr_list *l, const struct mptcpd_addr *a);
 int config_rules_add(struct config *cfg, const char *glob, unsigned int line);
+int config_policies_add(struct config *cfg, const char *name,
+			unsigned int line);
 /* Deep copy.  dst owns nothing of src's, even half-way, so that a failure
  * can free dst without touching src. */
 int config_copy(struct config *dst, const struct config *src);
+
+/* config_keys.c: helpers the setters share.  Each reports its own error
+ * (at the current line) and returns false. */
+struct ctl_word;
+extern const struct ctl_word *const config_yes_no;
+bool config_word(struct config_parse *p, const char *name, const char *value,
+		 const struct ctl_word *words, int *out);
+bool config_type_word(struct config_parse *p, const char *name,
+		      const char *value, enum mptcpd_iface_type *out);
+bool config_uint(struct config_parse *p, const char *name, const char *value,
+		 unsigned long min, unsigned long max, unsigned int *out);
+/* A strategy name: a-z, 0-9, '-', '_', shorter than CONFIG_NAME_MAX. */
+bool config_strategy_name(struct config_parse *p, const char *name,
+			  const char *value, char out[CONFIG_NAME_MAX]);
+/* The checks every list value (and continuation line) passes; what is
+ * the noun for one item, in messages. */
+bool config_list_valid(struct config_parse *p, const char *name,
+		       const char *value, bool continued, const char *what);
+
+/* config_policy.c: the setters of the [policy NAME] keys, and the check
+ * of a new section's name. */
+void config_set_policy_ports(struct config_parse *p, enum config_key key,
+			     const char *value, bool continued);
+void config_set_policy_prefixes(struct config_parse *p, enum config_key key,
+				const char *value, bool continued);
+void config_set_policy_side(struct config_parse *p, enum config_key key,
+			    const char *value, bool continued);
+void config_set_policy_user(struct config_parse *p, enum config_key key,
+			    const char *value, bool continued);
+void config_set_policy_cgroups(struct config_parse *p, enum config_key key,
+			       const char *value, bool continued);
+void config_set_policy_strategy(struct config_parse *p, enum config_key key,
+				const char *value, bool continued);
+void config_set_policy_max_subflows(struct config_parse *p,
+				    enum config_key key, const char *value,
+				    bool continued);
+void config_set_policy_interfaces(struct config_parse *p, enum config_key key,
+				  const char *value, bool continued);
+void config_set_policy_metered(struct config_parse *p, enum config_key key,
+			       const char *value, bool continued);
+/* Is this [policy NAME] header's name usable (reported at the header's
+ * line when not)? */
+bool config_policy_name_valid(struct config_parse *p, const char *section,
+			      const char *name);
 
 /* config_keys.c */
 /* The key of a section ("core", CONFIG_IFACE; NULL: any) by name; loosely

@@ -17,6 +17,7 @@
 #include "addr.h"
 #include "ctl_priv.h"
 #include "engine.h"
+#include "policy.h"
 #include "iface.h"
 #include "log.h"
 #include "model.h"
@@ -60,8 +61,18 @@ static struct json_object *ctl_handlers_conn(struct ctl_server *s,
 	uint64_t now = ctl_handlers_now(s);
 	uint64_t age = c->created_ms && now > c->created_ms ?
 		       (now - c->created_ms) / 1000 : 0;
+	struct json_object *o = ctl_json_conn(&c->pub, age, ctl_server_ifname, s);
+	const struct policy_rule *r = engine_conn_policy(s->env.engine, c);
 
-	return ctl_json_conn(&c->pub, age, ctl_server_ifname, s);
+	/* Which rule the connection fell under (null: none, [core]) and the
+	 * strategy that manages it. */
+	if (o) {
+		json_object_object_add(o, "policy", r ?
+				       json_object_new_string(r->name) : NULL);
+		json_object_object_add(o, "strategy", json_object_new_string(
+				       engine_conn_strategy(s->env.engine, c)->name));
+	}
+	return o;
 }
 
 /* Interfaces MPTCP can use now: those with a usable address. */
@@ -330,6 +341,8 @@ static int ctl_cmd_interface(struct ctl_call *c)
 	ch.type = r->type;
 	ch.has_metered = r->has & CTL_REQ_METERED;
 	ch.metered = r->metered;
+	ch.type_auto = r->type_auto;
+	ch.metered_auto = r->metered_auto;
 	ch.has_exclude = r->has & CTL_REQ_EXCLUDE;
 	ch.exclude = r->exclude;
 	err = engine_set_iface(c->s->env.engine, r->dev, &ch);
@@ -501,6 +514,71 @@ static int ctl_cmd_reload(struct ctl_call *c)
 	return ctl_call_result(c, o);
 }
 
+static const char *ctl_handlers_type_word(int type)
+{
+	return ctl_value_to_word(ctl_words_iface_type, type, "?");
+}
+
+/* One rule: what it matches and does, in the file's words, the strategy
+ * its connections get, and how many live ones it has now. */
+static struct json_object *ctl_handlers_policy(struct ctl_server *s,
+					       const struct policy_rule *r,
+					       size_t live)
+{
+	struct json_object *o = json_object_new_object();
+	const char *strategy = r->strategy[0] ? r->strategy :
+			       engine_strategy(s->env.engine)->name;
+	char text[1024];
+
+	if (!o)
+		return NULL;
+	json_object_object_add(o, "name", json_object_new_string(r->name));
+	json_object_object_add(o, "line", json_object_new_int64(r->line));
+	policy_describe_match(r, text, sizeof(text));
+	json_object_object_add(o, "match", json_object_new_string(text));
+	policy_describe_actions(r, ctl_handlers_type_word, text, sizeof(text));
+	json_object_object_add(o, "actions", json_object_new_string(text));
+	json_object_object_add(o, "strategy", json_object_new_string(strategy));
+	json_object_object_add(o, "connections",
+			       json_object_new_int64((int64_t)live));
+	return o;
+}
+
+/* The rules with their live connections: one walk of the connections,
+ * for an operator's command (not on any periodic path). */
+static int ctl_cmd_policy(struct ctl_call *c)
+{
+	struct ctl_server *s = c->s;
+	size_t n = engine_policy_count(s->env.engine);
+	size_t *live = calloc(n ? n : 1, sizeof(*live));
+	struct json_object *o = json_object_new_object();
+	struct json_object *list = json_object_new_array();
+	bool ok = o && list && live;
+
+	for (const struct model_conn *m = model_conn_next(s->env.model, NULL);
+	     ok && m; m = model_conn_next(s->env.model, m)) {
+		const struct policy_rule *r = engine_conn_policy(s->env.engine, m);
+
+		if (r)
+			live[r - engine_policy_rule(s->env.engine, 0)]++;
+	}
+	for (size_t i = 0; ok && i < n; i++) {
+		struct json_object *one = ctl_handlers_policy(
+			s, engine_policy_rule(s->env.engine, i), live[i]);
+
+		ok = one && json_object_array_add(list, one) == 0;
+	}
+	free(live);
+	if (!ok || json_object_object_add(o, "policies", list) < 0) {
+		json_object_put(o);
+		json_object_put(list);
+		return ctl_call_result(c, NULL);
+	}
+	json_object_object_add(o, "default", json_object_new_string(
+			       engine_strategy(s->env.engine)->name));
+	return ctl_call_result(c, o);
+}
+
 struct ctl_handler {
 	int (*run)(struct ctl_call *c);
 	bool mutating;
@@ -520,6 +598,7 @@ static const struct ctl_handler ctl_handlers[CTL_CMD_COUNT] = {
 	[CTL_CMD_REMOVE] = { ctl_cmd_remove, true, true },
 	[CTL_CMD_MONITOR] = { ctl_cmd_monitor, false, false },
 	[CTL_CMD_RELOAD] = { ctl_cmd_reload, true, true },
+	[CTL_CMD_POLICY] = { ctl_cmd_policy, false, false },
 };
 
 /* Root, or the control group as the peer's primary or one of its

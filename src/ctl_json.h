@@ -58,8 +58,9 @@ enum ctl_cmd {
 	CTL_CMD_REMOVE = 8,
 	CTL_CMD_MONITOR = 9,
 	CTL_CMD_RELOAD = 10,
+	CTL_CMD_POLICY = 11,
 };
-#define CTL_CMD_COUNT 11
+#define CTL_CMD_COUNT 12
 
 /* Which arguments a request carried (struct ctl_request.has). */
 enum ctl_req_field {
@@ -90,6 +91,7 @@ struct ctl_request {
 	char dev[IF_NAMESIZE];
 	enum mptcpd_iface_type type;
 	enum mptcpd_metered metered;
+	bool type_auto, metered_auto;	/* "auto": drop the run-time value */
 	bool exclude;
 	bool add;		/* subflow: "op" add (true) or del */
 	struct mptcpd_addr local, remote;	/* subflow */

@@ -150,10 +150,23 @@ static int ctl_json_arg_dev(struct ctl_parse *p, struct json_object *v)
 	return err;
 }
 
+/* "auto" for type or metered: back to the configuration or detection. */
+static bool ctl_json_is_auto(struct json_object *v)
+{
+	return json_object_is_type(v, json_type_string) &&
+	       strcmp(json_object_get_string(v), CTL_WORD_AUTO) == 0;
+}
+
 static int ctl_json_arg_type(struct ctl_parse *p, struct json_object *v)
 {
 	int type;
-	int err = ctl_json_word(p, "type", v, ctl_words_iface_type, &type);
+	int err;
+
+	if (ctl_json_is_auto(v)) {
+		p->req->type_auto = true;
+		return 0;
+	}
+	err = ctl_json_word(p, "type", v, ctl_words_iface_type, &type);
 
 	if (err == 0)
 		p->req->type = (enum mptcpd_iface_type)type;
@@ -163,7 +176,13 @@ static int ctl_json_arg_type(struct ctl_parse *p, struct json_object *v)
 static int ctl_json_arg_metered(struct ctl_parse *p, struct json_object *v)
 {
 	int metered;
-	int err = ctl_json_word(p, "metered", v, ctl_words_metered, &metered);
+	int err;
+
+	if (ctl_json_is_auto(v)) {
+		p->req->metered_auto = true;
+		return 0;
+	}
+	err = ctl_json_word(p, "metered", v, ctl_words_metered, &metered);
 
 	if (err == 0)
 		p->req->metered = (enum mptcpd_metered)metered;
@@ -347,6 +366,7 @@ static const struct ctl_cmd_spec ctl_cmds[CTL_CMD_COUNT] = {
 	[CTL_CMD_REMOVE] = { "remove", CTL_ARGS(ctl_args_remove), NULL },
 	[CTL_CMD_MONITOR] = { "monitor", NULL, 0, NULL },
 	[CTL_CMD_RELOAD] = { "reload", NULL, 0, NULL },
+	[CTL_CMD_POLICY] = { "policy", NULL, 0, NULL },
 };
 
 const char *ctl_json_cmd_name(enum ctl_cmd cmd)

@@ -54,9 +54,11 @@
  *   strategy     R  no args -> {"strategy": NAME, "available": [NAME...]}
  *                M  args {"name": NAME} -> the same, after the switch
  *   interface    M  args {"dev": "wlan0", and one of
- *                       "type": "wifi"|"cellular"|"ethernet"|"other",
- *                       "metered": "yes"|"no"|"unknown",
+ *                       "type": "wifi"|"cellular"|"ethernet"|"other"|"auto",
+ *                       "metered": "yes"|"no"|"unknown"|"auto",
  *                       "exclude": true|false} -> IFACE
+ *                       ("auto" drops the run-time value: the
+ *                       configuration's or the detected one applies)
  *   subflow      M  args {"token", "op": "add"|"del", "local": ADDR,
  *                       "remote": ADDR, "backup": bool} -> {}
  *                       (add: EEXIST when the connection has that subflow,
@@ -69,9 +71,14 @@
  *   remove       M  args {"token", "id": N} -> {}
  *   monitor      R  -> {} then events
  *   reload       M  -> {"strategy": NAME}
+ *   policy       R  -> {"default": NAME, "policies": [{"name", "line",
+ *                       "match": TEXT, "actions": TEXT, "strategy": NAME,
+ *                       "connections": N}]}   ([policy] rules in file
+ *                       order; match and actions in the file's words;
+ *                       connections: live ones under the rule now)
  * ADDR  = {"address": "192.0.2.2", "port": 443}   (port 0/absent = none)
  * CONN  = {"token", "local": ADDR, "remote": ADDR, "server_side": bool,
- *          "age_s", "subflows": [{"local": ADDR, "remote": ADDR, "id",
+ *          "age_s", "policy": NAME|null, "strategy": NAME, "subflows": [{"local": ADDR, "remote": ADDR, "id",
  *          "remote_id", "backup", "dev", "state": "pending"|"established",
  *          "stalled"}], "remote_addresses": [{"id", "address", "port"}],
  *          "announced": [{"id", "address"}]}
@@ -99,6 +106,8 @@
 #include "mptcpd/strategy.h"	/* the enums the words stand for; no libnl */
 
 #define CTL_PROTO_VERSION 1
+/* The value of "type" and "metered" that drops a run-time override. */
+#define CTL_WORD_AUTO "auto"
 #define CTL_MSG_MAX (64 * 1024)	/* a request line */
 /* A response line: a "connections" answer grows with the connections
  * (about 650 bytes each), so it has a cap of its own. */

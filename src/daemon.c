@@ -141,6 +141,34 @@ static void daemon_on_result(void *arg, const struct mptcpd_action *a, int err,
 	engine_on_result(d->engine, a, err, extack);
 }
 
+/* The engine and genl name "no such connection" alike. */
+_Static_assert(GENL_ERR_NO_CONN == ENGINE_ERR_NO_CONN,
+	       "genl and engine disagree on the no-connection error");
+
+/* Command ACKs lost although the window is sized for the socket: the
+ * model may believe what the kernel did not do (or the reverse); rebuild
+ * it from the kernel rather than guess command by command. */
+static void daemon_on_acks_lost(void *arg, size_t n)
+{
+	struct daemon *d = arg;
+
+	engine_on_acks_lost(d->engine, n);
+	if (resync_request(d->resync))
+		log_warn(LOG_SUB_GENL, "the answers to %zu commands were lost "
+			 "(command socket overflow); resynchronising from "
+			 "sock_diag", n);
+	else
+		log_debug(LOG_SUB_GENL, "the answers to %zu more commands "
+			  "were lost; a resync is already due", n);
+}
+
+static void daemon_on_cmds_idle(void *arg)
+{
+	struct daemon *d = arg;
+
+	engine_on_idle(d->engine);
+}
+
 static void daemon_on_local_addr(void *arg, const struct mptcpd_local_addr *a,
 				 bool usable)
 {
@@ -201,6 +229,8 @@ static const struct genl_callbacks daemon_genl_cb = {
 	.event = daemon_on_pm_event,
 	.result = daemon_on_result,
 	.overflow = daemon_on_pm_overflow,
+	.acks_lost = daemon_on_acks_lost,
+	.idle = daemon_on_cmds_idle,
 };
 
 static void daemon_observe_event(void *arg, const struct mptcpd_event *ev)
@@ -223,6 +253,7 @@ static const struct engine_ops daemon_engine_ops = {
 	.schedule = daemon_schedule,
 	.observe_event = daemon_observe_event,
 	.observe_action = daemon_observe_action,
+	.owner = daemon_conn_owner,
 };
 
 /* --log, else the journal when systemd started us; -d wins over the
@@ -383,6 +414,8 @@ static int daemon_start(struct daemon *d)
 	if (engine_set_announce(d->engine, d->cfg.announce == CONFIG_ANNOUNCE_ALL,
 				d->cfg.announce_addrs.v, d->cfg.announce_addrs.n) < 0)
 		return -ENOMEM;
+	if (daemon_apply_policies(d) < 0)
+		return -ENOMEM;
 	err = genl_new(&d->genl, &daemon_genl_cb, d);
 	if (err < 0)
 		return err;
@@ -430,6 +463,7 @@ static void daemon_stop(struct daemon *d)
 		loop_timer_del(d->loop, d->stall_poll);
 	}
 	daemon_resync_free(d);
+	daemon_policy_free(d);
 	stall_free(d->stall);
 	free(d->keys);
 	rtnl_free(d->rtnl);

@@ -37,21 +37,15 @@ static int daemon_take_ids(void *arg, struct snapshot *snap, uint32_t token)
 	return genl_dump_local_addrs(d->genl, token, daemon_collect_id, &ctx);
 }
 
-static int daemon_take_snapshot(void *arg, struct snapshot *snap)
-{
-	int err = diag_dump_conns(snapshot_add_conn, snap);
-
-	return err < 0 ? err : diag_dump_subflows(snapshot_add_subflow, snap);
-}
-
-/* Rebuild the connection picture from the kernel's own tables. */
+/* Rebuild the connection picture from the kernel's own tables, all at
+ * once: nothing else is served before READY. */
 int daemon_adopt(struct daemon *d)
 {
 	struct snapshot snap;
 	int err;
 
 	snapshot_init(&snap);
-	err = daemon_take_snapshot(d, &snap);
+	err = diag_dumper_run(snapshot_add_conn, snapshot_add_subflow, &snap);
 	if (err < 0)
 		goto out;
 	for (size_t i = 0; i < snap.n_conns; i++) {
@@ -70,6 +64,35 @@ out:
 	snapshot_clear(&snap);
 	daemon_notify_status(d);
 	return err;
+}
+
+/* The resync's dumps, a datagram per step (diag_dumper): the dumper
+ * lives from the first step to the last. */
+static int daemon_take_step(void *arg, struct snapshot *snap)
+{
+	struct daemon *d = arg;
+	int done;
+
+	if (!d->dumper) {
+		d->dumper = diag_dumper_new(snapshot_add_conn, snapshot_add_subflow,
+					    snap);
+		if (!d->dumper)
+			return -ENOMEM;
+	}
+	done = diag_dumper_step(d->dumper);
+	if (done != 0) {
+		diag_dumper_free(d->dumper);
+		d->dumper = NULL;
+	}
+	return done;
+}
+
+static void daemon_take_abort(void *arg)
+{
+	struct daemon *d = arg;
+
+	diag_dumper_free(d->dumper);
+	d->dumper = NULL;
 }
 
 static uint64_t daemon_resync_now(void *arg)
@@ -106,7 +129,8 @@ static void daemon_resync_done(void *arg)
 
 static const struct resync_ops daemon_resync_ops = {
 	.now_ms = daemon_resync_now,
-	.take = daemon_take_snapshot,
+	.take_step = daemon_take_step,
+	.take_abort = daemon_take_abort,
 	.ids = daemon_take_ids,
 	.wake = daemon_resync_wake,
 	.done = daemon_resync_done,

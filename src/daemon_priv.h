@@ -18,6 +18,7 @@
 #include "config.h"
 #include "pace.h"
 
+struct cgroup_map;
 struct ctl_server;
 struct diag_subflow_key;
 struct engine;
@@ -29,6 +30,7 @@ struct loop_timer;
 struct model;
 struct plugin_set;
 struct resync;
+struct diag_dumper;
 struct rtnl;
 struct rtnl_callbacks;
 struct stall;
@@ -52,6 +54,7 @@ struct daemon {
 	uint64_t watchdog_usec;		/* 0 = no systemd watchdog */
 	struct resync *resync;		/* after lost events */
 	struct loop_timer *resync_timer;	/* its next wake-up */
+	struct diag_dumper *dumper;	/* the resync's dumps in progress */
 	struct loop_timer *retry;	/* the engine's next backoff expiry */
 	struct loop_timer *stall_poll;	/* subflow stall detection */
 	struct stall *stall;
@@ -62,6 +65,7 @@ struct daemon {
 	int lock_fd;			/* nslock: one daemon per netns */
 	struct ctl_server *ctl;		/* NULL when the socket failed */
 	gid_t ctl_gid;			/* [core] control-group; -1: root only */
+	struct cgroup_map *cgroups;	/* made when a rule first needs it */
 };
 
 /* daemon.c */
@@ -70,6 +74,14 @@ void daemon_setup_log(const struct args *a);
  * d->ns_dir) to d->ctl_gid; old_gid is the group it had before (-1:
  * none). */
 void daemon_apply_group(struct daemon *d, gid_t old_gid);
+
+/* daemon_policy.c */
+/* engine_ops.owner: uid and cgroup path of a connection's socket. */
+int daemon_conn_owner(void *arg, uint32_t token, uint32_t *uid, char *cgroup,
+		      size_t len);
+/* d->cfg's [policy] rules, their strategies resolved, into the engine. */
+int daemon_apply_policies(struct daemon *d);
+void daemon_policy_free(struct daemon *d);
 
 /* daemon_reload.c */
 /* d->cfg from d->args' file, the strategy and the control group resolved:

@@ -13,18 +13,49 @@
 #include "engine.h"
 #include "log.h"
 #include "plugin.h"
+#include "policy.h"
 #include "strategies/registry.h"
 
 /* Built-in first, then the plugins from plugin-dir. */
+static const struct mptcpd_strategy *daemon_find_strategy(struct daemon *d,
+							  const char *name)
+{
+	const struct mptcpd_strategy *s = strategy_find(name);
+
+	return s ? s : plugin_find(d->plugins, name);
+}
+
+/* Every [policy] strategy must exist too: a typo would otherwise be a
+ * rule that silently falls back.  All of them are reported. */
+static int daemon_check_policies(struct daemon *d)
+{
+	int err = 0;
+
+	for (size_t i = 0; i < d->cfg.policies.n; i++) {
+		const struct policy_rule *r = &d->cfg.policies.v[i];
+
+		if (!r->strategy[0] || daemon_find_strategy(d, r->strategy))
+			continue;
+		log_err(LOG_SUB_CONFIG, "%s:%u: [policy %s]: unknown strategy "
+			"'%s': built-in are %s, and %zu plugin%s loaded from %s",
+			d->args.config_path, r->line, r->name, r->strategy,
+			strategy_names(), plugin_count(d->plugins),
+			plugin_count(d->plugins) == 1 ? " was" : "s were",
+			d->cfg.plugin_dir);
+		err = -EINVAL;
+	}
+	return err;
+}
+
 static int daemon_pick_strategy(struct daemon *d)
 {
 	const char *name = d->cfg.strategy;
 
 	if (plugin_load_dir(d->cfg.plugin_dir, &d->plugins) < 0)
 		return -ENOMEM;
-	d->strategy = strategy_find(name);
-	if (!d->strategy)
-		d->strategy = plugin_find(d->plugins, name);
+	if (daemon_check_policies(d) < 0)
+		return -EINVAL;	/* the file's fault, whatever --strategy says */
+	d->strategy = daemon_find_strategy(d, name);
 	if (d->strategy)
 		return 0;
 	log_err(LOG_SUB_CONFIG, "unknown strategy '%s' (from %s): built-in are %s, "
@@ -87,6 +118,8 @@ int daemon_load_config(struct daemon *d)
 	if (daemon_resolve_group(d) < 0)
 		return ARGS_EXIT_CONFIG;
 	err = daemon_pick_strategy(d);
+	if (err == -EINVAL)
+		return ARGS_EXIT_CONFIG;
 	if (err == -ENOENT)
 		return d->args.strategy ? ARGS_EXIT_USAGE : ARGS_EXIT_CONFIG;
 	return err < 0 ? ARGS_EXIT_FAILURE : ARGS_EXIT_OK;
@@ -112,6 +145,7 @@ int daemon_reload(struct daemon *d)
 {
 	struct daemon next = { .args = d->args };
 	int rc = daemon_load_config(&next);
+	struct plugin_set *old_plugins;
 	gid_t old_gid = d->ctl_gid;
 
 	if (rc != ARGS_EXIT_OK) {
@@ -127,9 +161,14 @@ int daemon_reload(struct daemon *d)
 	daemon_apply_config(d);
 	engine_set_strategy(d->engine, next.strategy);
 	d->strategy = next.strategy;
-	/* The old plugins go only once nothing points into them. */
-	plugin_set_free(d->plugins);
+	/* The rules after the default strategy, with the new plugins: every
+	 * live connection is matched again, and one whose rule went falls
+	 * back to the new default.  The old plugins go only once nothing
+	 * points into them (kept if the rules could not be replaced). */
+	old_plugins = d->plugins;
 	d->plugins = next.plugins;
+	if (daemon_apply_policies(d) == 0)
+		plugin_set_free(old_plugins);
 	d->ctl_gid = next.ctl_gid;
 	daemon_apply_group(d, old_gid);
 	daemon_setup_log(&d->args);

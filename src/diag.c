@@ -143,6 +143,13 @@ int diag_parse_conn(const struct nlmsghdr *nlh, size_t len,
 	if (diag_tuple(m, &out->local, &out->remote))
 		return 1;
 	out->state = m->idiag_state;
+	out->uid = m->idiag_uid;
+	if (tb[INET_DIAG_CGROUP_ID] &&
+	    nla_len(tb[INET_DIAG_CGROUP_ID]) >= (int)sizeof(uint64_t)) {
+		memcpy(&out->cgroup_id, nla_data(tb[INET_DIAG_CGROUP_ID]),
+		       sizeof(out->cgroup_id));
+		out->has_cgroup = true;
+	}
 	out->listener = m->idiag_state == TCP_LISTEN;
 	if (out->listener)
 		memset(&out->remote, 0, sizeof(out->remote));

@@ -4,7 +4,8 @@
  * (diag_dump.c), from which the daemon builds the adoption snapshot for
  * connections that exist before it starts (or after events were lost),
  * and exact lookups of known subflows for the stall poll (diag_query.c).
- * Synchronous: every call blocks until the kernel has answered.
+ * Every call blocks until the kernel has answered it (the kernel answers
+ * at once); a dump is read one datagram per call.
  */
 #ifndef MPTCPD_DIAG_H
 #define MPTCPD_DIAG_H
@@ -21,6 +22,9 @@ struct diag_conn {
 	uint8_t state;			/* TCP_* state of the MPTCP socket */
 	bool fallback;			/* fell back to TCP: nothing to manage */
 	bool listener;			/* a listening socket (remote empty) */
+	uint32_t uid;			/* the socket's owner */
+	bool has_cgroup;		/* the kernel sent INET_DIAG_CGROUP_ID */
+	uint64_t cgroup_id;		/* its cgroup v2 (the directory's inode) */
 };
 
 struct diag_subflow {
@@ -47,15 +51,36 @@ struct diag_subflow {
 	uint64_t bytes_acked;		/* cumulative, never goes back */
 };
 
-/* Dump every MPTCP socket (IPv4 and IPv6), listeners included.
- * -EOPNOTSUPP when mptcp_diag is missing. */
-int diag_dump_conns(void (*cb)(void *arg, const struct diag_conn *c),
+/* Dumps of every MPTCP socket (listeners included) and every TCP socket
+ * that is an MPTCP subflow (with its tcp_info), IPv4 then IPv6, read one
+ * datagram per step, so that the owner decides how much loop time a dump
+ * of many connections may take at once.  The kernel walks its whole
+ * established hash for each family, so even an empty subflow dump costs
+ * ~4 ms of CPU on a big host, ~5 us more per socket.
+ *
+ * Either callback may be NULL: that kind is not dumped.  NULL when the
+ * socket or memory cannot be had. */
+struct diag_dumper;
+struct diag_dumper *diag_dumper_new(void (*conn_cb)(void *arg,
+						    const struct diag_conn *c),
+				    void (*subflow_cb)(void *arg,
+						       const struct diag_subflow *s),
+				    void *arg);
+/* Reads one datagram (sending the next dump's request first when one
+ * dump ends): 1 when every dump is complete, 0 to call again, -errno when
+ * a dump failed (the dumper is then done; -EOPNOTSUPP: mptcp_diag is
+ * missing).  A host without IPv6 is not an error. */
+int diag_dumper_step(struct diag_dumper *w);
+void diag_dumper_free(struct diag_dumper *w);
+/* All steps at once: 0 or -errno. */
+int diag_dumper_run(void (*conn_cb)(void *arg, const struct diag_conn *c),
+		    void (*subflow_cb)(void *arg, const struct diag_subflow *s),
 		    void *arg);
-/* Dump every TCP socket that is an MPTCP subflow, with its tcp_info.
- * The kernel walks the whole established hash for each family, so even an
- * empty dump costs ~4 ms of CPU on a big host; ~5 us more per socket. */
-int diag_dump_subflows(void (*cb)(void *arg, const struct diag_subflow *s),
-		       void *arg);
+
+/* The MPTCP connection with this token, asked of the kernel by token
+ * (mptcp_diag's exact lookup): 0 with *out filled, -ENOENT when it is
+ * gone, -errno. */
+int diag_conn_lookup(uint32_t token, struct diag_conn *out);
 
 /* Replies refused by the dumps and lookups so far because the kernel did
  * not send them (another local program did). */

@@ -2,8 +2,11 @@
 /*
  * sock_diag dumps: every MPTCP socket and every TCP socket that is an
  * MPTCP subflow, IPv4 then IPv6, for adopting the connections that exist
- * before the daemon starts (or after events were lost).  One socket per
- * dump, read until the kernel's NLMSG_DONE.
+ * before the daemon starts (or after events were lost).  A dumper reads
+ * one datagram per step: the kernel fills each datagram of a dump when it
+ * is read, so a step costs one datagram's worth of kernel walk and
+ * parsing, and the owner can spread a dump of 10,000 connections over
+ * several loop iterations (resync.c) instead of holding the loop.
  */
 #include <errno.h>
 #include <stddef.h>
@@ -113,57 +116,6 @@ int diag_dump_walk(const void *buf, size_t len, const struct diag_dump *d)
 	return nlutil_walk(buf, len, diag_dump_msg, (void *)d);
 }
 
-/* Reads until our NLMSG_DONE: only the kernel's datagrams, and in them
- * only the messages with our sequence number (diag_walk). */
-static int diag_recv(int fd, const struct diag_dump *d)
-{
-	struct sockaddr_nl from;
-	socklen_t from_len;
-	unsigned int reads;
-	ssize_t n;
-	void *buf;
-	int err = -EIO;
-
-	buf = malloc(DIAG_BUF_SIZE);
-	if (!buf)
-		return -ENOMEM;
-	for (reads = 0; reads < DIAG_MAX_READS; reads++) {
-		from_len = sizeof(from);
-		n = recvfrom(fd, buf, DIAG_BUF_SIZE, 0,
-			     (struct sockaddr *)&from, &from_len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			err = -errno;
-			goto out;
-		}
-		if (!diag_from_kernel(&from, from_len))
-			continue;
-		err = diag_dump_walk(buf, (size_t)n, d);
-		if (err != 0)
-			goto out;
-	}
-	err = -E2BIG;
-out:
-	free(buf);
-	return err < 0 ? err : 0;
-}
-
-static int diag_dump(struct diag_dump *d)
-{
-	int fd, err;
-
-	fd = diag_open(DIAG_TIMEOUT_S);
-	if (fd < 0)
-		return fd;
-	d->seq = 1;
-	err = diag_send(fd, d);
-	if (err == 0)
-		err = diag_recv(fd, d);
-	close(fd);
-	return err;
-}
-
 struct diag_conn_ctx {
 	void (*cb)(void *arg, const struct diag_conn *c);
 	void *arg;
@@ -184,68 +136,188 @@ static void diag_on_conn(const struct nlmsghdr *nlh, size_t len, void *ctx)
 	cc->cb(cc->arg, &c);
 }
 
-/* IPv4 first; an IPv6 dump refused with ENOENT or EAFNOSUPPORT after the
- * IPv4 one worked means the host has no IPv6, which is not an error. */
-static int diag_dump_families(struct diag_dump *d, const char *what)
-{
-	int err;
+/* The four dumps of a snapshot, in order: a reader that wants only one
+ * kind skips the other's two. */
+static const struct diag_stage {
+	uint32_t protocol;
+	uint8_t family;
+	bool subflows;
+} diag_stages[] = {
+	{ IPPROTO_MPTCP, AF_INET, false },
+	{ IPPROTO_MPTCP, AF_INET6, false },
+	{ IPPROTO_TCP, AF_INET, true },
+	{ IPPROTO_TCP, AF_INET6, true },
+};
+#define DIAG_N_STAGES	(sizeof(diag_stages) / sizeof(diag_stages[0]))
 
-	d->family = AF_INET;
-	err = diag_dump(d);
-	if (err < 0)
-		return err;
-	d->family = AF_INET6;
-	err = diag_dump(d);
-	if (err == -ENOENT || err == -EAFNOSUPPORT) {
-		log_debug(LOG_SUB_DIAG, "%s: no IPv6 sock_diag", what);
-		err = 0;
-	}
-	return err;
+/* Listeners, request and time-wait sockets are never subflows we manage;
+ * the kernel skips them for us. */
+#define DIAG_SUBFLOW_STATES	(DIAG_STATES_ALL & ~((1u << TCP_LISTEN) | \
+				 (1u << TCP_TIME_WAIT) | \
+				 (1u << DIAG_TCP_NEW_SYN_RECV)))
+
+struct diag_dumper {
+	int fd;
+	size_t stage;		/* index in diag_stages; DIAG_N_STAGES: done */
+	bool sent;		/* the stage's request is out */
+	unsigned int reads;	/* datagrams of this stage */
+	void *buf;
+	struct diag_dump d;
+	struct diag_conn_ctx cc;
+	struct diag_subflow_ctx sc;
+};
+
+static bool diag_stage_wanted(const struct diag_dumper *w, size_t stage)
+{
+	return diag_stages[stage].subflows ? w->sc.cb != NULL : w->cc.cb != NULL;
 }
 
-int diag_dump_conns(void (*cb)(void *arg, const struct diag_conn *c),
-		    void *arg)
+static void diag_dumper_skip(struct diag_dumper *w)
 {
-	struct diag_conn_ctx cc = { .cb = cb, .arg = arg };
-	struct diag_dump d = {
-		.protocol = IPPROTO_MPTCP,
-		.states = DIAG_STATES_ALL,
-		.fn = diag_on_conn,
-		.ctx = &cc,
-	};
-	int err;
+	while (w->stage < DIAG_N_STAGES && !diag_stage_wanted(w, w->stage))
+		w->stage++;
+}
 
-	err = diag_dump_families(&d, "mptcp dump");
-	if (err == -ENOENT || err == -EOPNOTSUPP) {
+struct diag_dumper *diag_dumper_new(void (*conn_cb)(void *arg,
+						    const struct diag_conn *c),
+				    void (*subflow_cb)(void *arg,
+						       const struct diag_subflow *s),
+				    void *arg)
+{
+	struct diag_dumper *w = calloc(1, sizeof(*w));
+
+	if (!w)
+		return NULL;
+	w->fd = -1;
+	w->buf = malloc(DIAG_BUF_SIZE);
+	if (!w->buf)
+		goto fail;
+	w->fd = diag_open(DIAG_TIMEOUT_S);
+	if (w->fd < 0)
+		goto fail;
+	w->cc.cb = conn_cb;
+	w->cc.arg = arg;
+	w->sc.cb = subflow_cb;
+	w->sc.arg = arg;
+	diag_dumper_skip(w);
+	return w;
+fail:
+	diag_dumper_free(w);
+	return NULL;
+}
+
+void diag_dumper_free(struct diag_dumper *w)
+{
+	if (!w)
+		return;
+	if (w->fd >= 0)
+		close(w->fd);
+	free(w->buf);
+	free(w);
+}
+
+/* The request of the current stage.  The same socket serves the four
+ * dumps one after the other; each has its own sequence number, so a late
+ * datagram of an earlier one is ignored. */
+static int diag_stage_send(struct diag_dumper *w)
+{
+	const struct diag_stage *st = &diag_stages[w->stage];
+
+	w->d.family = st->family;
+	w->d.protocol = st->protocol;
+	w->d.states = st->subflows ? DIAG_SUBFLOW_STATES : DIAG_STATES_ALL;
+	w->d.fn = st->subflows ? diag_on_subflow : diag_on_conn;
+	w->d.ctx = st->subflows ? (void *)&w->sc : (void *)&w->cc;
+	w->d.seq++;
+	w->reads = 0;
+	w->sent = true;
+	return diag_send(w->fd, &w->d);
+}
+
+/* A stage that ended in an error: the errors a host may legitimately
+ * give are translated (no IPv6 is not an error; no mptcp_diag is
+ * -EOPNOTSUPP), the others logged and returned. */
+static int diag_stage_failed(const struct diag_dumper *w, int err)
+{
+	const struct diag_stage *st = &diag_stages[w->stage];
+	bool absent = err == -ENOENT || err == -EAFNOSUPPORT ||
+		      err == -EOPNOTSUPP;
+
+	if (absent && st->family == AF_INET6) {
+		log_debug(LOG_SUB_DIAG, "%s dump: no IPv6 sock_diag",
+			  st->subflows ? "tcp" : "mptcp");
+		return 0;
+	}
+	if (absent && !st->subflows) {
 		/* No handler registered for protocol 262. */
-		log_err(LOG_SUB_DIAG,
-			"mptcp_diag missing: modprobe mptcp_diag");
+		log_err(LOG_SUB_DIAG, "mptcp_diag missing: modprobe mptcp_diag");
 		return -EOPNOTSUPP;
 	}
-	if (err < 0)
-		log_err(LOG_SUB_DIAG, "mptcp sock_diag dump: %s",
-			strerror(-err));
+	log_err(LOG_SUB_DIAG, "%s sock_diag dump: %s",
+		st->subflows ? "tcp" : "mptcp", strerror(-err));
 	return err;
 }
 
-int diag_dump_subflows(void (*cb)(void *arg, const struct diag_subflow *s),
-		       void *arg)
+/* One datagram of the current stage: 1 when the stage ended, 0 to read
+ * on, -errno. */
+static int diag_stage_read(struct diag_dumper *w)
 {
-	struct diag_subflow_ctx sc = { .cb = cb, .arg = arg };
-	struct diag_dump d = {
-		.protocol = IPPROTO_TCP,
-		/* Listeners, request and time-wait sockets are never
-		 * subflows we manage; the kernel skips them for us. */
-		.states = DIAG_STATES_ALL & ~((1u << TCP_LISTEN) |
-					      (1u << TCP_TIME_WAIT) |
-					      (1u << DIAG_TCP_NEW_SYN_RECV)),
-		.fn = diag_on_subflow,
-		.ctx = &sc,
-	};
+	struct sockaddr_nl from;
+	socklen_t from_len = sizeof(from);
+	ssize_t n;
+
+	if (++w->reads > DIAG_MAX_READS)
+		return -E2BIG;
+	do {
+		n = recvfrom(w->fd, w->buf, DIAG_BUF_SIZE, 0,
+			     (struct sockaddr *)&from, &from_len);
+	} while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return -errno;
+	if (!diag_from_kernel(&from, from_len))
+		return 0;
+	return diag_dump_walk(w->buf, (size_t)n, &w->d);
+}
+
+int diag_dumper_step(struct diag_dumper *w)
+{
 	int err;
 
-	err = diag_dump_families(&d, "tcp dump");
-	if (err < 0)
-		log_err(LOG_SUB_DIAG, "tcp sock_diag dump: %s", strerror(-err));
-	return err;
+	if (w->stage >= DIAG_N_STAGES)
+		return 1;
+	if (!w->sent) {
+		err = diag_stage_send(w);
+		if (err < 0)
+			return diag_stage_failed(w, err);
+	}
+	err = diag_stage_read(w);
+	if (err == 0)
+		return 0;
+	if (err < 0) {
+		err = diag_stage_failed(w, err);
+		if (err < 0) {
+			w->stage = DIAG_N_STAGES;	/* abandoned */
+			return err;
+		}
+	}
+	w->stage++;
+	w->sent = false;
+	diag_dumper_skip(w);
+	return w->stage >= DIAG_N_STAGES ? 1 : 0;
+}
+
+int diag_dumper_run(void (*conn_cb)(void *arg, const struct diag_conn *c),
+		    void (*subflow_cb)(void *arg, const struct diag_subflow *s),
+		    void *arg)
+{
+	struct diag_dumper *w = diag_dumper_new(conn_cb, subflow_cb, arg);
+	int err;
+
+	if (!w)
+		return -ENOMEM;
+	do {
+		err = diag_dumper_step(w);
+	} while (err == 0);
+	diag_dumper_free(w);
+	return err < 0 ? err : 0;
 }

@@ -6,6 +6,7 @@
  * results, subflow ends and stalls, and feed the per-pair backoff.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -44,6 +45,9 @@ void engine_free(struct engine *e)
 	if (!e)
 		return;
 	free(e->held);
+	free(e->policies);
+	free(e->policy_strategies);
+	free(e->policy_addrs);
 	free(e->announce_list);
 	free(e->announce_buf);
 	free(e->listeners);
@@ -136,6 +140,8 @@ void engine_set_strategy(struct engine *e, const struct mptcpd_strategy *s)
 	e->strategy = s;
 	for (struct model_conn *c = model_conn_next(e->model, NULL); c;
 	     c = model_conn_next(e->model, c)) {
+		if (c->strategy)
+			continue;	/* its [policy] rule names its own */
 		free(c->strategy_data);
 		c->strategy_data = NULL;
 		c->pub.data = NULL;
@@ -167,7 +173,7 @@ const struct mptcpd_strategy *engine_strategy(const struct engine *e)
 
 bool engine_watches_stalls(const struct engine *e)
 {
-	return e->strategy->flags & MPTCPD_STRATEGY_WATCH_STALLS;
+	return engine_policy_uses(e, MPTCPD_STRATEGY_WATCH_STALLS);
 }
 
 void engine_wake_at(struct engine *e, uint64_t at_ms)
@@ -181,7 +187,7 @@ void engine_wake_at(struct engine *e, uint64_t at_ms)
 /* The strategy's per-connection memory, made on first use. */
 static bool engine_conn_data(struct engine *e, struct model_conn *c)
 {
-	size_t size = e->strategy->conn_data_size;
+	size_t size = engine_conn_strategy(e, c)->conn_data_size;
 
 	if (!size || c->pub.data)
 		return true;
@@ -227,8 +233,11 @@ static void engine_fill_held(struct engine *e, struct model_conn *c,
 void engine_decide(struct engine *e, struct model_conn *c,
 		   const struct mptcpd_event *ev)
 {
+	const struct mptcpd_strategy *s;
 	struct mptcpd_host host;
 
+	engine_policy_choose(e, c);
+	s = engine_conn_strategy(e, c);
 	if (!engine_conn_data(e, c))
 		return;
 
@@ -237,11 +246,12 @@ void engine_decide(struct engine *e, struct model_conn *c,
 	host.now_ms = e->ops.now_ms(e->ops_arg);
 	host.listeners = e->listeners;
 	host.n_listeners = e->n_listeners;
+	engine_policy_host(e, c, &host);
 	engine_host_announce(e, &host);
 	engine_fill_held(e, c, host.now_ms);
 	e->actions.n = 0;
 	e->actions.overflow = false;
-	e->strategy->decide(ev, &c->pub, &host, &e->actions);
+	s->decide(ev, &c->pub, &host, &e->actions);
 	/* A plugin may write the list without mptcpd_actions_push(): never
 	 * read past its end, whatever n says. */
 	if (e->actions.n > MPTCPD_ACTIONS_MAX) {
@@ -250,8 +260,9 @@ void engine_decide(struct engine *e, struct model_conn *c,
 	}
 	if (e->actions.overflow)
 		log_warn(LOG_SUB_STRATEGY, "%s: too many actions for token=%08x, "
-			 "the rest follows with later events", e->strategy->name,
+			 "the rest follows with later events", s->name,
 			 c->pub.token);
+	engine_policy_actions(e, c, &host, &e->actions);
 	for (size_t i = 0; i < e->actions.n; i++)
 		engine_execute(e, c, &e->actions.v[i]);
 }
@@ -455,18 +466,45 @@ static void engine_log_event(const struct mptcpd_event *ev)
 		  ev->backup ? " backup" : "");
 }
 
-/* Listeners belong to no connection: every server-side connection may
- * have something to announce or withdraw. */
+/* A connection with somewhere to send a command: established, and a
+ * subflow still up.  One whose subflows all closed is closing (or closed
+ * while we did not hear): an announcement or its withdrawal would only
+ * earn an "invalid token". */
+static bool engine_conn_live(const struct model_conn *c)
+{
+	if (!c->pub.established)
+		return false;
+	for (size_t i = 0; i < c->pub.n_subflows; i++)
+		if (c->pub.subflows[i].state == MPTCPD_SUBFLOW_ESTABLISHED)
+			return true;
+	return false;
+}
+
+/* Listeners belong to no connection: every live server-side connection
+ * may have something to announce or withdraw, in one sweep. */
 static void engine_on_listener(struct engine *e, const struct mptcpd_event *ev)
 {
-	if (ev->type == MPTCPD_EVENT_LISTENER_CREATED)
+	bool created = ev->type == MPTCPD_EVENT_LISTENER_CREATED;
+	char label[96], buf[ADDR_STRLEN];
+
+	if (created)
 		engine_listener_add(e, &ev->local);
 	else
 		engine_listener_del(e, &ev->local);
+	snprintf(label, sizeof(label), "listener %s %s",
+		 addr_str(&ev->local, buf, sizeof(buf)),
+		 created ? "created" : "closed");
+	engine_sweep_open(e, label);
 	for (struct model_conn *c = model_conn_next(e->model, NULL); c;
-	     c = model_conn_next(e->model, c))
-		if (c->pub.server_side)
-			engine_decide(e, c, ev);
+	     c = model_conn_next(e->model, c)) {
+		uint64_t before = e->sweep.sent;
+
+		if (!c->pub.server_side || !engine_conn_live(c))
+			continue;
+		engine_decide(e, c, ev);
+		engine_sweep_conn(e, before);
+	}
+	engine_sweep_end_if_quiet(e);
 }
 
 /* Events the engine does not act on: connections with both ends on this
@@ -538,23 +576,34 @@ void engine_on_local_addr(struct engine *e, const struct mptcpd_local_addr *a,
 			  bool usable)
 {
 	struct mptcpd_event ev = { 0 };
-	char buf[ADDR_STRLEN];
+	char buf[ADDR_STRLEN], label[96];
 
 	ev.type = usable ? MPTCPD_EVENT_ADDR_ADDED : MPTCPD_EVENT_ADDR_REMOVED;
 	ev.addr = a;
 	if (e->ops.observe_event)
 		e->ops.observe_event(e->ops_arg, &ev);
-	if (log_enabled(LOG_DEBUG, LOG_SUB_ENGINE))
-		log_debug(LOG_SUB_ENGINE, "re-evaluating %zu connections: %s dev %s %s",
-			  model_conn_count(e->model), addr_str(&a->addr, buf,
-			  sizeof(buf)), a->ifname, usable ? "usable" : "gone");
+	addr_str(&a->addr, buf, sizeof(buf));
+	log_debug(LOG_SUB_ENGINE, "re-evaluating %zu connections: %s dev %s %s",
+		  model_conn_count(e->model), buf, a->ifname,
+		  usable ? "usable" : "gone");
+	snprintf(label, sizeof(label), "%s %s %s", a->ifname, buf,
+		 usable ? "usable" : "gone");
+	engine_sweep_open(e, label);
 	for (struct model_conn *c = model_conn_next(e->model, NULL); c;
 	     c = model_conn_next(e->model, c)) {
+		uint64_t before = e->sweep.sent;
+
+		/* A server-side connection with no subflow up has no use for
+		 * a withdrawal: the peer would never hear it. */
+		if (!usable && c->pub.server_side && !engine_conn_live(c))
+			continue;
 		ev.token = c->pub.token;
 		if (usable)
 			engine_reset_pairs_from(c, &a->addr);
 		engine_decide(e, c, &ev);
+		engine_sweep_conn(e, before);
 	}
+	engine_sweep_end_if_quiet(e);
 }
 
 /* A kernel that cannot withdraw that ID (an ID only ever used for
@@ -604,6 +653,40 @@ static void engine_action_failed(struct engine *e, struct model_conn *c,
 	}
 }
 
+/* The kernel has no connection with this token: it closed and we did
+ * not hear (a CLOSED lost in an overflow, or one racing our command).
+ * Every later command would fail the same way: forget it.  Counted; in a
+ * sweep, the sweep's line says how many. */
+static void engine_conn_gone(struct engine *e, struct model_conn *c)
+{
+	uint32_t token = c->pub.token;
+
+	e->stats.conns_gone++;
+	if (engine_in_sweep(e))
+		e->sweep.gone++;
+	else
+		log_info(LOG_SUB_ENGINE, "token=%08x: the kernel has no such "
+			 "connection any more: forgotten", token);
+	model_conn_del(e->model, token);
+}
+
+/* A refused command: one line each, unless a sweep counts them. */
+static void engine_log_result(struct engine *e, const struct mptcpd_action *a,
+			      int err, const char *extack)
+{
+	char what[160];
+
+	snprintf(what, sizeof(what), "kernel refused (%s%s%s):", strerror(-err),
+		 extack ? ": " : "", extack ? extack : "");
+	engine_log_action(engine_in_sweep(e) ? LOG_DEBUG : LOG_WARNING, a, what);
+}
+
+void engine_on_acks_lost(struct engine *e, size_t n)
+{
+	e->stats.acks_lost += n;
+	engine_sweep_acks_lost(e, n);
+}
+
 void engine_on_result(struct engine *e, const struct mptcpd_action *a, int err,
 		      const char *extack)
 {
@@ -611,8 +694,15 @@ void engine_on_result(struct engine *e, const struct mptcpd_action *a, int err,
 	struct mptcpd_subflow *s;
 	struct mptcpd_event ev = { 0 };
 
+	engine_sweep_result(e, a, err);
 	if (!c)
 		return;
+	if (err == ENGINE_ERR_NO_CONN) {
+		engine_conn_gone(e, c);
+		return;
+	}
+	if (err)
+		engine_log_result(e, a, err, extack);
 	if (err == 0) {
 		/* Destroyed subflows leave the picture now; the SUB_CLOSED
 		 * that may follow is then a no-op. */

@@ -8,6 +8,7 @@
 #ifndef MPTCPD_ENGINE_H
 #define MPTCPD_ENGINE_H
 
+#include <errno.h>
 #include <stddef.h>
 #include <stdint.h>
 #include "mptcpd/strategy.h"
@@ -30,6 +31,12 @@ struct engine_ops {
 	 * sent; for the control socket's live stream.  Optional. */
 	void (*observe_event)(void *arg, const struct mptcpd_event *ev);
 	void (*observe_action)(void *arg, const struct mptcpd_action *a);
+	/* Who owns connection token's socket: its uid and cgroup v2 path
+	 * (cgroup "" when not known); 0 or -errno.  Asked at most once per
+	 * connection, only when a [policy] rule naming a user or cgroup
+	 * could match it.  Optional: without it such rules never match. */
+	int (*owner)(void *arg, uint32_t token, uint32_t *uid, char *cgroup,
+		     size_t len);
 };
 
 struct engine;
@@ -58,6 +65,9 @@ struct engine_iface_change {
 	bool has_type, has_metered, has_exclude;
 	enum mptcpd_iface_type type;
 	enum mptcpd_metered metered;
+	/* With has_type / has_metered: drop the run-time value instead of
+	 * setting one (the configuration's or the detected one applies). */
+	bool type_auto, metered_auto;
 	bool exclude;
 };
 
@@ -66,7 +76,23 @@ struct engine *engine_new(struct model *m, struct iface_table *ifaces,
 			  unsigned int max_subflows,
 			  const struct engine_ops *ops, void *ops_arg);
 void engine_free(struct engine *e);
+/* The default strategy: for the connections no [policy] rule gives one. */
 void engine_set_strategy(struct engine *e, const struct mptcpd_strategy *s);
+/* The [policy] rules, in order, and the strategy each names (NULL: the
+ * default), copied; live connections are matched again and those whose
+ * policy changed handed over.  0 or -ENOMEM (the old rules stay). */
+struct policy_rule;
+int engine_set_policies(struct engine *e, const struct policy_rule *rules,
+			const struct mptcpd_strategy *const *strategies,
+			size_t n);
+size_t engine_policy_count(const struct engine *e);
+const struct policy_rule *engine_policy_rule(const struct engine *e, size_t i);
+/* A connection's rule (NULL: none, [core] applies) and strategy. */
+struct model_conn;
+const struct policy_rule *engine_conn_policy(const struct engine *e,
+					     const struct model_conn *c);
+const struct mptcpd_strategy *engine_conn_strategy(const struct engine *e,
+						   const struct model_conn *c);
 void engine_set_max_subflows(struct engine *e, unsigned int max);
 /* What peers' announcements may do: accept none, or at most max per
  * connection (the forbidden kinds are refused either way). */
@@ -78,6 +104,9 @@ struct engine_stats {
 	uint64_t local_conns_ignored;	/* both ends on this host */
 	uint64_t joins_timed_out;	/* pending with no kernel word */
 	uint64_t over_cap;		/* subflows, pairs not tracked: full */
+	uint64_t conns_gone;		/* the kernel said it had no such
+					 * connection: forgotten */
+	uint64_t acks_lost;		/* answers lost; resync covered them */
 };
 const struct engine_stats *engine_get_stats(const struct engine *e);
 /* Server side: which usable addresses may be announced: all of them, or
@@ -91,8 +120,18 @@ void engine_on_event(struct engine *e, const struct mptcpd_event *ev);
 /* A local address became usable or went away (from iface_table). */
 void engine_on_local_addr(struct engine *e, const struct mptcpd_local_addr *a,
 			  bool usable);
+/* The kernel's answer to a command: err 0 or -errno;
+ * ENGINE_ERR_NO_CONN when the kernel has no such connection (it closed
+ * without our hearing of it): the connection leaves the model. */
+#define ENGINE_ERR_NO_CONN	(-ESTALE)
 void engine_on_result(struct engine *e, const struct mptcpd_action *a, int err,
 		      const char *extack);
+/* The answers to n commands were lost (a resync follows): counted. */
+void engine_on_acks_lost(struct engine *e, size_t n);
+/* Every command sent has its answer: a mass action's sweep is over and
+ * its one log line is written. */
+void engine_on_idle(struct engine *e);
+bool engine_in_sweep(const struct engine *e);
 /* The subflow (local, remote) of token has unacked data and no progress. */
 void engine_on_stalled(struct engine *e, uint32_t token,
 		       const struct mptcpd_addr *local,

@@ -20,15 +20,19 @@ static bool engine_snapshot_has(const struct snapshot *snap, uint32_t token)
 	return k && snapshot_conn_managed(k);
 }
 
-/* Connections that closed while events were lost must go.  One walk:
- * the next connection is found before the current one is freed. */
+/* Connections that closed while events were lost must go; not the ones
+ * live events touched while the snapshot was read (a dump spread over
+ * several loop iterations may have passed a connection's place before it
+ * was created: the model is newer then).  One walk: the next connection
+ * is found before the current one is freed. */
 static void engine_drop_vanished(struct engine *e, const struct snapshot *snap)
 {
 	struct model_conn *c = model_conn_next(e->model, NULL), *next;
 
 	for (; c; c = next) {
 		next = model_conn_next(e->model, c);
-		if (!engine_snapshot_has(snap, c->pub.token))
+		if (!engine_snapshot_has(snap, c->pub.token) &&
+		    !snapshot_live_has(snap, c->pub.token))
 			model_conn_del(e->model, c->pub.token);
 	}
 }

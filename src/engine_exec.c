@@ -233,10 +233,14 @@ enum engine_verdict engine_execute(struct engine *e, struct model_conn *c,
 	if (e->ops.observe_action)
 		e->ops.observe_action(e->ops_arg, a);
 	if (e->ops.send(e->ops_arg, a) < 0) {
-		engine_log_action(LOG_ERR, a, "could not send");
+		/* In a sweep, the sweep's line counts them. */
+		engine_log_action(engine_in_sweep(e) ? LOG_DEBUG : LOG_ERR, a,
+				  "could not send");
+		engine_sweep_sent(e, a, false);
 		engine_unprepare(c, a);
 		return ENGINE_VERDICT_FAILED;
 	}
+	engine_sweep_sent(e, a, true);
 	/* The kernel says when a join is established or closed; if it says
 	 * nothing (a lost event), the timer looks again. */
 	if (a->type == MPTCPD_ACTION_SUBFLOW_CREATE)

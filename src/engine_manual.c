@@ -23,10 +23,18 @@ int engine_set_iface(struct engine *e, const char *ifname,
 {
 	int err = 0;
 
-	if (ch->has_type || ch->has_metered)
+	bool set_type = ch->has_type && !ch->type_auto;
+	bool set_metered = ch->has_metered && !ch->metered_auto;
+
+	if (set_type || set_metered)
 		err = iface_set_runtime(e->ifaces, ifname,
-					ch->has_type ? &ch->type : NULL,
-					ch->has_metered ? &ch->metered : NULL);
+					set_type ? &ch->type : NULL,
+					set_metered ? &ch->metered : NULL);
+	if (err == 0 && ((ch->has_type && ch->type_auto) ||
+			 (ch->has_metered && ch->metered_auto)))
+		err = iface_clear_runtime(e->ifaces, ifname,
+					  ch->has_type && ch->type_auto,
+					  ch->has_metered && ch->metered_auto);
 	if (err == 0 && ch->has_exclude)
 		err = iface_set_runtime_excluded(e->ifaces, ifname, ch->exclude);
 	return err;

@@ -6,6 +6,7 @@
 #include "backoff.h"
 #include "engine.h"
 #include "model.h"
+#include "policy.h"
 
 struct iface_table;
 
@@ -18,6 +19,19 @@ struct iface_table;
  * (tcp_syn_retries): the pair is not asked for again meanwhile, so that no
  * second join of the same pair races the first. */
 #define ENGINE_JOIN_HOLD_MS 130000
+
+/* One mass action's counts (engine_sweep.c). */
+struct engine_sweep {
+	bool open;
+	char label[96];			/* "eth0 192.0.2.2 gone" */
+	unsigned int causes;		/* events merged into it */
+	uint64_t start_ms;
+	uint64_t conns;			/* connections commands went for */
+	uint64_t sent, not_sent;	/* commands handed over, refused */
+	uint64_t promoted, demoted, joins, announced, withdrawn, closed;
+	uint64_t failed, gone, acks_lost;
+	int first_err;
+};
 
 struct engine {
 	struct model *model;
@@ -41,6 +55,14 @@ struct engine {
 	struct engine_stats stats;
 	struct mptcpd_held_pair *held;	/* conn->held scratch, reused */
 	size_t cap_held;
+	struct engine_sweep sweep;	/* the mass action under way */
+	/* [policy] rules (a copy) and the strategy each names (NULL: the
+	 * default), engine_policy.c. */
+	struct policy_rule *policies;
+	const struct mptcpd_strategy **policy_strategies;
+	size_t n_policies;
+	struct mptcpd_local_addr *policy_addrs;	/* host view scratch */
+	size_t cap_policy_addrs;
 };
 
 /* Ask the strategy about one connection and run what it returns. */
@@ -76,6 +98,18 @@ void engine_unprepare(struct model_conn *c, const struct mptcpd_action *a);
 /* A connection's table is full (what: "subflow", "pair"): counted,
  * logged once per connection. */
 void engine_over_cap(struct engine *e, struct model_conn *c, const char *what);
+/* engine_policy.c: the connection's rule, chosen at its first decision
+ * (once its addresses are known); the view and the actions cut to it. */
+void engine_policy_choose(struct engine *e, struct model_conn *c);
+void engine_policy_host(struct engine *e, const struct model_conn *c,
+			struct mptcpd_host *host);
+void engine_policy_actions(struct engine *e, const struct model_conn *c,
+			   const struct mptcpd_host *host,
+			   struct mptcpd_actions *out);
+/* Match every live connection again; hand over the ones that changed. */
+void engine_policy_reevaluate(struct engine *e);
+/* Does the default strategy or one a rule names have this flag? */
+bool engine_policy_uses(const struct engine *e, unsigned int flag);
 /* engine_peer.c: may the peer's announcement (ev) be joined?  True when
  * refused (counted, logged once per connection). */
 bool engine_peer_refuses(struct engine *e, struct model_conn *c,
@@ -84,5 +118,20 @@ bool engine_peer_refuses(struct engine *e, struct model_conn *c,
  * our own addresses as the remote)? */
 bool engine_conn_is_local(const struct engine *e,
 			  const struct mptcpd_event *ev);
+
+/* engine_sweep.c: a mass action opens a sweep (merged into one already
+ * open); engine_sweep_conn() after each connection's decision, given
+ * sweep.sent before it; engine_sweep_end_if_quiet() after the last.  The
+ * counts come from engine_execute() and engine_on_result(); the line is
+ * logged by engine_sweep_close() (engine_on_idle). */
+void engine_sweep_open(struct engine *e, const char *label);
+void engine_sweep_conn(struct engine *e, uint64_t sent_before);
+void engine_sweep_end_if_quiet(struct engine *e);
+void engine_sweep_sent(struct engine *e, const struct mptcpd_action *a,
+		       bool ok);
+void engine_sweep_result(struct engine *e, const struct mptcpd_action *a,
+			 int err);
+void engine_sweep_acks_lost(struct engine *e, size_t n);
+void engine_sweep_close(struct engine *e);
 
 #endif

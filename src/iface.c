@@ -341,6 +341,21 @@ int iface_set_runtime(struct iface_table *t, const char *ifname,
 	return 0;
 }
 
+int iface_clear_runtime(struct iface_table *t, const char *ifname,
+			bool type, bool metered)
+{
+	struct iface_link *l = iface_link_by_name(t, ifname);
+
+	if (!l)
+		return -ENODEV;
+	if (type)
+		l->has_rt_type = false;
+	if (metered)
+		l->has_rt_metered = false;
+	iface_recompute(t);
+	return 0;
+}
+
 void iface_on_addr(struct iface_table *t, const struct iface_addr_update *a)
 {
 	struct iface_addr *known = NULL;

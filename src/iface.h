@@ -88,6 +88,11 @@ typedef void (*iface_settings_fn)(void *arg, const char *ifname,
 void iface_reconfigure(struct iface_table *t, iface_settings_fn fn, void *arg);
 /* Run-time overrides for the interface called ifname; NULL leaves a value
  * as it is.  -ENODEV when no such interface is known. */
+/* Drop the run-time type and/or metered value of ifname: the
+ * configuration's or the detected one applies again.  -ENODEV when no
+ * such interface is known. */
+int iface_clear_runtime(struct iface_table *t, const char *ifname,
+			bool type, bool metered);
 int iface_set_runtime(struct iface_table *t, const char *ifname,
 		      const enum mptcpd_iface_type *type,
 		      const enum mptcpd_metered *metered);

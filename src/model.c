@@ -51,6 +51,7 @@ static void model_conn_free(struct model_conn *c)
 	free(c->pairs);
 	free(c->announced);
 	free(c->strategy_data);
+	free(c->cgroup);
 	free(c->subflows);
 	free(c->remotes);
 	free(c->ids);

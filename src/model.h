@@ -56,6 +56,18 @@ struct model_conn {
 	size_t cap_announced;
 	void *strategy_data;		/* pub.data; malloc'd, freed with us */
 	uint64_t created_ms;
+	/* Per-connection policy (engine_policy.c), chosen at the first
+	 * decision: the index of the [policy] rule that matched (-1: none,
+	 * [core] applies) and the strategy it named (NULL: the default). */
+	bool policy_chosen;
+	int policy;
+	const struct mptcpd_strategy *strategy;
+	/* The socket's owner, looked up once, only when a rule needs it:
+	 * uid ((uint32_t)-1 when the lookup failed) and cgroup v2 path
+	 * (malloc'd, freed with us; NULL when unknown). */
+	bool owner_known;
+	uint32_t uid;
+	char *cgroup;
 	bool refusal_logged;		/* a peer's announcement refused */
 	bool cap_logged;		/* a table of it was full */
 	struct heap_node due;		/* in the model's due heap (key: ms) */

@@ -1,14 +1,18 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The resync's state machine: IDLE -> WAITING (a wake-up is due) ->
- * RUNNING (the snapshot is taken; its connection records are adopted a
- * slice per wake-up) -> IDLE.  The snapshot is indexed by token, so each
- * record costs a binary search and the whole reconcile O(n log n).
+ * DUMPING (the snapshot is read from the kernel a slice per wake-up) ->
+ * RUNNING (its connection records are adopted a slice per wake-up) ->
+ * IDLE.  The snapshot is indexed by token, so each record costs a binary
+ * search and the whole reconcile O(n log n).
  *
  * Live events keep being applied to the model between slices; the records
  * they overtake are marked (resync_note_event) so that the older snapshot
  * never undoes them: a connection closed since is not brought back, one
- * the live events established is left as they made it.
+ * the live events established is left as they made it, and one created
+ * after the dump passed its place is not dropped as vanished.  A listener
+ * that comes or goes during the dump cannot be placed that way: another
+ * resync follows.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -19,7 +23,8 @@
 #include "resync.h"
 #include "snapshot.h"
 
-enum resync_state { RESYNC_IDLE, RESYNC_WAITING, RESYNC_RUNNING };
+enum resync_state { RESYNC_IDLE, RESYNC_WAITING, RESYNC_DUMPING,
+		    RESYNC_RUNNING };
 
 struct resync {
 	struct engine *engine;
@@ -30,10 +35,12 @@ struct resync {
 	bool again;		/* events lost during this one */
 	bool no_ids;		/* the kernel has no per-connection GET_ADDR */
 	bool started;		/* last_start_ms is set */
+	bool begun;		/* the reconcile has indexed the snapshot */
 	uint64_t last_start_ms;
 	struct snapshot snap;
 	size_t next;		/* the next conns[] record to adopt */
 	size_t adopted;
+	uint64_t slices_this, longest_ms;	/* of the resync running */
 	uint64_t count, slices;
 };
 
@@ -57,6 +64,8 @@ void resync_free(struct resync *r)
 {
 	if (!r)
 		return;
+	if (r->state == RESYNC_DUMPING && r->ops.take_abort)
+		r->ops.take_abort(r->arg);
 	snapshot_clear(&r->snap);
 	free(r);
 }
@@ -65,7 +74,7 @@ bool resync_request(struct resync *r)
 {
 	uint64_t delay = RESYNC_SETTLE_MS;
 
-	if (r->state == RESYNC_RUNNING)
+	if (r->state == RESYNC_DUMPING || r->state == RESYNC_RUNNING)
 		r->again = true;
 	if (r->state != RESYNC_IDLE)
 		return false;
@@ -80,9 +89,25 @@ bool resync_request(struct resync *r)
 	return true;
 }
 
+/* A slice that began at t0 ended now: the longest is logged at the end,
+ * so an operator (and a test) can see the loop was never held long. */
+static void resync_slice_done(struct resync *r, uint64_t t0)
+{
+	uint64_t took = r->ops.now_ms(r->arg) - t0;
+
+	r->slices++;
+	r->slices_this++;
+	if (took > r->longest_ms)
+		r->longest_ms = took;
+}
+
 static void resync_finish(struct resync *r)
 {
 	engine_adopt_log(r->adopted);
+	log_info(LOG_SUB_CORE, "resync done in %llu slice%s, the longest "
+		 "%llu ms", (unsigned long long)r->slices_this,
+		 r->slices_this == 1 ? "" : "s",
+		 (unsigned long long)r->longest_ms);
 	snapshot_clear(&r->snap);
 	r->state = RESYNC_IDLE;
 	if (r->ops.done)
@@ -95,35 +120,68 @@ static void resync_finish(struct resync *r)
 	}
 }
 
-/* The snapshot, and what can be settled at once: the connections that
- * vanished go, the listeners are replaced.  The records wait for the
- * next slices. */
+static void resync_give_up(struct resync *r, int err)
+{
+	log_warn(LOG_SUB_DIAG, "cannot resynchronise (%s): connections whose "
+		 "events were lost stay unmanaged", strerror(-err));
+	r->adopted = 0;
+	resync_finish(r);
+}
+
 static void resync_start(struct resync *r)
 {
-	int err;
-
 	r->count++;
 	r->started = true;
 	r->last_start_ms = r->ops.now_ms(r->arg);
 	log_notice(LOG_SUB_CORE, "resynchronising with the kernel after lost "
 		   "events");
 	snapshot_clear(&r->snap);
-	err = r->ops.take(r->arg, &r->snap);
-	if (err == 0)
-		err = snapshot_index(&r->snap);
-	if (err < 0) {
-		log_warn(LOG_SUB_DIAG, "cannot resynchronise (%s): connections "
-			 "whose events were lost stay unmanaged",
-			 strerror(-err));
-		r->adopted = 0;
-		resync_finish(r);
-		return;
-	}
-	engine_adopt_begin(r->engine, &r->snap);
-	r->next = r->snap.n_listeners;
+	r->slices_this = 0;
+	r->longest_ms = 0;
+	r->state = RESYNC_DUMPING;
+}
+
+/* The snapshot is complete: the next slice starts the reconcile (after
+ * the dump's slice, whose time is spent). */
+static void resync_dumped(struct resync *r)
+{
+	r->begun = false;
 	r->adopted = 0;
 	r->state = RESYNC_RUNNING;
 	r->ops.wake(r->arg, 0);
+}
+
+/* What can be settled at once: the records are indexed, the connections
+ * that vanished go and the listeners are replaced.  The records wait for
+ * the rest of this slice and the next ones.  0 or -errno. */
+static int resync_begin(struct resync *r)
+{
+	int err = snapshot_index(&r->snap);
+
+	if (err < 0)
+		return err;
+	engine_adopt_begin(r->engine, &r->snap);
+	r->next = r->snap.n_listeners;
+	r->begun = true;
+	return 0;
+}
+
+/* Datagrams of the dumps until the slice's time is up. */
+static void resync_dump_slice(struct resync *r)
+{
+	uint64_t t0 = r->ops.now_ms(r->arg);
+	int done;
+
+	do {
+		done = r->ops.take_step(r->arg, &r->snap);
+	} while (done == 0 && r->ops.now_ms(r->arg) - t0 < r->slice_ms);
+	resync_slice_done(r, t0);
+	if (done < 0)
+		resync_give_up(r, done);
+	else if (done > 0)
+		resync_dumped(r);
+	else
+		r->ops.wake(r->arg, 0);
 }
 
 /* One record: its IDs from the kernel now (they are only needed for it),
@@ -145,13 +203,21 @@ static void resync_adopt_next(struct resync *r)
 static void resync_slice(struct resync *r)
 {
 	uint64_t t0 = r->ops.now_ms(r->arg);
+	int err;
 
-	r->slices++;
+	if (!r->begun) {
+		err = resync_begin(r);
+		if (err < 0) {
+			resync_give_up(r, err);
+			return;
+		}
+	}
 	while (r->next < r->snap.n_conns) {
 		resync_adopt_next(r);
 		if (r->ops.now_ms(r->arg) - t0 >= r->slice_ms)
 			break;
 	}
+	resync_slice_done(r, t0);
 	if (r->next < r->snap.n_conns)
 		r->ops.wake(r->arg, 0);
 	else
@@ -162,14 +228,37 @@ void resync_run(struct resync *r)
 {
 	if (r->state == RESYNC_WAITING)
 		resync_start(r);
+	if (r->state == RESYNC_DUMPING)
+		resync_dump_slice(r);
 	else if (r->state == RESYNC_RUNNING)
 		resync_slice(r);
+}
+
+/* Until the reconcile begins, the records are not indexed: the event is
+ * noted, and snapshot_index() marks the records it overtook. */
+static void resync_note_dumping(struct resync *r, const struct mptcpd_event *ev)
+{
+	if (ev->type == MPTCPD_EVENT_LISTENER_CREATED ||
+	    ev->type == MPTCPD_EVENT_LISTENER_CLOSED) {
+		r->again = true;
+		return;
+	}
+	if (!ev->token)
+		return;
+	if (snapshot_note_live(&r->snap, ev->token,
+			       ev->type == MPTCPD_EVENT_CLOSED) < 0)
+		r->again = true;	/* too many to tell: look again */
 }
 
 void resync_note_event(struct resync *r, const struct mptcpd_event *ev)
 {
 	struct snapshot_conn *k;
 
+	if (r->state == RESYNC_DUMPING ||
+	    (r->state == RESYNC_RUNNING && !r->begun)) {
+		resync_note_dumping(r, ev);
+		return;
+	}
 	if (r->state != RESYNC_RUNNING)
 		return;
 	k = snapshot_find_conn(&r->snap, ev->token);

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Resynchronisation after lost events: take a fresh snapshot of the
- * kernel's connections and reconcile the model with it in slices of
+ * kernel's connections and reconcile the model with it, both in slices of
  * bounded loop time, so that events and the control socket are served in
  * between; at most one resync starts per rate-limit period, and an
  * overflow during one asks for another after it.  No netlink and no
@@ -21,9 +21,12 @@ struct resync;
 struct resync_ops {
 	/* Monotonic milliseconds, read afresh (a slice measures itself). */
 	uint64_t (*now_ms)(void *arg);
-	/* Fill snap with the kernel's connections and subflows: 0 or
-	 * -errno. */
-	int (*take)(void *arg, struct snapshot *snap);
+	/* Read a little more of the kernel's connections and subflows into
+	 * snap (the first call starts the dumps): 1 when snap is complete,
+	 * 0 to call again, -errno (the dumps are then given up). */
+	int (*take_step)(void *arg, struct snapshot *snap);
+	/* Give up dumps in progress (the resync is freed mid-way). */
+	void (*take_abort)(void *arg);
 	/* Append the kernel's local IDs of one connection to snap: 0 or
 	 * -errno; -EOPNOTSUPP (before 6.9) stops asking. */
 	int (*ids)(void *arg, struct snapshot *snap, uint32_t token);

@@ -26,6 +26,7 @@ void snapshot_clear(struct snapshot *s)
 	free(s->conns);
 	free(s->subflows);
 	free(s->ids);
+	free(s->live);
 	snapshot_init(s);
 }
 
@@ -99,10 +100,26 @@ void snapshot_add_id(struct snapshot *s, uint32_t token,
 	slot->signal = e->flags & MPTCP_PM_ADDR_FLAG_SIGNAL;
 }
 
+int snapshot_note_live(struct snapshot *s, uint32_t token, bool closed)
+{
+	struct snapshot_live *slot;
+
+	if (s->n_live >= SNAPSHOT_LIVE_MAX)
+		return -ENOSPC;
+	slot = snapshot_slot((void **)&s->live, &s->n_live, &s->cap_live,
+			     sizeof(*slot));
+	if (!slot)
+		return -ENOSPC;
+	slot->token = token;
+	slot->closed = closed;
+	return 0;
+}
+
 /* The lookups read the token at the start of every record. */
 _Static_assert(offsetof(struct snapshot_conn, token) == 0, "token first");
 _Static_assert(offsetof(struct snapshot_subflow, token) == 0, "token first");
 _Static_assert(offsetof(struct snapshot_id, token) == 0, "token first");
+_Static_assert(offsetof(struct snapshot_live, token) == 0, "token first");
 
 static uint32_t snapshot_token_at(const void *v, size_t i, size_t size)
 {
@@ -162,6 +179,20 @@ static int snapshot_sort(void *v, size_t n, size_t size, snapshot_cmp cmp)
 	return 0;
 }
 
+/* The notes are sorted: the records they overtook are marked. */
+static void snapshot_mark_live(struct snapshot *s)
+{
+	for (size_t i = 0; i < s->n_live; i++) {
+		struct snapshot_conn *k = snapshot_find_conn(s, s->live[i].token);
+
+		if (!k)
+			continue;
+		k->live_event = true;
+		if (s->live[i].closed)
+			k->live_closed = true;
+	}
+}
+
 int snapshot_index(struct snapshot *s)
 {
 	if (snapshot_sort(s->conns, s->n_conns, sizeof(*s->conns),
@@ -169,6 +200,8 @@ int snapshot_index(struct snapshot *s)
 	    snapshot_sort(s->subflows, s->n_subflows, sizeof(*s->subflows),
 			  snapshot_cmp_token) < 0 ||
 	    snapshot_sort(s->ids, s->n_ids, sizeof(*s->ids),
+			  snapshot_cmp_token) < 0 ||
+	    snapshot_sort(s->live, s->n_live, sizeof(*s->live),
 			  snapshot_cmp_token) < 0) {
 		log_err(LOG_SUB_DIAG, "out of memory indexing a snapshot");
 		return -ENOMEM;
@@ -176,6 +209,7 @@ int snapshot_index(struct snapshot *s)
 	s->n_listeners = 0;
 	while (s->n_listeners < s->n_conns && s->conns[s->n_listeners].listener)
 		s->n_listeners++;
+	snapshot_mark_live(s);
 	return 0;
 }
 
@@ -213,6 +247,14 @@ struct snapshot_conn *snapshot_find_conn(const struct snapshot *s,
 				     sizeof(*s->conns), token, &i);
 
 	return n ? &s->conns[i] : NULL;
+}
+
+bool snapshot_live_has(const struct snapshot *s, uint32_t token)
+{
+	size_t i;
+
+	return snapshot_range(s->live, 0, s->n_live, sizeof(*s->live), token,
+			      &i) > 0;
 }
 
 const struct snapshot_subflow *snapshot_subflows_of(const struct snapshot *s,

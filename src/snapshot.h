@@ -47,8 +47,20 @@ struct snapshot_id {
 	bool signal;			/* announced to the peer (by us) */
 };
 
+/* A connection that live events touched while the snapshot was being
+ * taken (a dump read over several loop iterations): its record, if the
+ * dump caught one, may be older than the model. */
+struct snapshot_live {
+	uint32_t token;
+	bool closed;			/* one of the events was CLOSED */
+};
+
+/* Most live notes kept during one dump: 2 MB at most, far above the
+ * events of the few hundred ms a dump of 10,000 connections takes. */
+#define SNAPSHOT_LIVE_MAX	(1u << 18)
+
 /* Every record starts with its connection's token: snapshot_index()
- * sorts all three arrays by it, so that one connection's records are
+ * sorts all four arrays by it, so that one connection's records are
  * found by binary search instead of a walk of the whole table. */
 struct snapshot {
 	struct snapshot_conn *conns;	/* indexed: listeners first */
@@ -57,6 +69,8 @@ struct snapshot {
 	size_t n_subflows, cap_subflows;
 	struct snapshot_id *ids;
 	size_t n_ids, cap_ids;
+	struct snapshot_live *live;
+	size_t n_live, cap_live;
 	size_t n_listeners;		/* indexed: conns[0..n_listeners) */
 };
 
@@ -75,9 +89,15 @@ void snapshot_add_subflow(void *snap, const struct diag_subflow *sf);
 void snapshot_add_id(struct snapshot *s, uint32_t token,
 		     const struct genl_local_entry *e);
 
+/* A live event about this connection arrived while the snapshot was
+ * being taken.  0, or -ENOSPC past SNAPSHOT_LIVE_MAX notes (or without
+ * memory): the snapshot can then not tell which records are stale. */
+int snapshot_note_live(struct snapshot *s, uint32_t token, bool closed);
+
 /* Sort the records for the lookups below (stable: one connection's
- * subflows keep the kernel's order).  O(n log n); 0 or -ENOMEM.  Records
- * added afterwards need another call. */
+ * subflows keep the kernel's order) and mark the connection records that
+ * live notes overtook (live_event, live_closed).  O(n log n); 0 or
+ * -ENOMEM.  Records added afterwards need another call. */
 int snapshot_index(struct snapshot *s);
 /* Lookups in an indexed snapshot.  The connection (not a listener) with
  * that token, or NULL; the first of a connection's subflows or IDs and
@@ -88,6 +108,10 @@ const struct snapshot_subflow *snapshot_subflows_of(const struct snapshot *s,
 						    uint32_t token, size_t *n);
 const struct snapshot_id *snapshot_ids_of(const struct snapshot *s,
 					  uint32_t token, size_t *n);
+
+/* Did live events touch this connection while the snapshot was being
+ * taken?  (Indexed snapshot.) */
+bool snapshot_live_has(const struct snapshot *s, uint32_t token);
 
 /* A connection we can manage: established, not a listener, no fallback. */
 bool snapshot_conn_managed(const struct snapshot_conn *c);

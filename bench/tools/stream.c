@@ -1,6 +1,6 @@
 /* stream: the timed MPTCP sender/receiver of bench/handover.sh.
  *
- *   stream server -p PORT [-o FILE] [-t MAX_S] [-q]
+ *   stream server -p PORT [-o FILE] [-t MAX_S] [-q] [-l SLOT_MS]
  *   stream client -a ADDR -p PORT -d SECONDS [-i INTERVAL_MS] [-b]
  *   stream now        CLOCK_MONOTONIC in ns
  *   stream stamp      copies stdin lines to stdout, each prefixed by the
@@ -21,6 +21,11 @@
  * that completed the record), and it always prints one summary line:
  *   bytes=N records=N first=SEQ last=SEQ gaps=N eof=0|1 error=TEXT
  * where gaps counts records missing or out of order (TCP: must be 0).
+ * With -l it also draws the stream live on stderr, one character per
+ * SLOT_MS from the accept: '#' when a record arrived in that slot, '.'
+ * when none did, and '|' where a SIGUSR1 came (scripts/demo.sh sends one
+ * when it breaks the Wi-Fi), so a pause is seen as it happens.  At most
+ * STREAM_STRIP_MAX slots, one terminal line; then a '>' ends the strip.
  *
  * Plain C, no dependency on the daemon it measures.
  */
@@ -43,6 +48,8 @@
 #define STREAM_MAGIC 0x68616e64u	/* "hand" */
 #define STREAM_BULK_RECS 650
 #define STREAM_EOF_WAIT_MS 20000
+#define STREAM_POLL_MS 200
+#define STREAM_STRIP_MAX 64
 
 struct stream_rec {
 	uint32_t magic;
@@ -60,8 +67,11 @@ struct stream_arrival {
 
 struct stream_opts {
 	const char *addr, *out;
-	int port, duration_s, interval_ms, max_s, bulk, quiet;
+	int port, duration_s, interval_ms, max_s, bulk, quiet, slot_ms;
 };
+
+/* Set by SIGUSR1, drawn as '|' in the live strip. */
+static volatile sig_atomic_t stream_marked;
 
 static uint64_t stream_now(void)
 {
@@ -230,7 +240,42 @@ struct stream_rx {
 	int have_first, quiet;
 	unsigned char part[STREAM_REC];
 	size_t part_len;
+	/* The live strip: 0 slot_ns when off. */
+	uint64_t slot_ns, next_slot;
+	int slot_seen, slots;
 };
+
+/* Draws the slots that ended by NOW, then the mark if one came. */
+static void stream_strip(struct stream_rx *rx, uint64_t now)
+{
+	if (!rx->slot_ns)
+		return;
+	while (now >= rx->next_slot) {
+		if (rx->slots < STREAM_STRIP_MAX)
+			fputc(rx->slot_seen ? '#' : '.', stderr);
+		else if (rx->slots == STREAM_STRIP_MAX)
+			fputc('>', stderr);
+		rx->slots++;
+		rx->slot_seen = 0;
+		rx->next_slot += rx->slot_ns;
+	}
+	if (stream_marked) {
+		stream_marked = 0;
+		if (rx->slots < STREAM_STRIP_MAX)
+			fputc('|', stderr);
+	}
+}
+
+/* poll()'s timeout: up to the end of the current slot when drawing. */
+static int stream_poll_ms(const struct stream_rx *rx, uint64_t now)
+{
+	uint64_t ms;
+
+	if (!rx->slot_ns)
+		return STREAM_POLL_MS;
+	ms = rx->next_slot > now ? (rx->next_slot - now) / 1000000u + 1 : 0;
+	return ms < STREAM_POLL_MS ? (int)ms : STREAM_POLL_MS;
+}
 
 static int stream_rx_record(struct stream_rx *rx, const struct stream_rec *r, uint64_t now)
 {
@@ -241,6 +286,7 @@ static int stream_rx_record(struct stream_rx *rx, const struct stream_rec *r, ui
 	rx->have_first = 1;
 	rx->last = r->seq;
 	rx->records++;
+	rx->slot_seen = 1;
 	if (rx->quiet)
 		return 0;
 	if (rx->n == rx->cap) {
@@ -292,10 +338,13 @@ static int stream_rx_loop(int fd, struct stream_rx *rx, uint64_t deadline)
 	struct pollfd p = { .fd = fd, .events = POLLIN };
 
 	while (stream_now() < deadline) {
+		uint64_t now;
 		ssize_t n;
 		int rc;
 
-		if (poll(&p, 1, 200) <= 0)
+		rc = poll(&p, 1, stream_poll_ms(rx, stream_now()));
+		stream_strip(rx, stream_now());
+		if (rc <= 0)
 			continue;
 		n = read(fd, buf, sizeof(buf));
 		if (n == 0)
@@ -304,7 +353,9 @@ static int stream_rx_loop(int fd, struct stream_rx *rx, uint64_t deadline)
 			continue;
 		if (n < 0)
 			return -errno;
-		rc = stream_rx_feed(rx, buf, (size_t)n, stream_now());
+		now = stream_now();
+		stream_strip(rx, now);
+		rc = stream_rx_feed(rx, buf, (size_t)n, now);
 		if (rc < 0)
 			return rc;
 	}
@@ -348,8 +399,14 @@ static int stream_server(const struct stream_opts *o)
 	if (lfd < 0)
 		return 2;
 	fd = stream_accept(lfd, deadline);
+	if (fd >= 0 && o->slot_ms > 0) {
+		rx.slot_ns = (uint64_t)o->slot_ms * 1000000u;
+		rx.next_slot = stream_now() + rx.slot_ns;
+	}
 	if (fd >= 0)
 		rc = stream_rx_loop(fd, &rx, deadline);
+	if (rx.slot_ns)
+		fputc('\n', stderr);
 	if (o->out && stream_dump(&rx, o->out) < 0)
 		rc = -EIO;
 	printf("bytes=%llu records=%llu first=%u last=%u gaps=%llu eof=%d error=%s\n",
@@ -373,7 +430,7 @@ static int stream_stamp(void)
 
 static int stream_usage(void)
 {
-	fprintf(stderr, "usage: stream server -p PORT [-o FILE] [-t MAX_S] [-q]\n"
+	fprintf(stderr, "usage: stream server -p PORT [-o FILE] [-t MAX_S] [-q] [-l SLOT_MS]\n"
 			"       stream client -a ADDR -p PORT -d SECONDS [-i MS] [-b]\n"
 			"       stream now | stamp\n");
 	return 2;
@@ -383,7 +440,7 @@ static int stream_parse(int argc, char **argv, struct stream_opts *o)
 {
 	int c;
 
-	while ((c = getopt(argc, argv, "a:p:o:t:d:i:bq")) != -1) {
+	while ((c = getopt(argc, argv, "a:p:o:t:d:i:l:bq")) != -1) {
 		switch (c) {
 		case 'a': o->addr = optarg; break;
 		case 'p': o->port = atoi(optarg); break;
@@ -393,19 +450,30 @@ static int stream_parse(int argc, char **argv, struct stream_opts *o)
 		case 'i': o->interval_ms = atoi(optarg); break;
 		case 'b': o->bulk = 1; break;
 		case 'q': o->quiet = 1; break;
+		case 'l': o->slot_ms = atoi(optarg); break;
 		default: return -EINVAL;
 		}
 	}
-	if (o->port <= 0 || o->port > 65535 || o->interval_ms <= 0 || o->max_s <= 0)
+	if (o->port <= 0 || o->port > 65535 || o->interval_ms <= 0 || o->max_s <= 0 ||
+	    o->slot_ms < 0)
 		return -EINVAL;
 	return 0;
+}
+
+static void stream_on_usr1(int sig)
+{
+	(void)sig;
+	stream_marked = 1;
 }
 
 int main(int argc, char **argv)
 {
 	struct stream_opts o = { .interval_ms = 10, .max_s = 120, .duration_s = 10 };
+	/* No SA_RESTART: the mark interrupts poll() and is drawn at once. */
+	struct sigaction usr1 = { .sa_handler = stream_on_usr1 };
 
 	signal(SIGPIPE, SIG_IGN);
+	sigaction(SIGUSR1, &usr1, NULL);
 	if (argc < 2)
 		return stream_usage();
 	if (!strcmp(argv[1], "now")) {

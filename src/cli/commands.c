@@ -355,7 +355,8 @@ static int commands_parse_interface(int n, char *const w[],
 		return 0;
 	}
 	values = what == IFACE_METERED ? ctl_words_metered : ctl_words_iface_type;
-	if (commands_check_enum(req, w[1], values, w[2], &value))
+	if (strcmp(w[2], CTL_WORD_AUTO) != 0 &&
+	    commands_check_enum(req, w[1], values, w[2], &value))
 		return -EINVAL;
 	commands_add_string(req, w[1], w[2]);
 	return 0;
@@ -498,6 +499,8 @@ static void commands_complete_interface(int n, char *const w[],
 		commands_offer_words(c, ctl_words_iface_type);
 	else if (n == 3 && !strcmp(w[1], "metered"))
 		commands_offer_words(c, ctl_words_metered);
+	if (n == 3 && (!strcmp(w[1], "type") || !strcmp(w[1], "metered")))
+		commands_offer(c, CTL_WORD_AUTO);
 }
 
 /* Replays the finished words to learn which keywords are used and whether
@@ -560,10 +563,11 @@ static const struct commands_def COMMANDS[] = {
 	{ "connection", "connection TOKEN", commands_parse_connection,
 	  commands_complete_connection, false, false },
 	{ "interfaces", "interfaces", commands_parse_none, commands_complete_none, false, false },
+	{ "policy", "policy", commands_parse_none, commands_complete_none, false, false },
 	{ "strategy", "strategy [NAME]", commands_parse_strategy,
 	  commands_complete_strategy, false, false },
-	{ "interface", "interface IFACE type wifi|cellular|ethernet|other\n"
-	  "interface IFACE metered yes|no|unknown\n"
+	{ "interface", "interface IFACE type wifi|cellular|ethernet|other|auto\n"
+	  "interface IFACE metered yes|no|unknown|auto\n"
 	  "interface IFACE exclude|include", commands_parse_interface,
 	  commands_complete_interface, false, false },
 	{ "subflow", "subflow add|del token TOKEN address ADDR [port P] "

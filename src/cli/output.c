@@ -286,6 +286,15 @@ static void output_connection_rows(struct output_table *t, struct json_object *c
 	output_cell(t, r, "%s", remote);
 	output_cell(t, r, "%s", output_bool(c, "server_side") ? "server" : "client");
 	output_cell(t, r, "age %s", age);
+	/* Older daemons do not say: no cell then. */
+	if (output_get(c, "strategy")) {
+		if (output_get(c, "policy") &&
+		    json_object_get_type(output_get(c, "policy")) == json_type_string)
+			output_cell(t, r, "policy %s: %s", output_str(c, "policy"),
+				    output_str(c, "strategy"));
+		else
+			output_cell(t, r, "%s", output_str(c, "strategy"));
+	}
 	for (size_t i = 0; i < output_len(subflows); i++)
 		output_subflow_row(t, json_object_array_get_idx(subflows, i));
 	output_id_rows(t, output_get(c, "remote_addresses"), "remote");
@@ -343,6 +352,34 @@ static int output_interfaces(FILE *out, struct json_object *res)
 	for (size_t i = 0; i < output_len(list); i++)
 		output_iface_row(&t, json_object_array_get_idx(list, i));
 	return output_table_print(out, &t);
+}
+
+/* "policy": the rules in file order, then the default for the rest. */
+static int output_policy(FILE *out, struct json_object *res)
+{
+	struct json_object *list = output_get(res, "policies");
+	struct output_table t = { 0 };
+
+	for (size_t i = 0; i < output_len(list); i++) {
+		struct json_object *p = json_object_array_get_idx(list, i);
+		struct output_row *r = output_table_row(&t, 0);
+		const char *match = output_str_or(p, "match", "");
+		const char *actions = output_str_or(p, "actions", "");
+
+		output_cell(&t, r, "policy %s", output_str(p, "name"));
+		output_cell(&t, r, "line %s", output_str(p, "line"));
+		output_cell(&t, r, "%s", *match ? match : "(every connection)");
+		output_cell(&t, r, "-> %s%s%s", output_str(p, "strategy"),
+			    *actions ? " " : "", actions);
+		output_cell(&t, r, "%s connection%s", output_str(p, "connections"),
+			    strcmp(output_str(p, "connections"), "1") ? "s" : "");
+	}
+	if (output_table_print(out, &t) < 0)
+		return -1;
+	fputs("otherwise ", out);
+	output_puts(out, output_str(res, "default"));
+	fputc('\n', out);
+	return 0;
 }
 
 static int output_interface(FILE *out, struct json_object *res)
@@ -451,6 +488,7 @@ static int output_text(FILE *out, const char *command, struct json_object *res)
 		{ "connection", output_connection }, { "interfaces", output_interfaces },
 		{ "interface", output_interface }, { "strategy", output_strategy },
 		{ "reload", output_strategy }, { "announce", output_announce },
+		{ "policy", output_policy },
 	};
 
 	for (size_t i = 0; i < sizeof(LAYOUTS) / sizeof(LAYOUTS[0]); i++)

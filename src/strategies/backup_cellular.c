@@ -28,6 +28,7 @@ static void backup_cellular_reconcile(const struct mptcpd_event *ev,
 	 * address, which a strict access router ignores. */
 	strat_mesh(conn, host, strat_not_cellular, false, out);
 	strat_one(conn, host, strat_cellular, primary_ok, out);
+	strat_set_backup(conn, host, strat_not_cellular, false, out);
 	strat_set_backup(conn, host, strat_cellular, primary_ok, out);
 	strat_drop_dead(conn, ev, out);
 }

@@ -14,8 +14,11 @@ static void fullmesh_reconcile(const struct mptcpd_event *ev,
 			       const struct mptcpd_host *host,
 			       struct mptcpd_actions *out)
 {
-	/* Creations before destructions (see backup_cellular.c). */
+	/* Creations before destructions (see backup_cellular.c).  No
+	 * subflow is a backup here, whatever the strategy before this one
+	 * (or an operator) made it. */
 	strat_mesh(conn, host, strat_any, false, out);
+	strat_set_backup(conn, host, strat_any, false, out);
 	strat_drop_dead(conn, ev, out);
 }
 

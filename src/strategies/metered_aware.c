@@ -15,11 +15,14 @@ static void metered_aware_reconcile(const struct mptcpd_event *ev,
 				    struct mptcpd_actions *out)
 {
 	/* Creations before destructions (see backup_cellular.c). */
+	/* Metered subflows exist only while nothing else works, so none is a
+	 * backup, whatever the strategy before this one made it. */
 	strat_mesh(conn, host, strat_unmetered, false, out);
 	if (strat_path_ok(conn, host, strat_unmetered))
 		strat_drop(conn, host, strat_metered, out);
 	else
 		strat_mesh(conn, host, strat_metered, false, out);
+	strat_set_backup(conn, host, strat_any, false, out);
 	strat_drop_dead(conn, ev, out);
 }
 

@@ -148,6 +148,16 @@ grep -q "^eth1 .* type cellular (config) .* $ETH1" "$TMP/ctl.out" ||
 	fail "interfaces text: $RC $(cat "$TMP/ctl.out")"
 log "interfaces: eth0 wifi, eth1 cellular, from the configuration"
 
+# ---- a run-time type, and "auto" that drops it again.
+ctl_rc interface eth1 type ethernet
+a=$(ctlj "${IFX/DEV/\"eth1\"}" interfaces)
+[ "$RC" = 0 ] && [ "$a" = "ethernet/runtime/$ETH1" ] || fail "interface eth1 type ethernet: $RC $a"
+ctl_rc interface eth1 type auto
+a=$(ctlj "${IFX/DEV/\"eth1\"}" interfaces)
+[ "$RC" = 0 ] && [ "$a" = "cellular/config/$ETH1" ] ||
+	fail "interface eth1 type auto: $RC $a $(cat "$TMP/ctl.err")"
+log "interface eth1 type ethernet, then auto: back to the configuration's cellular"
+
 # ---- interface exclude / include on the live connections.
 ctl_rc interface eth1 exclude
 [ "$RC" = 0 ] && grep -q "^eth1 .* excluded" "$TMP/ctl.out" ||

@@ -60,8 +60,9 @@ elapsed() {
 	awk -v a="$T_START" -v b="$now" 'BEGIN { printf "%.1f", b - a }'
 }
 
+CLEANUP_HOOKS=()
 cleanup() {
-	local pid ns i
+	local pid ns i hook
 	trap - EXIT INT TERM
 	for pid in "${LAB_PIDS[@]}"; do
 		kill -TERM "$pid" 2>/dev/null
@@ -83,6 +84,10 @@ cleanup() {
 			kill -KILL "$pid" 2>/dev/null
 		done
 		ip netns del "$ns" 2>/dev/null
+	done
+	# A test's own cleanups (commands), after its processes are gone.
+	for hook in "${CLEANUP_HOOKS[@]}"; do
+		"$hook"
 	done
 	[ "${KEEP_TMP:-0}" = 1 ] || rm -rf "$TMP"
 }

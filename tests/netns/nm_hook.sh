@@ -114,10 +114,10 @@ part_mapping() {
 	# A real one: the connection's metered value goes, the type stays.
 	nm_dev eth1 cdma no '30 (disconnected)'
 	hook eth1 pre-down
-	sent "interface eth1 metered unknown"
+	sent "interface eth1 metered auto"
 	# A stale "up": the device is already gone again.
 	hook eth1 up
-	sent "interface eth1 metered unknown"
+	sent "interface eth1 metered auto"
 	# NetworkManager's name for a modem is not the IP interface.
 	nm_dev cdc-wdm0 gsm yes '100 (connected)'
 	hook wwan0 up DEVICE_IFACE=cdc-wdm0
@@ -138,7 +138,7 @@ part_mapping() {
 	sent ""
 	# NetworkManager does not know the device: nothing is made up.
 	hook eth9 up
-	sent "interface eth9 metered unknown"
+	sent "interface eth9 metered auto"
 	log "mappings, stale actions, modems, connectivity-change: ok"
 }
 

@@ -69,7 +69,9 @@ static void fake_change(void *arg, const struct mptcpd_local_addr *a, bool usabl
 	if (F.engine)
 		engine_on_local_addr(F.engine, a, usable);
 }
-static const struct engine_ops ops = { fake_send, fake_now, fake_schedule, NULL, NULL };
+static const struct engine_ops ops = {
+	.send = fake_send, .now_ms = fake_now, .schedule = fake_schedule,
+};
 
 static void setup(void)
 {

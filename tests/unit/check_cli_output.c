@@ -185,6 +185,22 @@ START_TEST(test_interfaces)
 }
 END_TEST
 
+START_TEST(test_policy)
+{
+	check_text("policy", "{\"default\":\"fullmesh\",\"policies\":["
+		   "{\"name\":\"ssh\",\"line\":12,\"match\":\"remote-port 22\","
+		   "\"actions\":\"\",\"strategy\":\"backup-cellular\",\"connections\":1},"
+		   "{\"name\":\"bulk\",\"line\":15,\"match\":\"user backup\","
+		   "\"actions\":\"metered never\",\"strategy\":\"fullmesh\",\"connections\":0},"
+		   "{\"name\":\"all\",\"line\":19,\"match\":\"\","
+		   "\"actions\":\"max-subflows 2\",\"strategy\":\"fullmesh\",\"connections\":3}]}",
+		   "policy ssh  line 12 remote-port 22     -> backup-cellular         1 connection\n"
+		   "policy bulk line 15 user backup        -> fullmesh metered never  0 connections\n"
+		   "policy all  line 19 (every connection) -> fullmesh max-subflows 2 3 connections\n"
+		   "otherwise fullmesh\n");
+}
+END_TEST
+
 START_TEST(test_interface_one)
 {
 	check_text("interface",
@@ -310,6 +326,9 @@ static const struct {
 	{ "interface wwan0 metered yes", "interface",
 	  "{\"dev\":\"wwan0\",\"metered\":\"yes\"}" },
 	{ "interface eth1 exclude", "interface", "{\"dev\":\"eth1\",\"exclude\":true}" },
+	{ "interface wwan0 metered auto", "interface",
+	  "{\"dev\":\"wwan0\",\"metered\":\"auto\"}" },
+	{ "interface wwan0 type auto", "interface", "{\"dev\":\"wwan0\",\"type\":\"auto\"}" },
 	{ "interface eth1 include", "interface", "{\"dev\":\"eth1\",\"exclude\":false}" },
 	{ "subflow add token 1a2b3c4d address 198.51.100.2 remote 203.0.113.2 port 443 backup",
 	  "subflow", "{\"token\":\"1a2b3c4d\",\"op\":\"add\","
@@ -452,8 +471,8 @@ static const struct {
 	const char *expect;	/* candidates, space separated */
 	enum commands_dynamic dynamic;
 } COMPLETE[] = {
-	{ "", "status connections connection interfaces strategy interface subflow "
-	  "announce remove monitor reload", COMMANDS_DYNAMIC_NONE },
+	{ "", "status connections connection interfaces policy strategy interface "
+	  "subflow announce remove monitor reload", COMMANDS_DYNAMIC_NONE },
 	{ "st", "status strategy", COMMANDS_DYNAMIC_NONE },
 	{ "co", "connections connection", COMMANDS_DYNAMIC_NONE },
 	{ "comp", "", COMMANDS_DYNAMIC_NONE },
@@ -470,8 +489,8 @@ static const struct {
 	{ "interface ", "", COMMANDS_DYNAMIC_DEV },
 	{ "interface eth0 ", "type metered exclude include", COMMANDS_DYNAMIC_NONE },
 	{ "interface eth0 e", "exclude", COMMANDS_DYNAMIC_NONE },
-	{ "interface eth0 type ", "wifi cellular ethernet other", COMMANDS_DYNAMIC_NONE },
-	{ "interface eth0 metered ", "yes no unknown", COMMANDS_DYNAMIC_NONE },
+	{ "interface eth0 type ", "wifi cellular ethernet other auto", COMMANDS_DYNAMIC_NONE },
+	{ "interface eth0 metered ", "yes no unknown auto", COMMANDS_DYNAMIC_NONE },
 	{ "interface eth0 exclude ", "", COMMANDS_DYNAMIC_NONE },
 	{ "subflow ", "add del", COMMANDS_DYNAMIC_NONE },
 	{ "subflow add ", "token address remote backup", COMMANDS_DYNAMIC_NONE },
@@ -538,6 +557,7 @@ static Suite *ctl_output_suite(void)
 	tcase_add_test(out, test_connections_empty);
 	tcase_add_test(out, test_connection_missing_members);
 	tcase_add_test(out, test_interfaces);
+	tcase_add_test(out, test_policy);
 	tcase_add_test(out, test_interface_one);
 	tcase_add_test(out, test_small_results);
 	tcase_add_test(out, test_json_is_the_result);

@@ -68,6 +68,12 @@ START_TEST(test_parse_valid)
 	ck_assert_int_eq(R.type, MPTCPD_IFACE_CELLULAR);
 	ck_assert_int_eq(R.metered, MPTCPD_METERED_YES);
 	ck_assert(R.exclude);
+	ck_assert(!R.type_auto && !R.metered_auto);
+	ck_assert_int_eq(parse("{\"version\":1,\"id\":2,\"command\":\"interface\","
+			       "\"args\":{\"dev\":\"wlan0\",\"type\":\"auto\","
+			       "\"metered\":\"auto\"}}"), 0);
+	ck_assert(R.type_auto && R.metered_auto);
+	ck_assert(R.has & CTL_REQ_TYPE && R.has & CTL_REQ_METERED);
 
 	ck_assert_int_eq(parse("{\"version\":1,\"id\":3,\"command\":\"remove\","
 			       "\"args\":{\"token\":\"ff\",\"id\":255}}"), 0);
@@ -341,7 +347,7 @@ static int fab_set_strategy(void *arg, const char *name)
 	return 0;
 }
 
-static const struct engine_ops fab_ops = { fab_send, fab_now, NULL, NULL, NULL };
+static const struct engine_ops fab_ops = { .send = fab_send, .now_ms = fab_now };
 
 static void fab_setup_loop(struct loop *loop)
 {

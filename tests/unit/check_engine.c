@@ -59,7 +59,7 @@ static void fake_change(void *arg, const struct mptcpd_local_addr *a, bool usabl
 		engine_on_local_addr(f->engine, a, usable);
 }
 
-static const struct engine_ops fake_ops = { fake_send, fake_now, NULL, NULL, NULL };
+static const struct engine_ops fake_ops = { .send = fake_send, .now_ms = fake_now };
 
 static void link_up(int ifindex, const char *name)
 {
@@ -590,6 +590,11 @@ START_TEST(test_set_iface_goes_through_engine)
 	ck_assert_int_eq(engine_set_iface(F.engine, "eth1", &ch), 0);
 	iface_usable(F.ifaces, &n);
 	ck_assert_uint_eq(n, 2);
+	ck_assert_int_eq(iface_usable(F.ifaces, &n)[1].type, MPTCPD_IFACE_CELLULAR);
+	/* auto: the run-time type goes, the detected one is back */
+	ch.type_auto = true;
+	ck_assert_int_eq(engine_set_iface(F.engine, "eth1", &ch), 0);
+	ck_assert_int_eq(iface_usable(F.ifaces, &n)[1].type, MPTCPD_IFACE_ETHERNET);
 	ck_assert_int_eq(engine_set_iface(F.engine, "eth9", &ch), -ENODEV);
 }
 END_TEST

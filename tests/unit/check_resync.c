@@ -24,7 +24,10 @@
 struct fake {
 	uint64_t now;
 	uint64_t tick;		/* added to now by every clock read */
-	size_t n_conns;		/* what take() reports: tokens 1..n_conns */
+	size_t n_conns;		/* what the dump reports: tokens 1..n_conns */
+	size_t per_step;	/* records per take_step (0: all in one) */
+	size_t dumped;		/* records of the dump in progress so far */
+	size_t n_steps, n_aborts;
 	int take_error;
 	size_t n_ids_calls;
 	size_t n_wakes;
@@ -50,8 +53,9 @@ static uint64_t fake_engine_now(void *arg)
 	return ((struct fake *)arg)->now;
 }
 
-static const struct engine_ops fake_engine_ops = { fake_send, fake_engine_now,
-						   NULL, NULL, NULL };
+static const struct engine_ops fake_engine_ops = {
+	.send = fake_send, .now_ms = fake_engine_now,
+};
 
 static void snap_conn(struct snapshot *s, uint32_t token, bool listener)
 {
@@ -81,15 +85,30 @@ static uint64_t fake_now(void *arg)
 	return f->now;
 }
 
-static int fake_take(void *arg, struct snapshot *s)
+/* The dump hands the records from token n_conns down (not in token
+ * order), per_step of them per step. */
+static int fake_take_step(void *arg, struct snapshot *s)
+{
+	struct fake *f = arg;
+	size_t n = f->per_step ? f->per_step : f->n_conns;
+
+	f->n_steps++;
+	if (f->take_error)
+		return f->take_error;
+	for (; n > 0 && f->dumped < f->n_conns; n--, f->dumped++)
+		snap_conn(s, (uint32_t)(f->n_conns - f->dumped), false);
+	if (f->dumped < f->n_conns)
+		return 0;
+	f->dumped = 0;
+	return 1;
+}
+
+static void fake_take_abort(void *arg)
 {
 	struct fake *f = arg;
 
-	if (f->take_error)
-		return f->take_error;
-	for (size_t i = f->n_conns; i > 0; i--)	/* not in token order */
-		snap_conn(s, (uint32_t)i, false);
-	return 0;
+	f->n_aborts++;
+	f->dumped = 0;
 }
 
 static int fake_ids(void *arg, struct snapshot *s, uint32_t token)
@@ -117,7 +136,8 @@ static void fake_done(void *arg)
 }
 
 static const struct resync_ops fake_resync_ops = {
-	fake_now, fake_take, fake_ids, fake_wake, fake_done,
+	fake_now, fake_take_step, fake_take_abort, fake_ids, fake_wake,
+	fake_done,
 };
 
 static void setup(void)
@@ -235,14 +255,17 @@ static double best_of_5(size_t n)
 	return best;
 }
 
-/* Twice the connections, well under three times the work (a walk of the
- * snapshot per connection made it four). */
+/* Four times the connections, well under nine times the work: a walk of
+ * the snapshot per connection made it sixteen.  The margin is for caches:
+ * 40,000 connections do not fit where 10,000 do, and on a loaded machine
+ * (the suite runs beside other work) that alone costs up to ~1.5x; a
+ * factor of two between the sizes could not tell that from quadratic. */
 START_TEST(test_reconcile_is_linear)
 {
-	double t1 = best_of_5(20000), t2 = best_of_5(40000);
+	double t1 = best_of_5(10000), t2 = best_of_5(40000);
 
-	ck_assert_msg(t2 < 3.0 * t1 + 0.002,
-		      "20000 connections: %.4fs, 40000: %.4fs", t1, t2);
+	ck_assert_msg(t2 < 9.0 * t1 + 0.005,
+		      "10000 connections: %.4fs, 40000: %.4fs", t1, t2);
 }
 END_TEST
 
@@ -280,7 +303,8 @@ START_TEST(test_a_slow_clock_still_progresses)
 	resync_request(F.resync);
 	run_until_idle();
 	ck_assert_uint_eq(model_conn_count(F.model), 3);
-	ck_assert_uint_eq(resync_slices(F.resync), 3);
+	/* the dump's slice, then one per record */
+	ck_assert_uint_eq(resync_slices(F.resync), 4);
 }
 END_TEST
 
@@ -367,7 +391,89 @@ START_TEST(test_failed_snapshot_ends_the_resync)
 	run_until_idle();
 	ck_assert_uint_eq(resync_count(F.resync), 1);
 	ck_assert_uint_eq(F.n_done, 1);
-	ck_assert_uint_eq(resync_slices(F.resync), 0);
+	ck_assert_uint_eq(resync_slices(F.resync), 1);	/* the dump's */
+	ck_assert_uint_eq(model_conn_count(F.model), 0);
+}
+END_TEST
+
+/* The dump itself is read a slice at a time: a resync of many
+ * connections never holds the loop for the whole dump. */
+START_TEST(test_dump_spread_over_slices)
+{
+	F.n_conns = 100;
+	F.per_step = 5;			/* 20 steps */
+	F.tick = 1;			/* a step costs about 1 ms */
+	resync_request(F.resync);
+	resync_run(F.resync);		/* about 10 steps: half the dump */
+	ck_assert_uint_ge(F.n_steps, 5);
+	ck_assert_uint_le(F.n_steps, 11);
+	ck_assert_uint_eq(model_conn_count(F.model), 0);
+	ck_assert_uint_eq(F.last_delay, 0);	/* the rest at once */
+	run_until_idle();
+	ck_assert_uint_eq(F.n_steps, 20);
+	ck_assert_uint_eq(model_conn_count(F.model), 100);
+	ck_assert_uint_eq(F.n_done, 1);
+}
+END_TEST
+
+/* Events that arrive while the dump is read: a connection created after
+ * the dump passed its place stays, one closed meanwhile is not brought
+ * back, one only the model knew goes. */
+START_TEST(test_live_events_during_the_dump_win)
+{
+	F.n_conns = 50;
+	F.per_step = 5;
+	F.tick = 1;
+	ck_assert_ptr_nonnull(model_conn_get(F.model, 7777));	/* vanished */
+	resync_request(F.resync);
+	resync_run(F.resync);		/* part of the dump */
+	ck_assert_uint_lt(F.dumped, 50);
+	live_event(MPTCPD_EVENT_ESTABLISHED, 1000);	/* new since */
+	live_event(MPTCPD_EVENT_CLOSED, 2);	/* not dumped yet: it will be */
+	live_event(MPTCPD_EVENT_CLOSED, 50);	/* dumped already */
+	run_until_idle();
+	ck_assert_ptr_nonnull(model_conn_find(F.model, 1000));
+	ck_assert_ptr_null(model_conn_find(F.model, 2));
+	ck_assert_ptr_null(model_conn_find(F.model, 50));
+	ck_assert_ptr_null(model_conn_find(F.model, 7777));
+	ck_assert_uint_eq(model_conn_count(F.model), 49);	/* 48 + 1000 */
+	ck_assert_uint_eq(resync_count(F.resync), 1);
+}
+END_TEST
+
+/* A listener that comes during the dump cannot be placed: another
+ * resync follows. */
+START_TEST(test_listener_event_during_the_dump_asks_again)
+{
+	struct mptcpd_event ev = { .type = MPTCPD_EVENT_LISTENER_CREATED };
+
+	F.n_conns = 20;
+	F.per_step = 1;
+	F.tick = 1;
+	F.now = 10000;
+	resync_request(F.resync);
+	resync_run(F.resync);
+	ck_assert_uint_gt(F.dumped, 0);		/* mid-dump */
+	resync_note_event(F.resync, &ev);
+	run_until_idle();
+	ck_assert_uint_eq(resync_count(F.resync), 2);
+	ck_assert_uint_eq(F.n_done, 2);
+	ck_assert_uint_eq(model_conn_count(F.model), 20);
+}
+END_TEST
+
+/* Freed in the middle of a dump: the dump is given up. */
+START_TEST(test_free_during_the_dump_aborts_it)
+{
+	F.n_conns = 20;
+	F.per_step = 1;
+	F.tick = 5;
+	resync_request(F.resync);
+	resync_run(F.resync);
+	ck_assert(resync_busy(F.resync));
+	resync_free(F.resync);
+	F.resync = NULL;
+	ck_assert_uint_eq(F.n_aborts, 1);
 }
 END_TEST
 
@@ -394,6 +500,10 @@ static Suite *resync_suite(void)
 	tcase_add_test(tc, test_live_events_between_slices_win);
 	tcase_add_test(tc, test_rate_limited_and_coalesced);
 	tcase_add_test(tc, test_failed_snapshot_ends_the_resync);
+	tcase_add_test(tc, test_dump_spread_over_slices);
+	tcase_add_test(tc, test_live_events_during_the_dump_win);
+	tcase_add_test(tc, test_listener_event_during_the_dump_asks_again);
+	tcase_add_test(tc, test_free_during_the_dump_aborts_it);
 	tcase_add_test(tc, test_truncated_datagram_is_lost);
 	suite_add_tcase(s, tc);
 	return s;

@@ -220,6 +220,40 @@ END_TEST
 
 /* ---- metered-aware ------------------------------------------------- */
 
+/* A switch leaves every connection as the new strategy would have built
+ * it: backups that the strategy before made are undone. */
+START_TEST(test_switch_undoes_the_backups_of_the_strategy_before)
+{
+	struct world w;
+	const struct mptcpd_action *a;
+
+	world_init(&w);
+	world_add(&w, CELL, 41000, true);	/* backup-cellular's */
+	world_decide(&w, &strategy_fullmesh, MPTCPD_EVENT_ADOPTED);
+	a = find(&w, MPTCPD_ACTION_SET_BACKUP, CELL);
+	ck_assert_ptr_nonnull(a);
+	ck_assert(!a->backup);
+	/* metered-aware with Wi-Fi gone: the cellular subflow is all there
+	 * is, and must carry data */
+	world_init(&w);
+	w.subflows[0] = fx_subflow(CELL, 41000, SRV, PORT);
+	w.subflows[0].backup = true;
+	w.addrs[0] = w.addrs[1];
+	w.host.n_addrs = 1;
+	world_decide(&w, &strategy_metered_aware, MPTCPD_EVENT_ADOPTED);
+	a = find(&w, MPTCPD_ACTION_SET_BACKUP, CELL);
+	ck_assert_ptr_nonnull(a);
+	ck_assert(!a->backup);
+	/* backup-cellular: a Wi-Fi subflow left a backup is promoted */
+	world_init(&w);
+	w.subflows[0].backup = true;
+	world_decide(&w, &strategy_backup_cellular, MPTCPD_EVENT_ADOPTED);
+	a = find(&w, MPTCPD_ACTION_SET_BACKUP, WIFI);
+	ck_assert_ptr_nonnull(a);
+	ck_assert(!a->backup);
+}
+END_TEST
+
 START_TEST(test_ma_no_metered_subflow_while_wifi_works)
 {
 	struct world w;
@@ -507,6 +541,7 @@ static Suite *strategies_suite(void)
 	tcase_add_test(bc, test_bc_wifi_back_demotes_only_once_established);
 	tcase_add_test(bc, test_bc_other_primary_keeps_cellular_backup);
 	tcase_add_test(bc, test_bc_cellular_only_host);
+	tcase_add_test(ma, test_switch_undoes_the_backups_of_the_strategy_before);
 	tcase_add_test(ma, test_ma_no_metered_subflow_while_wifi_works);
 	tcase_add_test(ma, test_ma_wifi_lost_opens_metered);
 	tcase_add_test(ma, test_ma_metered_closed_after_wifi_established);
