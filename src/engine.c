@@ -388,7 +388,7 @@ static void engine_subflow_ended(struct engine *e, struct model_conn *c,
 	log_debug(LOG_SUB_ENGINE, "token=%08x: pair failed %u time(s), next try "
 		  "in %llu ms", c->pub.token, p->failures,
 		  (unsigned long long)(p->retry_ms - now));
-	engine_wake_at(e, p->retry_ms);
+	engine_conn_wake(e, c, p->retry_ms);
 out:
 	engine_pair_forget(c, p, now);
 }
@@ -640,12 +640,16 @@ static void engine_action_failed(struct engine *e, struct model_conn *c,
 		return;
 	}
 	engine_unprepare(c, a);
-	if (a->type != MPTCPD_ACTION_SUBFLOW_CREATE)
+	if (a->type != MPTCPD_ACTION_SUBFLOW_CREATE) {
+		/* A pair it marked may now hold nothing: the visit prunes it. */
+		if (a->type == MPTCPD_ACTION_SUBFLOW_DESTROY)
+			engine_conn_wake(e, c, e->ops.now_ms(e->ops_arg));
 		return;
+	}
 	p = model_pair_get(c, &a->local, &a->remote);
 	if (p) {
 		backoff_failed(p, &e->backoff, e->ops.now_ms(e->ops_arg), 0);
-		engine_wake_at(e, p->retry_ms);
+		engine_conn_wake(e, c, p->retry_ms);
 	}
 }
 
@@ -742,8 +746,6 @@ void engine_on_stalled(struct engine *e, uint32_t token,
 	engine_decide(e, c, &ev);
 }
 
-/* Collect the connections with a pair whose delay ran out (clearing it),
- * and the earliest delay still running. */
 /* A pending join the kernel said nothing about in time: out of the model
  * (it no longer counts against max-subflows), a failure of its pair. */
 static void engine_join_timed_out(struct engine *e, struct model_conn *c,
@@ -769,41 +771,35 @@ static void engine_join_timed_out(struct engine *e, struct model_conn *c,
 
 /* Pending joins past their time; true when one timed out. */
 static bool engine_pending_due(struct engine *e, struct model_conn *c,
-			       uint64_t now, uint64_t *next)
+			       uint64_t now)
 {
 	bool due = false;
 
 	for (size_t i = c->pub.n_subflows; i-- > 0;) {
 		struct mptcpd_subflow *s = &c->subflows[i];
-		uint64_t at = s->since_ms + ENGINE_JOIN_TIMEOUT_MS;
 
-		if (s->state != MPTCPD_SUBFLOW_PENDING)
-			continue;
-		if (at <= now) {
+		if (s->state == MPTCPD_SUBFLOW_PENDING &&
+		    s->since_ms + ENGINE_JOIN_TIMEOUT_MS <= now) {
 			engine_join_timed_out(e, c, s, now);
 			due = true;
-		} else if (!*next || at < *next) {
-			*next = at;
 		}
 	}
 	return due;
 }
 
+/* Pending joins that timed out and pairs whose delay ran out (cleared:
+ * their failures stay counted); true when the strategy should look. */
 static bool engine_conn_due(struct engine *e, struct model_conn *c,
-			    uint64_t now, uint64_t *next)
+			    uint64_t now)
 {
-	bool due = engine_pending_due(e, c, now, next);
+	bool due = engine_pending_due(e, c, now);
 
 	for (size_t i = 0; i < c->n_pairs; i++) {
 		struct model_pair *p = &c->pairs[i];
 
-		if (!p->retry_ms)
-			continue;
-		if (p->retry_ms <= now) {
-			p->retry_ms = 0;	/* failures stay counted */
+		if (p->retry_ms && p->retry_ms <= now) {
+			p->retry_ms = 0;
 			due = true;
-		} else if (!*next || p->retry_ms < *next) {
-			*next = p->retry_ms;
 		}
 	}
 	return due;
@@ -823,20 +819,81 @@ static void engine_pairs_prune(struct model_conn *c, uint64_t now)
 	}
 }
 
-void engine_on_timer(struct engine *e)
+/* When the connection must be looked at next: its earliest pending join's
+ * timeout or running delay; 0 when nothing is pending or held. */
+static uint64_t engine_conn_next_due(const struct model_conn *c)
+{
+	uint64_t next = 0;
+
+	for (size_t i = 0; i < c->pub.n_subflows; i++) {
+		const struct mptcpd_subflow *s = &c->subflows[i];
+		uint64_t at = s->since_ms + ENGINE_JOIN_TIMEOUT_MS;
+
+		if (s->state == MPTCPD_SUBFLOW_PENDING && (!next || at < next))
+			next = at;
+	}
+	for (size_t i = 0; i < c->n_pairs; i++) {
+		uint64_t at = c->pairs[i].retry_ms;
+
+		if (at && (!next || at < next))
+			next = at;
+	}
+	return next;
+}
+
+void engine_conn_wake(struct engine *e, struct model_conn *c, uint64_t at_ms)
+{
+	uint64_t due = model_conn_due(c);
+
+	if (!at_ms)
+		at_ms = 1;	/* 0 is "never" to the model */
+	if (!due || at_ms < due)
+		model_conn_set_due(e->model, c, at_ms);
+	engine_wake_at(e, at_ms);
+}
+
+void engine_conn_rearm(struct engine *e, struct model_conn *c)
+{
+	uint64_t next = engine_conn_next_due(c);
+
+	if (next)
+		engine_conn_wake(e, c, next);
+}
+
+/* One due connection: what ran out becomes a RETRY for the strategy, the
+ * pairs that hold nothing are forgotten, and the connection's next due
+ * time is exactly what is left pending or held. */
+static void engine_conn_visit(struct engine *e, struct model_conn *c,
+			      uint64_t now)
 {
 	struct mptcpd_event ev = { .type = MPTCPD_EVENT_RETRY };
-	uint64_t now = e->ops.now_ms(e->ops_arg), next = 0;
+
+	if (engine_conn_due(e, c, now)) {
+		ev.token = c->pub.token;
+		engine_decide(e, c, &ev);
+	}
+	engine_pairs_prune(c, now);
+	model_conn_set_due(e->model, c, engine_conn_next_due(c));
+}
+
+/* Only the connections due are visited, earliest first, at most
+ * ENGINE_TIMER_BATCH per call: when a whole path's joins time out together
+ * the rest follows on the loop's next turn, after the sockets had theirs. */
+void engine_on_timer(struct engine *e)
+{
+	uint64_t now = e->ops.now_ms(e->ops_arg);
+	struct model_conn *c;
+	size_t visited = 0;
 
 	e->wakeup_ms = 0;
-	for (struct model_conn *c = model_conn_next(e->model, NULL); c;
-	     c = model_conn_next(e->model, c)) {
-		if (engine_conn_due(e, c, now, &next)) {
-			ev.token = c->pub.token;
-			engine_decide(e, c, &ev);
+	while ((c = model_conn_due_first(e->model)) &&
+	       model_conn_due(c) <= now) {
+		if (visited++ == ENGINE_TIMER_BATCH) {
+			engine_wake_at(e, now);
+			return;
 		}
-		engine_pairs_prune(c, now);
+		engine_conn_visit(e, c, now);
 	}
-	if (next)
-		engine_wake_at(e, next);
+	if (c)
+		engine_wake_at(e, model_conn_due(c));
 }

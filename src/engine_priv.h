@@ -77,8 +77,19 @@ void engine_add_initial(struct model_conn *c);
 /* Listening sockets: add one, remove one, or forget all. */
 void engine_listener_add(struct engine *e, const struct mptcpd_addr *a);
 void engine_listener_del(struct engine *e, const struct mptcpd_addr *a);
+/* Timer visits per engine_on_timer() call: each may ask the strategy,
+ * so a mass timeout is spread over loop turns (tens of microseconds each:
+ * a few milliseconds per turn). */
+#define ENGINE_TIMER_BATCH 256
+
 /* Make sure ops.schedule() will wake us by at_ms. */
 void engine_wake_at(struct engine *e, uint64_t at_ms);
+/* Make sure the connection is visited by at_ms (its due time in the
+ * model only moves earlier here; the visit sets the exact next one). */
+void engine_conn_wake(struct engine *e, struct model_conn *c, uint64_t at_ms);
+/* The connection's due time from what it has pending or held (after
+ * adoption changed its subflows behind the engine's back). */
+void engine_conn_rearm(struct engine *e, struct model_conn *c);
 void engine_log_action(int level, const struct mptcpd_action *a,
 		       const char *what);
 /* Take back what preparing a (now failed or never sent) action made the
