@@ -14,12 +14,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "addr.h"
 #include "ctl_server.h"
 #include "daemon.h"
 #include "daemon_priv.h"
 #include "diag.h"
 #include "engine.h"
 #include "genl.h"
+#include "health.h"
 #include "iface.h"
 #include "log.h"
 #include "loop.h"
@@ -29,7 +31,6 @@
 #include "resync.h"
 #include "rtnl.h"
 #include "sd.h"
-#include "stall.h"
 #include "strategies/registry.h"
 #include "sysctl.h"
 
@@ -67,62 +68,62 @@ static void daemon_schedule(void *arg, uint64_t at_ms)
 				  0, daemon_on_retry, d);
 }
 
-static void daemon_stall_sample(void *arg, const struct diag_subflow *s)
+static void daemon_health_sample(void *arg, const struct diag_subflow *s)
 {
 	struct daemon *d = arg;
+	char l[ADDR_STRLEN];
 
-	if (stall_sample(d->stall, s))
+	switch (health_sample(d->health, s)) {
+	case HEALTH_VERDICT_NONE:
+		break;
+	case HEALTH_VERDICT_STALLED:
 		engine_on_stalled(d->engine, s->token, &s->local, &s->remote);
-}
-
-/* The established subflows we manage, as sock_diag lookup keys. */
-static size_t daemon_subflow_keys(struct daemon *d)
-{
-	size_t n = 0;
-
-	for (struct model_conn *c = model_conn_next(d->model, NULL); c;
-	     c = model_conn_next(d->model, c)) {
-		for (size_t i = 0; i < c->pub.n_subflows; i++) {
-			const struct mptcpd_subflow *s = &c->pub.subflows[i];
-
-			if (s->state != MPTCPD_SUBFLOW_ESTABLISHED)
-				continue;
-			if (n == d->n_keys_cap) {
-				size_t cap = n ? n * 2 : 64;
-				struct diag_subflow_key *k =
-					realloc(d->keys, cap * sizeof(*k));
-
-				if (!k)
-					return n;
-				d->keys = k;
-				d->n_keys_cap = cap;
-			}
-			d->keys[n].local = s->local;
-			d->keys[n].remote = s->remote;
-			d->keys[n++].ifindex = s->ifindex;
-		}
+		break;
+	case HEALTH_VERDICT_PATH_DEAD:
+		engine_on_path_dead(d->engine, &s->local);
+		break;
+	case HEALTH_VERDICT_PATH_ALIVE:
+		log_info(LOG_SUB_CORE, "path from %s heard again",
+			 addr_str(&s->local, l, sizeof(l)));
+		break;
 	}
-	return n;
 }
 
 /* The kernel says nothing about a subflow whose packets vanish (link up,
- * path dead): look at the subflows' TCP state every 100 ms instead.  Exact
- * lookups of the subflows we know cost microseconds (a full dump would walk
- * the kernel's whole socket table, milliseconds); they only run while there
- * are subflows and the strategy wants to know. */
-static void daemon_stall_poll(void *arg)
+ * path dead): look at the subflows' TCP state every HEALTH_TICK_MS
+ * instead.  health.c picks which ones (the senders every tick, the idle
+ * ones in a slow round-robin: a bounded number of exact lookups, whatever
+ * the number of connections); only while there are connections and the
+ * strategy wants to know. */
+static void daemon_health_tick(void *arg)
 {
 	struct daemon *d = arg;
 	size_t n;
 
 	if (!model_conn_count(d->model) || !engine_watches_stalls(d->engine))
 		return;
-	n = daemon_subflow_keys(d);
+	n = health_plan(d->health, d->model, loop_now_ms(d->loop), d->keys,
+			HEALTH_TICK_BUDGET);
 	if (!n)
 		return;
-	stall_round_begin(d->stall, loop_now_ms(d->loop));
-	if (diag_query_subflows(d->keys, n, daemon_stall_sample, d) == 0)
-		stall_round_end(d->stall);
+	if (diag_query_subflows(d->keys, n, daemon_health_sample, d) == 0)
+		health_tick_end(d->health);
+}
+
+/* A subflow of ours just up is watched from its first tick, and says that
+ * its path works (its SYN and SYN/ACK went through). */
+static void daemon_health_watch(struct daemon *d, const struct mptcpd_event *ev)
+{
+	struct mptcpd_addr local = ev->local, remote = ev->remote;
+
+	if (ev->type != MPTCPD_EVENT_ESTABLISHED &&
+	    ev->type != MPTCPD_EVENT_SUB_ESTABLISHED)
+		return;
+	if (!model_conn_find(d->model, ev->token))
+		return;		/* left alone by the engine */
+	addr_unmap_v4(&local);
+	addr_unmap_v4(&remote);
+	health_watch(d->health, ev->token, &local, &remote, ev->ifindex);
 }
 
 static void daemon_on_pm_event(void *arg, const struct mptcpd_event *ev)
@@ -130,6 +131,7 @@ static void daemon_on_pm_event(void *arg, const struct mptcpd_event *ev)
 	struct daemon *d = arg;
 
 	engine_on_event(d->engine, ev);
+	daemon_health_watch(d, ev);
 	resync_note_event(d->resync, ev);
 }
 
@@ -146,6 +148,7 @@ static void daemon_on_local_addr(void *arg, const struct mptcpd_local_addr *a,
 {
 	struct daemon *d = arg;
 
+	health_path_reset(d->health, &a->addr);
 	if (d->engine)
 		engine_on_local_addr(d->engine, a, usable);
 }
@@ -369,8 +372,9 @@ static int daemon_start(struct daemon *d)
 
 	d->loop = loop_new();
 	d->model = model_new();
+	d->health = health_new();
 	d->ifaces = iface_table_new(daemon_on_local_addr, d);
-	if (!d->loop || !d->model || !d->ifaces)
+	if (!d->loop || !d->model || !d->health || !d->ifaces)
 		return -ENOMEM;
 	d->engine = engine_new(d->model, d->ifaces, d->strategy,
 			       d->cfg.max_subflows, &daemon_engine_ops, d);
@@ -408,9 +412,11 @@ static int daemon_start(struct daemon *d)
 	loop_signal_add(d->loop, SIGINT, daemon_on_term, d);
 	loop_signal_add(d->loop, SIGHUP, daemon_on_hup, d);
 	daemon_notify_start(d);
-	d->stall = stall_new();
-	d->stall_poll = loop_timer_add(d->loop, 0.1, 0.1, daemon_stall_poll, d);
-	if (!d->stall || !d->stall_poll)
+	d->keys = calloc(HEALTH_TICK_BUDGET, sizeof(*d->keys));
+	d->health_tick = loop_timer_add(d->loop, HEALTH_TICK_MS / 1000.0,
+					HEALTH_TICK_MS / 1000.0,
+					daemon_health_tick, d);
+	if (!d->keys || !d->health_tick)
 		return -ENOMEM;
 	d->started_ms = loop_now_ms(d->loop);
 	daemon_start_ctl(d);
@@ -427,10 +433,10 @@ static void daemon_stop(struct daemon *d)
 		loop_io_del(d->loop, d->io_route);
 		loop_timer_del(d->loop, d->notify_tick);
 		loop_timer_del(d->loop, d->retry);
-		loop_timer_del(d->loop, d->stall_poll);
+		loop_timer_del(d->loop, d->health_tick);
 	}
 	daemon_resync_free(d);
-	stall_free(d->stall);
+	health_free(d->health);
 	free(d->keys);
 	rtnl_free(d->rtnl);
 	genl_free(d->genl);

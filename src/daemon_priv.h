@@ -31,7 +31,7 @@ struct plugin_set;
 struct resync;
 struct rtnl;
 struct rtnl_callbacks;
-struct stall;
+struct health;
 struct mptcpd_strategy;
 
 struct daemon {
@@ -53,10 +53,9 @@ struct daemon {
 	struct resync *resync;		/* after lost events */
 	struct loop_timer *resync_timer;	/* its next wake-up */
 	struct loop_timer *retry;	/* the engine's next backoff expiry */
-	struct loop_timer *stall_poll;	/* subflow stall detection */
-	struct stall *stall;
-	struct diag_subflow_key *keys;	/* stall poll scratch */
-	size_t n_keys_cap;
+	struct loop_timer *health_tick;	/* path health (health.h) */
+	struct health *health;
+	struct diag_subflow_key *keys;	/* HEALTH_TICK_BUDGET lookups */
 	uint64_t started_ms;
 	char ns_dir[108];		/* ctl_ns_dir(): socket and lock */
 	int lock_fd;			/* nslock: one daemon per netns */

@@ -3,7 +3,7 @@
  * sock_diag: dumps of the MPTCP connections and their TCP subflows
  * (diag_dump.c), from which the daemon builds the adoption snapshot for
  * connections that exist before it starts (or after events were lost),
- * and exact lookups of known subflows for the stall poll (diag_query.c).
+ * and exact lookups of known subflows for path health (diag_query.c).
  * Synchronous: every call blocks until the kernel has answered.
  */
 #ifndef MPTCPD_DIAG_H

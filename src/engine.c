@@ -652,6 +652,55 @@ void engine_on_stalled(struct engine *e, uint32_t token,
 	engine_decide(e, c, &ev);
 }
 
+/* Flags c's established subflows from local as stalled; the first one
+ * newly flagged, or NULL when there was none. */
+static const struct mptcpd_subflow *engine_flag_path(struct model_conn *c,
+						     const struct mptcpd_addr *local)
+{
+	const struct mptcpd_subflow *first = NULL;
+
+	for (size_t i = 0; i < c->pub.n_subflows; i++) {
+		struct mptcpd_subflow *s = &c->subflows[i];
+
+		if (s->stalled || s->state != MPTCPD_SUBFLOW_ESTABLISHED ||
+		    !mptcpd_addr_same_ip(&s->local, local))
+			continue;
+		s->stalled = true;
+		if (!first)
+			first = s;
+	}
+	return first;
+}
+
+/* The idle connections on a dead path cannot tell it themselves (nothing
+ * unacked, nothing to time out): the path's verdict is theirs too, and
+ * they move with the one that noticed, in the same sweep.  One log line
+ * for the sweep, not one per subflow.  The walk over every connection is
+ * paid once per verdict, not per tick. */
+size_t engine_on_path_dead(struct engine *e, const struct mptcpd_addr *local)
+{
+	struct mptcpd_event ev = { .type = MPTCPD_EVENT_SUB_STALLED };
+	size_t n = 0;
+	char l[ADDR_STRLEN];
+
+	for (struct model_conn *c = model_conn_next(e->model, NULL); c;
+	     c = model_conn_next(e->model, c)) {
+		const struct mptcpd_subflow *s = engine_flag_path(c, local);
+
+		if (!s)
+			continue;
+		ev.token = c->pub.token;
+		ev.local = s->local;
+		ev.remote = s->remote;
+		engine_decide(e, c, &ev);
+		n++;
+	}
+	log_info(LOG_SUB_ENGINE, "path from %s dead (unacked data, no ack "
+		 "progress, nothing heard from it): %zu connections moved",
+		 addr_str(local, l, sizeof(l)), n);
+	return n;
+}
+
 /* Collect the connections with a pair whose delay ran out (clearing it),
  * and the earliest delay still running. */
 /* A pending join the kernel said nothing about in time: out of the model

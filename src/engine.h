@@ -97,6 +97,11 @@ void engine_on_result(struct engine *e, const struct mptcpd_action *a, int err,
 void engine_on_stalled(struct engine *e, uint32_t token,
 		       const struct mptcpd_addr *local,
 		       const struct mptcpd_addr *remote);
+/* The local address's path is dead (health.h): every established subflow
+ * from it, on every connection, is flagged stalled, and each connection
+ * concerned gets one SUB_STALLED event naming one of them, in one sweep.
+ * Returns how many connections were told. */
+size_t engine_on_path_dead(struct engine *e, const struct mptcpd_addr *local);
 /* Backoff delays that ran out become RETRY events. */
 void engine_on_timer(struct engine *e);
 /* Read access for the control socket. */

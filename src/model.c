@@ -153,6 +153,18 @@ struct model_conn *model_conn_next(const struct model *m,
 	return NULL;
 }
 
+struct model_conn *model_conn_after(const struct model *m, uint32_t token)
+{
+	struct model_conn *c = model_conn_find(m, token);
+
+	if (c)
+		return model_conn_next(m, c);
+	for (size_t b = model_bucket(m, token); b < m->n_buckets; b++)
+		if (m->buckets[b])
+			return m->buckets[b];
+	return NULL;
+}
+
 /* Grow a plain array to hold one more element. */
 static int model_reserve(void **v, size_t *cap, size_t n, size_t size)
 {

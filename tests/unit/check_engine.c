@@ -850,6 +850,44 @@ START_TEST(test_join_churn_stays_bounded)
 }
 END_TEST
 
+/* A dead path is every connection's: each one with a subflow from that
+ * address is told once, in one sweep, the others not at all. */
+START_TEST(test_path_dead_sweeps_every_connection)
+{
+	struct mptcpd_addr wifi = fx_addr("192.0.2.2", 0);
+	struct mptcpd_subflow s;
+	size_t destroys = 0;
+
+	for (uint32_t t = 1; t <= 50; t++) {
+		struct model_conn *c = model_conn_get(F.model, t);
+
+		ck_assert_ptr_nonnull(c);
+		c->pub.established = true;
+		s = fx_subflow("198.51.100.2", (uint16_t)(30000 + t),
+			       "203.0.113.2", PORT);
+		model_subflow_add(c, &s);
+		if (t % 5 == 0)
+			continue;	/* not on the dead path */
+		s = fx_subflow("192.0.2.2", (uint16_t)(40000 + t),
+			       "203.0.113.2", PORT);
+		model_subflow_add(c, &s);
+	}
+	F.n_sent = 0;
+	ck_assert_uint_eq(engine_on_path_dead(F.engine, &wifi), 40);
+	for (size_t i = 0; i < F.n_sent; i++) {
+		if (F.sent[i].type != MPTCPD_ACTION_SUBFLOW_DESTROY)
+			continue;
+		ck_assert(mptcpd_addr_same_ip(&F.sent[i].local, &wifi));
+		destroys++;
+	}
+	ck_assert_uint_eq(destroys, 40);
+	/* Said once: the subflows are flagged already. */
+	F.n_sent = 0;
+	ck_assert_uint_eq(engine_on_path_dead(F.engine, &wifi), 0);
+	ck_assert_uint_eq(F.n_sent, 0);
+}
+END_TEST
+
 static Suite *engine_suite(void)
 {
 	Suite *s = suite_create("engine");
@@ -883,6 +921,7 @@ static Suite *engine_suite(void)
 	tcase_add_test(tc, test_manual_announce_refused_leaves_no_trace);
 	tcase_add_test(tc, test_manual_subflow_send_failure_leaves_no_trace);
 	tcase_add_test(tc, test_set_iface_goes_through_engine);
+	tcase_add_test(tc, test_path_dead_sweeps_every_connection);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("bounds");
 	tcase_add_checked_fixture(tc, setup, teardown);
