@@ -68,6 +68,18 @@ static void daemon_schedule(void *arg, uint64_t at_ms)
 				  0, daemon_on_retry, d);
 }
 
+/* The connections with data waiting are moved first. */
+#define DAEMON_PATH_SENDERS	64
+
+static void daemon_path_dead(struct daemon *d, const struct mptcpd_addr *local)
+{
+	uint32_t first[DAEMON_PATH_SENDERS];
+	size_t n = health_path_senders(d->health, local, first,
+				       DAEMON_PATH_SENDERS);
+
+	engine_on_path_dead(d->engine, local, first, n);
+}
+
 static void daemon_health_sample(void *arg, const struct diag_subflow *s)
 {
 	struct daemon *d = arg;
@@ -80,7 +92,7 @@ static void daemon_health_sample(void *arg, const struct diag_subflow *s)
 		engine_on_stalled(d->engine, s->token, &s->local, &s->remote);
 		break;
 	case HEALTH_VERDICT_PATH_DEAD:
-		engine_on_path_dead(d->engine, &s->local);
+		daemon_path_dead(d, &s->local);
 		break;
 	case HEALTH_VERDICT_PATH_ALIVE:
 		log_info(LOG_SUB_CORE, "path from %s heard again",

@@ -44,6 +44,7 @@ struct diag_subflow {
 	uint32_t unacked;		/* segments in flight (packets_out) */
 	uint32_t rtt_us;		/* smoothed RTT */
 	uint32_t last_ack_recv_ms;	/* ms since the last ACK arrived */
+	uint32_t last_data_sent_ms;	/* ms since data was last sent */
 	uint64_t bytes_acked;		/* cumulative, never goes back */
 };
 

@@ -677,27 +677,38 @@ static const struct mptcpd_subflow *engine_flag_path(struct model_conn *c,
  * they move with the one that noticed, in the same sweep.  One log line
  * for the sweep, not one per subflow.  The walk over every connection is
  * paid once per verdict, not per tick. */
-size_t engine_on_path_dead(struct engine *e, const struct mptcpd_addr *local)
+static bool engine_tell_path_dead(struct engine *e, struct model_conn *c,
+				  const struct mptcpd_addr *local)
 {
 	struct mptcpd_event ev = { .type = MPTCPD_EVENT_SUB_STALLED };
+	const struct mptcpd_subflow *s = c ? engine_flag_path(c, local) : NULL;
+
+	if (!s)
+		return false;	/* none there, or flagged already */
+	ev.token = c->pub.token;
+	ev.local = s->local;
+	ev.remote = s->remote;
+	engine_decide(e, c, &ev);
+	return true;
+}
+
+size_t engine_on_path_dead(struct engine *e, const struct mptcpd_addr *local,
+			   const uint32_t *first, size_t n_first)
+{
+	struct mptcpd_addr path = *local;
 	size_t n = 0;
 	char l[ADDR_STRLEN];
 
+	path.port = 0;
+	for (size_t i = 0; i < n_first; i++)
+		n += engine_tell_path_dead(e, model_conn_find(e->model, first[i]),
+					   local);
 	for (struct model_conn *c = model_conn_next(e->model, NULL); c;
-	     c = model_conn_next(e->model, c)) {
-		const struct mptcpd_subflow *s = engine_flag_path(c, local);
-
-		if (!s)
-			continue;
-		ev.token = c->pub.token;
-		ev.local = s->local;
-		ev.remote = s->remote;
-		engine_decide(e, c, &ev);
-		n++;
-	}
+	     c = model_conn_next(e->model, c))
+		n += engine_tell_path_dead(e, c, local);
 	log_info(LOG_SUB_ENGINE, "path from %s dead (unacked data, no ack "
 		 "progress, nothing heard from it): %zu connections moved",
-		 addr_str(local, l, sizeof(l)), n);
+		 addr_str(&path, l, sizeof(l)), n);
 	return n;
 }
 

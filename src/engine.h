@@ -100,8 +100,11 @@ void engine_on_stalled(struct engine *e, uint32_t token,
 /* The local address's path is dead (health.h): every established subflow
  * from it, on every connection, is flagged stalled, and each connection
  * concerned gets one SUB_STALLED event naming one of them, in one sweep.
- * Returns how many connections were told. */
-size_t engine_on_path_dead(struct engine *e, const struct mptcpd_addr *local);
+ * The connections of first[0..n_first) (those with data waiting) are told
+ * before the others, so their commands lead the queue.  Returns how many
+ * connections were told. */
+size_t engine_on_path_dead(struct engine *e, const struct mptcpd_addr *local,
+			   const uint32_t *first, size_t n_first);
 /* Backoff delays that ran out become RETRY events. */
 void engine_on_timer(struct engine *e);
 /* Read access for the control socket. */

@@ -36,6 +36,8 @@ struct health_entry {
 	uint64_t bytes_acked;	/* at the last sample */
 	uint64_t since_ms;	/* start of the current no-progress window */
 	bool busy;		/* had data in flight at the last sample */
+	bool active;		/* data in flight or acked at the last sample:
+				 * first in the plan */
 	bool stalled;		/* fired, no progress since */
 };
 
@@ -267,6 +269,19 @@ bool health_path_is_dead(const struct health *h,
 	return p && p->dead;
 }
 
+size_t health_path_senders(const struct health *h,
+			   const struct mptcpd_addr *local, uint32_t *tokens,
+			   size_t cap)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < h->n_hot && n < cap; i++)
+		if (h->hot[i]->active &&
+		    mptcpd_addr_same_ip(&h->hot[i]->local, local))
+			tokens[n++] = h->hot[i]->token;
+	return n;
+}
+
 void health_watch(struct health *h, uint32_t token,
 		  const struct mptcpd_addr *local,
 		  const struct mptcpd_addr *remote, int ifindex)
@@ -290,20 +305,35 @@ static void health_key(struct diag_subflow_key *k,
 	k->ifindex = ifindex;
 }
 
-/* The hot subflows' turn: all of them while they fit in quota. */
+static void health_plan_one(struct health *h, struct health_entry *e,
+			    struct diag_subflow_key *k)
+{
+	health_key(k, &e->local, &e->remote, e->ifindex);
+	e->planned = h->tick;
+}
+
+/* The hot subflows' turn: all of them while they fit in quota.  Beyond
+ * it, the active ones (data in flight or acked at their last look) come
+ * first, every tick: a burst of new connections, all hot until their
+ * first look and for HEALTH_HOT_HOLD_MS after their last write, must not
+ * push a running transfer out of the plan.  The others take turns. */
 static size_t health_plan_hot(struct health *h, struct diag_subflow_key *keys,
 			      size_t quota)
 {
-	size_t n = h->n_hot < quota ? h->n_hot : quota;
+	size_t n = 0, i;
 
-	for (size_t i = 0; i < n; i++) {
+	if (h->n_hot > quota)
+		for (i = 0; i < h->n_hot && n < quota; i++)
+			if (h->hot[i]->active)
+				health_plan_one(h, h->hot[i], &keys[n++]);
+	for (i = 0; i < h->n_hot && n < quota; i++) {
 		struct health_entry *e = h->hot[(h->hot_next + i) % h->n_hot];
 
-		health_key(&keys[i], &e->local, &e->remote, e->ifindex);
-		e->planned = h->tick;
+		if (e->planned != h->tick)
+			health_plan_one(h, e, &keys[n++]);
 	}
 	if (h->n_hot)
-		h->hot_next = (h->hot_next + n) % h->n_hot;
+		h->hot_next = (h->hot_next + i) % h->n_hot;
 	return n;
 }
 
@@ -383,17 +413,31 @@ uint64_t health_threshold_ms(uint32_t rtt_us)
 	return t > HEALTH_STALL_MIN_MS ? t : HEALTH_STALL_MIN_MS;
 }
 
-static bool health_hot(const struct diag_subflow *s)
+static bool health_judgeable(const struct diag_subflow *s)
 {
 	return s->has_tcp_info && s->has_bytes_acked &&
-	       s->state == HEALTH_TCP_ESTABLISHED && s->unacked > 0;
+	       s->state == HEALTH_TCP_ESTABLISHED;
 }
 
-/* Progress, or data newly in flight, opens a new window: a subflow that
- * starts sending is not dead at once.  True when it stalls. */
+static bool health_hot(const struct diag_subflow *s)
+{
+	return health_judgeable(s) &&
+	       (s->unacked > 0 || s->last_data_sent_ms < HEALTH_HOT_HOLD_MS);
+}
+
+/* Progress, or data newly in flight after none, opens a new window: a
+ * subflow that starts sending is not dead at once.  True when it
+ * stalls. */
 static bool health_update(struct health_entry *e, const struct diag_subflow *s,
 			  uint64_t now_ms)
 {
+	e->active = s->unacked > 0 || s->bytes_acked != e->bytes_acked;
+	if (s->unacked == 0) {
+		e->busy = false;
+		e->stalled = false;
+		e->bytes_acked = s->bytes_acked;
+		return false;
+	}
 	if (!e->busy || s->bytes_acked != e->bytes_acked) {
 		e->busy = true;
 		e->stalled = false;

@@ -7,10 +7,11 @@
  * whatever the number of connections.
  *
  * What is looked at, every HEALTH_TICK_MS (health_plan):
- *  - "hot" subflows, those that had data in flight at their last look:
- *    every tick (up to a budget; beyond it they take turns).  Only a
- *    sender can see its data go unacknowledged, so only they can tell a
- *    dead path quickly.
+ *  - "hot" subflows, those that had data in flight at their last look or
+ *    sent some within HEALTH_HOT_HOLD_MS: every tick (up to a budget;
+ *    beyond it those with data in flight or acked since the last look
+ *    come first, and the others take turns).  Only a sender can see its
+ *    data go unacknowledged, so only they can tell a dead path quickly.
  *  - every other established subflow of the model, in a slow round-robin
  *    of at most HEALTH_IDLE_BUDGET a tick, to find the ones that started
  *    sending.  A subflow just established (health_watch) is hot until
@@ -70,6 +71,11 @@
  * connections still without an established subflow costs no lookups but
  * must not make a tick long either. */
 #define HEALTH_VISIT_BUDGET	(4 * HEALTH_IDLE_BUDGET)
+/* A subflow that sent data within this is hot even when all of it is
+ * acked at the moment of a look: on a fast path an application-limited
+ * stream has nothing in flight most of the time, and it must be looked
+ * at every tick when the path dies, not found again by the round-robin. */
+#define HEALTH_HOT_HOLD_MS	2000
 /* Local addresses judged; beyond, the least recently used one that is
  * not dead is forgotten. */
 #define HEALTH_PATHS_MAX	64
@@ -118,6 +124,12 @@ void health_watch(struct health *h, uint32_t token,
  * verdict is forgotten. */
 void health_path_reset(struct health *h, const struct mptcpd_addr *local);
 
+/* The tokens of the connections with a subflow from local that had data
+ * in flight or acked at its last look (at most cap): the ones a user is
+ * waiting on, to be moved first when the path dies. */
+size_t health_path_senders(const struct health *h,
+			   const struct mptcpd_addr *local, uint32_t *tokens,
+			   size_t cap);
 bool health_path_is_dead(const struct health *h,
 			 const struct mptcpd_addr *local);
 /* Is this subflow stalled (fired and not progressed since)? */

@@ -857,6 +857,7 @@ START_TEST(test_path_dead_sweeps_every_connection)
 	struct mptcpd_addr wifi = fx_addr("192.0.2.2", 0);
 	struct mptcpd_subflow s;
 	size_t destroys = 0;
+	uint32_t first;
 
 	for (uint32_t t = 1; t <= 50; t++) {
 		struct model_conn *c = model_conn_get(F.model, t);
@@ -873,7 +874,7 @@ START_TEST(test_path_dead_sweeps_every_connection)
 		model_subflow_add(c, &s);
 	}
 	F.n_sent = 0;
-	ck_assert_uint_eq(engine_on_path_dead(F.engine, &wifi), 40);
+	ck_assert_uint_eq(engine_on_path_dead(F.engine, &wifi, NULL, 0), 40);
 	for (size_t i = 0; i < F.n_sent; i++) {
 		if (F.sent[i].type != MPTCPD_ACTION_SUBFLOW_DESTROY)
 			continue;
@@ -881,9 +882,24 @@ START_TEST(test_path_dead_sweeps_every_connection)
 		destroys++;
 	}
 	ck_assert_uint_eq(destroys, 40);
+	/* The connections with data waiting lead the queue. */
+	for (uint32_t t = 51; t <= 60; t++) {
+		struct model_conn *c = model_conn_get(F.model, t);
+
+		ck_assert_ptr_nonnull(c);
+		c->pub.established = true;
+		s = fx_subflow("192.0.2.2", (uint16_t)(40000 + t),
+			       "203.0.113.2", PORT);
+		model_subflow_add(c, &s);
+	}
+	F.n_sent = 0;
+	first = 57;
+	ck_assert_uint_eq(engine_on_path_dead(F.engine, &wifi, &first, 1), 10);
+	ck_assert_uint_gt(F.n_sent, 0);
+	ck_assert_uint_eq(F.sent[0].token, 57);
 	/* Said once: the subflows are flagged already. */
 	F.n_sent = 0;
-	ck_assert_uint_eq(engine_on_path_dead(F.engine, &wifi), 0);
+	ck_assert_uint_eq(engine_on_path_dead(F.engine, &wifi, &first, 1), 0);
 	ck_assert_uint_eq(F.n_sent, 0);
 }
 END_TEST

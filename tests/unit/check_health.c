@@ -38,6 +38,8 @@ static struct diag_subflow sf(uint32_t token, uint16_t port, uint32_t unacked,
 	s.rtt_us = rtt_ms * 1000;
 	/* A blackhole unless a test says otherwise: nothing heard since. */
 	s.last_ack_recv_ms = 1000000;
+	/* A sender sent just now; an idle subflow long ago. */
+	s.last_data_sent_ms = unacked ? 0 : 1000000;
 	return s;
 }
 
@@ -196,7 +198,6 @@ START_TEST(test_drained_rearms)
 	s.unacked = 0;
 	ck_assert(!poll1(h, 200, &s));
 	ck_assert(!health_is_stalled(h, &s));
-	ck_assert_uint_eq(health_hot_count(h), 0);	/* idle: forgotten */
 	s.unacked = 1;
 	ck_assert_uint_eq(fire_time(h, 300, 1000, &s), 450);
 	health_free(h);
@@ -286,6 +287,31 @@ START_TEST(test_keys_are_distinct)
 	ck_assert(!health_is_stalled(h, &c));
 	ck_assert(!health_is_stalled(h, &d));
 	ck_assert_uint_eq(health_hot_count(h), 4);
+	health_free(h);
+}
+END_TEST
+
+/* A sender with nothing in flight at the moment of a look (a fast path,
+ * an application-limited stream) stays hot while it sent lately; then it
+ * goes back to the round-robin. */
+START_TEST(test_recent_sender_stays_hot)
+{
+	struct health *h = health_new();
+	struct diag_subflow s = sf(1, 1000, 0, 5000, 10);
+
+	s.last_data_sent_ms = 3;
+	for (uint64_t t = 0; t < 2000; t += 100) {
+		s.bytes_acked += 1000;
+		ck_assert(!poll1(h, t, &s));
+		ck_assert_uint_eq(health_hot_count(h), 1);
+	}
+	/* then the path dies with data in flight: judged at once */
+	s.unacked = 3;
+	ck_assert_uint_eq(fire_time(h, 2000, 1000, &s), 2150);
+	s.unacked = 0;
+	s.last_data_sent_ms = HEALTH_HOT_HOLD_MS;
+	ck_assert(!poll1(h, 3000, &s));
+	ck_assert_uint_eq(health_hot_count(h), 0);
 	health_free(h);
 }
 END_TEST
@@ -459,6 +485,7 @@ START_TEST(test_path_dead_once)
 	struct diag_subflow other = sf(3, 1002, 2, 5000, 10);
 	struct diag_subflow later = sf(4, 1003, 2, 5000, 10);
 	enum health_verdict v = HEALTH_VERDICT_NONE;
+	uint32_t tokens[8];
 	uint64_t t;
 
 	other.local = fx_addr("203.0.113.1", 1002);
@@ -476,6 +503,9 @@ START_TEST(test_path_dead_once)
 	ck_assert_uint_eq(t, 160);	/* the tick at 150 */
 	ck_assert(health_path_is_dead(h, &hot.local));
 	ck_assert(!health_path_is_dead(h, &other.local));
+	/* The senders on it, to be moved first: hot's connection only. */
+	ck_assert_uint_eq(health_path_senders(h, &hot.local, tokens, 8), 1);
+	ck_assert_uint_eq(tokens[0], 1);
 	/* Another sender on the dead path stalls later: itself only. */
 	ck_assert_uint_eq(fire_time(h, 2000, 1000, &later), 2150);
 	ck_assert(health_path_is_dead(h, &hot.local));
@@ -547,14 +577,17 @@ START_TEST(test_path_revives)
 }
 END_TEST
 
-/* 10,000 idle connections and one sender on the same path: the sender is
+/* 10,000 idle connections, a burst of 2,000 just established (hot until
+ * their first look), and one sender on the same path: the sender is
  * looked at every tick, so the path is dead within its threshold plus a
- * tick, not within a round of the idle ones. */
+ * tick, not within a round of the others. */
 START_TEST(test_verdict_time_with_many_idle)
 {
 	struct model *m = many(10000);
 	struct health *h = health_new();
 	struct diag_subflow s = sf(20001, 40000, 2, 5000, 10);
+	struct mptcpd_addr l = fx_addr("192.0.2.1", 0);
+	struct mptcpd_addr r = fx_addr("198.51.100.1", 80);
 	enum health_verdict v = HEALTH_VERDICT_NONE;
 	uint64_t t;
 	size_t n;
@@ -562,9 +595,18 @@ START_TEST(test_verdict_time_with_many_idle)
 
 	s.local = fx_addr("192.0.2.1", 40000);
 	health_watch(h, s.token, &s.local, &s.remote, 0);
+	health_plan(h, m, 900, keys, HEALTH_TICK_BUDGET);
+	s.bytes_acked = 4000;	/* it was acked up to now */
+	ck_assert_int_eq(health_sample(h, &s), HEALTH_VERDICT_NONE);
+	s.bytes_acked = 5000;
+	health_tick_end(h);
+	for (uint16_t i = 0; i < 2000; i++) {
+		l.port = (uint16_t)(10000 + 2 * i);
+		health_watch(h, i + 1u, &l, &r, 0);
+	}
 	for (t = 1000; t < 2000 && v == HEALTH_VERDICT_NONE; t += 100) {
 		n = health_plan(h, m, t, keys, HEALTH_TICK_BUDGET);
-		ck_assert_uint_le(n, HEALTH_IDLE_BUDGET + 1);
+		ck_assert_uint_le(n, HEALTH_TICK_BUDGET);
 		planned = false;
 		for (size_t i = 0; i < n; i++)
 			planned |= keys[i].local.port == 40000;
@@ -611,6 +653,8 @@ static const struct nlmsghdr *subflow_msg(struct nl_buf *m, size_t info_len)
 	memcpy(info + offsetof(struct tcp_info, tcpi_unacked), &v, 4);
 	v = 250;
 	memcpy(info + offsetof(struct tcp_info, tcpi_last_ack_recv), &v, 4);
+	v = 40;
+	memcpy(info + offsetof(struct tcp_info, tcpi_last_data_sent), &v, 4);
 	v = 12000;
 	memcpy(info + offsetof(struct tcp_info, tcpi_rtt), &v, 4);
 	memcpy(info + offsetof(struct tcp_info, tcpi_bytes_acked), &acked, 8);
@@ -640,6 +684,7 @@ START_TEST(test_parse_tcp_info)
 	ck_assert_uint_eq(s.retransmits, 3);
 	ck_assert_uint_eq(s.unacked, 7);
 	ck_assert_uint_eq(s.last_ack_recv_ms, 250);
+	ck_assert_uint_eq(s.last_data_sent_ms, 40);
 	ck_assert_uint_eq(s.rtt_us, 12000);
 	ck_assert_uint_eq(s.bytes_acked, 123456789012ull);
 }
@@ -691,6 +736,7 @@ static Suite *health_suite(void)
 	tcase_add_test(tc, test_not_judged);
 	tcase_add_test(tc, test_keys_are_distinct);
 	tcase_add_test(tc, test_unanswered_is_forgotten);
+	tcase_add_test(tc, test_recent_sender_stays_hot);
 	tcase_add_test(tc, test_clock_going_back);
 	tcase_add_test(tc, test_parse_tcp_info);
 	tcase_add_test(tc, test_parse_short_tcp_info);
