@@ -68,8 +68,22 @@ static void daemon_schedule(void *arg, uint64_t at_ms)
 				  0, daemon_on_retry, d);
 }
 
-/* The connections with data waiting are moved first. */
+/* The connections with data waiting are moved first, at once. */
 #define DAEMON_PATH_SENDERS	64
+/* The others in steps of this many connections, one step per loop
+ * iteration: a few milliseconds each, where 10,000 at once held the loop
+ * for over a second. */
+#define DAEMON_SWEEP_STEP	256
+
+static void daemon_sweep_step(void *arg)
+{
+	struct daemon *d = arg;
+
+	if (engine_path_dead_step(d->engine, &d->sweep, DAEMON_SWEEP_STEP))
+		return;
+	loop_timer_del(d->loop, d->sweep_timer);
+	d->sweep_timer = NULL;
+}
 
 static void daemon_path_dead(struct daemon *d, const struct mptcpd_addr *local)
 {
@@ -77,7 +91,18 @@ static void daemon_path_dead(struct daemon *d, const struct mptcpd_addr *local)
 	size_t n = health_path_senders(d->health, local, first,
 				       DAEMON_PATH_SENDERS);
 
-	engine_on_path_dead(d->engine, local, first, n);
+	/* Two paths dying at once is rare: the first sweep ends now. */
+	if (d->sweep_timer) {
+		while (engine_path_dead_step(d->engine, &d->sweep, SIZE_MAX))
+			;
+		loop_timer_del(d->loop, d->sweep_timer);
+		d->sweep_timer = NULL;
+	}
+	engine_path_dead_begin(d->engine, &d->sweep, local, first, n);
+	d->sweep_timer = loop_timer_add(d->loop, 0, 0.001, daemon_sweep_step, d);
+	if (!d->sweep_timer)	/* out of memory: all of it now, then */
+		while (engine_path_dead_step(d->engine, &d->sweep, SIZE_MAX))
+			;
 }
 
 static void daemon_health_sample(void *arg, const struct diag_subflow *s)
@@ -93,6 +118,9 @@ static void daemon_health_sample(void *arg, const struct diag_subflow *s)
 		break;
 	case HEALTH_VERDICT_PATH_DEAD:
 		daemon_path_dead(d, &s->local);
+		break;
+	case HEALTH_VERDICT_ON_DEAD_PATH:
+		engine_on_dead_path_conn(d->engine, s->token, &s->local);
 		break;
 	case HEALTH_VERDICT_PATH_ALIVE:
 		log_info(LOG_SUB_CORE, "path from %s heard again",
@@ -446,6 +474,7 @@ static void daemon_stop(struct daemon *d)
 		loop_timer_del(d->loop, d->notify_tick);
 		loop_timer_del(d->loop, d->retry);
 		loop_timer_del(d->loop, d->health_tick);
+		loop_timer_del(d->loop, d->sweep_timer);
 	}
 	daemon_resync_free(d);
 	health_free(d->health);

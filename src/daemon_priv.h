@@ -16,6 +16,7 @@
 
 #include "args.h"
 #include "config.h"
+#include "engine.h"
 #include "pace.h"
 
 struct ctl_server;
@@ -56,6 +57,8 @@ struct daemon {
 	struct loop_timer *health_tick;	/* path health (health.h) */
 	struct health *health;
 	struct diag_subflow_key *keys;	/* HEALTH_TICK_BUDGET lookups */
+	struct engine_sweep sweep;	/* connections on a dead path */
+	struct loop_timer *sweep_timer;	/* its next step; NULL: none */
 	uint64_t started_ms;
 	char ns_dir[108];		/* ctl_ns_dir(): socket and lock */
 	int lock_fd;			/* nslock: one daemon per netns */

@@ -692,24 +692,55 @@ static bool engine_tell_path_dead(struct engine *e, struct model_conn *c,
 	return true;
 }
 
+void engine_path_dead_begin(struct engine *e, struct engine_sweep *sw,
+			    const struct mptcpd_addr *local,
+			    const uint32_t *first, size_t n_first)
+{
+	memset(sw, 0, sizeof(*sw));
+	sw->local = *local;
+	sw->local.port = 0;
+	for (size_t i = 0; i < n_first; i++)
+		sw->told += engine_tell_path_dead(e,
+			model_conn_find(e->model, first[i]), &sw->local);
+}
+
+bool engine_path_dead_step(struct engine *e, struct engine_sweep *sw,
+			   size_t budget)
+{
+	struct model_conn *c = sw->started ?
+		model_conn_after(e->model, sw->cursor) :
+		model_conn_next(e->model, NULL);
+	char l[ADDR_STRLEN];
+
+	sw->started = true;
+	for (size_t n = 0; c && n < budget; n++) {
+		sw->told += engine_tell_path_dead(e, c, &sw->local);
+		sw->cursor = c->pub.token;
+		c = model_conn_next(e->model, c);
+	}
+	if (c)
+		return true;
+	log_info(LOG_SUB_ENGINE, "path from %s dead (unacked data, no ack "
+		 "progress, nothing heard from it): %zu connections moved",
+		 addr_str(&sw->local, l, sizeof(l)), sw->told);
+	return false;
+}
+
 size_t engine_on_path_dead(struct engine *e, const struct mptcpd_addr *local,
 			   const uint32_t *first, size_t n_first)
 {
-	struct mptcpd_addr path = *local;
-	size_t n = 0;
-	char l[ADDR_STRLEN];
+	struct engine_sweep sw;
 
-	path.port = 0;
-	for (size_t i = 0; i < n_first; i++)
-		n += engine_tell_path_dead(e, model_conn_find(e->model, first[i]),
-					   local);
-	for (struct model_conn *c = model_conn_next(e->model, NULL); c;
-	     c = model_conn_next(e->model, c))
-		n += engine_tell_path_dead(e, c, local);
-	log_info(LOG_SUB_ENGINE, "path from %s dead (unacked data, no ack "
-		 "progress, nothing heard from it): %zu connections moved",
-		 addr_str(&path, l, sizeof(l)), n);
-	return n;
+	engine_path_dead_begin(e, &sw, local, first, n_first);
+	while (engine_path_dead_step(e, &sw, SIZE_MAX))
+		;
+	return sw.told;
+}
+
+void engine_on_dead_path_conn(struct engine *e, uint32_t token,
+			      const struct mptcpd_addr *local)
+{
+	engine_tell_path_dead(e, model_conn_find(e->model, token), local);
 }
 
 /* Collect the connections with a pair whose delay ran out (clearing it),

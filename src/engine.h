@@ -101,10 +101,30 @@ void engine_on_stalled(struct engine *e, uint32_t token,
  * from it, on every connection, is flagged stalled, and each connection
  * concerned gets one SUB_STALLED event naming one of them, in one sweep.
  * The connections of first[0..n_first) (those with data waiting) are told
- * before the others, so their commands lead the queue.  Returns how many
- * connections were told. */
+ * at once, in begin, so their commands lead the queue; the others in
+ * steps of at most budget connections, so that 10,000 decisions do not
+ * hold the loop (the caller runs a step per loop iteration while step
+ * returns true).  The sweep's one log line comes with its last step.
+ * A connection added or rehashed away from the cursor while it runs may
+ * be missed: engine_on_dead_path_conn() catches it later. */
+struct engine_sweep {
+	struct mptcpd_addr local;	/* port 0 */
+	uint32_t cursor;		/* last connection visited */
+	bool started;
+	size_t told;
+};
+void engine_path_dead_begin(struct engine *e, struct engine_sweep *sw,
+			    const struct mptcpd_addr *local,
+			    const uint32_t *first, size_t n_first);
+bool engine_path_dead_step(struct engine *e, struct engine_sweep *sw,
+			   size_t budget);
+/* All of it at once; how many connections were told. */
 size_t engine_on_path_dead(struct engine *e, const struct mptcpd_addr *local,
 			   const uint32_t *first, size_t n_first);
+/* One connection's subflow from local was seen on a path already dead:
+ * act as the sweep would have (nothing when flagged already). */
+void engine_on_dead_path_conn(struct engine *e, uint32_t token,
+			      const struct mptcpd_addr *local);
 /* Backoff delays that ran out become RETRY events. */
 void engine_on_timer(struct engine *e);
 /* Read access for the control socket. */

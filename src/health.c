@@ -511,6 +511,8 @@ enum health_verdict health_sample(struct health *h,
 
 	if (p)
 		v = health_path_heard(h, p, heard);
+	if (p && p->dead && s->state == HEALTH_TCP_ESTABLISHED)
+		v = HEALTH_VERDICT_ON_DEAD_PATH;
 	if (!health_hot(s)) {
 		if (e)
 			health_del(h, e);	/* idle: back to the round-robin */

@@ -94,6 +94,8 @@ enum health_verdict {
 					 * path are heard */
 	HEALTH_VERDICT_PATH_DEAD,	/* its local address is dead */
 	HEALTH_VERDICT_PATH_ALIVE,	/* its dead path heard an ACK again */
+	HEALTH_VERDICT_ON_DEAD_PATH,	/* a subflow still on a dead path: one
+					 * the sweep missed, to move too */
 };
 
 /* NULL on allocation failure; health_free(NULL) is a no-op. */

@@ -904,6 +904,54 @@ START_TEST(test_path_dead_sweeps_every_connection)
 }
 END_TEST
 
+/* The sweep in steps: bounded per step, connections closing between
+ * steps do not stop it, and a missed one is caught on its own. */
+START_TEST(test_path_dead_sweep_in_steps)
+{
+	struct mptcpd_addr wifi = fx_addr("192.0.2.2", 0);
+	struct engine_sweep sw;
+	struct mptcpd_subflow s;
+	size_t steps = 0;
+	uint32_t first = 7;
+
+	for (uint32_t t = 1; t <= 100; t++) {
+		struct model_conn *c = model_conn_get(F.model, t);
+
+		ck_assert_ptr_nonnull(c);
+		c->pub.established = true;
+		s = fx_subflow("192.0.2.2", (uint16_t)(40000 + t),
+			       "203.0.113.2", PORT);
+		model_subflow_add(c, &s);
+	}
+	engine_path_dead_begin(F.engine, &sw, &wifi, &first, 1);
+	ck_assert_uint_eq(sw.told, 1);
+	while (engine_path_dead_step(F.engine, &sw, 10)) {
+		steps++;
+		ck_assert_uint_le(sw.told, 1 + 10 * steps);
+		/* the cursor's own connection closes under it */
+		model_conn_del(F.model, sw.cursor);
+		ck_assert_uint_lt(steps, 20);
+	}
+	ck_assert_uint_ge(steps, 9);
+	ck_assert_uint_ge(sw.told, 100 - steps);
+	/* one added meanwhile (missed by the cursor): caught alone */
+	{
+		struct model_conn *c = model_conn_get(F.model, 1000);
+
+		ck_assert_ptr_nonnull(c);
+		c->pub.established = true;
+		s = fx_subflow("192.0.2.2", 41000, "203.0.113.2", PORT);
+		model_subflow_add(c, &s);
+		F.n_sent = 0;
+		engine_on_dead_path_conn(F.engine, 1000, &wifi);
+		ck_assert_uint_eq(F.n_sent, 1);
+		ck_assert_int_eq(F.sent[0].type, MPTCPD_ACTION_SUBFLOW_DESTROY);
+		engine_on_dead_path_conn(F.engine, 1000, &wifi);
+		ck_assert_uint_eq(F.n_sent, 1);	/* flagged: said once */
+	}
+}
+END_TEST
+
 static Suite *engine_suite(void)
 {
 	Suite *s = suite_create("engine");
@@ -938,6 +986,7 @@ static Suite *engine_suite(void)
 	tcase_add_test(tc, test_manual_subflow_send_failure_leaves_no_trace);
 	tcase_add_test(tc, test_set_iface_goes_through_engine);
 	tcase_add_test(tc, test_path_dead_sweeps_every_connection);
+	tcase_add_test(tc, test_path_dead_sweep_in_steps);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("bounds");
 	tcase_add_checked_fixture(tc, setup, teardown);

@@ -553,7 +553,7 @@ START_TEST(test_path_revives)
 	ck_assert(health_path_is_dead(h, &hot.local));
 	idle.last_ack_recv_ms = 100;	/* heard at 100: before the verdict */
 	health_plan(h, empty, 200, keys, HEALTH_TICK_BUDGET);
-	ck_assert_int_eq(health_sample(h, &idle), HEALTH_VERDICT_NONE);
+	ck_assert_int_eq(health_sample(h, &idle), HEALTH_VERDICT_ON_DEAD_PATH);
 	health_tick_end(h);
 	ck_assert(health_path_is_dead(h, &hot.local));
 	idle.last_ack_recv_ms = 10;	/* heard at 290: after */
