@@ -98,6 +98,7 @@ static void daemon_path_dead(struct daemon *d, const struct mptcpd_addr *local)
 		loop_timer_del(d->loop, d->sweep_timer);
 		d->sweep_timer = NULL;
 	}
+	engine_hold_path(d->engine, local);
 	engine_path_dead_begin(d->engine, &d->sweep, local, first, n);
 	d->sweep_timer = loop_timer_add(d->loop, 0, 0.001, daemon_sweep_step, d);
 	if (!d->sweep_timer)	/* out of memory: all of it now, then */
@@ -108,6 +109,7 @@ static void daemon_path_dead(struct daemon *d, const struct mptcpd_addr *local)
 static void daemon_health_sample(void *arg, const struct diag_subflow *s)
 {
 	struct daemon *d = arg;
+	struct mptcpd_addr path;
 	char l[ADDR_STRLEN];
 
 	switch (health_sample(d->health, s)) {
@@ -123,8 +125,11 @@ static void daemon_health_sample(void *arg, const struct diag_subflow *s)
 		engine_on_dead_path_conn(d->engine, s->token, &s->local);
 		break;
 	case HEALTH_VERDICT_PATH_ALIVE:
-		log_info(LOG_SUB_CORE, "path from %s heard again",
-			 addr_str(&s->local, l, sizeof(l)));
+		path = s->local;
+		path.port = 0;
+		log_info(LOG_SUB_CORE, "path from %s works again (a subflow "
+			 "on it heard an ACK)", addr_str(&path, l, sizeof(l)));
+		engine_release_path(d->engine, &path, true);
 		break;
 	}
 }
@@ -155,6 +160,7 @@ static void daemon_health_tick(void *arg)
 static void daemon_health_watch(struct daemon *d, const struct mptcpd_event *ev)
 {
 	struct mptcpd_addr local = ev->local, remote = ev->remote;
+	char l[ADDR_STRLEN];
 
 	if (ev->type != MPTCPD_EVENT_ESTABLISHED &&
 	    ev->type != MPTCPD_EVENT_SUB_ESTABLISHED)
@@ -163,7 +169,12 @@ static void daemon_health_watch(struct daemon *d, const struct mptcpd_event *ev)
 		return;		/* left alone by the engine */
 	addr_unmap_v4(&local);
 	addr_unmap_v4(&remote);
-	health_watch(d->health, ev->token, &local, &remote, ev->ifindex);
+	if (!health_watch(d->health, ev->token, &local, &remote, ev->ifindex))
+		return;
+	local.port = 0;
+	log_info(LOG_SUB_CORE, "path from %s works again (a subflow on it was "
+		 "established)", addr_str(&local, l, sizeof(l)));
+	engine_release_path(d->engine, &local, true);
 }
 
 static void daemon_on_pm_event(void *arg, const struct mptcpd_event *ev)
@@ -188,9 +199,13 @@ static void daemon_on_local_addr(void *arg, const struct mptcpd_local_addr *a,
 {
 	struct daemon *d = arg;
 
+	/* A new verdict for a changed address; engine_on_local_addr asks
+	 * every connection again anyway. */
 	health_path_reset(d->health, &a->addr);
-	if (d->engine)
+	if (d->engine) {
+		engine_release_path(d->engine, &a->addr, false);
 		engine_on_local_addr(d->engine, a, usable);
+	}
 }
 
 static void daemon_events_resume(void *arg)

@@ -224,6 +224,46 @@ static void engine_fill_held(struct engine *e, struct model_conn *c,
 	c->pub.held = e->held;
 }
 
+static struct engine_held_path *engine_held_find(struct engine *e,
+						  const struct mptcpd_addr *local)
+{
+	for (size_t i = 0; i < e->n_held_paths; i++)
+		if (mptcpd_addr_same_ip(&e->held_paths[i].local, local))
+			return &e->held_paths[i];
+	return NULL;
+}
+
+/* Runs one of the strategy's actions, unless it is a join from a held
+ * path while that path's probe is out; the first join sent from it is the
+ * probe. */
+static void engine_run(struct engine *e, struct model_conn *c,
+		       struct mptcpd_action *a, uint64_t now)
+{
+	struct engine_held_path *h = NULL;
+
+	if (a->type == MPTCPD_ACTION_SUBFLOW_CREATE && e->n_held_paths)
+		h = engine_held_find(e, &a->local);
+	if (h && now < h->probe_until_ms) {
+		engine_log_action(LOG_DEBUG, a, "dead path, its probe is out; "
+				  "not sending");
+		return;
+	}
+	if (engine_execute(e, c, a) == ENGINE_VERDICT_SENT && h)
+		h->probe_until_ms = now + ENGINE_JOIN_TIMEOUT_MS;
+}
+
+void engine_hold_path(struct engine *e, const struct mptcpd_addr *local)
+{
+	struct engine_held_path *h = engine_held_find(e, local);
+
+	if (h || e->n_held_paths == ENGINE_HELD_PATHS_MAX)
+		return;
+	h = &e->held_paths[e->n_held_paths++];
+	h->local = *local;
+	h->local.port = 0;
+	h->probe_until_ms = 0;
+}
+
 void engine_decide(struct engine *e, struct model_conn *c,
 		   const struct mptcpd_event *ev)
 {
@@ -253,7 +293,7 @@ void engine_decide(struct engine *e, struct model_conn *c,
 			 "the rest follows with later events", e->strategy->name,
 			 c->pub.token);
 	for (size_t i = 0; i < e->actions.n; i++)
-		engine_execute(e, c, &e->actions.v[i]);
+		engine_run(e, c, &e->actions.v[i], host.now_ms);
 }
 
 static void engine_conn_fill(struct model_conn *c, const struct mptcpd_event *ev)
@@ -532,6 +572,25 @@ static void engine_reset_pairs_from(struct model_conn *c,
 	for (size_t i = 0; i < c->n_pairs; i++)
 		if (mptcpd_addr_same_ip(&c->pairs[i].local, local))
 			backoff_reset(&c->pairs[i]);
+}
+
+void engine_release_path(struct engine *e, const struct mptcpd_addr *local,
+			 bool redecide)
+{
+	struct engine_held_path *h = engine_held_find(e, local);
+	struct mptcpd_event ev = { .type = MPTCPD_EVENT_RETRY };
+
+	if (!h)
+		return;
+	*h = e->held_paths[--e->n_held_paths];
+	if (!redecide)
+		return;
+	for (struct model_conn *c = model_conn_next(e->model, NULL); c;
+	     c = model_conn_next(e->model, c)) {
+		ev.token = c->pub.token;
+		engine_reset_pairs_from(c, local);
+		engine_decide(e, c, &ev);
+	}
 }
 
 void engine_on_local_addr(struct engine *e, const struct mptcpd_local_addr *a,

@@ -121,6 +121,17 @@ bool engine_path_dead_step(struct engine *e, struct engine_sweep *sw,
 /* All of it at once; how many connections were told. */
 size_t engine_on_path_dead(struct engine *e, const struct mptcpd_addr *local,
 			   const uint32_t *first, size_t n_first);
+/* While a path is dead, a join from it is sent for one connection at a
+ * time (the probe: the kernel's SYN retransmissions find out when the path
+ * is back) and the other connections' joins are dropped, not failed: ten
+ * thousand joins into a blackhole would each cost SYNs for two minutes and
+ * a timeout.  Release: the path works again (a join on it was established,
+ * a subflow heard an ACK, its address changed); with redecide, every
+ * connection is asked again at once, its pairs from local freed of their
+ * backoff. */
+void engine_hold_path(struct engine *e, const struct mptcpd_addr *local);
+void engine_release_path(struct engine *e, const struct mptcpd_addr *local,
+			 bool redecide);
 /* One connection's subflow from local was seen on a path already dead:
  * act as the sweep would have (nothing when flagged already). */
 void engine_on_dead_path_conn(struct engine *e, uint32_t token,

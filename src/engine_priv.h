@@ -19,6 +19,15 @@ struct iface_table;
  * second join of the same pair races the first. */
 #define ENGINE_JOIN_HOLD_MS 130000
 
+/* Dead paths whose joins are held (engine_hold_path); more at once are
+ * not held. */
+#define ENGINE_HELD_PATHS_MAX 8
+
+struct engine_held_path {
+	struct mptcpd_addr local;	/* port 0 */
+	uint64_t probe_until_ms;	/* the probe join's time to answer */
+};
+
 struct engine {
 	struct model *model;
 	struct iface_table *ifaces;
@@ -41,6 +50,8 @@ struct engine {
 	struct engine_stats stats;
 	struct mptcpd_held_pair *held;	/* conn->held scratch, reused */
 	size_t cap_held;
+	struct engine_held_path held_paths[ENGINE_HELD_PATHS_MAX];
+	size_t n_held_paths;
 };
 
 /* Ask the strategy about one connection and run what it returns. */

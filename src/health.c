@@ -282,16 +282,18 @@ size_t health_path_senders(const struct health *h,
 	return n;
 }
 
-void health_watch(struct health *h, uint32_t token,
+bool health_watch(struct health *h, uint32_t token,
 		  const struct mptcpd_addr *local,
 		  const struct mptcpd_addr *remote, int ifindex)
 {
 	struct health_path *p = health_path_find(h, local);
+	bool revived = p && p->dead;
 
 	if (p)
 		p->dead = false;
 	if (!health_find(h, token, local, remote))
 		health_add(h, token, local, remote, ifindex);
+	return revived;
 }
 
 /* ---- The plan of a tick ---- */

@@ -118,8 +118,9 @@ enum health_verdict health_sample(struct health *h,
 void health_tick_end(struct health *h);
 
 /* A subflow was just established (local and remote with ports): hot
- * until its first look, and its path is alive. */
-void health_watch(struct health *h, uint32_t token,
+ * until its first look, and its path is alive.  True when that path was
+ * dead until now. */
+bool health_watch(struct health *h, uint32_t token,
 		  const struct mptcpd_addr *local,
 		  const struct mptcpd_addr *remote, int ifindex);
 /* The address (port ignored) appeared, went away or changed link: its

@@ -6,6 +6,8 @@
 # must judge the PATH dead from it and move every connection using it
 # (cellular promoted, Wi-Fi subflow closed) in one sweep, and the
 # streaming connection must be moved as fast as with one connection.
+# Meanwhile one connection probes the dead path, not all of them; when
+# the blackhole is lifted every connection gets its Wi-Fi back.
 [ -n "$BASH_VERSION" ] || exec bash "$0" "$@"
 . "$(dirname "$0")/lib.sh"
 needs_daemon "path health and backup-cellular are the daemon's"
@@ -118,6 +120,29 @@ sleep 2
 cell=$(($(link_tx_bytes eth1) - cell0))
 log "eth1 sent $cell bytes in 2 s after the promotion"
 [ "$cell" -gt 100000 ] || fail "the transfer did not move to cellular: eth1 sent $cell bytes in 2 s"
+
+# While the path is dead, one connection probes it with a join; the
+# others do not send theirs into the blackhole (the daemon retries 1 s
+# after a stall, so theirs would be out by now).
+syn=$(nsx "$C" ss -tnH state syn-sent src "$WIFI" | grep -c .)
+log "joins from the dead Wi-Fi in flight: $syn"
+[ "$syn" -le 2 ] || fail "$syn joins sent into the dead Wi-Fi (one probe expected)"
+
+# The probe's SYNs get through once the blackhole is lifted: the path is
+# alive again and every connection gets its Wi-Fi subflow back, cellular
+# back to backup.
+nsx "$R" nft delete table inet bh || fail "nft delete"
+t0=$(date +%s%N)
+wifi_at_least() { [ "$(tcp_count_from "$WIFI" established)" -ge "$1" ]; }
+cell_backup_at_least() { [ "$(cell_backup_count)" -ge "$1" ]; }
+wait_until 30 wifi_at_least "$IDLE" ||
+	fail "only $(tcp_count_from "$WIFI" established) Wi-Fi subflows back within 30 s of the lift"
+log "$IDLE Wi-Fi subflows back $(ms_since_t0) ms after the blackhole was lifted"
+wait_until 10 cell_backup_at_least "$IDLE" ||
+	fail "only $(cell_backup_count) cellular subflows back to backup"
+log "cellular back to backup $(ms_since_t0) ms after the lift"
+grep -q "path from $WIFI works again" "$DAEMON_LOG" ||
+	fail "the daemon did not say the path works again"
 
 wait_client c 25 || fail "the streaming client failed: $(client_out c)"
 check_sent_received c 5000 1

@@ -952,6 +952,53 @@ START_TEST(test_path_dead_sweep_in_steps)
 }
 END_TEST
 
+static void establish(uint32_t token, uint16_t lport)
+{
+	struct mptcpd_event ev = { .type = MPTCPD_EVENT_ESTABLISHED,
+				   .token = token };
+
+	ev.fields = MPTCPD_FIELD_TOKEN | MPTCPD_FIELD_LOCAL | MPTCPD_FIELD_REMOTE;
+	ev.local = fx_addr("198.51.100.2", lport);
+	ev.remote = fx_addr("203.0.113.2", PORT);
+	engine_on_event(F.engine, &ev);
+}
+
+static size_t creates_from(const char *local)
+{
+	struct mptcpd_addr l = fx_addr(local, 0);
+	size_t n = 0;
+
+	for (size_t i = 0; i < F.n_sent; i++)
+		n += F.sent[i].type == MPTCPD_ACTION_SUBFLOW_CREATE &&
+		     mptcpd_addr_same_ip(&F.sent[i].local, &l);
+	return n;
+}
+
+/* A dead path's joins: one probe at a time, the rest dropped; released,
+ * every connection joins again. */
+START_TEST(test_held_path_probes_one_at_a_time)
+{
+	struct mptcpd_addr wifi = fx_addr("192.0.2.2", 0);
+
+	engine_hold_path(F.engine, &wifi);
+	for (uint32_t t = 1; t <= 20; t++)
+		establish(t, (uint16_t)(30000 + t));
+	ck_assert_uint_eq(creates_from("192.0.2.2"), 1);
+	F.n_sent = 0;
+	F.now += ENGINE_JOIN_TIMEOUT_MS;	/* the probe had its time */
+	establish(21, 30021);
+	ck_assert_uint_eq(creates_from("192.0.2.2"), 1);
+	F.n_sent = 0;
+	engine_release_path(F.engine, &wifi, true);
+	/* all but the two probes, still pending */
+	ck_assert_uint_eq(creates_from("192.0.2.2"), 19);
+	F.n_sent = 0;
+	engine_hold_path(F.engine, &wifi);
+	engine_release_path(F.engine, &wifi, false);	/* address changed */
+	ck_assert_uint_eq(F.n_sent, 0);
+}
+END_TEST
+
 static Suite *engine_suite(void)
 {
 	Suite *s = suite_create("engine");
@@ -987,6 +1034,7 @@ static Suite *engine_suite(void)
 	tcase_add_test(tc, test_set_iface_goes_through_engine);
 	tcase_add_test(tc, test_path_dead_sweeps_every_connection);
 	tcase_add_test(tc, test_path_dead_sweep_in_steps);
+	tcase_add_test(tc, test_held_path_probes_one_at_a_time);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("bounds");
 	tcase_add_checked_fixture(tc, setup, teardown);
