@@ -38,6 +38,7 @@ struct health_entry {
 	bool busy;		/* had data in flight at the last sample */
 	bool active;		/* data in flight or acked at the last sample:
 				 * first in the plan */
+	bool sampled;		/* bytes_acked is from a sample */
 	bool stalled;		/* fired, no progress since */
 };
 
@@ -433,7 +434,11 @@ static bool health_hot(const struct diag_subflow *s)
 static bool health_update(struct health_entry *e, const struct diag_subflow *s,
 			  uint64_t now_ms)
 {
-	e->active = s->unacked > 0 || s->bytes_acked != e->bytes_acked;
+	/* A first look says nothing of progress: a burst of connections
+	 * that wrote once must not crowd a transfer out of the plan. */
+	e->active = s->unacked > 0 ||
+		    (e->sampled && s->bytes_acked != e->bytes_acked);
+	e->sampled = true;
 	if (s->unacked == 0) {
 		e->busy = false;
 		e->stalled = false;

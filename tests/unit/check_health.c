@@ -316,6 +316,35 @@ START_TEST(test_recent_sender_stays_hot)
 }
 END_TEST
 
+/* A subflow seen for the first time with nothing in flight is not a
+ * sender yet, whatever its bytes_acked (a connection that wrote once):
+ * the senders of a path are those seen progressing. */
+START_TEST(test_first_look_is_not_progress)
+{
+	struct health *h = health_new();
+	struct diag_subflow once = sf(1, 1000, 0, 10, 10);
+	struct diag_subflow stream = sf(2, 1001, 0, 5000, 10);
+	uint32_t tokens[4];
+
+	once.last_data_sent_ms = 500;	/* wrote 0.5 s ago: still hot */
+	stream.last_data_sent_ms = 5;
+	health_plan(h, empty, 0, keys, HEALTH_TICK_BUDGET);
+	health_sample(h, &once);
+	health_sample(h, &stream);
+	health_tick_end(h);
+	ck_assert_uint_eq(health_path_senders(h, &once.local, tokens, 4), 0);
+	stream.bytes_acked += 1000;
+	health_plan(h, empty, 100, keys, HEALTH_TICK_BUDGET);
+	health_sample(h, &once);
+	health_sample(h, &stream);
+	health_tick_end(h);
+	ck_assert_uint_eq(health_hot_count(h), 2);
+	ck_assert_uint_eq(health_path_senders(h, &once.local, tokens, 4), 1);
+	ck_assert_uint_eq(tokens[0], 2);
+	health_free(h);
+}
+END_TEST
+
 /* A hot subflow looked up and not answered is gone. */
 START_TEST(test_unanswered_is_forgotten)
 {
@@ -589,6 +618,7 @@ START_TEST(test_verdict_time_with_many_idle)
 	struct mptcpd_addr l = fx_addr("192.0.2.1", 0);
 	struct mptcpd_addr r = fx_addr("198.51.100.1", 80);
 	enum health_verdict v = HEALTH_VERDICT_NONE;
+	uint32_t tokens[64];
 	uint64_t t;
 	size_t n;
 	bool planned;
@@ -616,6 +646,8 @@ START_TEST(test_verdict_time_with_many_idle)
 	}
 	ck_assert_int_eq(v, HEALTH_VERDICT_PATH_DEAD);
 	ck_assert_uint_le(t - 1000, 300);
+	ck_assert_uint_eq(health_path_senders(h, &s.local, tokens, 64), 1);
+	ck_assert_uint_eq(tokens[0], 20001);
 	health_free(h);
 	model_free(m);
 }
@@ -737,6 +769,7 @@ static Suite *health_suite(void)
 	tcase_add_test(tc, test_keys_are_distinct);
 	tcase_add_test(tc, test_unanswered_is_forgotten);
 	tcase_add_test(tc, test_recent_sender_stays_hot);
+	tcase_add_test(tc, test_first_look_is_not_progress);
 	tcase_add_test(tc, test_clock_going_back);
 	tcase_add_test(tc, test_parse_tcp_info);
 	tcase_add_test(tc, test_parse_short_tcp_info);
