@@ -16,6 +16,7 @@
 
 #include "args.h"
 #include "config.h"
+#include "engine.h"
 #include "pace.h"
 
 struct cgroup_map;
@@ -33,7 +34,7 @@ struct resync;
 struct diag_dumper;
 struct rtnl;
 struct rtnl_callbacks;
-struct stall;
+struct health;
 struct mptcpd_strategy;
 
 struct daemon {
@@ -56,10 +57,11 @@ struct daemon {
 	struct loop_timer *resync_timer;	/* its next wake-up */
 	struct diag_dumper *dumper;	/* the resync's dumps in progress */
 	struct loop_timer *retry;	/* the engine's next backoff expiry */
-	struct loop_timer *stall_poll;	/* subflow stall detection */
-	struct stall *stall;
-	struct diag_subflow_key *keys;	/* stall poll scratch */
-	size_t n_keys_cap;
+	struct loop_timer *health_tick;	/* path health (health.h) */
+	struct health *health;
+	struct diag_subflow_key *keys;	/* HEALTH_TICK_BUDGET lookups */
+	struct engine_path_sweep sweep;	/* connections on a dead path */
+	struct loop_timer *sweep_timer;	/* its next step; NULL: none */
 	uint64_t started_ms;
 	char ns_dir[108];		/* ctl_ns_dir(): socket and lock */
 	int lock_fd;			/* nslock: one daemon per netns */

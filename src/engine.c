@@ -230,6 +230,46 @@ static void engine_fill_held(struct engine *e, struct model_conn *c,
 	c->pub.held = e->held;
 }
 
+static struct engine_held_path *engine_held_find(struct engine *e,
+						  const struct mptcpd_addr *local)
+{
+	for (size_t i = 0; i < e->n_held_paths; i++)
+		if (mptcpd_addr_same_ip(&e->held_paths[i].local, local))
+			return &e->held_paths[i];
+	return NULL;
+}
+
+/* Runs one of the strategy's actions, unless it is a join from a held
+ * path while that path's probe is out; the first join sent from it is the
+ * probe. */
+static void engine_run(struct engine *e, struct model_conn *c,
+		       struct mptcpd_action *a, uint64_t now)
+{
+	struct engine_held_path *h = NULL;
+
+	if (a->type == MPTCPD_ACTION_SUBFLOW_CREATE && e->n_held_paths)
+		h = engine_held_find(e, &a->local);
+	if (h && now < h->probe_until_ms) {
+		engine_log_action(LOG_DEBUG, a, "dead path, its probe is out; "
+				  "not sending");
+		return;
+	}
+	if (engine_execute(e, c, a) == ENGINE_VERDICT_SENT && h)
+		h->probe_until_ms = now + ENGINE_JOIN_TIMEOUT_MS;
+}
+
+void engine_hold_path(struct engine *e, const struct mptcpd_addr *local)
+{
+	struct engine_held_path *h = engine_held_find(e, local);
+
+	if (h || e->n_held_paths == ENGINE_HELD_PATHS_MAX)
+		return;
+	h = &e->held_paths[e->n_held_paths++];
+	h->local = *local;
+	h->local.port = 0;
+	h->probe_until_ms = 0;
+}
+
 void engine_decide(struct engine *e, struct model_conn *c,
 		   const struct mptcpd_event *ev)
 {
@@ -264,7 +304,7 @@ void engine_decide(struct engine *e, struct model_conn *c,
 			 c->pub.token);
 	engine_policy_actions(e, c, &host, &e->actions);
 	for (size_t i = 0; i < e->actions.n; i++)
-		engine_execute(e, c, &e->actions.v[i]);
+		engine_run(e, c, &e->actions.v[i], host.now_ms);
 }
 
 static void engine_conn_fill(struct model_conn *c, const struct mptcpd_event *ev)
@@ -572,6 +612,25 @@ static void engine_reset_pairs_from(struct model_conn *c,
 			backoff_reset(&c->pairs[i]);
 }
 
+void engine_release_path(struct engine *e, const struct mptcpd_addr *local,
+			 bool redecide)
+{
+	struct engine_held_path *h = engine_held_find(e, local);
+	struct mptcpd_event ev = { .type = MPTCPD_EVENT_RETRY };
+
+	if (!h)
+		return;
+	*h = e->held_paths[--e->n_held_paths];
+	if (!redecide)
+		return;
+	for (struct model_conn *c = model_conn_next(e->model, NULL); c;
+	     c = model_conn_next(e->model, c)) {
+		ev.token = c->pub.token;
+		engine_reset_pairs_from(c, local);
+		engine_decide(e, c, &ev);
+	}
+}
+
 void engine_on_local_addr(struct engine *e, const struct mptcpd_local_addr *a,
 			  bool usable)
 {
@@ -744,6 +803,97 @@ void engine_on_stalled(struct engine *e, uint32_t token,
 	ev.local = *local;
 	ev.remote = *remote;
 	engine_decide(e, c, &ev);
+}
+
+/* Flags c's established subflows from local as stalled; the first one
+ * newly flagged, or NULL when there was none. */
+static const struct mptcpd_subflow *engine_flag_path(struct model_conn *c,
+						     const struct mptcpd_addr *local)
+{
+	const struct mptcpd_subflow *first = NULL;
+
+	for (size_t i = 0; i < c->pub.n_subflows; i++) {
+		struct mptcpd_subflow *s = &c->subflows[i];
+
+		if (s->stalled || s->state != MPTCPD_SUBFLOW_ESTABLISHED ||
+		    !mptcpd_addr_same_ip(&s->local, local))
+			continue;
+		s->stalled = true;
+		if (!first)
+			first = s;
+	}
+	return first;
+}
+
+/* The idle connections on a dead path cannot tell it themselves (nothing
+ * unacked, nothing to time out): the path's verdict is theirs too, and
+ * they move with the one that noticed, in the same sweep.  One log line
+ * for the sweep, not one per subflow.  The walk over every connection is
+ * paid once per verdict, not per tick. */
+static bool engine_tell_path_dead(struct engine *e, struct model_conn *c,
+				  const struct mptcpd_addr *local)
+{
+	struct mptcpd_event ev = { .type = MPTCPD_EVENT_SUB_STALLED };
+	const struct mptcpd_subflow *s = c ? engine_flag_path(c, local) : NULL;
+
+	if (!s)
+		return false;	/* none there, or flagged already */
+	ev.token = c->pub.token;
+	ev.local = s->local;
+	ev.remote = s->remote;
+	engine_decide(e, c, &ev);
+	return true;
+}
+
+void engine_path_dead_begin(struct engine *e, struct engine_path_sweep *sw,
+			    const struct mptcpd_addr *local,
+			    const uint32_t *first, size_t n_first)
+{
+	memset(sw, 0, sizeof(*sw));
+	sw->local = *local;
+	sw->local.port = 0;
+	for (size_t i = 0; i < n_first; i++)
+		sw->told += engine_tell_path_dead(e,
+			model_conn_find(e->model, first[i]), &sw->local);
+}
+
+bool engine_path_dead_step(struct engine *e, struct engine_path_sweep *sw,
+			   size_t budget)
+{
+	struct model_conn *c = sw->started ?
+		model_conn_after(e->model, sw->cursor) :
+		model_conn_next(e->model, NULL);
+	char l[ADDR_STRLEN];
+
+	sw->started = true;
+	for (size_t n = 0; c && n < budget; n++) {
+		sw->told += engine_tell_path_dead(e, c, &sw->local);
+		sw->cursor = c->pub.token;
+		c = model_conn_next(e->model, c);
+	}
+	if (c)
+		return true;
+	log_info(LOG_SUB_ENGINE, "path from %s dead (unacked data, no ack "
+		 "progress, nothing heard from it): %zu connections moved",
+		 addr_str(&sw->local, l, sizeof(l)), sw->told);
+	return false;
+}
+
+size_t engine_on_path_dead(struct engine *e, const struct mptcpd_addr *local,
+			   const uint32_t *first, size_t n_first)
+{
+	struct engine_path_sweep sw;
+
+	engine_path_dead_begin(e, &sw, local, first, n_first);
+	while (engine_path_dead_step(e, &sw, SIZE_MAX))
+		;
+	return sw.told;
+}
+
+void engine_on_dead_path_conn(struct engine *e, uint32_t token,
+			      const struct mptcpd_addr *local)
+{
+	engine_tell_path_dead(e, model_conn_find(e->model, token), local);
 }
 
 /* A pending join the kernel said nothing about in time: out of the model

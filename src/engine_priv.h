@@ -33,6 +33,15 @@ struct engine_sweep {
 	int first_err;
 };
 
+/* Dead paths whose joins are held (engine_hold_path); more at once are
+ * not held. */
+#define ENGINE_HELD_PATHS_MAX 8
+
+struct engine_held_path {
+	struct mptcpd_addr local;	/* port 0 */
+	uint64_t probe_until_ms;	/* the probe join's time to answer */
+};
+
 struct engine {
 	struct model *model;
 	struct iface_table *ifaces;
@@ -63,6 +72,8 @@ struct engine {
 	size_t n_policies;
 	struct mptcpd_local_addr *policy_addrs;	/* host view scratch */
 	size_t cap_policy_addrs;
+	struct engine_held_path held_paths[ENGINE_HELD_PATHS_MAX];
+	size_t n_held_paths;
 };
 
 /* Ask the strategy about one connection and run what it returns. */

@@ -191,6 +191,18 @@ size_t model_subflow_count(const struct model *m)
 	return m->n_subflows;
 }
 
+struct model_conn *model_conn_after(const struct model *m, uint32_t token)
+{
+	struct model_conn *c = model_conn_find(m, token);
+
+	if (c)
+		return model_conn_next(m, c);
+	for (size_t b = model_bucket(m, token); b < m->n_buckets; b++)
+		if (m->buckets[b])
+			return m->buckets[b];
+	return NULL;
+}
+
 /* Grow a plain array to hold one more element. */
 static int model_reserve(void **v, size_t *cap, size_t n, size_t size)
 {

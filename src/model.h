@@ -87,6 +87,11 @@ void model_conn_del(struct model *m, uint32_t token);
  * iterating; collect tokens first. */
 struct model_conn *model_conn_next(const struct model *m,
 				   const struct model_conn *prev);
+/* The connection after token's place in that order, whether or not token
+ * is still there (then the rest of its hash chain may be seen again): a
+ * cursor for walks spread over many loop iterations, which connections
+ * closing in between must not send back to the start.  NULL at the end. */
+struct model_conn *model_conn_after(const struct model *m, uint32_t token);
 
 /* When the engine must look at the connection again (a pending join's
  * timeout, a pair's backoff running out), 0 for never.  The model keeps

@@ -884,6 +884,155 @@ START_TEST(test_join_churn_stays_bounded)
 }
 END_TEST
 
+/* A dead path is every connection's: each one with a subflow from that
+ * address is told once, in one sweep, the others not at all. */
+START_TEST(test_path_dead_sweeps_every_connection)
+{
+	struct mptcpd_addr wifi = fx_addr("192.0.2.2", 0);
+	struct mptcpd_subflow s;
+	size_t destroys = 0;
+	uint32_t first;
+
+	for (uint32_t t = 1; t <= 50; t++) {
+		struct model_conn *c = model_conn_get(F.model, t);
+
+		ck_assert_ptr_nonnull(c);
+		c->pub.established = true;
+		s = fx_subflow("198.51.100.2", (uint16_t)(30000 + t),
+			       "203.0.113.2", PORT);
+		model_subflow_add(c, &s);
+		if (t % 5 == 0)
+			continue;	/* not on the dead path */
+		s = fx_subflow("192.0.2.2", (uint16_t)(40000 + t),
+			       "203.0.113.2", PORT);
+		model_subflow_add(c, &s);
+	}
+	F.n_sent = 0;
+	ck_assert_uint_eq(engine_on_path_dead(F.engine, &wifi, NULL, 0), 40);
+	for (size_t i = 0; i < F.n_sent; i++) {
+		if (F.sent[i].type != MPTCPD_ACTION_SUBFLOW_DESTROY)
+			continue;
+		ck_assert(mptcpd_addr_same_ip(&F.sent[i].local, &wifi));
+		destroys++;
+	}
+	ck_assert_uint_eq(destroys, 40);
+	/* The connections with data waiting lead the queue. */
+	for (uint32_t t = 51; t <= 60; t++) {
+		struct model_conn *c = model_conn_get(F.model, t);
+
+		ck_assert_ptr_nonnull(c);
+		c->pub.established = true;
+		s = fx_subflow("192.0.2.2", (uint16_t)(40000 + t),
+			       "203.0.113.2", PORT);
+		model_subflow_add(c, &s);
+	}
+	F.n_sent = 0;
+	first = 57;
+	ck_assert_uint_eq(engine_on_path_dead(F.engine, &wifi, &first, 1), 10);
+	ck_assert_uint_gt(F.n_sent, 0);
+	ck_assert_uint_eq(F.sent[0].token, 57);
+	/* Said once: the subflows are flagged already. */
+	F.n_sent = 0;
+	ck_assert_uint_eq(engine_on_path_dead(F.engine, &wifi, &first, 1), 0);
+	ck_assert_uint_eq(F.n_sent, 0);
+}
+END_TEST
+
+/* The sweep in steps: bounded per step, connections closing between
+ * steps do not stop it, and a missed one is caught on its own. */
+START_TEST(test_path_dead_sweep_in_steps)
+{
+	struct mptcpd_addr wifi = fx_addr("192.0.2.2", 0);
+	struct engine_path_sweep sw;
+	struct mptcpd_subflow s;
+	size_t steps = 0;
+	uint32_t first = 7;
+
+	for (uint32_t t = 1; t <= 100; t++) {
+		struct model_conn *c = model_conn_get(F.model, t);
+
+		ck_assert_ptr_nonnull(c);
+		c->pub.established = true;
+		s = fx_subflow("192.0.2.2", (uint16_t)(40000 + t),
+			       "203.0.113.2", PORT);
+		model_subflow_add(c, &s);
+	}
+	engine_path_dead_begin(F.engine, &sw, &wifi, &first, 1);
+	ck_assert_uint_eq(sw.told, 1);
+	while (engine_path_dead_step(F.engine, &sw, 10)) {
+		steps++;
+		ck_assert_uint_le(sw.told, 1 + 10 * steps);
+		/* the cursor's own connection closes under it */
+		model_conn_del(F.model, sw.cursor);
+		ck_assert_uint_lt(steps, 20);
+	}
+	ck_assert_uint_ge(steps, 9);
+	ck_assert_uint_ge(sw.told, 100 - steps);
+	/* one added meanwhile (missed by the cursor): caught alone */
+	{
+		struct model_conn *c = model_conn_get(F.model, 1000);
+
+		ck_assert_ptr_nonnull(c);
+		c->pub.established = true;
+		s = fx_subflow("192.0.2.2", 41000, "203.0.113.2", PORT);
+		model_subflow_add(c, &s);
+		F.n_sent = 0;
+		engine_on_dead_path_conn(F.engine, 1000, &wifi);
+		ck_assert_uint_eq(F.n_sent, 1);
+		ck_assert_int_eq(F.sent[0].type, MPTCPD_ACTION_SUBFLOW_DESTROY);
+		engine_on_dead_path_conn(F.engine, 1000, &wifi);
+		ck_assert_uint_eq(F.n_sent, 1);	/* flagged: said once */
+	}
+}
+END_TEST
+
+static void establish(uint32_t token, uint16_t lport)
+{
+	struct mptcpd_event ev = { .type = MPTCPD_EVENT_ESTABLISHED,
+				   .token = token };
+
+	ev.fields = MPTCPD_FIELD_TOKEN | MPTCPD_FIELD_LOCAL | MPTCPD_FIELD_REMOTE;
+	ev.local = fx_addr("198.51.100.2", lport);
+	ev.remote = fx_addr("203.0.113.2", PORT);
+	engine_on_event(F.engine, &ev);
+}
+
+static size_t creates_from(const char *local)
+{
+	struct mptcpd_addr l = fx_addr(local, 0);
+	size_t n = 0;
+
+	for (size_t i = 0; i < F.n_sent; i++)
+		n += F.sent[i].type == MPTCPD_ACTION_SUBFLOW_CREATE &&
+		     mptcpd_addr_same_ip(&F.sent[i].local, &l);
+	return n;
+}
+
+/* A dead path's joins: one probe at a time, the rest dropped; released,
+ * every connection joins again. */
+START_TEST(test_held_path_probes_one_at_a_time)
+{
+	struct mptcpd_addr wifi = fx_addr("192.0.2.2", 0);
+
+	engine_hold_path(F.engine, &wifi);
+	for (uint32_t t = 1; t <= 20; t++)
+		establish(t, (uint16_t)(30000 + t));
+	ck_assert_uint_eq(creates_from("192.0.2.2"), 1);
+	F.n_sent = 0;
+	F.now += ENGINE_JOIN_TIMEOUT_MS;	/* the probe had its time */
+	establish(21, 30021);
+	ck_assert_uint_eq(creates_from("192.0.2.2"), 1);
+	F.n_sent = 0;
+	engine_release_path(F.engine, &wifi, true);
+	/* all but the two probes, still pending */
+	ck_assert_uint_eq(creates_from("192.0.2.2"), 19);
+	F.n_sent = 0;
+	engine_hold_path(F.engine, &wifi);
+	engine_release_path(F.engine, &wifi, false);	/* address changed */
+	ck_assert_uint_eq(F.n_sent, 0);
+}
+END_TEST
+
 static Suite *engine_suite(void)
 {
 	Suite *s = suite_create("engine");
@@ -918,6 +1067,9 @@ static Suite *engine_suite(void)
 	tcase_add_test(tc, test_manual_announce_refused_leaves_no_trace);
 	tcase_add_test(tc, test_manual_subflow_send_failure_leaves_no_trace);
 	tcase_add_test(tc, test_set_iface_goes_through_engine);
+	tcase_add_test(tc, test_path_dead_sweeps_every_connection);
+	tcase_add_test(tc, test_path_dead_sweep_in_steps);
+	tcase_add_test(tc, test_held_path_probes_one_at_a_time);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("bounds");
 	tcase_add_checked_fixture(tc, setup, teardown);
