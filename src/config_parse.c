@@ -93,12 +93,36 @@ static const char *config_section_label(const char *section)
 	return strcmp(section, CONFIG_IFACE) == 0 ? CONFIG_IFACE_LABEL : section;
 }
 
+/* Keys of Intel's mptcpd (Debian's package "mptcpd"), whose file has the
+ * same path: one left behind when that package was replaced by ours must
+ * be recognised as such, not reported as typos. */
+static bool config_intel_key(const char *name)
+{
+	static const char *const keys[] = {
+		"log", "path-manager", "addr-flags", "notify-flags",
+		"load-plugins",
+	};
+
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		if (strcmp(name, keys[i]) == 0)
+			return true;
+	return false;
+}
+
 static void config_unknown_key(struct config_parse *p, const char *kind,
 			       const char *section, const char *name)
 {
 	char known[256];
 	int k = config_key_find(NULL, name, false);
 
+	if (config_intel_key(name)) {
+		config_error(p, "unknown key '%s' in [%s]: this looks like the "
+			     "file of Intel's mptcpd (Debian's package mptcpd), "
+			     "another program that this one replaced; write "
+			     "this mptcpd's settings instead (mptcpd.conf(5))",
+			     name, section);
+		return;
+	}
 	if (k >= 0) {
 		config_error(p, "unknown key '%s' in [%s]; it belongs in [%s]", name,
 			     section, config_section_label(config_keys[k].section));

@@ -284,6 +284,18 @@ START_TEST(test_err_unknown_key)
 }
 END_TEST
 
+/* The file of Intel's mptcpd (same path), kept when its package was
+ * replaced by ours: named as such. */
+START_TEST(test_err_intel_file)
+{
+	ck_assert_int_eq(load("[core]\nlog=stderr\n"
+			      "plugin-dir=/usr/lib/x86_64-linux-gnu/mptcpd\n"
+			      "path-manager=addr_adv\n"), -EINVAL);
+	assert_line_msg("t.conf", 2, "Intel's mptcpd");
+	assert_line_msg("t.conf", 4, "Intel's mptcpd");
+}
+END_TEST
+
 START_TEST(test_err_outside_section)
 {
 	assert_bad("strategy = fullmesh\n[core]\n", 1, "outside any section; put it under [core]");
@@ -1013,6 +1025,7 @@ static Suite *config_suite(void)
 	tcase_add_test(tc, test_include_and_exclude);
 	tcase_add_test(tc, test_err_unknown_section);
 	tcase_add_test(tc, test_err_unknown_key);
+	tcase_add_test(tc, test_err_intel_file);
 	tcase_add_test(tc, test_err_outside_section);
 	tcase_add_test(tc, test_err_duplicate);
 	tcase_add_test(tc, test_err_numbers);
