@@ -67,6 +67,13 @@ static struct json_object *ctl_handlers_conn(struct ctl_server *s,
 	/* Which rule the connection fell under (null: none, [core]) and the
 	 * strategy that manages it. */
 	if (o) {
+		/* The age of an adopted connection is unknown: what we know
+		 * is how long ago we adopted it. */
+		if (c->adopted) {
+			json_object_object_add(o, "adopted_s",
+					       json_object_new_int64((int64_t)age));
+			json_object_object_add(o, "age_s", NULL);
+		}
 		json_object_object_add(o, "policy", r ?
 				       json_object_new_string(r->name) : NULL);
 		json_object_object_add(o, "strategy", json_object_new_string(
@@ -355,6 +362,15 @@ static int ctl_handlers_verdict(struct ctl_call *c, enum engine_verdict v,
 		return ctl_call_fail(c, -EAGAIN, "not sent: no route through %s "
 				     "to the peer yet; try again once it has "
 				     "one", ifname ? ifname : "its interface");
+	case ENGINE_VERDICT_NOT_ESTABLISHED:
+		return ctl_call_fail(c, -EAGAIN, "not sent: the connection is "
+				     "not fully established yet; try again "
+				     "once it is");
+	case ENGINE_VERDICT_NO_SUBFLOW:
+		return ctl_call_fail(c, -ENOENT, "the connection has no such "
+				     "subflow (see mptcpd-ctl connection "
+				     "%08x for its subflows and ports)",
+				     a->token);
 	case ENGINE_VERDICT_BACKING_OFF:
 		return ctl_call_fail(c, -EAGAIN, "not sent: the pair failed "
 				     "lately and is backing off; try again "
@@ -396,6 +412,35 @@ static int ctl_subflow_add(struct ctl_call *c, struct model_conn *m)
 	return err < 0 ? err : ctl_call_result(c, ctl_handlers_empty());
 }
 
+/* subflow del id N: the one established subflow with local ID N; its
+ * ends into a.  Several (one address joined to several peer addresses)
+ * need the ends spelt out. */
+static int ctl_subflow_by_id(struct ctl_call *c, const struct model_conn *m,
+			     struct mptcpd_action *a)
+{
+	size_t found = 0;
+
+	for (size_t i = 0; i < m->pub.n_subflows; i++) {
+		const struct mptcpd_subflow *s = &m->pub.subflows[i];
+
+		if (s->local_id != c->req->addr_id ||
+		    s->state != MPTCPD_SUBFLOW_ESTABLISHED)
+			continue;
+		a->local = s->local;
+		a->remote = s->remote;
+		found++;
+	}
+	if (found == 0)
+		return ctl_call_fail(c, -ENOENT, "the connection has no "
+				     "established subflow with id %u",
+				     c->req->addr_id);
+	if (found > 1)
+		return ctl_call_fail(c, -EINVAL, "%zu subflows have id %u: "
+				     "name one by its addresses and ports",
+				     found, c->req->addr_id);
+	return 0;
+}
+
 static int ctl_cmd_subflow(struct ctl_call *c)
 {
 	struct mptcpd_action a = { .type = MPTCPD_ACTION_SUBFLOW_DESTROY };
@@ -409,6 +454,11 @@ static int ctl_cmd_subflow(struct ctl_call *c)
 	a.token = c->req->token;
 	a.local = c->req->local;
 	a.remote = c->req->remote;
+	if (c->req->has & CTL_REQ_ID) {
+		err = ctl_subflow_by_id(c, m, &a);
+		if (err < 0)
+			return err;
+	}
 	err = ctl_handlers_verdict(c, engine_manual(c->s->env.engine, &a), &a,
 				   NULL);
 	return err < 0 ? err : ctl_call_result(c, ctl_handlers_empty());

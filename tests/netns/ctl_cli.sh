@@ -4,8 +4,11 @@
 # shows the configured classes, "interface eth1 exclude/include" and
 # "strategy metered-aware/fullmesh" take eth1's subflows away and give them
 # back, a broken file makes "reload" exit 1 and changes nothing,
-# "monitor -j" shows a new connection's subflow, a manual subflow or
-# announce that is already there is refused with EEXIST, and the exit
+# "monitor -j" shows a new connection's subflow and the kernel's refusal
+# of a REMOVE (action-failed), a manual subflow or announce that is
+# already there is refused with EEXIST, "subflow del" of a subflow that is
+# not there is refused with ENOENT and leaves the daemon's view equal to
+# the kernel's, "subflow del ... id N" closes that subflow, and the exit
 # statuses say 3 when the daemon is gone and 2 for a usage error.
 [ -n "$BASH_VERSION" ] || exec bash "$0" "$@"
 . "$(dirname "$0")/lib.sh"
@@ -237,6 +240,18 @@ for i in 1 2 3; do
 	[ "$i" = 3 ] && fail "monitor -j: no subflow-established for $NEW_TOKEN: $(cat "$TMP/monitor.out" "$TMP/monitor.err")"
 	log "monitor -j did not see $NEW_TOKEN (subscribed late?): one more connection"
 done
+# A REMOVE the kernel refuses (an ID this connection never had): the
+# answer came before the kernel's, so it is the monitor stream that must
+# tell (action-failed, with the refused action).
+ctl_rc remove token "$NEW_TOKEN" id 200
+[ "$RC" = 0 ] || fail "remove of id 200: $RC $(cat "$TMP/ctl.err")"
+monitor_saw_failure() {
+	grep '"type":"action-failed"' "$TMP/monitor.out" | grep "\"token\":\"$NEW_TOKEN\"" |
+		grep -q '"action":"remove"'
+}
+wait_until 5 monitor_saw_failure ||
+	fail "monitor -j: no action-failed for the refused remove: $(cat "$TMP/monitor.out")"
+log "monitor -j showed the kernel's refusal: $(grep '"action-failed"' "$TMP/monitor.out" | head -n 1)"
 kill -INT "$MON_PID"
 wait "$MON_PID"
 rc=$?
@@ -263,6 +278,32 @@ ctl_rc announce token "$TOK" address "$ETH1"
 [ "$RC" = 1 ] && grep -q "already announced on this connection, with id $a (EEXIST)" "$TMP/ctl.err" ||
 	fail "announce twice: $RC $(cat "$TMP/ctl.err")"
 log "subflow add and announce: EEXIST for what is there, EINVAL for ID 0"
+
+# ---- subflow del of a subflow that is not there (right addresses, a
+# local port no subflow has): ENOENT, and the daemon still agrees with the
+# kernel (it used to forget the real subflow of that pair).  Then the real
+# one, by its id: the kernel closes that very socket.
+SF='[(s["id"], s["local"]["port"]) for s in a["subflows"] if s["local"]["address"] == "'$ETH1'" and s["state"] == "established"][0]'
+a=$(ctlj "$SF" connection "$TOK") || fail "connection $TOK: $a"
+SF_ID=$(tr -d '(),' <<<"$a" | cut -d' ' -f1)
+SF_PORT=$(tr -d '(),' <<<"$a" | cut -d' ' -f2)
+NCONNS=$(kernel_view | grep -c .)
+ctl_rc subflow del token "$TOK" address "$ETH1" port $((SF_PORT == 65535 ? 1 : SF_PORT + 1)) \
+	remote "$SRV4" port 5000
+[ "$RC" = 1 ] && grep -q "(ENOENT)" "$TMP/ctl.err" ||
+	fail "subflow del of a port no subflow has: $RC $(cat "$TMP/ctl.out" "$TMP/ctl.err")"
+sleep 0.5
+v=$(views_agree "$NCONNS") || fail "after subflow del of a wrong port: $v"
+sf_there() { nsx "$C" ss -tnH state established src "$ETH1" sport = ":$SF_PORT" | grep -q .; }
+sf_there || fail "the kernel lost the subflow from $ETH1:$SF_PORT"
+ctl_rc subflow del token "$TOK" id "$SF_ID"
+[ "$RC" = 0 ] || fail "subflow del token $TOK id $SF_ID: $RC $(cat "$TMP/ctl.err")"
+sf_gone() { ! sf_there; }
+wait_until 5 sf_gone || fail "subflow del id $SF_ID left $ETH1:$SF_PORT: $(tcp_from "$ETH1")"
+ctl_rc subflow del token "$TOK" id 99
+[ "$RC" = 1 ] && grep -q "(ENOENT)" "$TMP/ctl.err" ||
+	fail "subflow del of an id no subflow has: $RC $(cat "$TMP/ctl.err")"
+log "subflow del: ENOENT for a port or an id no subflow has, the model intact; by id closes it"
 
 # ---- usage errors: exit status 2 and what is wrong.
 ctl_rc strategy fullmesh extra
