@@ -30,6 +30,7 @@ struct ctl_call {
 	const struct ctl_request *req;
 	struct json_object *result;	/* set by a handler that returns 0 */
 	char msg[256];			/* set by one that returns -errno */
+	struct json_object *reasons;	/* and maybe why, line by line */
 	bool subscribe;
 };
 
@@ -511,16 +512,40 @@ static int ctl_cmd_monitor(struct ctl_call *c)
 	return ctl_call_result(c, ctl_handlers_empty());
 }
 
+/* "a\nb\n" -> ["a", "b"]; NULL when there is no line. */
+static struct json_object *ctl_handlers_lines(const char *text)
+{
+	struct json_object *v = NULL;
+
+	for (const char *nl; *text; text = nl + (*nl != '\0')) {
+		nl = text + strcspn(text, "\n");
+		if (nl == text)
+			continue;
+		if (!v)
+			v = json_object_new_array();
+		if (v)
+			json_object_array_add(v, json_object_new_string_len(
+					      text, (int)(nl - text)));
+	}
+	return v;
+}
+
 static int ctl_cmd_reload(struct ctl_call *c)
 {
 	struct ctl_server *s = c->s;
 	struct json_object *o;
-	int err = s->env.reload ? s->env.reload(s->env.arg) : -EOPNOTSUPP;
+	char why[3072] = "";
+	int err = s->env.reload ? s->env.reload(s->env.arg, why, sizeof(why))
+				: -EOPNOTSUPP;
 
-	if (err < 0)
+	if (err < 0) {
+		/* The reasons themselves, as the log has them. */
+		c->reasons = ctl_handlers_lines(why);
 		return ctl_call_fail(c, -EIO, "the configuration file was refused "
-				     "and the running configuration is kept: see "
-				     "the daemon's log for the reasons");
+				     "and the running configuration is kept%s",
+				     c->reasons ? "" : ": see the daemon's log "
+				     "for the reasons");
+	}
 	o = json_object_new_object();
 	if (o)
 		json_object_object_add(o, "strategy", json_object_new_string(
@@ -642,6 +667,20 @@ static const char *ctl_handlers_code(int err)
 	}
 }
 
+static struct json_object *ctl_handlers_error(const struct ctl_request *req,
+					      int err, struct ctl_call *c)
+{
+	struct json_object *o = ctl_json_error(true, req->id,
+					       ctl_handlers_code(err), c->msg);
+	struct json_object *e;
+
+	if (o && c->reasons && json_object_object_get_ex(o, "error", &e))
+		json_object_object_add(e, "reasons", c->reasons);
+	else
+		json_object_put(c->reasons);
+	return o;
+}
+
 struct json_object *ctl_handlers_dispatch(struct ctl_server *s,
 					  const struct ctl_request *req,
 					  const struct ctl_peer *peer,
@@ -658,7 +697,7 @@ struct json_object *ctl_handlers_dispatch(struct ctl_server *s,
 				      "group");
 	err = h->run(&c);
 	if (err < 0)
-		return ctl_json_error(true, req->id, ctl_handlers_code(err), c.msg);
+		return ctl_handlers_error(req, err, &c);
 	*subscribe = c.subscribe;
 	return ctl_json_ok(true, req->id, c.result);
 }
