@@ -9,7 +9,9 @@
 # already there is refused with EEXIST, "subflow del" of a subflow that is
 # not there is refused with ENOENT and leaves the daemon's view equal to
 # the kernel's, "subflow del ... id N" closes that subflow, and the exit
-# statuses say 3 when the daemon is gone and 2 for a usage error.
+# statuses say 3 when the daemon is gone and 2 for a usage error.  A
+# refused reload gives its FILE:LINE reasons, and with -j every error is
+# a JSON object.
 [ -n "$BASH_VERSION" ] || exec bash "$0" "$@"
 . "$(dirname "$0")/lib.sh"
 needs_daemon "the kernel PM has no control socket"
@@ -191,11 +193,23 @@ log "strategy metered-aware closed eth1's subflows, fullmesh reopened them"
 
 # ---- reload: a broken file is refused and changes nothing.
 cp "$CONF" "$TMP/good.conf"
-printf '[core]\nstrategy = metered-aware\nmax-subflows = many\n' >"$CONF"
+printf '[core]\nstrategy = metered-awre\nmax-subflows = many\n' >"$CONF"
 ctl_rc reload
 [ "$RC" = 1 ] || fail "reload of a broken file exited $RC: $(cat "$TMP/ctl.out" "$TMP/ctl.err")"
 grep -q "refused" "$TMP/ctl.err" || fail "reload of a broken file: $(cat "$TMP/ctl.err")"
-REFUSED=$(cat "$TMP/ctl.err")
+# The reasons themselves, at their lines, all in one answer: the unknown
+# strategy with the bad value.
+grep -q "$CONF:2: strategy: unknown strategy 'metered-awre'" "$TMP/ctl.err" &&
+	grep -q "$CONF:3: max-subflows" "$TMP/ctl.err" ||
+	fail "reload of a broken file did not give its FILE:LINE reasons: $(cat "$TMP/ctl.err")"
+REFUSED=$(head -n 1 "$TMP/ctl.err")
+# -j: the error is one JSON object, with the reasons.
+ctl -j reload >"$TMP/ctl.out" 2>"$TMP/ctl.err"
+RC=$?
+a=$(jq_py '" ".join([a["error"]["code"]] + sorted(r.split(": ")[0].rsplit(":", 1)[1] for r in a["error"]["reasons"]))' <"$TMP/ctl.err") ||
+	fail "reload -j of a broken file: not a JSON error: $(cat "$TMP/ctl.err")"
+[ "$RC" = 1 ] && [ "$a" = "EIO 2 3" ] && [ ! -s "$TMP/ctl.out" ] ||
+	fail "reload -j of a broken file: $RC '$a' $(cat "$TMP/ctl.out" "$TMP/ctl.err")"
 a=$(ctlj 'a["strategy"]' strategy)
 [ "$a" = fullmesh ] || fail "after a refused reload the strategy is $a"
 sleep 1
@@ -320,5 +334,8 @@ stop_daemon
 ctl_rc status
 [ "$RC" = 3 ] || fail "status without a daemon exited $RC: $(cat "$TMP/ctl.err")"
 grep -q "mptcpd is not running" "$TMP/ctl.err" || fail "status without a daemon: $(cat "$TMP/ctl.err")"
+ctl -j status >"$TMP/ctl.out" 2>"$TMP/ctl.err"
+a=$(jq_py 'a["error"]["code"]' <"$TMP/ctl.err") && [ "$a" = ENOENT ] ||
+	fail "status -j without a daemon: not a JSON error: $(cat "$TMP/ctl.err")"
 log "exit statuses: 2 for usage errors, 3 without a daemon"
 pass
