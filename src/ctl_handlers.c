@@ -321,6 +321,13 @@ static int ctl_cmd_interface(struct ctl_call *c)
 	if (err < 0 || !iface_info_by_name(c->s->env.ifaces, r->dev, &info))
 		return ctl_call_fail(c, -ENOENT, "no interface called %s", r->dev);
 	ctl_escape(esc, sizeof(esc), r->dev);
+	/* An include that cannot take effect is not a silent success. */
+	if (ch.has_exclude && !ch.exclude && info.excluded)
+		return ctl_call_fail(c, -EINVAL, "%s stays excluded: the "
+				     "configuration excludes it ([interfaces] "
+				     "include/exclude of mptcpd.conf; lo and "
+				     "virtual interfaces are excluded by "
+				     "default)", esc);
 	log_notice(LOG_SUB_CORE, "control: interface %s changed at run time", esc);
 	return ctl_call_result(c, ctl_handlers_iface(c->s, &info));
 }

@@ -3,7 +3,8 @@
 # two live connections: "connections" agrees with the kernel, "interfaces"
 # shows the configured classes, "interface eth1 exclude/include" and
 # "strategy metered-aware/fullmesh" take eth1's subflows away and give them
-# back, a broken file makes "reload" exit 1 and changes nothing,
+# back ("interface lo include" is refused: the configuration excludes
+# lo), a broken file makes "reload" exit 1 and changes nothing,
 # "monitor -j" shows a new connection's subflow and the kernel's refusal
 # of a REMOVE (action-failed), a manual subflow or announce that is
 # already there is refused with EEXIST, "subflow del" of a subflow that is
@@ -177,6 +178,11 @@ ctl_rc interface eth1 include
 wait_until 10 established_from "$ETH1" 2 || fail "eth1's subflows did not come back: $(tcp_from "$ETH1")"
 wait_until 5 conns_with_subflows 2 2 || fail "expected 2 subflows each again: $(count_subflows | xargs)"
 log "interface eth1 exclude closed its subflows, include brought them back"
+# An include the configuration overrides (lo is excluded by default) is
+# refused, not accepted silently.
+ctl_rc interface lo include
+[ "$RC" = 1 ] && grep -q "lo stays excluded.*(EINVAL)" "$TMP/ctl.err" ||
+	fail "interface lo include: $RC $(cat "$TMP/ctl.out" "$TMP/ctl.err")"
 
 # ---- strategy switch: metered-aware closes the metered (cellular) ones.
 a=$(ctlj 'a["strategy"]' strategy metered-aware)
