@@ -35,7 +35,9 @@
  * Response: {"version": 1, "id": 7, "ok": true, "result": {...}}
  *       or  {"version": 1, "id": 7, "ok": false,
  *            "error": {"code": "EPERM", "message": "human text"}}
- *   code is one of the CTL_ERR_* strings.
+ *   code is one of the CTL_ERR_* strings.  The error may also have
+ *   "reasons": ["FILE:LINE: what is wrong", ...] (a refused reload: the
+ *   lines the daemon's log has).
  * Events (after a successful "monitor" response, until the client closes):
  *           {"version": 1, "event": {"type": "subflow-established", ...}}
  *

@@ -712,6 +712,13 @@ START_TEST(test_manual_destroy_unknown_port_leaves_model)
 	/* even an "already closed" answer for it drops nothing */
 	engine_on_result(F.engine, &a, 0, NULL);
 	ck_assert_uint_eq(conn()->pub.n_subflows, 2);
+	/* a flag change names the subflow's ID too */
+	a.type = MPTCPD_ACTION_SET_BACKUP;
+	a.backup = true;
+	a.local.port = 41000;
+	ck_assert_int_eq(engine_manual(F.engine, &a), ENGINE_VERDICT_SENT);
+	ck_assert_uint_eq(F.sent[0].local_id, 1);
+	F.n_sent = 0;
 	a = destroy_of("198.51.100.2", 41000);
 	ck_assert_int_eq(engine_manual(F.engine, &a), ENGINE_VERDICT_SENT);
 	ck_assert_uint_eq(F.n_sent, 1);
