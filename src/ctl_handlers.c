@@ -31,7 +31,7 @@ struct ctl_call {
 	struct json_object *result;	/* set by a handler that returns 0 */
 	char msg[256];			/* set by one that returns -errno */
 	struct json_object *reasons;	/* and maybe why, line by line */
-	bool subscribe;
+	struct ctl_reply *reply;
 };
 
 __attribute__((format(printf, 3, 4)))
@@ -117,13 +117,12 @@ static int ctl_cmd_status(struct ctl_call *c)
 {
 	struct ctl_server *s = c->s;
 	struct json_object *o = json_object_new_object();
-	size_t subflows = 0;
+	/* A counter the model keeps: "status" costs the same with ten or ten
+	 * thousand connections. */
+	size_t subflows = model_subflow_count(s->env.model);
 
 	if (!o)
 		return ctl_call_result(c, NULL);
-	for (struct model_conn *m = model_conn_next(s->env.model, NULL); m;
-	     m = model_conn_next(s->env.model, m))
-		subflows += m->pub.n_subflows;
 	json_object_object_add(o, "version", json_object_new_string(PACKAGE_VERSION));
 	json_object_object_add(o, "strategy", json_object_new_string(
 			       engine_strategy(s->env.engine)->name));
@@ -145,48 +144,85 @@ static int ctl_cmd_status(struct ctl_call *c)
 	return ctl_call_result(c, o);
 }
 
-static int ctl_conn_cmp(const void *a, const void *b)
+static int ctl_token_cmp(const void *a, const void *b)
 {
-	uint32_t x = (*(const struct model_conn *const *)a)->pub.token;
-	uint32_t y = (*(const struct model_conn *const *)b)->pub.token;
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
 
 	return x < y ? -1 : x > y;
 }
 
-/* By token, so that answers are stable. */
-static const struct model_conn **
-ctl_handlers_sorted(const struct ctl_server *s, size_t *n)
+/* The tokens of every connection, by token so that answers are stable:
+ * 0 or -ENOMEM. */
+static int ctl_handlers_tokens(const struct ctl_server *s,
+			       struct ctl_conn_list *l)
 {
-	const struct model_conn **v;
-
-	*n = 0;
-	v = calloc(model_conn_count(s->env.model) + 1, sizeof(*v));
-	if (!v)
-		return NULL;
+	l->n = l->next = 0;
+	l->tokens = calloc(model_conn_count(s->env.model) + 1,
+			   sizeof(*l->tokens));
+	if (!l->tokens)
+		return -ENOMEM;
 	for (struct model_conn *m = model_conn_next(s->env.model, NULL); m;
 	     m = model_conn_next(s->env.model, m))
-		v[(*n)++] = m;
-	qsort(v, *n, sizeof(*v), ctl_conn_cmp);
-	return v;
+		l->tokens[l->n++] = m->pub.token;
+	qsort(l->tokens, l->n, sizeof(*l->tokens), ctl_token_cmp);
+	return 0;
 }
 
+int ctl_handlers_list_conn(struct ctl_server *s, uint32_t token,
+			   struct json_object **out)
+{
+	const struct model_conn *m = model_conn_find(s->env.model, token);
+
+	if (!m)
+		return -ENOENT;
+	*out = ctl_handlers_conn(s, m);
+	return *out ? 0 : -ENOMEM;
+}
+
+/* All in one go, for callers that cannot take slices (unit tests and
+ * fuzzers through ctl_server_answer()). */
+static bool ctl_handlers_fill(struct ctl_server *s, struct json_object *list,
+			      const struct ctl_conn_list *l)
+{
+	for (size_t i = 0; i < l->n; i++) {
+		struct json_object *conn = NULL;
+		int err = ctl_handlers_list_conn(s, l->tokens[i], &conn);
+
+		if (err == -ENOENT)
+			continue;
+		if (err < 0 || json_object_array_add(list, conn) < 0) {
+			json_object_put(conn);
+			return false;
+		}
+	}
+	return true;
+}
+
+/* With a client that takes slices the list is left empty here and the
+ * tokens are handed over (reply->list): ctl_client.c makes the answer a
+ * slice per turn of the loop. */
 static int ctl_cmd_connections(struct ctl_call *c)
 {
 	struct json_object *o = json_object_new_object();
 	struct json_object *list = json_object_new_array();
-	size_t n;
-	const struct model_conn **v = ctl_handlers_sorted(c->s, &n);
-	bool ok = o && list && v;
+	struct ctl_conn_list l = { 0 };
+	bool ok = o && list && ctl_handlers_tokens(c->s, &l) == 0 &&
+		  json_object_object_add(o, "connections", list) == 0;
 
-	for (size_t i = 0; ok && i < n; i++) {
-		struct json_object *conn = ctl_handlers_conn(c->s, v[i]);
-
-		ok = conn && json_object_array_add(list, conn) == 0;
-	}
-	free(v);
-	if (!ok || json_object_object_add(o, "connections", list) < 0) {
+	if (!ok) {
+		free(l.tokens);
 		json_object_put(o);
 		json_object_put(list);
+		return ctl_call_result(c, NULL);
+	}
+	if (c->reply->may_list) {
+		c->reply->list = l;
+		return ctl_call_result(c, o);
+	}
+	ok = ctl_handlers_fill(c->s, list, &l);	/* o holds list */
+	free(l.tokens);
+	if (!ok) {
+		json_object_put(o);
 		return ctl_call_result(c, NULL);
 	}
 	return ctl_call_result(c, o);
@@ -515,7 +551,7 @@ static int ctl_cmd_remove(struct ctl_call *c)
 
 static int ctl_cmd_monitor(struct ctl_call *c)
 {
-	c->subscribe = true;
+	c->reply->subscribe = true;
 	return ctl_call_result(c, ctl_handlers_empty());
 }
 
@@ -691,10 +727,10 @@ static struct json_object *ctl_handlers_error(const struct ctl_request *req,
 struct json_object *ctl_handlers_dispatch(struct ctl_server *s,
 					  const struct ctl_request *req,
 					  const struct ctl_peer *peer,
-					  bool *subscribe)
+					  struct ctl_reply *reply)
 {
 	const struct ctl_handler *h = &ctl_handlers[req->cmd];
-	struct ctl_call c = { .s = s, .req = req };
+	struct ctl_call c = { .s = s, .req = req, .reply = reply };
 	bool mutating = h->mutating || (h->mutating_with_args && req->has);
 	int err;
 
@@ -705,6 +741,5 @@ struct json_object *ctl_handlers_dispatch(struct ctl_server *s,
 	err = h->run(&c);
 	if (err < 0)
 		return ctl_handlers_error(req, err, &c);
-	*subscribe = c.subscribe;
 	return ctl_json_ok(true, req->id, c.result);
 }

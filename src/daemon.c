@@ -141,6 +141,34 @@ static void daemon_on_result(void *arg, const struct mptcpd_action *a, int err,
 	engine_on_result(d->engine, a, err, extack);
 }
 
+/* The engine and genl name "no such connection" alike. */
+_Static_assert(GENL_ERR_NO_CONN == ENGINE_ERR_NO_CONN,
+	       "genl and engine disagree on the no-connection error");
+
+/* Command ACKs lost although the window is sized for the socket: the
+ * model may believe what the kernel did not do (or the reverse); rebuild
+ * it from the kernel rather than guess command by command. */
+static void daemon_on_acks_lost(void *arg, size_t n)
+{
+	struct daemon *d = arg;
+
+	engine_on_acks_lost(d->engine, n);
+	if (resync_request(d->resync))
+		log_warn(LOG_SUB_GENL, "the answers to %zu commands were lost "
+			 "(command socket overflow); resynchronising from "
+			 "sock_diag", n);
+	else
+		log_debug(LOG_SUB_GENL, "the answers to %zu more commands "
+			  "were lost; a resync is already due", n);
+}
+
+static void daemon_on_cmds_idle(void *arg)
+{
+	struct daemon *d = arg;
+
+	engine_on_idle(d->engine);
+}
+
 static void daemon_on_local_addr(void *arg, const struct mptcpd_local_addr *a,
 				 bool usable)
 {
@@ -201,6 +229,8 @@ static const struct genl_callbacks daemon_genl_cb = {
 	.event = daemon_on_pm_event,
 	.result = daemon_on_result,
 	.overflow = daemon_on_pm_overflow,
+	.acks_lost = daemon_on_acks_lost,
+	.idle = daemon_on_cmds_idle,
 };
 
 static void daemon_observe_event(void *arg, const struct mptcpd_event *ev)

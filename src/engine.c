@@ -6,6 +6,7 @@
  * results, subflow ends and stalls, and feed the per-pair backoff.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -418,7 +419,7 @@ static void engine_subflow_ended(struct engine *e, struct model_conn *c,
 	log_debug(LOG_SUB_ENGINE, "token=%08x: pair failed %u time(s), next try "
 		  "in %llu ms", c->pub.token, p->failures,
 		  (unsigned long long)(p->retry_ms - now));
-	engine_wake_at(e, p->retry_ms);
+	engine_conn_wake(e, c, p->retry_ms);
 out:
 	engine_pair_forget(c, p, now);
 }
@@ -496,18 +497,45 @@ static void engine_log_event(const struct mptcpd_event *ev)
 		  ev->backup ? " backup" : "");
 }
 
-/* Listeners belong to no connection: every server-side connection may
- * have something to announce or withdraw. */
+/* A connection with somewhere to send a command: established, and a
+ * subflow still up.  One whose subflows all closed is closing (or closed
+ * while we did not hear): an announcement or its withdrawal would only
+ * earn an "invalid token". */
+static bool engine_conn_live(const struct model_conn *c)
+{
+	if (!c->pub.established)
+		return false;
+	for (size_t i = 0; i < c->pub.n_subflows; i++)
+		if (c->pub.subflows[i].state == MPTCPD_SUBFLOW_ESTABLISHED)
+			return true;
+	return false;
+}
+
+/* Listeners belong to no connection: every live server-side connection
+ * may have something to announce or withdraw, in one sweep. */
 static void engine_on_listener(struct engine *e, const struct mptcpd_event *ev)
 {
-	if (ev->type == MPTCPD_EVENT_LISTENER_CREATED)
+	bool created = ev->type == MPTCPD_EVENT_LISTENER_CREATED;
+	char label[96], buf[ADDR_STRLEN];
+
+	if (created)
 		engine_listener_add(e, &ev->local);
 	else
 		engine_listener_del(e, &ev->local);
+	snprintf(label, sizeof(label), "listener %s %s",
+		 addr_str(&ev->local, buf, sizeof(buf)),
+		 created ? "created" : "closed");
+	engine_sweep_open(e, label);
 	for (struct model_conn *c = model_conn_next(e->model, NULL); c;
-	     c = model_conn_next(e->model, c))
-		if (c->pub.server_side)
-			engine_decide(e, c, ev);
+	     c = model_conn_next(e->model, c)) {
+		uint64_t before = e->sweep.sent;
+
+		if (!c->pub.server_side || !engine_conn_live(c))
+			continue;
+		engine_decide(e, c, ev);
+		engine_sweep_conn(e, before);
+	}
+	engine_sweep_end_if_quiet(e);
 }
 
 /* Events the engine does not act on: connections with both ends on this
@@ -579,23 +607,34 @@ void engine_on_local_addr(struct engine *e, const struct mptcpd_local_addr *a,
 			  bool usable)
 {
 	struct mptcpd_event ev = { 0 };
-	char buf[ADDR_STRLEN];
+	char buf[ADDR_STRLEN], label[96];
 
 	ev.type = usable ? MPTCPD_EVENT_ADDR_ADDED : MPTCPD_EVENT_ADDR_REMOVED;
 	ev.addr = a;
 	if (e->ops.observe_event)
 		e->ops.observe_event(e->ops_arg, &ev);
-	if (log_enabled(LOG_DEBUG, LOG_SUB_ENGINE))
-		log_debug(LOG_SUB_ENGINE, "re-evaluating %zu connections: %s dev %s %s",
-			  model_conn_count(e->model), addr_str(&a->addr, buf,
-			  sizeof(buf)), a->ifname, usable ? "usable" : "gone");
+	addr_str(&a->addr, buf, sizeof(buf));
+	log_debug(LOG_SUB_ENGINE, "re-evaluating %zu connections: %s dev %s %s",
+		  model_conn_count(e->model), buf, a->ifname,
+		  usable ? "usable" : "gone");
+	snprintf(label, sizeof(label), "%s %s %s", a->ifname, buf,
+		 usable ? "usable" : "gone");
+	engine_sweep_open(e, label);
 	for (struct model_conn *c = model_conn_next(e->model, NULL); c;
 	     c = model_conn_next(e->model, c)) {
+		uint64_t before = e->sweep.sent;
+
+		/* A server-side connection with no subflow up has no use for
+		 * a withdrawal: the peer would never hear it. */
+		if (!usable && c->pub.server_side && !engine_conn_live(c))
+			continue;
 		ev.token = c->pub.token;
 		if (usable)
 			engine_reset_pairs_from(c, &a->addr);
 		engine_decide(e, c, &ev);
+		engine_sweep_conn(e, before);
 	}
+	engine_sweep_end_if_quiet(e);
 }
 
 /* A kernel that cannot withdraw that ID (an ID only ever used for
@@ -632,13 +671,51 @@ static void engine_action_failed(struct engine *e, struct model_conn *c,
 		return;
 	}
 	engine_unprepare(c, a);
-	if (a->type != MPTCPD_ACTION_SUBFLOW_CREATE)
+	if (a->type != MPTCPD_ACTION_SUBFLOW_CREATE) {
+		/* A pair it marked may now hold nothing: the visit prunes it. */
+		if (a->type == MPTCPD_ACTION_SUBFLOW_DESTROY)
+			engine_conn_wake(e, c, e->ops.now_ms(e->ops_arg));
 		return;
+	}
 	p = model_pair_get(c, &a->local, &a->remote);
 	if (p) {
 		backoff_failed(p, &e->backoff, e->ops.now_ms(e->ops_arg), 0);
-		engine_wake_at(e, p->retry_ms);
+		engine_conn_wake(e, c, p->retry_ms);
 	}
+}
+
+/* The kernel has no connection with this token: it closed and we did
+ * not hear (a CLOSED lost in an overflow, or one racing our command).
+ * Every later command would fail the same way: forget it.  Counted; in a
+ * sweep, the sweep's line says how many. */
+static void engine_conn_gone(struct engine *e, struct model_conn *c)
+{
+	uint32_t token = c->pub.token;
+
+	e->stats.conns_gone++;
+	if (engine_in_sweep(e))
+		e->sweep.gone++;
+	else
+		log_info(LOG_SUB_ENGINE, "token=%08x: the kernel has no such "
+			 "connection any more: forgotten", token);
+	model_conn_del(e->model, token);
+}
+
+/* A refused command: one line each, unless a sweep counts them. */
+static void engine_log_result(struct engine *e, const struct mptcpd_action *a,
+			      int err, const char *extack)
+{
+	char what[160];
+
+	snprintf(what, sizeof(what), "kernel refused (%s%s%s):", strerror(-err),
+		 extack ? ": " : "", extack ? extack : "");
+	engine_log_action(engine_in_sweep(e) ? LOG_DEBUG : LOG_WARNING, a, what);
+}
+
+void engine_on_acks_lost(struct engine *e, size_t n)
+{
+	e->stats.acks_lost += n;
+	engine_sweep_acks_lost(e, n);
 }
 
 void engine_on_result(struct engine *e, const struct mptcpd_action *a, int err,
@@ -648,8 +725,15 @@ void engine_on_result(struct engine *e, const struct mptcpd_action *a, int err,
 	struct mptcpd_subflow *s;
 	struct mptcpd_event ev = { 0 };
 
+	engine_sweep_result(e, a, err);
 	if (!c)
 		return;
+	if (err == ENGINE_ERR_NO_CONN) {
+		engine_conn_gone(e, c);
+		return;
+	}
+	if (err)
+		engine_log_result(e, a, err, extack);
 	if (err == 0) {
 		/* Destroyed subflows leave the picture now; the SUB_CLOSED
 		 * that may follow is then a no-op. */
@@ -694,8 +778,6 @@ void engine_on_stalled(struct engine *e, uint32_t token,
 	engine_decide(e, c, &ev);
 }
 
-/* Collect the connections with a pair whose delay ran out (clearing it),
- * and the earliest delay still running. */
 /* A pending join the kernel said nothing about in time: out of the model
  * (it no longer counts against max-subflows), a failure of its pair. */
 static void engine_join_timed_out(struct engine *e, struct model_conn *c,
@@ -721,41 +803,35 @@ static void engine_join_timed_out(struct engine *e, struct model_conn *c,
 
 /* Pending joins past their time; true when one timed out. */
 static bool engine_pending_due(struct engine *e, struct model_conn *c,
-			       uint64_t now, uint64_t *next)
+			       uint64_t now)
 {
 	bool due = false;
 
 	for (size_t i = c->pub.n_subflows; i-- > 0;) {
 		struct mptcpd_subflow *s = &c->subflows[i];
-		uint64_t at = s->since_ms + ENGINE_JOIN_TIMEOUT_MS;
 
-		if (s->state != MPTCPD_SUBFLOW_PENDING)
-			continue;
-		if (at <= now) {
+		if (s->state == MPTCPD_SUBFLOW_PENDING &&
+		    s->since_ms + ENGINE_JOIN_TIMEOUT_MS <= now) {
 			engine_join_timed_out(e, c, s, now);
 			due = true;
-		} else if (!*next || at < *next) {
-			*next = at;
 		}
 	}
 	return due;
 }
 
+/* Pending joins that timed out and pairs whose delay ran out (cleared:
+ * their failures stay counted); true when the strategy should look. */
 static bool engine_conn_due(struct engine *e, struct model_conn *c,
-			    uint64_t now, uint64_t *next)
+			    uint64_t now)
 {
-	bool due = engine_pending_due(e, c, now, next);
+	bool due = engine_pending_due(e, c, now);
 
 	for (size_t i = 0; i < c->n_pairs; i++) {
 		struct model_pair *p = &c->pairs[i];
 
-		if (!p->retry_ms)
-			continue;
-		if (p->retry_ms <= now) {
-			p->retry_ms = 0;	/* failures stay counted */
+		if (p->retry_ms && p->retry_ms <= now) {
+			p->retry_ms = 0;
 			due = true;
-		} else if (!*next || p->retry_ms < *next) {
-			*next = p->retry_ms;
 		}
 	}
 	return due;
@@ -775,20 +851,81 @@ static void engine_pairs_prune(struct model_conn *c, uint64_t now)
 	}
 }
 
-void engine_on_timer(struct engine *e)
+/* When the connection must be looked at next: its earliest pending join's
+ * timeout or running delay; 0 when nothing is pending or held. */
+static uint64_t engine_conn_next_due(const struct model_conn *c)
+{
+	uint64_t next = 0;
+
+	for (size_t i = 0; i < c->pub.n_subflows; i++) {
+		const struct mptcpd_subflow *s = &c->subflows[i];
+		uint64_t at = s->since_ms + ENGINE_JOIN_TIMEOUT_MS;
+
+		if (s->state == MPTCPD_SUBFLOW_PENDING && (!next || at < next))
+			next = at;
+	}
+	for (size_t i = 0; i < c->n_pairs; i++) {
+		uint64_t at = c->pairs[i].retry_ms;
+
+		if (at && (!next || at < next))
+			next = at;
+	}
+	return next;
+}
+
+void engine_conn_wake(struct engine *e, struct model_conn *c, uint64_t at_ms)
+{
+	uint64_t due = model_conn_due(c);
+
+	if (!at_ms)
+		at_ms = 1;	/* 0 is "never" to the model */
+	if (!due || at_ms < due)
+		model_conn_set_due(e->model, c, at_ms);
+	engine_wake_at(e, at_ms);
+}
+
+void engine_conn_rearm(struct engine *e, struct model_conn *c)
+{
+	uint64_t next = engine_conn_next_due(c);
+
+	if (next)
+		engine_conn_wake(e, c, next);
+}
+
+/* One due connection: what ran out becomes a RETRY for the strategy, the
+ * pairs that hold nothing are forgotten, and the connection's next due
+ * time is exactly what is left pending or held. */
+static void engine_conn_visit(struct engine *e, struct model_conn *c,
+			      uint64_t now)
 {
 	struct mptcpd_event ev = { .type = MPTCPD_EVENT_RETRY };
-	uint64_t now = e->ops.now_ms(e->ops_arg), next = 0;
+
+	if (engine_conn_due(e, c, now)) {
+		ev.token = c->pub.token;
+		engine_decide(e, c, &ev);
+	}
+	engine_pairs_prune(c, now);
+	model_conn_set_due(e->model, c, engine_conn_next_due(c));
+}
+
+/* Only the connections due are visited, earliest first, at most
+ * ENGINE_TIMER_BATCH per call: when a whole path's joins time out together
+ * the rest follows on the loop's next turn, after the sockets had theirs. */
+void engine_on_timer(struct engine *e)
+{
+	uint64_t now = e->ops.now_ms(e->ops_arg);
+	struct model_conn *c;
+	size_t visited = 0;
 
 	e->wakeup_ms = 0;
-	for (struct model_conn *c = model_conn_next(e->model, NULL); c;
-	     c = model_conn_next(e->model, c)) {
-		if (engine_conn_due(e, c, now, &next)) {
-			ev.token = c->pub.token;
-			engine_decide(e, c, &ev);
+	while ((c = model_conn_due_first(e->model)) &&
+	       model_conn_due(c) <= now) {
+		if (visited++ == ENGINE_TIMER_BATCH) {
+			engine_wake_at(e, now);
+			return;
 		}
-		engine_pairs_prune(c, now);
+		engine_conn_visit(e, c, now);
 	}
-	if (next)
-		engine_wake_at(e, next);
+	if (c)
+		engine_wake_at(e, model_conn_due(c));
 }

@@ -8,6 +8,7 @@
 #ifndef MPTCPD_ENGINE_H
 #define MPTCPD_ENGINE_H
 
+#include <errno.h>
 #include <stddef.h>
 #include <stdint.h>
 #include "mptcpd/strategy.h"
@@ -108,6 +109,9 @@ struct engine_stats {
 	uint64_t local_conns_ignored;	/* both ends on this host */
 	uint64_t joins_timed_out;	/* pending with no kernel word */
 	uint64_t over_cap;		/* subflows, pairs not tracked: full */
+	uint64_t conns_gone;		/* the kernel said it had no such
+					 * connection: forgotten */
+	uint64_t acks_lost;		/* answers lost; resync covered them */
 };
 const struct engine_stats *engine_get_stats(const struct engine *e);
 /* Server side: which usable addresses may be announced: all of them, or
@@ -121,8 +125,18 @@ void engine_on_event(struct engine *e, const struct mptcpd_event *ev);
 /* A local address became usable or went away (from iface_table). */
 void engine_on_local_addr(struct engine *e, const struct mptcpd_local_addr *a,
 			  bool usable);
+/* The kernel's answer to a command: err 0 or -errno;
+ * ENGINE_ERR_NO_CONN when the kernel has no such connection (it closed
+ * without our hearing of it): the connection leaves the model. */
+#define ENGINE_ERR_NO_CONN	(-ESTALE)
 void engine_on_result(struct engine *e, const struct mptcpd_action *a, int err,
 		      const char *extack);
+/* The answers to n commands were lost (a resync follows): counted. */
+void engine_on_acks_lost(struct engine *e, size_t n);
+/* Every command sent has its answer: a mass action's sweep is over and
+ * its one log line is written. */
+void engine_on_idle(struct engine *e);
+bool engine_in_sweep(const struct engine *e);
 /* The subflow (local, remote) of token has unacked data and no progress. */
 void engine_on_stalled(struct engine *e, uint32_t token,
 		       const struct mptcpd_addr *local,

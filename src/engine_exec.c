@@ -98,7 +98,7 @@ static enum engine_verdict engine_may_join(struct engine *e,
 	p = model_pair_find(c, &a->local, &a->remote);
 	if (p && !backoff_allows(p, now_ms)) {
 		engine_log_action(LOG_DEBUG, a, "backing off, not sending");
-		engine_wake_at(e, p->retry_ms);
+		engine_conn_wake(e, c, p->retry_ms);
 		return ENGINE_VERDICT_BACKING_OFF;
 	}
 	return ENGINE_VERDICT_SENT;
@@ -250,13 +250,18 @@ enum engine_verdict engine_execute(struct engine *e, struct model_conn *c,
 	if (e->ops.observe_action)
 		e->ops.observe_action(e->ops_arg, a);
 	if (e->ops.send(e->ops_arg, a) < 0) {
-		engine_log_action(LOG_ERR, a, "could not send");
+		/* In a sweep, the sweep's line counts them. */
+		engine_log_action(engine_in_sweep(e) ? LOG_DEBUG : LOG_ERR, a,
+				  "could not send");
+		engine_sweep_sent(e, a, false);
 		engine_unprepare(c, a);
 		return ENGINE_VERDICT_FAILED;
 	}
+	engine_sweep_sent(e, a, true);
 	/* The kernel says when a join is established or closed; if it says
 	 * nothing (a lost event), the timer looks again. */
 	if (a->type == MPTCPD_ACTION_SUBFLOW_CREATE)
-		engine_wake_at(e, e->ops.now_ms(e->ops_arg) + ENGINE_JOIN_TIMEOUT_MS);
+		engine_conn_wake(e, c, e->ops.now_ms(e->ops_arg) +
+				 ENGINE_JOIN_TIMEOUT_MS);
 	return ENGINE_VERDICT_SENT;
 }

@@ -20,6 +20,19 @@ struct iface_table;
  * second join of the same pair races the first. */
 #define ENGINE_JOIN_HOLD_MS 130000
 
+/* One mass action's counts (engine_sweep.c). */
+struct engine_sweep {
+	bool open;
+	char label[96];			/* "eth0 192.0.2.2 gone" */
+	unsigned int causes;		/* events merged into it */
+	uint64_t start_ms;
+	uint64_t conns;			/* connections commands went for */
+	uint64_t sent, not_sent;	/* commands handed over, refused */
+	uint64_t promoted, demoted, joins, announced, withdrawn, closed;
+	uint64_t failed, gone, acks_lost;
+	int first_err;
+};
+
 struct engine {
 	struct model *model;
 	struct iface_table *ifaces;
@@ -42,6 +55,7 @@ struct engine {
 	struct engine_stats stats;
 	struct mptcpd_held_pair *held;	/* conn->held scratch, reused */
 	size_t cap_held;
+	struct engine_sweep sweep;	/* the mass action under way */
 	/* [policy] rules (a copy) and the strategy each names (NULL: the
 	 * default), engine_policy.c. */
 	struct policy_rule *policies;
@@ -63,8 +77,19 @@ void engine_add_initial(struct model_conn *c);
 /* Listening sockets: add one, remove one, or forget all. */
 void engine_listener_add(struct engine *e, const struct mptcpd_addr *a);
 void engine_listener_del(struct engine *e, const struct mptcpd_addr *a);
+/* Timer visits per engine_on_timer() call: each may ask the strategy,
+ * so a mass timeout is spread over loop turns (tens of microseconds each:
+ * a few milliseconds per turn). */
+#define ENGINE_TIMER_BATCH 256
+
 /* Make sure ops.schedule() will wake us by at_ms. */
 void engine_wake_at(struct engine *e, uint64_t at_ms);
+/* Make sure the connection is visited by at_ms (its due time in the
+ * model only moves earlier here; the visit sets the exact next one). */
+void engine_conn_wake(struct engine *e, struct model_conn *c, uint64_t at_ms);
+/* The connection's due time from what it has pending or held (after
+ * adoption changed its subflows behind the engine's back). */
+void engine_conn_rearm(struct engine *e, struct model_conn *c);
 void engine_log_action(int level, const struct mptcpd_action *a,
 		       const char *what);
 /* Take back what preparing a (now failed or never sent) action made the
@@ -93,5 +118,20 @@ bool engine_peer_refuses(struct engine *e, struct model_conn *c,
  * our own addresses as the remote)? */
 bool engine_conn_is_local(const struct engine *e,
 			  const struct mptcpd_event *ev);
+
+/* engine_sweep.c: a mass action opens a sweep (merged into one already
+ * open); engine_sweep_conn() after each connection's decision, given
+ * sweep.sent before it; engine_sweep_end_if_quiet() after the last.  The
+ * counts come from engine_execute() and engine_on_result(); the line is
+ * logged by engine_sweep_close() (engine_on_idle). */
+void engine_sweep_open(struct engine *e, const char *label);
+void engine_sweep_conn(struct engine *e, uint64_t sent_before);
+void engine_sweep_end_if_quiet(struct engine *e);
+void engine_sweep_sent(struct engine *e, const struct mptcpd_action *a,
+		       bool ok);
+void engine_sweep_result(struct engine *e, const struct mptcpd_action *a,
+			 int err);
+void engine_sweep_acks_lost(struct engine *e, size_t n);
+void engine_sweep_close(struct engine *e);
 
 #endif

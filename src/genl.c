@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/socket.h>
 #include <linux/netlink.h>
 #include <netlink/netlink.h>
@@ -31,91 +32,71 @@
  * them (ENOBUFS) and forces a full resynchronisation. */
 #define GENL_EVENT_RCVBUF	(4 * 1024 * 1024)
 #define GENL_CMD_RCVBUF		(4 * 1024 * 1024)
-#define GENL_FIFO_MIN		64
-#define GENL_FIFO_MAX		65536
+/* Loop time one call for ACKs may take; the watcher calls again. */
+#define GENL_CMD_BUDGET_MS	10
 /* Datagrams per readable call; the level-triggered watcher calls again. */
 #define GENL_DRAIN_MAX		1024
 
-/* ---- pending-command FIFO ------------------------------------------- */
-
-static int genl_fifo_reserve(struct genl_fifo *f)
-{
-	struct genl_sent *v;
-	size_t cap, i;
-
-	if (f->n < f->cap)
-		return 0;
-	if (f->n >= GENL_FIFO_MAX)
-		return -ENOBUFS;
-	cap = f->cap ? f->cap * 2 : GENL_FIFO_MIN;
-	v = calloc(cap, sizeof(*v));
-	if (!v)
-		return -ENOMEM;
-	for (i = 0; i < f->n; i++)
-		v[i] = f->v[(f->head + i) % f->cap];
-	free(f->v);
-	f->v = v;
-	f->cap = cap;
-	f->head = 0;
-	return 0;
-}
-
-static void genl_fifo_push(struct genl_fifo *f, uint32_t seq,
-			   const struct mptcpd_action *action)
-{
-	struct genl_sent *s = &f->v[(f->head + f->n) % f->cap];
-
-	s->seq = seq;
-	s->action = *action;
-	f->n++;
-}
-
-static void genl_fifo_pop(struct genl_fifo *f, struct genl_sent *out)
-{
-	*out = f->v[f->head];
-	f->head = (f->head + 1) % f->cap;
-	f->n--;
-}
+/* ---- sending -------------------------------------------------------- */
 
 size_t genl_pending(const struct genl *p)
 {
-	return p->fifo.n;
+	return genl_queue_len(&p->queue);
 }
 
-/* ---- sending -------------------------------------------------------- */
+size_t genl_window(const struct genl *p)
+{
+	return p->queue.window;
+}
 
-int genl_send(struct genl *p, const struct mptcpd_action *action)
+uint64_t genl_refused(const struct genl *p)
+{
+	return p->queue.refused;
+}
+
+/* Encode and send one command now; the window has room (the caller
+ * checked).  0 or -errno, logged at debug level: the engine counts and
+ * logs failures, aggregated during a mass action. */
+static int genl_transmit(struct genl *p, const struct mptcpd_action *action)
 {
 	char desc[256];
 	struct nl_msg *msg = NULL;
 	int err;
 
-	err = genl_fifo_reserve(&p->fifo);
-	if (err)
-		goto out;
 	err = genl_build(p, action, &msg);
 	if (err) {
-		log_warn(LOG_SUB_GENL, "cannot encode %s: %s",
-			 genl_describe(action, desc, sizeof(desc)),
-			 strerror(-err));
+		log_debug(LOG_SUB_GENL, "cannot encode %s: %s",
+			  genl_describe(action, desc, sizeof(desc)),
+			  strerror(-err));
 		goto out;
 	}
 	err = nl_send_auto(p->cmd_sk, msg);
 	if (err < 0) {
 		err = nlutil_errno(err);
-		log_warn(LOG_SUB_GENL, "sending %s: %s",
-			 genl_describe(action, desc, sizeof(desc)),
-			 strerror(-err));
+		log_debug(LOG_SUB_GENL, "sending %s: %s",
+			  genl_describe(action, desc, sizeof(desc)),
+			  strerror(-err));
 		goto out;
 	}
-	err = 0;
-	genl_fifo_push(&p->fifo, nlmsg_hdr(msg)->nlmsg_seq, action);
-	log_debug(LOG_SUB_GENL, "sent %s (seq %u)",
-		  genl_describe(action, desc, sizeof(desc)),
-		  nlmsg_hdr(msg)->nlmsg_seq);
+	err = genl_queue_sent(&p->queue, nlmsg_hdr(msg)->nlmsg_seq, action);
+	if (log_enabled(LOG_DEBUG, LOG_SUB_GENL))
+		log_debug(LOG_SUB_GENL, "sent %s (seq %u)",
+			  genl_describe(action, desc, sizeof(desc)),
+			  nlmsg_hdr(msg)->nlmsg_seq);
 out:
 	nlmsg_free(msg);
 	return err;
+}
+
+/* Sent at once while the window has room and nothing waits; otherwise
+ * queued, and sent as ACKs come back (genl_pump).  A command that cannot
+ * even be queued is refused here (-ENOBUFS), so the caller takes back what
+ * it believed. */
+int genl_send(struct genl *p, const struct mptcpd_action *action)
+{
+	if (genl_queue_may_send(&p->queue))
+		return genl_transmit(p, action);
+	return genl_queue_wait(&p->queue, action);
 }
 
 /* ---- ACKs ------------------------------------------------------------ */
@@ -134,55 +115,67 @@ int genl_parse_ack(const struct nlmsghdr *nlh, int *error,
 	return 0;
 }
 
+/* The kernel's words for "no connection has this token" (EINVAL with
+ * this extended ACK, from 5.19 on) become GENL_ERR_NO_CONN: EINVAL alone
+ * also means a malformed command. */
+int genl_translate_error(int err, const char *extack)
+{
+	if (err == -EINVAL && extack && strcmp(extack, "invalid token") == 0)
+		return GENL_ERR_NO_CONN;
+	return err;
+}
+
+/* One command's outcome, to the owner; per-command lines are debug: the
+ * owner aggregates a mass action's results. */
 static void genl_report(struct genl *p, const struct mptcpd_action *a,
 			int err, const char *extack)
 {
 	char desc[256];
 
-	genl_describe(a, desc, sizeof(desc));
+	err = genl_translate_error(err, extack);
 	/* Closing a subflow that is already gone reached its goal. */
-	if (err == -ESRCH && a->type == MPTCPD_ACTION_SUBFLOW_DESTROY) {
-		log_debug(LOG_SUB_GENL, "%s: already closed", desc);
+	if (err == -ESRCH && a->type == MPTCPD_ACTION_SUBFLOW_DESTROY)
 		err = 0;
+	if (log_enabled(LOG_DEBUG, LOG_SUB_GENL)) {
+		genl_describe(a, desc, sizeof(desc));
+		log_debug(LOG_SUB_GENL, "%s: %s%s%s%s", desc,
+			  err ? strerror(-err) : "ok", extack ? " (" : "",
+			  extack ? extack : "", extack ? ")" : "");
 	}
-	if (err && extack)
-		log_warn(LOG_SUB_GENL, "%s failed: %s (%s)", desc,
-			 strerror(-err), extack);
-	else if (err)
-		log_warn(LOG_SUB_GENL, "%s failed: %s", desc, strerror(-err));
-	else
-		log_debug(LOG_SUB_GENL, "%s: ok", desc);
 	if (p->cb.result)
 		p->cb.result(p->arg, a, err, extack);
 }
 
+/* Fill the window from the queue, highest class first.  A command that
+ * cannot be sent now gets its result at once, as the kernel's would. */
+static void genl_pump(struct genl *p)
+{
+	struct mptcpd_action a;
+	int err;
+
+	while (genl_queue_next(&p->queue, &a)) {
+		err = genl_transmit(p, &a);
+		if (err)
+			genl_report(p, &a, err, NULL);
+	}
+}
+
 /* ACKs come back in send order.  Entries older than the ACKed sequence
- * lost their ACK (command socket overflow): their outcome is unknown, so
- * they are reported as -ENOBUFS and the caller may retry. */
+ * lost their ACK (the socket overflowed anyway): their outcome is not
+ * guessed command by command; the owner is told once and resynchronises
+ * the model from the kernel. */
 static void genl_complete(struct genl *p, uint32_t seq, int err,
 			  const char *extack)
 {
-	struct genl_sent s;
+	struct mptcpd_action a;
 	size_t lost = 0;
+	bool found = genl_queue_ack(&p->queue, seq, &a, &lost);
 
-	while (p->fifo.n > 0) {
-		if ((int32_t)(p->fifo.v[p->fifo.head].seq - seq) > 0)
-			break;
-		/* Pop first: the callback may send and grow the FIFO. */
-		genl_fifo_pop(&p->fifo, &s);
-		if (s.seq == seq) {
-			genl_report(p, &s.action, err, extack);
-			goto out;
-		}
-		lost++;
-		if (p->cb.result)
-			p->cb.result(p->arg, &s.action, -ENOBUFS, "ACK lost");
-	}
-	log_debug(LOG_SUB_GENL, "ACK for unknown seq %u ignored", seq);
-out:
-	if (lost)
-		log_warn(LOG_SUB_GENL, "%zu command ACKs were lost (socket "
-			 "overflow): outcome unknown", lost);
+	p->lost_in_read += lost;
+	if (found)
+		genl_report(p, &a, err, extack);
+	else
+		log_debug(LOG_SUB_GENL, "ACK for unknown seq %u ignored", seq);
 }
 
 static void genl_cmd_msg(struct genl *p, const struct nlmsghdr *nlh)
@@ -219,12 +212,13 @@ int genl_slot_check(int msg_flags)
 }
 
 /* Read what is queued on a socket, up to GENL_BATCH datagrams per
- * syscall, and hand each message the kernel sent to fn (guard refuses the
- * others).  Returns 0 when drained, -ENOBUFS when the socket lost
+ * syscall and at most rounds syscalls, and hand each message the kernel
+ * sent to fn (guard refuses the others).  *drained tells whether the
+ * socket was read empty.  Returns 0, -ENOBUFS when the socket lost
  * messages, by overflow or truncation (the caller decides what that
  * means), other -errno on error. */
 static int genl_drain(struct genl *p, struct nl_sock *sk,
-		      struct nlutil_guard *guard,
+		      struct nlutil_guard *guard, int rounds, bool *drained,
 		      void (*fn)(struct genl *p, const struct nlmsghdr *nlh))
 {
 	struct mmsghdr msgs[GENL_BATCH];
@@ -232,7 +226,8 @@ static int genl_drain(struct genl *p, struct nl_sock *sk,
 	struct sockaddr_nl from[GENL_BATCH];
 	int fd = nl_socket_get_fd(sk), lost = 0;
 
-	for (int i = 0; i < GENL_DRAIN_MAX; i++) {
+	*drained = false;
+	for (int i = 0; i < rounds; i++) {
 		int n;
 
 		memset(msgs, 0, sizeof(msgs));
@@ -251,8 +246,12 @@ static int genl_drain(struct genl *p, struct nl_sock *sk,
 			lost = -ENOBUFS;
 			continue;
 		}
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+			*drained = true;
+			return lost;
+		}
 		if (n < 0)
-			return errno == EAGAIN || errno == EWOULDBLOCK ? lost : -errno;
+			return -errno;
 		for (int k = 0; k < n; k++) {
 			if (!nlutil_accept(guard, &from[k],
 					   msgs[k].msg_hdr.msg_namelen))
@@ -266,23 +265,72 @@ static int genl_drain(struct genl *p, struct nl_sock *sk,
 				genl_deliver(p, p->rbuf[k], msgs[k].msg_len, fn);
 			}
 		}
-		if (n < GENL_BATCH)
+		if (n < GENL_BATCH) {
+			*drained = true;
 			return lost;
+		}
 	}
 	return lost;
 }
 
-void genl_cmd_readable(struct genl *p)
+/* ACKs read per pass: about a window's worth. */
+static int genl_cmd_rounds(const struct genl *p)
 {
-	int err = genl_drain(p, p->cmd_sk, &p->cmd_guard, genl_cmd_msg);
+	return (int)(p->queue.window / GENL_BATCH) + 1;
+}
 
-	/* ENOBUFS: some ACKs were dropped; genl_complete() notices the gap
-	 * in sequence numbers. */
+static uint64_t genl_mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* One pass: read about a window of ACKs, report them, refill the
+ * window.  False when it made no progress (nothing was read). */
+static bool genl_cmd_pass(struct genl *p)
+{
+	size_t before = genl_queue_len(&p->queue);
+	bool drained;
+	int err = genl_drain(p, p->cmd_sk, &p->cmd_guard, genl_cmd_rounds(p),
+			     &drained, genl_cmd_msg);
+
 	if (err == -ENOBUFS)
-		log_warn(LOG_SUB_GENL, "command socket overflowed: "
-			 "some ACKs were lost");
+		p->cmd_overflowed = true;
 	else if (err < 0)
 		log_warn(LOG_SUB_GENL, "receiving ACKs: %s", strerror(-err));
+	/* The kernel answers a command within our sendmsg(): once the socket
+	 * is read empty after an overflow, the ACKs still awaited are the
+	 * ones it dropped. */
+	if (drained && p->cmd_overflowed) {
+		p->cmd_overflowed = false;
+		p->lost_in_read += genl_queue_drop_inflight(&p->queue);
+	}
+	if (p->lost_in_read) {
+		size_t lost = p->lost_in_read;
+
+		p->lost_in_read = 0;
+		if (p->cb.acks_lost)
+			p->cb.acks_lost(p->arg, lost);
+	}
+	genl_pump(p);
+	return genl_queue_len(&p->queue) != before;
+}
+
+/* The kernel has answered what we sent by the time sendmsg() returns, so
+ * the next ACKs are already there: pass after pass until the queue is
+ * empty or GENL_CMD_BUDGET_MS is spent, so that a mass action does not
+ * wait for a loop iteration per window, nor hold the loop for long. */
+void genl_cmd_readable(struct genl *p)
+{
+	uint64_t until = genl_mono_ms() + GENL_CMD_BUDGET_MS;
+
+	while (genl_cmd_pass(p) && genl_queue_len(&p->queue) &&
+	       genl_mono_ms() < until)
+		;
+	if (genl_queue_len(&p->queue) == 0 && p->cb.idle)
+		p->cb.idle(p->arg);
 }
 
 /* ---- events ---------------------------------------------------------- */
@@ -311,7 +359,9 @@ static void genl_event_msg(struct genl *p, const struct nlmsghdr *nlh)
 
 void genl_event_readable(struct genl *p)
 {
-	int err = genl_drain(p, p->ev_sk, &p->ev_guard, genl_event_msg);
+	bool drained;
+	int err = genl_drain(p, p->ev_sk, &p->ev_guard, GENL_DRAIN_MAX,
+			     &drained, genl_event_msg);
 
 	if (err == -ENOBUFS) {
 		/* The owner's overflow callback warns, rate-limited. */
@@ -342,24 +392,26 @@ int genl_cmd_fd(const struct genl *p)
 
 /* ---- sockets --------------------------------------------------------- */
 
-/* MPTCPD_EVENT_RCVBUF shrinks the event socket's buffer: the tests use it
- * to make the kernel drop events and check that the daemon recovers. */
-static int genl_event_rcvbuf(void)
+/* MPTCPD_EVENT_RCVBUF and MPTCPD_CMD_RCVBUF shrink the event and the
+ * command socket's buffers: the tests use them to make the kernel drop
+ * events and check that the daemon recovers, and to make a mass action
+ * outgrow the command socket and check that the window paces it. */
+static int genl_rcvbuf_env(const char *name, int dflt)
 {
-	const char *env = getenv("MPTCPD_EVENT_RCVBUF");
+	const char *env = getenv(name);
 	char *end;
 	long v;
 
 	if (!env || !*env)
-		return GENL_EVENT_RCVBUF;
+		return dflt;
 	v = strtol(env, &end, 10);
-	if (*end || v < 4096 || v > GENL_EVENT_RCVBUF) {
-		log_warn(LOG_SUB_GENL, "MPTCPD_EVENT_RCVBUF=%s ignored (expected "
-			 "4096 to %d bytes)", env, GENL_EVENT_RCVBUF);
-		return GENL_EVENT_RCVBUF;
+	if (*end || v < 4096 || v > dflt) {
+		log_warn(LOG_SUB_GENL, "%s=%s ignored (expected 4096 to %d "
+			 "bytes)", name, env, dflt);
+		return dflt;
 	}
-	log_notice(LOG_SUB_GENL, "event socket buffer limited to %ld bytes by "
-		   "MPTCPD_EVENT_RCVBUF", v);
+	log_notice(LOG_SUB_GENL, "socket buffer limited to %ld bytes by %s",
+		   v, name);
 	return (int)v;
 }
 
@@ -453,6 +505,22 @@ static int genl_join_events(struct genl *p)
 	return 0;
 }
 
+/* The window of commands in flight, sized from the receive buffer the
+ * kernel granted (rmem_max caps it without CAP_NET_ADMIN). */
+static int genl_cmd_window(struct genl *p)
+{
+	int rcvbuf = nlutil_rcvbuf(nl_socket_get_fd(p->cmd_sk));
+	size_t window = genl_queue_window_for(rcvbuf);
+	int err = genl_queue_init(&p->queue, window, GENL_QUEUE_WAIT_MAX);
+
+	if (err)
+		return err;
+	log_debug(LOG_SUB_GENL, "command window: %zu in flight (receive "
+		  "buffer %d bytes), up to %d waiting", window, rcvbuf,
+		  GENL_QUEUE_WAIT_MAX);
+	return 0;
+}
+
 static int genl_open_cmd(struct genl *p)
 {
 	int err = genl_sock_connect(&p->cmd_sk);
@@ -463,7 +531,11 @@ static int genl_open_cmd(struct genl *p)
 	if (err)
 		return err;
 	genl_set_ext_ack(p->cmd_sk);
-	genl_set_rcvbuf(p->cmd_sk, GENL_CMD_RCVBUF, "command");
+	genl_set_rcvbuf(p->cmd_sk, genl_rcvbuf_env("MPTCPD_CMD_RCVBUF",
+						 GENL_CMD_RCVBUF), "command");
+	err = genl_cmd_window(p);
+	if (err)
+		return err;
 	/* ACKs are read by genl_drain() and matched by genl_complete(). */
 	return nlutil_errno(nl_socket_set_nonblocking(p->cmd_sk));
 }
@@ -477,7 +549,8 @@ static int genl_open_events(struct genl *p)
 	err = genl_join_events(p);
 	if (err)
 		return err;
-	genl_set_rcvbuf(p->ev_sk, genl_event_rcvbuf(), "event");
+	genl_set_rcvbuf(p->ev_sk, genl_rcvbuf_env("MPTCPD_EVENT_RCVBUF",
+						 GENL_EVENT_RCVBUF), "event");
 	/* Events are read by genl_drain(). */
 	return nlutil_errno(nl_socket_set_nonblocking(p->ev_sk));
 }
@@ -518,6 +591,6 @@ void genl_free(struct genl *p)
 		return;
 	nl_socket_free(p->ev_sk);
 	nl_socket_free(p->cmd_sk);
-	free(p->fifo.v);
+	genl_queue_clear(&p->queue);
 	free(p);
 }

@@ -10,6 +10,7 @@
 #ifndef MPTCPD_GENL_H
 #define MPTCPD_GENL_H
 
+#include <errno.h>
 #include <stddef.h>
 #include <stdint.h>
 #include "mptcpd/strategy.h"
@@ -26,7 +27,18 @@ struct genl_callbacks {
 	/* Events were lost (ENOBUFS, or one larger than a receive slot):
 	 * the caller must resynchronise. */
 	void (*overflow)(void *arg);
+	/* The ACKs of n commands were lost all the same (the command socket
+	 * overflowed): their outcome is unknown, and no result comes for
+	 * them; the caller resynchronises (optional). */
+	void (*acks_lost)(void *arg, size_t n);
+	/* Every command sent has its answer and none waits: the end of a
+	 * mass action's sweep (optional). */
+	void (*idle)(void *arg);
 };
+
+/* The result for a command on a connection the kernel does not have (any
+ * more): it said "invalid token". */
+#define GENL_ERR_NO_CONN	(-ESTALE)
 
 /* One entry of the kernel's per-connection local address list. */
 struct genl_local_entry {
@@ -50,10 +62,21 @@ void genl_cmd_readable(struct genl *p);
  * send them (another local program did). */
 uint64_t genl_dropped(const struct genl *p);
 
-/* Queue one command (action->local_id already set by the caller). */
+/* Send one command (action->local_id already set by the caller), at once
+ * when the window of commands awaiting their ACK has room and none
+ * waits, else queued and sent as ACKs come back (genl_queue.h: bounded,
+ * promotions and joins before closes).  0, or -errno when it was neither
+ * sent nor queued (-ENOBUFS: the queue is full). */
 int genl_send(struct genl *p, const struct mptcpd_action *action);
-/* Commands sent whose ACK has not arrived yet. */
+/* Commands whose ACK has not arrived yet, sent or waiting. */
 size_t genl_pending(const struct genl *p);
+/* The most commands in flight at once. */
+size_t genl_window(const struct genl *p);
+/* Commands refused since start: the queue was full. */
+uint64_t genl_refused(const struct genl *p);
+/* err (0 or -errno) and the extended ACK of the kernel's answer, in our
+ * words: GENL_ERR_NO_CONN for an unknown token, else err. */
+int genl_translate_error(int err, const char *extack);
 
 /* Synchronous GET_ADDR dump by token (6.9+), used at start-up only.
  * -EOPNOTSUPP when the kernel cannot do it. */

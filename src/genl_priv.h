@@ -15,25 +15,13 @@
 #include <stdint.h>
 
 #include "genl.h"
+#include "genl_queue.h"
 #include "nlutil.h"
 
 struct nl_msg;
 struct nl_sock;
 struct nlattr;
 struct nlmsghdr;
-
-struct genl_sent {
-	uint32_t seq;
-	struct mptcpd_action action;
-};
-
-/* Ring buffer of commands awaiting their ACK, oldest first. */
-struct genl_fifo {
-	struct genl_sent *v;
-	size_t cap;
-	size_t head;
-	size_t n;
-};
 
 enum genl_dump_support {
 	GENL_DUMP_SUPPORT_UNKNOWN = 0,
@@ -62,7 +50,10 @@ struct genl {
 	int family;
 	struct genl_callbacks cb;
 	void *arg;
-	struct genl_fifo fifo;
+	/* Commands in flight (ACK awaited) and waiting for room. */
+	struct genl_queue queue;
+	bool cmd_overflowed;	/* ENOBUFS seen, socket not yet read empty */
+	size_t lost_in_read;	/* ACKs found lost, told once per read */
 	enum genl_dump_support dump_support;
 	/* Datagrams not sent by the kernel, refused per receive path. */
 	struct nlutil_guard ev_guard, cmd_guard, dump_guard;

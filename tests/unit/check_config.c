@@ -12,48 +12,13 @@
 
 #include "config.h"
 #include "log.h"
+#include "logcap.h"
 
 #ifndef PLUGINDIR
 #define PLUGINDIR "/usr/local/lib/mptcpd"
 #endif
 
-#define MSGS_MAX 256
-
-/* Messages captured through log_set_sink. */
-static struct {
-	size_t n;
-	char *msg[MSGS_MAX];
-	int level[MSGS_MAX];
-	enum log_subsys sub[MSGS_MAX];
-} msgs;
-
 static struct config cfg;
-
-static void msgs_sink(int level, enum log_subsys sub, const char *msg, void *arg)
-{
-	(void)arg;
-	if (msgs.n == MSGS_MAX)
-		return;
-	msgs.level[msgs.n] = level;
-	msgs.sub[msgs.n] = sub;
-	msgs.msg[msgs.n++] = strdup(msg);
-}
-
-static void msgs_clear(void)
-{
-	for (size_t i = 0; i < msgs.n; i++)
-		free(msgs.msg[i]);
-	msgs.n = 0;
-}
-
-/* Index of the first message containing both strings, or -1. */
-static int msgs_find(const char *a, const char *b)
-{
-	for (size_t i = 0; i < msgs.n; i++)
-		if (strstr(msgs.msg[i], a) && (!b || strstr(msgs.msg[i], b)))
-			return (int)i;
-	return -1;
-}
 
 /* The message for "NAME:LINE:" contains what. */
 static void assert_line_msg(const char *name, unsigned int line, const char *what)

@@ -665,6 +665,35 @@ START_TEST(test_adopt_without_duplicates)
 }
 END_TEST
 
+/* A join the kernel was still opening when we adopted it times out
+ * ENGINE_JOIN_TIMEOUT_MS after adoption: adoption gives the connection
+ * its due time, as sending the join would have. */
+START_TEST(test_adopt_pending_times_out)
+{
+	struct snapshot s;
+	struct diag_subflow sf = { .token = TOKEN, .established = false };
+
+	F.now = 10000;
+	snapshot_init(&s);
+	snap_conn(&s, TOKEN, "192.0.2.2", 40000, false);
+	sf.local = fx_addr("198.51.100.2", 41000);
+	sf.remote = fx_addr("203.0.113.2", PORT);
+	sf.local_id = 1;
+	snapshot_add_subflow(&s, &sf);
+	engine_adopt(F.engine, &s);
+	ck_assert_uint_eq(F.n_sent, 0);		/* the join is there, pending */
+	ck_assert_uint_eq(model_conn_due(conn()), 10000 + ENGINE_JOIN_TIMEOUT_MS);
+	F.now += ENGINE_JOIN_TIMEOUT_MS - 1;
+	engine_on_timer(F.engine);
+	ck_assert_uint_eq(engine_get_stats(F.engine)->joins_timed_out, 0);
+	F.now += 1;
+	engine_on_timer(F.engine);
+	ck_assert_uint_eq(engine_get_stats(F.engine)->joins_timed_out, 1);
+	ck_assert_uint_eq(conn()->pub.n_subflows, 1);
+	snapshot_clear(&s);
+}
+END_TEST
+
 /* A refused command, a stall and the end of a backoff reach monitors, as
  * kernel events do (issue 11: none of the three ever did). */
 START_TEST(test_daemon_events_reach_monitors)
@@ -991,6 +1020,7 @@ static Suite *engine_suite(void)
 	tcase_add_test(tc, test_no_route_no_join_until_route_appears);
 	tcase_add_test(tc, test_join_failed_before_route_is_retried_once);
 	tcase_add_test(tc, test_adopt_without_duplicates);
+	tcase_add_test(tc, test_adopt_pending_times_out);
 	tcase_add_test(tc, test_adopt_server_side_and_vanished);
 	tcase_add_test(tc, test_snapshot_translates);
 	tcase_add_test(tc, test_manual_subflow_sent_then_already);

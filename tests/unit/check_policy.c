@@ -14,40 +14,14 @@
 #include "config_priv.h"
 #include "fixture.h"
 #include "log.h"
+#include "logcap.h"
 #include "policy.h"
-
-#define MSGS_MAX 64
-
-static struct {
-	size_t n;
-	char *msg[MSGS_MAX];
-} msgs;
 
 static struct config cfg;
 
-static void msgs_sink(int level, enum log_subsys sub, const char *msg,
-		      void *arg)
-{
-	(void)level;
-	(void)sub;
-	(void)arg;
-	if (msgs.n < MSGS_MAX)
-		msgs.msg[msgs.n++] = strdup(msg);
-}
-
-static void msgs_clear(void)
-{
-	for (size_t i = 0; i < msgs.n; i++)
-		free(msgs.msg[i]);
-	msgs.n = 0;
-}
-
 static bool msgs_has(const char *a, const char *b)
 {
-	for (size_t i = 0; i < msgs.n; i++)
-		if (strstr(msgs.msg[i], a) && (!b || strstr(msgs.msg[i], b)))
-			return true;
-	return false;
+	return msgs_find(a, b) >= 0;
 }
 
 static int load(const char *text)

@@ -1,0 +1,516 @@
+#!/usr/bin/env bash
+# Scale: N idle client connections (each with its Wi-Fi and its cellular
+# subflow) under each built-in strategy and under the kernel's own path
+# manager, then a server-side burst that the server's path manager answers
+# with announcements (issue #9).
+#
+#   bash bench/scale.sh [BUILD_DIR]   (root; BUILD_DIR: build/)
+#
+# Environment:
+#   SCALE_N           connection counts, "1000 10000"
+#   SCALE_STRATEGIES  "backup-cellular fullmesh metered-aware"
+#   SCALE_KERNEL      1: also the kernel PM (eth1 "subflow backup" endpoint;
+#                     server side: two "signal" endpoints); 0: not
+#   SCALE_SERVER      1: the server-side bursts (1,000 and N); 0: not
+#   SERVER_STRATEGY   the server's mptcpd strategy (fullmesh; announce = all)
+#   IDLE_SECONDS      10: how long the idle CPU is measured
+#   STATUS_CALLS      50: "mptcpd-ctl status" calls timed while idle
+#
+# Per N and path manager, on the client side: the time for all N
+# connections to get their cellular subflow (kernel events recorded in C
+# by tests/tools/mptcp_events); over IDLE_SECONDS with all of them idle,
+# the daemon's CPU (/proc/PID/stat) and the whole machine's busy time
+# (/proc/stat: the kernel PM's work runs in kworkers); `status` latency
+# (median and max of STATUS_CALLS, mptcpd-ctl's whole run); VmRSS;
+# adoption (kill -9, restart: time to "ready", connections the daemon
+# holds, duplicate subflows); Wi-Fi link down: per connection the time
+# from the link going down to its last Wi-Fi subflow closed and (under
+# backup-cellular) its cellular subflow promoted (the server's
+# subflow-priority event), median and max, and the command ACKs the daemon
+# reported lost ("outcome unknown").  Server side: per connection the
+# delay from "established" to the last of the server's two extra addresses
+# announced to the client, median and p99, announcements per connection
+# and the machine's busy CPU seconds over a fixed window, mptcpd against
+# the kernel's `signal` endpoints.
+set -u
+here=$(cd "$(dirname "$0")/.." && pwd)
+build=${1:-$here/build}
+export top_builddir=$build top_srcdir=$here
+SCALE_N=${SCALE_N:-"1000 10000"}
+SCALE_STRATEGIES=${SCALE_STRATEGIES:-"backup-cellular fullmesh metered-aware"}
+SCALE_KERNEL=${SCALE_KERNEL:-1}
+SCALE_SERVER=${SCALE_SERVER:-1}
+SERVER_STRATEGY=${SERVER_STRATEGY:-fullmesh}
+IDLE_SECONDS=${IDLE_SECONDS:-10}
+STATUS_CALLS=${STATUS_CALLS:-50}
+PORT=5000
+WIFI=192.0.2.2
+CELL=198.51.100.2
+export CI=true	# a bench is not a test: a missing piece is an error
+# shellcheck source=../tests/netns/lib.sh
+. "$here/tests/netns/lib.sh"
+# shellcheck source=lib.sh
+. "$here/bench/lib.sh"
+MANY=${MANY:-$build/bench/tools/mptcp_many}
+CTL=${MPTCPD_CTL:-$build/src/mptcpd-ctl}
+[ -x "$MANY" ] && [ -x "$MPTCP_EVENTS" ] && [ -x "$MPTCPD" ] && [ -x "$CTL" ] ||
+	fail "build first: make -C $build && make -C $build check TESTS="
+OUT=$TMP/results	# "KEY VALUE" lines, KEY = N.MODE.measure
+: >"$OUT"
+
+put() { echo "$1 $2" >>"$OUT"; }
+get() { awk -v k="$1" '$1 == k { v = $2 } END { print (v == "" ? "-" : v) }' "$OUT"; }
+now_mono() { "$MANY" at true; }
+mono_ms() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", (b - a) * 1000 }'; }
+
+# scale_sysctls NS: room for tens of thousands of connections, set in our
+# own namespaces only.
+scale_sysctls() {
+	nsx "$1" sysctl -qw net.core.somaxconn=65535 net.ipv4.tcp_max_syn_backlog=65535 \
+		net.ipv4.ip_local_port_range="1024 65535" net.ipv4.tcp_tw_reuse=1 ||
+		fail "sysctls in $1"
+}
+
+# ---- the daemon ----------------------------------------------------------
+
+# daemon_start NS: mptcpd with $CONF in NS; DAEMON_PID, READY_MS (from
+# exec to "ready" in the log).
+daemon_start() {
+	local ns=$1 t0 i from
+	from=$(wc -l <"$DAEMON_LOG")
+	t0=$EPOCHREALTIME
+	ip netns exec "$ns" "$MPTCPD" -f -c "$CONF" --log stderr >>"$DAEMON_LOG" 2>&1 &
+	DAEMON_PID=$!
+	LAB_PIDS+=("$DAEMON_PID")
+	for i in $(seq 3000); do
+		tail -n +"$((from + 1))" "$DAEMON_LOG" | grep -qw ready && break
+		kill -0 "$DAEMON_PID" 2>/dev/null || fail "the daemon exited during start-up"
+		sleep 0.01
+	done
+	RESTART_T0=$t0
+	READY_MS=$(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.0f", (b - a) * 1000 }')
+	[ "$i" -lt 3000 ] || fail "the daemon was not ready within 30 s"
+}
+
+daemon_kill9() {
+	kill -KILL "$DAEMON_PID" 2>/dev/null
+	wait "$DAEMON_PID" 2>/dev/null
+	DAEMON_PID=
+}
+
+ctl_sock() { echo "$(ns_dir "$1")/control"; }
+
+# ctl_status_field NS FIELD: a number of "status -j".
+ctl_status_field() {
+	timeout 30 "$CTL" -s "$(ctl_sock "$1")" -j status 2>/dev/null |
+		sed -n "s/.*\"$2\": *\([0-9]*\).*/\1/p"
+}
+
+# acks_lost FROM_LINE: command ACKs the daemon reported lost since then.
+acks_lost() {
+	tail -n +"$(($1 + 1))" "$DAEMON_LOG" |
+		awk '/command ACKs were lost/ { for (i = 1; i < NF; i++) if ($(i + 1) == "command") { n += $i; break } }
+		     END { print n + 0 }'
+}
+
+# log_count FROM_LINE REGEX: daemon log lines matching since then.
+log_count() { tail -n +"$(($1 + 1))" "$DAEMON_LOG" | grep -c -- "$2"; }
+
+# ---- kernel state ----------------------------------------------------------
+
+cell_established() { tcp_count_from "$CELL" established; }
+all_cell_established() { [ "$(cell_established)" -ge "$1" ]; }
+cell_backup_count() { subflow_flags "$CELL" | grep -c b; }
+cell_promoted() { [ "$(cell_backup_count)" = 0 ]; }
+mptcp_conns() { nsx "$1" ss -MHn state established | grep -c .; }
+drained() { [ "$(nsx "$C" ss -MHn | grep -c .)" = 0 ]; }
+
+# client_start N: N connections from C to the server, held.
+client_start() {
+	ip netns exec "$C" "$MANY" client -a "$SRV4" -p "$PORT" -n "$1" -t 1800 \
+		>"$TMP/many-c.out" 2>&1 &
+	MANY_PID=$!
+	LAB_PIDS+=("$MANY_PID")
+	wait_until 120 grep -q '^connected=' "$TMP/many-c.out" ||
+		fail "the client did not connect: $(cat "$TMP/many-c.out")"
+}
+
+client_stop() {
+	kill -TERM "$MANY_PID" 2>/dev/null
+	wait "$MANY_PID" 2>/dev/null
+	wait_until 60 drained || log "connections of C still there: $(nsx "$C" ss -MHn | grep -c .)"
+}
+
+# burst_s EVENTS: first "established" to the last first cellular
+# subflow-established, s.
+burst_s() {
+	awk -v cell="saddr=$CELL" '$2 == "established" { if (t0 == "" || $1 < t0) t0 = $1; est[$3] = 1 }
+	     $2 == "subflow-established" && index($0, cell " ") && ($3 in est) && !($3 in got) {
+		got[$3] = 1; if ($1 > last) last = $1 }
+	     END { if (last == "") print "-"; else printf "%.2f\n", last - t0 }' "$1"
+}
+
+# start_events_in NS NAME: like start_events, in NS; EV_PID_NAME.
+start_events_in() {
+	ip netns exec "$1" "$MPTCP_EVENTS" -t 3000 >"$TMP/ev-$2.txt" 2>"$TMP/ev-$2.err" &
+	eval "EV_PID_$2=$!"
+	LAB_PIDS+=("$!")
+	wait_until 5 grep -q ready "$TMP/ev-$2.err" || fail "mptcp_events did not start"
+}
+stop_events_in() {
+	local pid
+	eval "pid=\$EV_PID_$1"
+	sleep 0.5
+	kill -TERM "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
+	# The recorder's socket overflowed: the figures miss connections.
+	! grep -q "events lost" "$TMP/ev-$1.err" ||
+		log "WARNING: the event recorder lost events ($1): $(grep -c "events lost" "$TMP/ev-$1.err") overflows"
+}
+
+# handover_ms T0 EVC EVS PROMOTE: per client connection, ms from T0 to its
+# last Wi-Fi subflow-closed and, if PROMOTE=1, to the server's
+# subflow-priority backup=0 for its cellular subflow (matched through the
+# initial subflow's client port).  Prints "median max count".
+handover_ms() {
+	awk -v t0="$1" -v promote="$4" -v wifi="saddr=$WIFI" -v cell="daddr=$CELL" '
+		function field(k,   i) { for (i = 4; i <= NF; i++) if (index($i, k "=") == 1) return substr($i, length(k) + 2); return "" }
+		FNR == 1 { file++ }
+		file == 1 && $2 == "established" { port[$3] = field("sport") }
+		file == 1 && $2 == "subflow-closed" && $1 >= t0 && index($0, wifi " ") { c[$3] = $1 }
+		file == 2 && $2 == "established" { byport[field("dport")] = $3 }
+		file == 2 && $2 == "subflow-priority" && $1 >= t0 && index($0, cell " ") && field("backup") == "0" { p[$3] = $1 }
+		END {
+			for (tok in port) {
+				if (!(tok in c)) continue
+				t = c[tok]
+				if (promote) {
+					s = byport[port[tok]]
+					if (s == "" || !(s in p)) continue
+					if (p[s] > t) t = p[s]
+				}
+				printf "%.1f\n", (t - t0) * 1000
+			}
+		}' "$2" "$3" >"$TMP/ho.tmp"
+	if [ -s "$TMP/ho.tmp" ]; then
+		echo "$(stats <"$TMP/ho.tmp" | awk '{ print $1 }') $(sort -n "$TMP/ho.tmp" | tail -n 1) $(grep -c . "$TMP/ho.tmp")"
+	else
+		echo "- - 0"
+	fi
+}
+
+# ---- the client side -------------------------------------------------------
+
+# client_phase N MODE: MODE "kernel" or a strategy.
+client_phase() {
+	local n=$1 mode=$2 k="$1.$2" m0 t0 m1 t1 c0 c1 i ms mx cnt lat from tdown bound phase_from
+	log "client side: $n connections, $mode"
+	phase_from=$(wc -l <"$DAEMON_LOG")
+	if [ "$mode" = kernel ]; then
+		set_pm "$C" kernel
+		ip -n "$C" mptcp limits set subflows 8 add_addr_accepted 0
+		ip -n "$C" mptcp endpoint flush
+		ip -n "$C" mptcp endpoint add "$CELL" dev eth1 subflow backup || fail "endpoint"
+	else
+		set_pm "$C" userspace
+		conf_wifi_cellular "$mode"
+		daemon_start "$C"
+	fi
+	start_events_in "$C" c
+	start_events_in "$S" s
+	client_start "$n"
+	put "$k.connected" "$(sed -n 's/^connected=\([0-9]*\).*/\1/p' "$TMP/many-c.out")"
+	if [ "$mode" = metered-aware ]; then
+		# Cellular is metered: no subflow on it while Wi-Fi works.
+		sleep 3
+	else
+		wait_until $((30 + n / 200)) all_cell_established "$n" ||
+			log "only $(cell_established)/$n cellular subflows established"
+	fi
+	put "$k.cell" "$(cell_established)"
+	put "$k.burst" "$(burst_s "$TMP/ev-c.txt")"
+	sleep 2	# the burst's tail settles
+
+	read -r m0 t0 < <(machine_ticks)
+	[ "$mode" = kernel ] || c0=$(cpu_ns "$DAEMON_PID")
+	sleep "$IDLE_SECONDS"
+	read -r m1 t1 < <(machine_ticks)
+	put "$k.machine" "$(awk -v a="$m0" -v b="$m1" -v t="$((t1 - t0))" -v n="$(nproc)" \
+		'BEGIN { printf "%.1f", (b - a) * 100 / t * n }')"
+	if [ "$mode" != kernel ]; then
+		c1=$(cpu_ns "$DAEMON_PID")
+		put "$k.cpu" "$(awk -v a="$c0" -v b="$c1" -v s="$IDLE_SECONDS" \
+			'BEGIN { printf "%.2f", (b - a) / 1e7 / s }')"
+		: >"$TMP/lat"
+		for i in $(seq "$STATUS_CALLS"); do
+			lat=$EPOCHREALTIME
+			timeout 30 "$CTL" -s "$(ctl_sock "$C")" status >/dev/null 2>&1 ||
+				echo "status failed" >>"$TMP/status.err"
+			awk -v a="$lat" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.2f\n", (b - a) * 1000 }' >>"$TMP/lat"
+		done
+		put "$k.status_med" "$(stats <"$TMP/lat" | awk '{ print $1 }')"
+		put "$k.status_max" "$(sort -n "$TMP/lat" | tail -n 1)"
+		# What a call costs without the daemon: exec and exit.
+		: >"$TMP/lat"
+		for i in $(seq 10); do
+			lat=$EPOCHREALTIME
+			"$CTL" -V >/dev/null 2>&1
+			awk -v a="$lat" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.2f\n", (b - a) * 1000 }' >>"$TMP/lat"
+		done
+		put "$k.ctl_exec" "$(stats <"$TMP/lat" | awk '{ print $1 }')"
+		put "$k.rss" "$(kb "$DAEMON_PID" VmRSS)"
+		put "$k.held" "$(ctl_status_field "$C" connections)"
+
+		log "adoption: kill -9 and restart"
+		daemon_kill9
+		daemon_start "$C"
+		put "$k.ready" "$READY_MS"
+		# From the restart to a status that counts all N (as coarse as
+		# one status call is slow).
+		for i in $(seq 300); do
+			[ "$(ctl_status_field "$C" connections)" = "$n" ] && break
+			sleep 0.1
+		done
+		put "$k.all_held" "$(awk -v a="$RESTART_T0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.0f", (b - a) * 1000 }')"
+		sleep 2
+		put "$k.adopted" "$(ctl_status_field "$C" connections)"
+		put "$k.dups" "$(dup_subflows | grep -c .)"
+		put "$k.cell_after" "$(cell_established)"
+	fi
+
+	log "Wi-Fi link down"
+	from=$(wc -l <"$DAEMON_LOG")
+	tdown=$("$MANY" at ip -n "$C" link set eth0 down)
+	bound=$((10 + n / 1000))
+	[ "$mode" = kernel ] && bound=5
+	wait_until "$bound" no_tcp_from "$WIFI"
+	put "$k.wifi_left" "$(nsx "$C" ss -tnH state established src "$WIFI" | grep -c .)"
+	if [ "$mode" = backup-cellular ]; then
+		wait_until 5 cell_promoted
+		put "$k.still_backup" "$(cell_backup_count)"
+	fi
+	stop_events_in c
+	stop_events_in s
+	read -r ms mx cnt < <(handover_ms "$tdown" "$TMP/ev-c.txt" "$TMP/ev-s.txt" 0)
+	put "$k.ho_med" "$ms"
+	put "$k.ho_max" "$mx"
+	put "$k.ho_n" "$cnt"
+	if [ "$mode" = backup-cellular ]; then
+		read -r ms mx cnt < <(handover_ms "$tdown" "$TMP/ev-c.txt" "$TMP/ev-s.txt" 1)
+		put "$k.hp_med" "$ms"
+		put "$k.hp_max" "$mx"
+		put "$k.hp_n" "$cnt"
+	fi
+	if [ "$mode" != kernel ]; then
+		put "$k.acks_lost" "$(acks_lost "$from")"
+		put "$k.ho_overflow" "$(log_count "$from" "command socket overflowed")"
+		put "$k.ho_invalid" "$(log_count "$from" "invalid token")"
+		put "$k.overflow" "$(log_count "$phase_from" "command socket overflowed")"
+		put "$k.ev_lost" "$(log_count "$phase_from" "MPTCP events were lost")"
+		put "$k.invalid" "$(log_count "$phase_from" "invalid token")"
+	fi
+	cp "$TMP/ev-c.txt" "$TMP/ev-c-$k.txt"
+	cp "$TMP/ev-s.txt" "$TMP/ev-s-$k.txt"
+
+	client_stop
+	if [ "$mode" = kernel ]; then
+		ip -n "$C" mptcp endpoint flush
+	else
+		stop_daemon
+	fi
+	ip -n "$C" link set eth0 up
+	ip -n "$C" route replace default via 192.0.2.1 dev eth0 metric 100 || fail "route via eth0"
+}
+
+# ---- the server side -------------------------------------------------------
+
+# announced_delays EVENTS: per connection, ms from "established" to the
+# announcement of the last of the two extra server addresses.
+announced_delays() {
+	awk '$2 == "established" { est[$3] = $1 }
+	     $2 == "announced" && ($3 in est) {
+		for (i = 4; i <= NF; i++) if ($i ~ /^daddr=/) a = $i
+		if (!(($3, a) in seen)) { seen[$3, a] = 1; if (++n[$3] == 2) printf "%.3f\n", ($1 - est[$3]) * 1000 } }' "$1"
+}
+ann_per_conn() {
+	awk '$2 == "established" { c++ } $2 == "announced" { a++ }
+	     END { if (c) printf "%.2f\n", a / c; else print "-" }' "$1"
+}
+all_announced() { [ "$(awk '$2 == "announced" { n++ } END { print n + 0 }' "$TMP/ev-b.txt")" -ge $((2 * $1)) ]; }
+
+# server_phase BURST MODE: MODE "kernel" (signal endpoints) or "mptcpd".
+server_phase() {
+	local b=$1 mode=$2 k="srv$1.$2" m0 t0 m1 t1 window med p99 cnt from
+	log "server side: burst of $b, $mode"
+	from=$(wc -l <"$DAEMON_LOG")
+	set_pm "$C" kernel
+	ip -n "$C" mptcp endpoint flush
+	ip -n "$C" mptcp limits set subflows 8 add_addr_accepted 8 || fail "client limits"
+	if [ "$mode" = kernel ]; then
+		set_pm "$S" kernel
+		ip -n "$S" mptcp endpoint flush
+		ip -n "$S" mptcp endpoint add 203.0.113.3 dev eth0 signal || fail "signal endpoint"
+		ip -n "$S" mptcp endpoint add 203.0.113.4 dev eth0 signal || fail "signal endpoint"
+	else
+		set_pm "$S" userspace
+		printf '[core]\nstrategy = %s\nannounce = all\n' "$SERVER_STRATEGY" >"$CONF"
+		daemon_start "$S"
+	fi
+	start_events_in "$C" b
+	window=$((5 + b / 1000))
+	read -r m0 t0 < <(machine_ticks)
+	ip netns exec "$C" "$MANY" client -a "$SRV4" -p "$PORT" -n "$b" -t 1800 \
+		>"$TMP/many-c.out" 2>&1 &
+	MANY_PID=$!
+	LAB_PIDS+=("$MANY_PID")
+	sleep "$window"
+	read -r m1 t1 < <(machine_ticks)
+	wait_until 10 all_announced "$b"
+	stop_events_in b
+	cp "$TMP/ev-b.txt" "$TMP/ev-$k.txt"
+	put "$k.cpu_s" "$(awk -v a="$m0" -v b="$m1" -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.2f", (b - a) / hz }')"
+	read -r med p99 cnt < <(announced_delays "$TMP/ev-b.txt" | stats)
+	put "$k.med" "$med"
+	put "$k.p99" "$p99"
+	put "$k.heard" "$cnt"
+	put "$k.conns" "$(awk '$2 == "established" { n++ } END { print n + 0 }' "$TMP/ev-b.txt")"
+	put "$k.ann" "$(ann_per_conn "$TMP/ev-b.txt")"
+	if [ "$mode" != kernel ]; then
+		put "$k.overflow" "$(log_count "$from" "command socket overflowed")"
+		put "$k.invalid" "$(log_count "$from" "invalid token")"
+	fi
+	client_stop
+	if [ "$mode" = kernel ]; then
+		ip -n "$S" mptcp endpoint flush
+	else
+		stop_daemon
+		set_pm "$S" kernel
+	fi
+}
+
+# ---- the report ------------------------------------------------------------
+
+row() { # LABEL TARGET KEYSUFFIX...: one cell per mode, joined by "/"
+	local label=$1 target=$2 n=$3 mode cell s v
+	shift 3
+	printf '%-44s' "$label"
+	for mode in $MODES; do
+		cell=
+		for s in "$@"; do
+			v=$(get "$n.$mode.$s")
+			cell=${cell:+$cell / }$v
+		done
+		printf ' %17s' "$cell"
+	done
+	printf '  %s\n' "$target"
+}
+
+ratio_row() { # LABEL N KEY: each mode's value / the kernel's
+	local label=$1 n=$2 key=$3 mode kv
+	kv=$(get "$n.kernel.$key")
+	printf '%-44s' "$label"
+	for mode in $MODES; do
+		printf ' %17s' "$(ratio "$(get "$n.$mode.$key")" "$kv")"
+	done
+	printf '\n'
+}
+
+report() {
+	local n b
+	echo
+	echo "scale ($(uname -r), $(nproc) CPUs, $(date -u +%F)): client C with Wi-Fi eth0 +" \
+		"cellular eth1, each connection 2 subflows; cells: per path manager"
+	for n in $SCALE_N; do
+		echo
+		printf '%-44s' "N = $n"
+		for mode in $MODES; do printf ' %17s' "$mode"; done
+		printf '  %s\n' "target"
+		row "connections up / cellular subflows" "" "$n" connected cell
+		row "burst: all cellular subflows up, s" "" "$n" burst
+		ratio_row "  ratio to the kernel PM" "$n" burst
+		row "idle: daemon CPU, % of one core" "<= 2" "$n" cpu
+		row "idle: machine busy, % of one core" "(no connection: $BASELINE)" "$n" machine
+		ratio_row "  ratio to the kernel PM" "$n" machine
+		row "idle: status latency median / max, ms" "<= 10 / <= 50" "$n" status_med status_max
+		row "  (mptcpd-ctl -V alone, median ms)" "" "$n" ctl_exec
+		row "daemon VmRSS, kB" "<= 32768" "$n" rss
+		row "connections the daemon holds" "= N" "$n" held
+		row "adoption: kill -9, restart: ready, ms" "<= 2000" "$n" ready
+		row "adoption: ms until status counts N" "<= 2000" "$n" all_held
+		row "adoption: held / duplicate subflows" "N / 0" "$n" adopted dups
+		row "Wi-Fi down: Wi-Fi closed, med/max ms" "<= 300 / <= 1000" "$n" ho_med ho_max
+		row "  connections measured" "N" "$n" ho_n
+		row "Wi-Fi down: + cell promoted, med/max ms" "<= 300 / <= 1000" "$n" hp_med hp_max
+		row "  connections measured" "N" "$n" hp_n
+		row "Wi-Fi down: Wi-Fi subflows left" "0" "$n" wifi_left
+		row "Wi-Fi down: cellular still backup" "0" "$n" still_backup
+		row "Wi-Fi down: ACKs lost (outcome unknown)" "0" "$n" acks_lost
+		row "Wi-Fi down: command socket overflows" "0" "$n" ho_overflow
+		row "Wi-Fi down: \"invalid token\" lines" "0" "$n" ho_invalid
+		row "whole phase: command socket overflows" "0" "$n" overflow
+		row "whole phase: event overflows (resync)" "" "$n" ev_lost
+		row "whole phase: \"invalid token\" lines" "0" "$n" invalid
+	done
+	[ "$SCALE_SERVER" = 1 ] || return 0
+	echo
+	echo "server side: burst of B connections to a server with two extra addresses;" \
+		"client: kernel PM accepting announcements; mptcpd: $SERVER_STRATEGY, announce = all"
+	printf '%-52s %12s %12s %8s  %s\n' "measure" "kernel PM" "mptcpd" "ratio" "target"
+	for b in $BURSTS; do
+		local km mm
+		km=$(get "srv$b.kernel.med"); mm=$(get "srv$b.mptcpd.med")
+		printf '%-52s %12s %12s %8s  %s\n' "B=$b: established -> announced, median ms" "$km" "$mm" "$(ratio "$mm" "$km")" "<= 2x"
+		km=$(get "srv$b.kernel.p99"); mm=$(get "srv$b.mptcpd.p99")
+		printf '%-52s %12s %12s %8s  %s\n' "B=$b: established -> announced, p99 ms" "$km" "$mm" "$(ratio "$mm" "$km")" "<= 2x"
+		printf '%-52s %12s %12s %8s  %s\n' "B=$b: connections / heard both addresses" \
+			"$(get "srv$b.kernel.conns")/$(get "srv$b.kernel.heard")" \
+			"$(get "srv$b.mptcpd.conns")/$(get "srv$b.mptcpd.heard")" "" "B/B"
+		printf '%-52s %12s %12s %8s  %s\n' "B=$b: announcements per connection" \
+			"$(get "srv$b.kernel.ann")" "$(get "srv$b.mptcpd.ann")" "" "2"
+		km=$(get "srv$b.kernel.cpu_s"); mm=$(get "srv$b.mptcpd.cpu_s")
+		printf '%-52s %12s %12s %8s  %s\n' "B=$b: mptcpd log: socket overflows / invalid token" \
+			"-" "$(get "srv$b.mptcpd.overflow")/$(get "srv$b.mptcpd.invalid")" "" "0/0"
+		printf '%-52s %12s %12s %8s  %s\n' "B=$b: machine busy CPU s ($((5 + b / 1000)) s window)" "$km" "$mm" "$(ratio "$mm" "$km")" "<= 1.3x"
+	done
+}
+
+# One fd per connection in the client and in the server process.
+ulimit -n "$(ulimit -Hn)" || fail "cannot raise the fd limit"
+for n in $SCALE_N; do
+	[ "$(ulimit -n)" = unlimited ] || [ "$(ulimit -n)" -gt $((n + 100)) ] ||
+		fail "fd limit $(ulimit -n) is too low for $n connections"
+done
+lab_setup v4
+: >"$DAEMON_LOG"
+for ns in "$C" "$S"; do scale_sysctls "$ns"; done
+ip -n "$S" addr add 203.0.113.3/24 dev eth0 || fail "server address"
+ip -n "$S" addr add 203.0.113.4/24 dev eth0 || fail "server address"
+ip netns exec "$S" "$MANY" server -a 0.0.0.0 -p "$PORT" -n 200000 -t 86400 >"$TMP/many-s.out" 2>&1 &
+LAB_PIDS+=("$!")
+wait_until 5 listening "$PORT" || fail "the server did not listen"
+
+# What the rest of the host costs: the machine figures below include it.
+read -r m0 t0 < <(machine_ticks)
+sleep "$IDLE_SECONDS"
+read -r m1 t1 < <(machine_ticks)
+BASELINE=$(awk -v a="$m0" -v b="$m1" -v t="$((t1 - t0))" -v n="$(nproc)" \
+	'BEGIN { printf "%.1f", (b - a) * 100 / t * n }')
+log "machine busy with no connection: $BASELINE% of one CPU"
+MODES=$SCALE_STRATEGIES
+[ "$SCALE_KERNEL" = 1 ] && MODES="kernel $MODES"
+for n in $SCALE_N; do
+	for mode in $MODES; do
+		client_phase "$n" "$mode"
+	done
+done
+BURSTS=$(printf '%s\n' 1000 $SCALE_N | sort -nu | xargs)
+if [ "$SCALE_SERVER" = 1 ]; then
+	for b in $BURSTS; do
+		server_phase "$b" kernel
+		server_phase "$b" mptcpd
+	done
+fi
+report | tee "$TMP/table.txt"
+[ -z "${SCALE_OUT:-}" ] || { mkdir -p "$SCALE_OUT" && cp "$TMP"/table.txt "$TMP"/results "$TMP"/ev-* "$DAEMON_LOG" "$SCALE_OUT"/; }
+[ -s "$TMP/status.err" ] && log "some status calls failed: $(wc -l <"$TMP/status.err")"
+pass
