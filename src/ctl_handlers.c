@@ -30,6 +30,7 @@ struct ctl_call {
 	const struct ctl_request *req;
 	struct json_object *result;	/* set by a handler that returns 0 */
 	char msg[256];			/* set by one that returns -errno */
+	struct json_object *reasons;	/* and maybe why, line by line */
 	struct ctl_reply *reply;
 };
 
@@ -67,6 +68,13 @@ static struct json_object *ctl_handlers_conn(struct ctl_server *s,
 	/* Which rule the connection fell under (null: none, [core]) and the
 	 * strategy that manages it. */
 	if (o) {
+		/* The age of an adopted connection is unknown: what we know
+		 * is how long ago we adopted it. */
+		if (c->adopted) {
+			json_object_object_add(o, "adopted_s",
+					       json_object_new_int64((int64_t)age));
+			json_object_object_add(o, "age_s", NULL);
+		}
 		json_object_object_add(o, "policy", r ?
 				       json_object_new_string(r->name) : NULL);
 		json_object_object_add(o, "strategy", json_object_new_string(
@@ -349,6 +357,13 @@ static int ctl_cmd_interface(struct ctl_call *c)
 	if (err < 0 || !iface_info_by_name(c->s->env.ifaces, r->dev, &info))
 		return ctl_call_fail(c, -ENOENT, "no interface called %s", r->dev);
 	ctl_escape(esc, sizeof(esc), r->dev);
+	/* An include that cannot take effect is not a silent success. */
+	if (ch.has_exclude && !ch.exclude && info.excluded)
+		return ctl_call_fail(c, -EINVAL, "%s stays excluded: the "
+				     "configuration excludes it ([interfaces] "
+				     "include/exclude of mptcpd.conf; lo and "
+				     "virtual interfaces are excluded by "
+				     "default)", esc);
 	log_notice(LOG_SUB_CORE, "control: interface %s changed at run time", esc);
 	return ctl_call_result(c, ctl_handlers_iface(c->s, &info));
 }
@@ -391,6 +406,15 @@ static int ctl_handlers_verdict(struct ctl_call *c, enum engine_verdict v,
 		return ctl_call_fail(c, -EAGAIN, "not sent: no route through %s "
 				     "to the peer yet; try again once it has "
 				     "one", ifname ? ifname : "its interface");
+	case ENGINE_VERDICT_NOT_ESTABLISHED:
+		return ctl_call_fail(c, -EAGAIN, "not sent: the connection is "
+				     "not fully established yet; try again "
+				     "once it is");
+	case ENGINE_VERDICT_NO_SUBFLOW:
+		return ctl_call_fail(c, -ENOENT, "the connection has no such "
+				     "subflow (see mptcpd-ctl connection "
+				     "%08x for its subflows and ports)",
+				     a->token);
 	case ENGINE_VERDICT_BACKING_OFF:
 		return ctl_call_fail(c, -EAGAIN, "not sent: the pair failed "
 				     "lately and is backing off; try again "
@@ -432,6 +456,35 @@ static int ctl_subflow_add(struct ctl_call *c, struct model_conn *m)
 	return err < 0 ? err : ctl_call_result(c, ctl_handlers_empty());
 }
 
+/* subflow del id N: the one established subflow with local ID N; its
+ * ends into a.  Several (one address joined to several peer addresses)
+ * need the ends spelt out. */
+static int ctl_subflow_by_id(struct ctl_call *c, const struct model_conn *m,
+			     struct mptcpd_action *a)
+{
+	size_t found = 0;
+
+	for (size_t i = 0; i < m->pub.n_subflows; i++) {
+		const struct mptcpd_subflow *s = &m->pub.subflows[i];
+
+		if (s->local_id != c->req->addr_id ||
+		    s->state != MPTCPD_SUBFLOW_ESTABLISHED)
+			continue;
+		a->local = s->local;
+		a->remote = s->remote;
+		found++;
+	}
+	if (found == 0)
+		return ctl_call_fail(c, -ENOENT, "the connection has no "
+				     "established subflow with id %u",
+				     c->req->addr_id);
+	if (found > 1)
+		return ctl_call_fail(c, -EINVAL, "%zu subflows have id %u: "
+				     "name one by its addresses and ports",
+				     found, c->req->addr_id);
+	return 0;
+}
+
 static int ctl_cmd_subflow(struct ctl_call *c)
 {
 	struct mptcpd_action a = { .type = MPTCPD_ACTION_SUBFLOW_DESTROY };
@@ -445,6 +498,11 @@ static int ctl_cmd_subflow(struct ctl_call *c)
 	a.token = c->req->token;
 	a.local = c->req->local;
 	a.remote = c->req->remote;
+	if (c->req->has & CTL_REQ_ID) {
+		err = ctl_subflow_by_id(c, m, &a);
+		if (err < 0)
+			return err;
+	}
 	err = ctl_handlers_verdict(c, engine_manual(c->s->env.engine, &a), &a,
 				   NULL);
 	return err < 0 ? err : ctl_call_result(c, ctl_handlers_empty());
@@ -497,16 +555,40 @@ static int ctl_cmd_monitor(struct ctl_call *c)
 	return ctl_call_result(c, ctl_handlers_empty());
 }
 
+/* "a\nb\n" -> ["a", "b"]; NULL when there is no line. */
+static struct json_object *ctl_handlers_lines(const char *text)
+{
+	struct json_object *v = NULL;
+
+	for (const char *nl; *text; text = nl + (*nl != '\0')) {
+		nl = text + strcspn(text, "\n");
+		if (nl == text)
+			continue;
+		if (!v)
+			v = json_object_new_array();
+		if (v)
+			json_object_array_add(v, json_object_new_string_len(
+					      text, (int)(nl - text)));
+	}
+	return v;
+}
+
 static int ctl_cmd_reload(struct ctl_call *c)
 {
 	struct ctl_server *s = c->s;
 	struct json_object *o;
-	int err = s->env.reload ? s->env.reload(s->env.arg) : -EOPNOTSUPP;
+	char why[3072] = "";
+	int err = s->env.reload ? s->env.reload(s->env.arg, why, sizeof(why))
+				: -EOPNOTSUPP;
 
-	if (err < 0)
+	if (err < 0) {
+		/* The reasons themselves, as the log has them. */
+		c->reasons = ctl_handlers_lines(why);
 		return ctl_call_fail(c, -EIO, "the configuration file was refused "
-				     "and the running configuration is kept: see "
-				     "the daemon's log for the reasons");
+				     "and the running configuration is kept%s",
+				     c->reasons ? "" : ": see the daemon's log "
+				     "for the reasons");
+	}
 	o = json_object_new_object();
 	if (o)
 		json_object_object_add(o, "strategy", json_object_new_string(
@@ -628,6 +710,20 @@ static const char *ctl_handlers_code(int err)
 	}
 }
 
+static struct json_object *ctl_handlers_error(const struct ctl_request *req,
+					      int err, struct ctl_call *c)
+{
+	struct json_object *o = ctl_json_error(true, req->id,
+					       ctl_handlers_code(err), c->msg);
+	struct json_object *e;
+
+	if (o && c->reasons && json_object_object_get_ex(o, "error", &e))
+		json_object_object_add(e, "reasons", c->reasons);
+	else
+		json_object_put(c->reasons);
+	return o;
+}
+
 struct json_object *ctl_handlers_dispatch(struct ctl_server *s,
 					  const struct ctl_request *req,
 					  const struct ctl_peer *peer,
@@ -644,6 +740,6 @@ struct json_object *ctl_handlers_dispatch(struct ctl_server *s,
 				      "group");
 	err = h->run(&c);
 	if (err < 0)
-		return ctl_json_error(true, req->id, ctl_handlers_code(err), c.msg);
+		return ctl_handlers_error(req, err, &c);
 	return ctl_json_ok(true, req->id, c.result);
 }

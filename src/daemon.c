@@ -393,7 +393,7 @@ void daemon_apply_group(struct daemon *d, gid_t old_gid)
 
 static void daemon_on_hup(void *arg)
 {
-	daemon_reload(arg);
+	daemon_reload(arg, NULL);
 }
 
 /* mptcpd-ctl strategy NAME: built-in first, then the plugins. */
@@ -413,9 +413,17 @@ static int daemon_ctl_set_strategy(void *arg, const char *name)
 	return 0;
 }
 
-static int daemon_ctl_reload(void *arg)
+/* The reasons of a refusal, "FILE:LINE: what" lines, into why. */
+static int daemon_ctl_reload(void *arg, char *why, size_t len)
 {
-	return daemon_reload(arg);
+	struct config_report *r = calloc(1, sizeof(*r));
+	int err;
+
+	err = daemon_reload(arg, r);
+	if (why && len)
+		snprintf(why, len, "%s", r ? r->text : "");
+	free(r);
+	return err;
 }
 
 static const struct plugin_set *daemon_ctl_plugins(void *arg)

@@ -41,6 +41,14 @@ struct daemon {
 	struct args args;
 	struct config cfg;
 	struct plugin_set *plugins;
+	/* The plugin-dir d->plugins came from, once loaded (the file's check
+	 * loads it; the strategy is then picked from the same set). */
+	bool plugins_loaded;
+	char plugins_dir[CONFIG_PATH_MAX];
+	/* Where a reload's reasons go too (mptcpd-ctl reload); NULL: the
+	 * log only. */
+	struct config_report *report;
+	char strategies_text[CONFIG_PATH_MAX + 128];	/* for messages */
 	const struct mptcpd_strategy *strategy;
 	struct loop *loop;
 	struct model *model;
@@ -91,7 +99,8 @@ void daemon_policy_free(struct daemon *d);
 int daemon_load_config(struct daemon *d);
 /* Load the file again and apply it, or keep the running configuration:
  * 0, -EINVAL or -ENOMEM. */
-int daemon_reload(struct daemon *d);
+/* report: where the reasons of a refusal go too (NULL: the log only). */
+int daemon_reload(struct daemon *d, struct config_report *report);
 
 /* daemon_iface.c */
 extern const struct rtnl_callbacks daemon_rtnl_cb;

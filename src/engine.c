@@ -270,12 +270,43 @@ void engine_hold_path(struct engine *e, const struct mptcpd_addr *local)
 	h->probe_until_ms = 0;
 }
 
+/* The daemon's own events (a refused command, a stall, the end of a
+ * backoff) reach a strategy only through engine_decide(), never through
+ * engine_on_event(): they are shown to monitors here. */
+static void engine_observe_own(struct engine *e, const struct mptcpd_event *ev)
+{
+	switch (ev->type) {
+	case MPTCPD_EVENT_ADOPTED:
+	case MPTCPD_EVENT_ACTION_FAILED:
+	case MPTCPD_EVENT_SUB_STALLED:
+	case MPTCPD_EVENT_RETRY:
+		if (e->ops.observe_event)
+			e->ops.observe_event(e->ops_arg, ev);
+		return;
+	/* Shown by engine_on_event() and engine_on_local_addr(). */
+	case MPTCPD_EVENT_CREATED:
+	case MPTCPD_EVENT_ESTABLISHED:
+	case MPTCPD_EVENT_CLOSED:
+	case MPTCPD_EVENT_ANNOUNCED:
+	case MPTCPD_EVENT_REMOVED:
+	case MPTCPD_EVENT_SUB_ESTABLISHED:
+	case MPTCPD_EVENT_SUB_CLOSED:
+	case MPTCPD_EVENT_SUB_PRIORITY:
+	case MPTCPD_EVENT_LISTENER_CREATED:
+	case MPTCPD_EVENT_LISTENER_CLOSED:
+	case MPTCPD_EVENT_ADDR_ADDED:
+	case MPTCPD_EVENT_ADDR_REMOVED:
+		return;
+	}
+}
+
 void engine_decide(struct engine *e, struct model_conn *c,
 		   const struct mptcpd_event *ev)
 {
 	const struct mptcpd_strategy *s;
 	struct mptcpd_host host;
 
+	engine_observe_own(e, ev);
 	engine_policy_choose(e, c);
 	s = engine_conn_strategy(e, c);
 	if (!engine_conn_data(e, c))
@@ -766,7 +797,8 @@ void engine_on_result(struct engine *e, const struct mptcpd_action *a, int err,
 		/* Destroyed subflows leave the picture now; the SUB_CLOSED
 		 * that may follow is then a no-op. */
 		s = model_subflow_find(c, &a->local, &a->remote);
-		if (s && a->type == MPTCPD_ACTION_SUBFLOW_DESTROY) {
+		if (s && a->type == MPTCPD_ACTION_SUBFLOW_DESTROY &&
+		    s->local.port == a->local.port) {
 			engine_subflow_ended(e, c, s);
 			model_subflow_del(c, s);
 		}

@@ -51,12 +51,17 @@ enum engine_verdict {
 					 * address is announced, the flag set */
 	ENGINE_VERDICT_NO_ROUTE,	/* a join with no route through its
 					 * interface to the peer yet */
+	ENGINE_VERDICT_NOT_ESTABLISHED,	/* a join on a connection not fully
+					 * established yet (the kernel
+					 * refuses it: ENOTCONN) */
 	ENGINE_VERDICT_BACKING_OFF,	/* a join whose pair failed lately; a
 					 * RETRY event ends the delay */
 	ENGINE_VERDICT_LIMIT,		/* no local ID free (all 255 in use) */
 	ENGINE_VERDICT_INVALID,		/* cannot be: announcing the initial
 					 * address (ID 0) */
 	ENGINE_VERDICT_NO_CONN,		/* no connection with that token */
+	ENGINE_VERDICT_NO_SUBFLOW,	/* closing a subflow the connection
+					 * does not have (4-tuple, ports too) */
 	ENGINE_VERDICT_FAILED,		/* out of memory, or not sent */
 };
 

@@ -87,6 +87,22 @@ static void engine_adopt_subflows(struct model_conn *c,
 	}
 }
 
+/* Fully established (the kernel's ESTABLISHED event, after which it
+ * accepts joins) shows in the subflows: a client whose peer has not yet
+ * acknowledged its MP_CAPABLE key has none so, and a join would only earn
+ * ENOTCONN.  Its ESTABLISHED event comes later and opens the door. */
+static bool engine_snapshot_fully_established(const struct snapshot *snap,
+					      uint32_t token)
+{
+	size_t n;
+	const struct snapshot_subflow *sfs = snapshot_subflows_of(snap, token, &n);
+
+	for (size_t i = 0; i < n; i++)
+		if (sfs[i].established)
+			return true;
+	return false;
+}
+
 static struct model_conn *engine_adopt_conn(struct engine *e,
 					    const struct snapshot *snap,
 					    const struct snapshot_conn *kconn)
@@ -95,12 +111,15 @@ static struct model_conn *engine_adopt_conn(struct engine *e,
 
 	if (!c)
 		return NULL;
-	if (!c->created_ms)
+	if (!c->created_ms) {
 		c->created_ms = e->ops.now_ms(e->ops_arg);
+		c->adopted = true;
+	}
 	c->pub.local = kconn->local;
 	c->pub.remote = kconn->remote;
 	c->pub.server_side = snapshot_conn_server_side(snap, kconn);
-	c->pub.established = true;
+	c->pub.established = c->pub.established ||
+		engine_snapshot_fully_established(snap, kconn->token);
 	engine_adopt_subflows(c, snap, e->ops.now_ms(e->ops_arg));
 	engine_add_initial(c);
 	engine_conn_rearm(e, c);

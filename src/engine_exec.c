@@ -85,6 +85,12 @@ static enum engine_verdict engine_may_join(struct engine *e,
 
 	if (model_subflow_find(c, &a->local, &a->remote))
 		return ENGINE_VERDICT_ALREADY;
+	/* Whatever a strategy or a user asks: the ESTABLISHED event (or an
+	 * adoption that saw it fully established) opens the door. */
+	if (!c->pub.established) {
+		engine_log_action(LOG_DEBUG, a, "not established yet, not sending");
+		return ENGINE_VERDICT_NOT_ESTABLISHED;
+	}
 	if (a->ifindex > 0 && !iface_routable(e->ifaces, a->ifindex, &a->remote)) {
 		engine_log_action(LOG_DEBUG, a, "no route yet, not sending");
 		return ENGINE_VERDICT_NO_ROUTE;
@@ -160,6 +166,13 @@ static enum engine_verdict engine_prepare(struct engine *e,
 	case MPTCPD_ACTION_ANNOUNCE:
 		return engine_prepare_announce(c, a);
 	case MPTCPD_ACTION_SUBFLOW_DESTROY:
+		/* Only a subflow we know, by its 4-tuple: the kernel answers
+		 * "already closed" for one it does not have, and the model
+		 * must not drop its namesake on another local port. */
+		s = model_subflow_find(c, &a->local, &a->remote);
+		if (!s || s->local.port != a->local.port)
+			return ENGINE_VERDICT_NO_SUBFLOW;
+		a->local_id = s->local_id;	/* for monitors and logs */
 		p = model_pair_get(c, &a->local, &a->remote);
 		if (p)
 			p->destroying = true;
@@ -170,8 +183,10 @@ static enum engine_verdict engine_prepare(struct engine *e,
 		s = model_subflow_find(c, &a->local, &a->remote);
 		if (s && s->backup == a->backup)
 			return ENGINE_VERDICT_ALREADY;
-		if (s)
+		if (s) {
 			s->backup = a->backup;
+			a->local_id = s->local_id;
+		}
 		return ENGINE_VERDICT_SENT;
 	case MPTCPD_ACTION_REMOVE:
 		engine_mark_destroying(c, a->local_id, true);
@@ -219,7 +234,9 @@ enum engine_verdict engine_execute(struct engine *e, struct model_conn *c,
 	case ENGINE_VERDICT_SENT:
 		break;
 	case ENGINE_VERDICT_ALREADY:
+	case ENGINE_VERDICT_NO_SUBFLOW:
 	case ENGINE_VERDICT_NO_ROUTE:
+	case ENGINE_VERDICT_NOT_ESTABLISHED:
 	case ENGINE_VERDICT_BACKING_OFF:
 		return v;
 	case ENGINE_VERDICT_LIMIT:

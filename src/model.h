@@ -56,6 +56,9 @@ struct model_conn {
 	size_t cap_announced;
 	void *strategy_data;		/* pub.data; malloc'd, freed with us */
 	uint64_t created_ms;
+	/* Found by adoption, not seen from CREATED on: created_ms is when we
+	 * adopted it (sock_diag does not tell when a socket was made). */
+	bool adopted;
 	/* Per-connection policy (engine_policy.c), chosen at the first
 	 * decision: the index of the [policy] rule that matched (-1: none,
 	 * [core] applies) and the strategy it named (NULL: the default). */

@@ -248,7 +248,7 @@ START_TEST(test_json_conn)
 		"{\"token\":\"000000ab\","
 		"\"local\":{\"address\":\"192.0.2.2\",\"port\":40000},"
 		"\"remote\":{\"address\":\"203.0.113.2\",\"port\":443},"
-		"\"server_side\":false,\"age_s\":12,\"subflows\":["
+		"\"server_side\":false,\"state\":\"pending\",\"age_s\":12,\"subflows\":["
 		"{\"local\":{\"address\":\"192.0.2.2\",\"port\":40000},"
 		"\"remote\":{\"address\":\"203.0.113.2\",\"port\":443},\"id\":0,"
 		"\"remote_id\":0,\"backup\":false,\"dev\":null,\"state\":\"established\","

@@ -31,6 +31,8 @@ struct fake {
 	struct model *model;
 	struct iface_table *ifaces;
 	struct engine *engine;
+	enum mptcpd_event_type observed[64];	/* what monitors were shown */
+	size_t n_observed;
 };
 
 static struct fake F;
@@ -59,7 +61,24 @@ static void fake_change(void *arg, const struct mptcpd_local_addr *a, bool usabl
 		engine_on_local_addr(f->engine, a, usable);
 }
 
-static const struct engine_ops fake_ops = { .send = fake_send, .now_ms = fake_now };
+static void fake_observe(void *arg, const struct mptcpd_event *ev)
+{
+	struct fake *f = arg;
+
+	if (f->n_observed < 64)
+		f->observed[f->n_observed++] = ev->type;
+}
+
+static bool observed(enum mptcpd_event_type type)
+{
+	for (size_t i = 0; i < F.n_observed; i++)
+		if (F.observed[i] == type)
+			return true;
+	return false;
+}
+
+static const struct engine_ops fake_ops = { .send = fake_send, .now_ms = fake_now,
+					    .observe_event = fake_observe };
 
 static void link_up(int ifindex, const char *name)
 {
@@ -627,6 +646,10 @@ START_TEST(test_adopt_without_duplicates)
 	sf.local = fx_addr("198.51.100.2", 41000);
 	sf.local_id = 4;
 	snapshot_add_subflow(&s, &sf);
+	sf.token = TOKEN + 1;
+	sf.local = fx_addr("192.0.2.2", 40001);
+	sf.local_id = 0;
+	snapshot_add_subflow(&s, &sf);
 	id7.addr = fx_addr("198.51.100.9", 0);
 	snapshot_add_id(&s, TOKEN + 1, &id7);
 	engine_adopt(F.engine, &s);
@@ -667,6 +690,96 @@ START_TEST(test_adopt_pending_times_out)
 	engine_on_timer(F.engine);
 	ck_assert_uint_eq(engine_get_stats(F.engine)->joins_timed_out, 1);
 	ck_assert_uint_eq(conn()->pub.n_subflows, 1);
+	snapshot_clear(&s);
+}
+END_TEST
+
+/* A refused command, a stall and the end of a backoff reach monitors, as
+ * kernel events do (issue 11: none of the three ever did). */
+START_TEST(test_daemon_events_reach_monitors)
+{
+	kernel_event(MPTCPD_EVENT_ESTABLISHED);
+	ck_assert(observed(MPTCPD_EVENT_ESTABLISHED));
+	ck_assert(!observed(MPTCPD_EVENT_ACTION_FAILED));
+	engine_on_result(F.engine, &F.sent[0], -EHOSTUNREACH, NULL);
+	ck_assert(observed(MPTCPD_EVENT_ACTION_FAILED));
+	F.now += 60000;
+	engine_on_timer(F.engine);
+	ck_assert(observed(MPTCPD_EVENT_RETRY));
+	sub_event(MPTCPD_EVENT_SUB_ESTABLISHED, "198.51.100.2", 41000,
+		  "203.0.113.2", 1);
+	engine_on_stalled(F.engine, TOKEN, &conn()->pub.subflows[1].local,
+			  &conn()->pub.subflows[1].remote);
+	ck_assert(observed(MPTCPD_EVENT_SUB_STALLED));
+}
+END_TEST
+
+static struct mptcpd_action destroy_of(const char *local, uint16_t lport)
+{
+	struct mptcpd_action a = { .type = MPTCPD_ACTION_SUBFLOW_DESTROY,
+				   .token = TOKEN };
+
+	a.local = fx_addr(local, lport);
+	a.remote = fx_addr("203.0.113.2", PORT);
+	return a;
+}
+
+/* Closing a subflow the connection does not have (right addresses, wrong
+ * local port) is refused and leaves the real one in the model; the kernel
+ * would answer "already closed" (ESRCH, taken as success) and the model
+ * would have dropped the real one (issue 11, bug 1). */
+START_TEST(test_manual_destroy_unknown_port_leaves_model)
+{
+	struct mptcpd_action a = destroy_of("198.51.100.2", 41001);
+
+	kernel_event(MPTCPD_EVENT_ESTABLISHED);
+	sub_event(MPTCPD_EVENT_SUB_ESTABLISHED, "198.51.100.2", 41000,
+		  "203.0.113.2", 1);
+	F.n_sent = 0;
+	ck_assert_int_eq(engine_manual(F.engine, &a), ENGINE_VERDICT_NO_SUBFLOW);
+	ck_assert_uint_eq(F.n_sent, 0);
+	/* even an "already closed" answer for it drops nothing */
+	engine_on_result(F.engine, &a, 0, NULL);
+	ck_assert_uint_eq(conn()->pub.n_subflows, 2);
+	/* a flag change names the subflow's ID too */
+	a.type = MPTCPD_ACTION_SET_BACKUP;
+	a.backup = true;
+	a.local.port = 41000;
+	ck_assert_int_eq(engine_manual(F.engine, &a), ENGINE_VERDICT_SENT);
+	ck_assert_uint_eq(F.sent[0].local_id, 1);
+	F.n_sent = 0;
+	a = destroy_of("198.51.100.2", 41000);
+	ck_assert_int_eq(engine_manual(F.engine, &a), ENGINE_VERDICT_SENT);
+	ck_assert_uint_eq(F.n_sent, 1);
+	ck_assert_uint_eq(F.sent[0].local_id, 1);	/* what monitors show */
+	engine_on_result(F.engine, &F.sent[0], 0, NULL);
+	ck_assert_uint_eq(conn()->pub.n_subflows, 1);
+}
+END_TEST
+
+/* An adopted connection whose peer never confirmed its key (no subflow
+ * fully established) gets no join until its ESTABLISHED event, whatever
+ * asks (issue 11, bug 4: ENOTCONN at every backoff step). */
+START_TEST(test_adopt_not_fully_established_waits)
+{
+	struct snapshot s;
+	struct diag_subflow sf = { .token = TOKEN, .established = false };
+
+	snapshot_init(&s);
+	snap_conn(&s, TOKEN, "192.0.2.2", 40000, false);
+	sf.local = fx_addr("192.0.2.2", 40000);
+	sf.remote = fx_addr("203.0.113.2", PORT);
+	snapshot_add_subflow(&s, &sf);
+	engine_adopt(F.engine, &s);
+	ck_assert_uint_eq(F.n_sent, 0);
+	ck_assert(!conn()->pub.established);
+	ck_assert(conn()->adopted);
+	ck_assert_int_eq(manual(MPTCPD_ACTION_SUBFLOW_CREATE, "198.51.100.2",
+				"203.0.113.2", 3), ENGINE_VERDICT_NOT_ESTABLISHED);
+	ck_assert_uint_eq(F.n_sent, 0);
+	kernel_event(MPTCPD_EVENT_ESTABLISHED);
+	ck_assert_uint_eq(F.n_sent, 1);
+	ck_assert_int_eq(F.sent[0].type, MPTCPD_ACTION_SUBFLOW_CREATE);
 	snapshot_clear(&s);
 }
 END_TEST
@@ -1079,6 +1192,9 @@ static Suite *engine_suite(void)
 	tcase_add_test(tc, test_local_ids_reused_after_remove);
 	tcase_add_test(tc, test_subflow_cap_counts_the_rest);
 	tcase_add_test(tc, test_join_churn_stays_bounded);
+	tcase_add_test(tc, test_daemon_events_reach_monitors);
+	tcase_add_test(tc, test_manual_destroy_unknown_port_leaves_model);
+	tcase_add_test(tc, test_adopt_not_fully_established_waits);
 	suite_add_tcase(s, tc);
 	return s;
 }
