@@ -89,6 +89,37 @@ void config_free(struct config *cfg);
  * Keys replace earlier values; [interface] sections are appended to the
  * rules already in cfg. */
 int config_load(struct config *cfg, const char *path);
+
+/* The reasons a file was refused, as the log gives them ("FILE:LINE:
+ * what is wrong", one a line), for whoever asked for the load (mptcpd-ctl
+ * reload answers with them).  Cut to fit; n counts them all. */
+struct config_report {
+	char text[3072];
+	size_t len;
+	unsigned int n;
+};
+void config_report_add(struct config_report *r, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* What the file names that only the daemon can check (the strategies it
+ * can run, with the plugins of the file's plugin-dir; the groups of the
+ * system), asked at the end of the file's one pass so that an unknown
+ * name is reported at its line among every other error.  Any member may
+ * be NULL. */
+struct config_checks {
+	bool (*strategy_known)(void *arg, const char *plugin_dir,
+			       const char *name);
+	/* "" when the strategy names are all known, else what is known
+	 * ("built-in are ..., and N plugins were loaded from DIR"). */
+	const char *(*strategies_known)(void *arg);
+	/* 0, -ENOENT (no such group) or another -errno of the lookup. */
+	int (*group_known)(void *arg, const char *name);
+	void *arg;
+	struct config_report *report;	/* NULL: the log only */
+};
+/* config_load(), with those checks. */
+int config_load_checked(struct config *cfg, const char *path,
+			const struct config_checks *checks);
 /* Same, from a string (for tests and fuzzers); name is used in messages. */
 int config_load_string(struct config *cfg, const char *text, const char *name);
 

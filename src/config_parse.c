@@ -65,6 +65,30 @@ config_verror(struct config_parse *p, unsigned int line, const char *fmt,
 	p->errors++;
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	log_err(LOG_SUB_CONFIG, "%s:%u: %s", p->name, line, msg);
+	if (p->checks && p->checks->report)
+		config_report_add(p->checks->report, "%s:%u: %s", p->name, line, msg);
+}
+
+void config_report_add(struct config_report *r, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	r->n++;
+	if (r->len + 1 >= sizeof(r->text))
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(r->text + r->len, sizeof(r->text) - r->len, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	r->len += (size_t)n;
+	if (r->len + 1 >= sizeof(r->text)) {
+		r->len = sizeof(r->text) - 1;
+		return;
+	}
+	r->text[r->len++] = '\n';
+	r->text[r->len] = '\0';
 }
 
 void config_error_at(struct config_parse *p, unsigned int line,
@@ -93,12 +117,36 @@ static const char *config_section_label(const char *section)
 	return strcmp(section, CONFIG_IFACE) == 0 ? CONFIG_IFACE_LABEL : section;
 }
 
+/* Keys of Intel's mptcpd (Debian's package "mptcpd"), whose file has the
+ * same path: one left behind when that package was replaced by ours must
+ * be recognised as such, not reported as typos. */
+static bool config_intel_key(const char *name)
+{
+	static const char *const keys[] = {
+		"log", "path-manager", "addr-flags", "notify-flags",
+		"load-plugins",
+	};
+
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		if (strcmp(name, keys[i]) == 0)
+			return true;
+	return false;
+}
+
 static void config_unknown_key(struct config_parse *p, const char *kind,
 			       const char *section, const char *name)
 {
 	char known[256];
 	int k = config_key_find(NULL, name, false);
 
+	if (config_intel_key(name)) {
+		config_error(p, "unknown key '%s' in [%s]: this looks like the "
+			     "file of Intel's mptcpd (Debian's package mptcpd), "
+			     "another program that this one replaced; write "
+			     "this mptcpd's settings instead (mptcpd.conf(5))",
+			     name, section);
+		return;
+	}
 	if (k >= 0) {
 		config_error(p, "unknown key '%s' in [%s]; it belongs in [%s]", name,
 			     section, config_section_label(config_keys[k].section));
@@ -275,7 +323,9 @@ static bool config_policy(struct config_parse *p, const char *section,
 static bool config_value_plain(struct config_parse *p, const char *name,
 			       const char *value)
 {
-	if (value[0] == '"' || value[0] == '\'') {
+	/* Anywhere: in a list (include = wlan* "wwan*") a quoted word would
+	 * otherwise be a name with quotes in it. */
+	if (strpbrk(value, "\"'")) {
 		config_error(p, "%s: values are written without quotes", name);
 		return false;
 	}
@@ -493,6 +543,49 @@ static void config_find_syntax_errors(struct config_parse *p,
 	}
 }
 
+/* The names only the daemon knows, at their lines (struct
+ * config_checks): the strategies once plugin-dir is known, whatever the
+ * order of the keys. */
+static void config_check_names(struct config_parse *p)
+{
+	const struct config_checks *c = p->checks;
+	const struct config *cfg = &p->cfg;
+	unsigned int line = p->seen[CONFIG_KEY_STRATEGY];
+	int err;
+
+	if (!c)
+		return;
+	if (c->strategy_known && line && !p->rejected[CONFIG_KEY_STRATEGY] &&
+	    !c->strategy_known(c->arg, cfg->plugin_dir, cfg->strategy))
+		config_error_at(p, line, "strategy: unknown strategy '%s': %s",
+				cfg->strategy, c->strategies_known ?
+				c->strategies_known(c->arg) : "");
+	for (size_t i = 0; c->strategy_known && i < cfg->policies.n; i++) {
+		const struct policy_rule *r = &cfg->policies.v[i];
+
+		if (r->strategy[0] &&
+		    !c->strategy_known(c->arg, cfg->plugin_dir, r->strategy))
+			config_error_at(p, r->line, "[policy %s]: unknown strategy "
+					"'%s': %s", r->name, r->strategy,
+					c->strategies_known ?
+					c->strategies_known(c->arg) : "");
+	}
+	line = p->seen[CONFIG_KEY_CONTROL_GROUP];
+	if (!c->group_known || !line || !cfg->control_group[0] ||
+	    p->rejected[CONFIG_KEY_CONTROL_GROUP])
+		return;
+	err = c->group_known(c->arg, cfg->control_group);
+	if (err == -ENOENT)
+		config_error_at(p, line, "control-group: there is no group '%s'; "
+				"create it with 'groupadd --system %s' (and add "
+				"its members with 'usermod -aG %s USER'), or "
+				"change the key", cfg->control_group,
+				cfg->control_group, cfg->control_group);
+	else if (err < 0)
+		config_error_at(p, line, "control-group: cannot look up group "
+				"'%s': %s", cfg->control_group, strerror(-err));
+}
+
 /* The pass that reports and fills p->cfg: 0, -EINVAL or -ENOMEM. */
 static int config_final_pass(struct config_parse *p)
 {
@@ -504,17 +597,19 @@ static int config_final_pass(struct config_parse *p)
 		config_error_at(p, (unsigned int)line,
 				"syntax error; too many errors, not checking further lines");
 	config_check_backoff(p);
+	config_check_names(p);
 	return p->oom ? -ENOMEM : p->errors ? -EINVAL : 0;
 }
 
 static int config_parse_text(struct config *cfg, const char *text, size_t len,
-			     const char *name)
+			     const char *name, const struct config_checks *checks)
 {
 	unsigned int bad[CONFIG_SYNTAX_ERRORS_MAX];
 	struct config_parse p;
 	int ret;
 
 	memset(&p, 0, sizeof(p));
+	p.checks = checks;
 	p.name = name;
 	p.text = text;
 	p.len = len;
@@ -577,6 +672,12 @@ out:
 
 int config_load(struct config *cfg, const char *path)
 {
+	return config_load_checked(cfg, path, NULL);
+}
+
+int config_load_checked(struct config *cfg, const char *path,
+			const struct config_checks *checks)
+{
 	char *text = NULL;
 	size_t len = 0;
 	FILE *f;
@@ -587,6 +688,9 @@ int config_load(struct config *cfg, const char *path)
 		ret = -errno;
 		log_err(LOG_SUB_CONFIG, "cannot open configuration file %s: %s",
 			path, strerror(-ret));
+		if (checks && checks->report)
+			config_report_add(checks->report, "cannot open %s: %s",
+					  path, strerror(-ret));
 		return ret;
 	}
 	ret = config_slurp(f, &text, &len);
@@ -594,9 +698,12 @@ int config_load(struct config *cfg, const char *path)
 	if (ret < 0) {
 		log_err(LOG_SUB_CONFIG, "cannot read configuration file %s: %s",
 			path, strerror(-ret));
+		if (checks && checks->report)
+			config_report_add(checks->report, "cannot read %s: %s",
+					  path, strerror(-ret));
 		return ret;
 	}
-	ret = config_parse_text(cfg, text, len, path);
+	ret = config_parse_text(cfg, text, len, path, checks);
 	free(text);
 	return ret;
 }
@@ -605,5 +712,6 @@ int config_load_string(struct config *cfg, const char *text, const char *name)
 {
 	if (!text)
 		return -EINVAL;
-	return config_parse_text(cfg, text, strlen(text), name ? name : "<string>");
+	return config_parse_text(cfg, text, strlen(text), name ? name : "<string>",
+				 NULL);
 }

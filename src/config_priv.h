@@ -80,6 +80,7 @@ struct config_parse {
 	char last_section[64];		/* previous handler call, to tell */
 	char last_name[64];		/* continuation lines apart */
 	char bad_section[64];		/* unknown section already reported */
+	const struct config_checks *checks;	/* NULL: none */
 };
 
 typedef void (*config_set_fn)(struct config_parse *p, enum config_key key,

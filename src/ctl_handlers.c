@@ -30,7 +30,8 @@ struct ctl_call {
 	const struct ctl_request *req;
 	struct json_object *result;	/* set by a handler that returns 0 */
 	char msg[256];			/* set by one that returns -errno */
-	bool subscribe;
+	struct json_object *reasons;	/* and maybe why, line by line */
+	struct ctl_reply *reply;
 };
 
 __attribute__((format(printf, 3, 4)))
@@ -67,6 +68,13 @@ static struct json_object *ctl_handlers_conn(struct ctl_server *s,
 	/* Which rule the connection fell under (null: none, [core]) and the
 	 * strategy that manages it. */
 	if (o) {
+		/* The age of an adopted connection is unknown: what we know
+		 * is how long ago we adopted it. */
+		if (c->adopted) {
+			json_object_object_add(o, "adopted_s",
+					       json_object_new_int64((int64_t)age));
+			json_object_object_add(o, "age_s", NULL);
+		}
 		json_object_object_add(o, "policy", r ?
 				       json_object_new_string(r->name) : NULL);
 		json_object_object_add(o, "strategy", json_object_new_string(
@@ -109,13 +117,12 @@ static int ctl_cmd_status(struct ctl_call *c)
 {
 	struct ctl_server *s = c->s;
 	struct json_object *o = json_object_new_object();
-	size_t subflows = 0;
+	/* A counter the model keeps: "status" costs the same with ten or ten
+	 * thousand connections. */
+	size_t subflows = model_subflow_count(s->env.model);
 
 	if (!o)
 		return ctl_call_result(c, NULL);
-	for (struct model_conn *m = model_conn_next(s->env.model, NULL); m;
-	     m = model_conn_next(s->env.model, m))
-		subflows += m->pub.n_subflows;
 	json_object_object_add(o, "version", json_object_new_string(PACKAGE_VERSION));
 	json_object_object_add(o, "strategy", json_object_new_string(
 			       engine_strategy(s->env.engine)->name));
@@ -137,48 +144,85 @@ static int ctl_cmd_status(struct ctl_call *c)
 	return ctl_call_result(c, o);
 }
 
-static int ctl_conn_cmp(const void *a, const void *b)
+static int ctl_token_cmp(const void *a, const void *b)
 {
-	uint32_t x = (*(const struct model_conn *const *)a)->pub.token;
-	uint32_t y = (*(const struct model_conn *const *)b)->pub.token;
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
 
 	return x < y ? -1 : x > y;
 }
 
-/* By token, so that answers are stable. */
-static const struct model_conn **
-ctl_handlers_sorted(const struct ctl_server *s, size_t *n)
+/* The tokens of every connection, by token so that answers are stable:
+ * 0 or -ENOMEM. */
+static int ctl_handlers_tokens(const struct ctl_server *s,
+			       struct ctl_conn_list *l)
 {
-	const struct model_conn **v;
-
-	*n = 0;
-	v = calloc(model_conn_count(s->env.model) + 1, sizeof(*v));
-	if (!v)
-		return NULL;
+	l->n = l->next = 0;
+	l->tokens = calloc(model_conn_count(s->env.model) + 1,
+			   sizeof(*l->tokens));
+	if (!l->tokens)
+		return -ENOMEM;
 	for (struct model_conn *m = model_conn_next(s->env.model, NULL); m;
 	     m = model_conn_next(s->env.model, m))
-		v[(*n)++] = m;
-	qsort(v, *n, sizeof(*v), ctl_conn_cmp);
-	return v;
+		l->tokens[l->n++] = m->pub.token;
+	qsort(l->tokens, l->n, sizeof(*l->tokens), ctl_token_cmp);
+	return 0;
 }
 
+int ctl_handlers_list_conn(struct ctl_server *s, uint32_t token,
+			   struct json_object **out)
+{
+	const struct model_conn *m = model_conn_find(s->env.model, token);
+
+	if (!m)
+		return -ENOENT;
+	*out = ctl_handlers_conn(s, m);
+	return *out ? 0 : -ENOMEM;
+}
+
+/* All in one go, for callers that cannot take slices (unit tests and
+ * fuzzers through ctl_server_answer()). */
+static bool ctl_handlers_fill(struct ctl_server *s, struct json_object *list,
+			      const struct ctl_conn_list *l)
+{
+	for (size_t i = 0; i < l->n; i++) {
+		struct json_object *conn = NULL;
+		int err = ctl_handlers_list_conn(s, l->tokens[i], &conn);
+
+		if (err == -ENOENT)
+			continue;
+		if (err < 0 || json_object_array_add(list, conn) < 0) {
+			json_object_put(conn);
+			return false;
+		}
+	}
+	return true;
+}
+
+/* With a client that takes slices the list is left empty here and the
+ * tokens are handed over (reply->list): ctl_client.c makes the answer a
+ * slice per turn of the loop. */
 static int ctl_cmd_connections(struct ctl_call *c)
 {
 	struct json_object *o = json_object_new_object();
 	struct json_object *list = json_object_new_array();
-	size_t n;
-	const struct model_conn **v = ctl_handlers_sorted(c->s, &n);
-	bool ok = o && list && v;
+	struct ctl_conn_list l = { 0 };
+	bool ok = o && list && ctl_handlers_tokens(c->s, &l) == 0 &&
+		  json_object_object_add(o, "connections", list) == 0;
 
-	for (size_t i = 0; ok && i < n; i++) {
-		struct json_object *conn = ctl_handlers_conn(c->s, v[i]);
-
-		ok = conn && json_object_array_add(list, conn) == 0;
-	}
-	free(v);
-	if (!ok || json_object_object_add(o, "connections", list) < 0) {
+	if (!ok) {
+		free(l.tokens);
 		json_object_put(o);
 		json_object_put(list);
+		return ctl_call_result(c, NULL);
+	}
+	if (c->reply->may_list) {
+		c->reply->list = l;
+		return ctl_call_result(c, o);
+	}
+	ok = ctl_handlers_fill(c->s, list, &l);	/* o holds list */
+	free(l.tokens);
+	if (!ok) {
+		json_object_put(o);
 		return ctl_call_result(c, NULL);
 	}
 	return ctl_call_result(c, o);
@@ -313,6 +357,13 @@ static int ctl_cmd_interface(struct ctl_call *c)
 	if (err < 0 || !iface_info_by_name(c->s->env.ifaces, r->dev, &info))
 		return ctl_call_fail(c, -ENOENT, "no interface called %s", r->dev);
 	ctl_escape(esc, sizeof(esc), r->dev);
+	/* An include that cannot take effect is not a silent success. */
+	if (ch.has_exclude && !ch.exclude && info.excluded)
+		return ctl_call_fail(c, -EINVAL, "%s stays excluded: the "
+				     "configuration excludes it ([interfaces] "
+				     "include/exclude of mptcpd.conf; lo and "
+				     "virtual interfaces are excluded by "
+				     "default)", esc);
 	log_notice(LOG_SUB_CORE, "control: interface %s changed at run time", esc);
 	return ctl_call_result(c, ctl_handlers_iface(c->s, &info));
 }
@@ -355,6 +406,15 @@ static int ctl_handlers_verdict(struct ctl_call *c, enum engine_verdict v,
 		return ctl_call_fail(c, -EAGAIN, "not sent: no route through %s "
 				     "to the peer yet; try again once it has "
 				     "one", ifname ? ifname : "its interface");
+	case ENGINE_VERDICT_NOT_ESTABLISHED:
+		return ctl_call_fail(c, -EAGAIN, "not sent: the connection is "
+				     "not fully established yet; try again "
+				     "once it is");
+	case ENGINE_VERDICT_NO_SUBFLOW:
+		return ctl_call_fail(c, -ENOENT, "the connection has no such "
+				     "subflow (see mptcpd-ctl connection "
+				     "%08x for its subflows and ports)",
+				     a->token);
 	case ENGINE_VERDICT_BACKING_OFF:
 		return ctl_call_fail(c, -EAGAIN, "not sent: the pair failed "
 				     "lately and is backing off; try again "
@@ -396,6 +456,35 @@ static int ctl_subflow_add(struct ctl_call *c, struct model_conn *m)
 	return err < 0 ? err : ctl_call_result(c, ctl_handlers_empty());
 }
 
+/* subflow del id N: the one established subflow with local ID N; its
+ * ends into a.  Several (one address joined to several peer addresses)
+ * need the ends spelt out. */
+static int ctl_subflow_by_id(struct ctl_call *c, const struct model_conn *m,
+			     struct mptcpd_action *a)
+{
+	size_t found = 0;
+
+	for (size_t i = 0; i < m->pub.n_subflows; i++) {
+		const struct mptcpd_subflow *s = &m->pub.subflows[i];
+
+		if (s->local_id != c->req->addr_id ||
+		    s->state != MPTCPD_SUBFLOW_ESTABLISHED)
+			continue;
+		a->local = s->local;
+		a->remote = s->remote;
+		found++;
+	}
+	if (found == 0)
+		return ctl_call_fail(c, -ENOENT, "the connection has no "
+				     "established subflow with id %u",
+				     c->req->addr_id);
+	if (found > 1)
+		return ctl_call_fail(c, -EINVAL, "%zu subflows have id %u: "
+				     "name one by its addresses and ports",
+				     found, c->req->addr_id);
+	return 0;
+}
+
 static int ctl_cmd_subflow(struct ctl_call *c)
 {
 	struct mptcpd_action a = { .type = MPTCPD_ACTION_SUBFLOW_DESTROY };
@@ -409,6 +498,11 @@ static int ctl_cmd_subflow(struct ctl_call *c)
 	a.token = c->req->token;
 	a.local = c->req->local;
 	a.remote = c->req->remote;
+	if (c->req->has & CTL_REQ_ID) {
+		err = ctl_subflow_by_id(c, m, &a);
+		if (err < 0)
+			return err;
+	}
 	err = ctl_handlers_verdict(c, engine_manual(c->s->env.engine, &a), &a,
 				   NULL);
 	return err < 0 ? err : ctl_call_result(c, ctl_handlers_empty());
@@ -457,20 +551,44 @@ static int ctl_cmd_remove(struct ctl_call *c)
 
 static int ctl_cmd_monitor(struct ctl_call *c)
 {
-	c->subscribe = true;
+	c->reply->subscribe = true;
 	return ctl_call_result(c, ctl_handlers_empty());
+}
+
+/* "a\nb\n" -> ["a", "b"]; NULL when there is no line. */
+static struct json_object *ctl_handlers_lines(const char *text)
+{
+	struct json_object *v = NULL;
+
+	for (const char *nl; *text; text = nl + (*nl != '\0')) {
+		nl = text + strcspn(text, "\n");
+		if (nl == text)
+			continue;
+		if (!v)
+			v = json_object_new_array();
+		if (v)
+			json_object_array_add(v, json_object_new_string_len(
+					      text, (int)(nl - text)));
+	}
+	return v;
 }
 
 static int ctl_cmd_reload(struct ctl_call *c)
 {
 	struct ctl_server *s = c->s;
 	struct json_object *o;
-	int err = s->env.reload ? s->env.reload(s->env.arg) : -EOPNOTSUPP;
+	char why[3072] = "";
+	int err = s->env.reload ? s->env.reload(s->env.arg, why, sizeof(why))
+				: -EOPNOTSUPP;
 
-	if (err < 0)
+	if (err < 0) {
+		/* The reasons themselves, as the log has them. */
+		c->reasons = ctl_handlers_lines(why);
 		return ctl_call_fail(c, -EIO, "the configuration file was refused "
-				     "and the running configuration is kept: see "
-				     "the daemon's log for the reasons");
+				     "and the running configuration is kept%s",
+				     c->reasons ? "" : ": see the daemon's log "
+				     "for the reasons");
+	}
 	o = json_object_new_object();
 	if (o)
 		json_object_object_add(o, "strategy", json_object_new_string(
@@ -592,13 +710,27 @@ static const char *ctl_handlers_code(int err)
 	}
 }
 
+static struct json_object *ctl_handlers_error(const struct ctl_request *req,
+					      int err, struct ctl_call *c)
+{
+	struct json_object *o = ctl_json_error(true, req->id,
+					       ctl_handlers_code(err), c->msg);
+	struct json_object *e;
+
+	if (o && c->reasons && json_object_object_get_ex(o, "error", &e))
+		json_object_object_add(e, "reasons", c->reasons);
+	else
+		json_object_put(c->reasons);
+	return o;
+}
+
 struct json_object *ctl_handlers_dispatch(struct ctl_server *s,
 					  const struct ctl_request *req,
 					  const struct ctl_peer *peer,
-					  bool *subscribe)
+					  struct ctl_reply *reply)
 {
 	const struct ctl_handler *h = &ctl_handlers[req->cmd];
-	struct ctl_call c = { .s = s, .req = req };
+	struct ctl_call c = { .s = s, .req = req, .reply = reply };
 	bool mutating = h->mutating || (h->mutating_with_args && req->has);
 	int err;
 
@@ -608,7 +740,6 @@ struct json_object *ctl_handlers_dispatch(struct ctl_server *s,
 				      "group");
 	err = h->run(&c);
 	if (err < 0)
-		return ctl_json_error(true, req->id, ctl_handlers_code(err), c.msg);
-	*subscribe = c.subscribe;
+		return ctl_handlers_error(req, err, &c);
 	return ctl_json_ok(true, req->id, c.result);
 }

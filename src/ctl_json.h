@@ -25,7 +25,8 @@ typedef const char *(*ctl_json_ifname_fn)(void *arg, int ifindex);
 
 /* ADDR; JSON null for AF_UNSPEC. */
 struct json_object *ctl_json_addr(const struct mptcpd_addr *a);
-/* CONN; age_s: seconds since the daemon first saw the connection. */
+/* CONN; age_s: seconds since the daemon first saw the connection (the
+ * caller replaces it for an adopted one, whose age is unknown). */
 struct json_object *ctl_json_conn(const struct mptcpd_conn *c, uint64_t age_s,
 				  ctl_json_ifname_fn ifname, void *arg);
 /* IFACE, with the addresses known on the interface. */

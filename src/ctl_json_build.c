@@ -198,6 +198,8 @@ struct json_object *ctl_json_conn(const struct mptcpd_conn *c, uint64_t age_s,
 	     ctl_json_add_addr(o, "local", &c->local) &&
 	     ctl_json_add_addr(o, "remote", &c->remote) &&
 	     ctl_json_add_bool(o, "server_side", c->server_side) &&
+	     ctl_json_add_str(o, "state", c->established ? "established"
+							: "pending") &&
 	     ctl_json_add_int(o, "age_s", (int64_t)age_s) &&
 	     ctl_json_conn_lists(o, c, ifname, arg);
 	return ctl_json_done(o, ok);

@@ -282,6 +282,16 @@ static int ctl_json_arg_id(struct ctl_parse *p, struct json_object *v)
 	return err;
 }
 
+/* A subflow's local ID: 0 is the initial subflow's. */
+static int ctl_json_arg_subflow_id(struct ctl_parse *p, struct json_object *v)
+{
+	int64_t n;
+	int err = ctl_json_int(p, "id", v, 0, 255, &n);
+
+	p->req->addr_id = err == 0 ? (uint8_t)n : 0;
+	return err;
+}
+
 struct ctl_arg_spec {
 	const char *name;
 	enum ctl_req_field field;
@@ -312,9 +322,10 @@ static const struct ctl_arg_spec ctl_args_interface[] = {
 static const struct ctl_arg_spec ctl_args_subflow[] = {
 	{ "token", CTL_REQ_TOKEN, true, ctl_json_arg_token },
 	{ "op", CTL_REQ_OP, true, ctl_json_arg_op },
-	{ "local", CTL_REQ_LOCAL, true, ctl_json_arg_local },
-	{ "remote", CTL_REQ_REMOTE, true, ctl_json_arg_remote },
+	{ "local", CTL_REQ_LOCAL, false, ctl_json_arg_local },
+	{ "remote", CTL_REQ_REMOTE, false, ctl_json_arg_remote },
 	{ "backup", CTL_REQ_BACKUP, false, ctl_json_arg_backup },
+	{ "id", CTL_REQ_ID, false, ctl_json_arg_subflow_id },
 };
 static const struct ctl_arg_spec ctl_args_announce[] = {
 	{ "token", CTL_REQ_TOKEN, true, ctl_json_arg_token },
@@ -338,7 +349,20 @@ static int ctl_json_check_interface(struct ctl_parse *p)
 static int ctl_json_check_subflow(struct ctl_parse *p)
 {
 	const struct ctl_request *r = p->req;
+	const uint32_t ends = CTL_REQ_LOCAL | CTL_REQ_REMOTE;
 
+	/* del: by "id" alone, or by both ends; add: by both ends. */
+	if (r->has & CTL_REQ_ID) {
+		if (r->add || (r->has & ends))
+			return ctl_json_fail(p, CTL_ERR_BAD_REQUEST, "subflow: "
+					     "\"id\" goes with op \"del\" and "
+					     "no \"local\" or \"remote\"");
+		return 0;
+	}
+	if ((r->has & ends) != ends)
+		return ctl_json_fail(p, CTL_ERR_BAD_REQUEST, "subflow: needs "
+				     "\"local\" and \"remote\" (or, to "
+				     "close one, \"id\")");
 	if (r->local.family != r->remote.family)
 		return ctl_json_fail(p, CTL_ERR_BAD_REQUEST, "subflow: \"local\" "
 				     "and \"remote\" are of different families");

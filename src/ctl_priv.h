@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * What the control socket's two halves share: ctl_server.c (clients,
- * framing, queues, the event stream) and ctl_handlers.c (the commands and
- * who may run them).  Nothing else includes it but check_ctl_server,
+ * What the control socket's parts share: ctl_server.c (the socket,
+ * admission, the event stream), ctl_client.c (one client's buffers,
+ * framing and flow control) and ctl_handlers.c (the commands and who may
+ * run them).  Nothing else includes it but check_ctl_server,
  * which drives clients with made-up credentials.
  */
 #ifndef MPTCPD_CTL_PRIV_H
@@ -27,6 +28,46 @@ struct loop_timer;
 struct ctl_ring {
 	struct ctl_ring *prev, *next;
 };
+
+static inline void ctl_ring_init(struct ctl_ring *r)
+{
+	r->prev = r->next = r;
+}
+
+static inline bool ctl_ring_empty(const struct ctl_ring *r)
+{
+	return r->next == r;
+}
+
+/* Leaves whatever list it is in; harmless when in none. */
+static inline void ctl_ring_unlink(struct ctl_ring *r)
+{
+	r->prev->next = r->next;
+	r->next->prev = r->prev;
+	ctl_ring_init(r);
+}
+
+static inline void ctl_ring_append(struct ctl_ring *head, struct ctl_ring *r)
+{
+	ctl_ring_unlink(r);
+	r->prev = head->prev;
+	r->next = head;
+	head->prev->next = r;
+	head->prev = r;
+}
+
+/* Moves every element of from to the empty list to. */
+static inline void ctl_ring_take(struct ctl_ring *to, struct ctl_ring *from)
+{
+	ctl_ring_init(to);
+	if (ctl_ring_empty(from))
+		return;
+	to->next = from->next;
+	to->prev = from->prev;
+	to->next->prev = to;
+	to->prev->next = to;
+	ctl_ring_init(from);
+}
 
 /* Which of the client slots a peer may take (CTL_SERVER_RESERVED*). */
 enum ctl_peer_rank {
@@ -83,12 +124,49 @@ enum ctl_peer_rank ctl_server_peer_rank(const struct ctl_server *s,
 int ctl_server_add_peer(struct ctl_server *s, int fd,
 			const struct ctl_peer *peer);
 
+/* The "connections" answer is made a slice at a time by the client that
+ * asked (ctl_client.c), so that ten thousand connections never hold the
+ * loop: these are the tokens as they were at the request, in order; a
+ * connection closed meanwhile is left out. */
+struct ctl_conn_list {
+	uint32_t *tokens;	/* malloc'd; whoever holds the list frees it */
+	size_t n, next;
+};
+
+/* What running a request asks of its client besides the answer line. */
+struct ctl_reply {
+	bool may_list;		/* in: the client can make the list in slices */
+	bool subscribe;		/* out: "monitor": the event stream follows */
+	/* out: tokens set when the answer's "connections" was left empty,
+	 * to be filled from it (ctl_handlers_list_conn) */
+	struct ctl_conn_list list;
+};
+
+/* One request line of this peer: the answer line (NULL only when out of
+ * memory). */
+struct json_object *ctl_server_answer_peer(struct ctl_server *s,
+					   const char *line, size_t len,
+					   const struct ctl_peer *peer,
+					   struct ctl_reply *reply);
+
+/* ctl_client.c.  A new client (fd non-blocking, its slot granted): 0 or
+ * -ENOMEM (logged, fd closed). */
+int ctl_client_new(struct ctl_server *s, int fd, const struct ctl_peer *peer);
+/* One event line to every monitor. */
+void ctl_client_broadcast(struct ctl_server *s, const char *text, size_t len);
+/* Close every client (the server's end). */
+void ctl_client_drop_all(struct ctl_server *s);
+
 /* Run one validated request for this peer: the answer line (NULL only when
  * out of memory).  Mutating commands are refused unless the peer is root
- * or in the control group.  *subscribe is set by "monitor". */
+ * or in the control group.  reply says what else the client must do. */
 struct json_object *ctl_handlers_dispatch(struct ctl_server *s,
 					  const struct ctl_request *req,
 					  const struct ctl_peer *peer,
-					  bool *subscribe);
+					  struct ctl_reply *reply);
+/* One element of a "connections" list: 0 and *out (the caller puts it),
+ * -ENOENT when the connection has closed since, or -ENOMEM. */
+int ctl_handlers_list_conn(struct ctl_server *s, uint32_t token,
+			   struct json_object **out);
 
 #endif

@@ -35,7 +35,9 @@
  * Response: {"version": 1, "id": 7, "ok": true, "result": {...}}
  *       or  {"version": 1, "id": 7, "ok": false,
  *            "error": {"code": "EPERM", "message": "human text"}}
- *   code is one of the CTL_ERR_* strings.
+ *   code is one of the CTL_ERR_* strings.  The error may also have
+ *   "reasons": ["FILE:LINE: what is wrong", ...] (a refused reload: the
+ *   lines the daemon's log has).
  * Events (after a successful "monitor" response, until the client closes):
  *           {"version": 1, "event": {"type": "subflow-established", ...}}
  *
@@ -61,10 +63,15 @@
  *                       configuration's or the detected one applies)
  *   subflow      M  args {"token", "op": "add"|"del", "local": ADDR,
  *                       "remote": ADDR, "backup": bool} -> {}
+ *                       or {"token", "op": "del", "id": N} (the one
+ *                       established subflow with local ID N; EINVAL when
+ *                       several have it)
  *                       (add: EEXIST when the connection has that subflow,
- *                       EAGAIN when there is no route to the peer through
+ *                       EAGAIN when the connection is not fully established
+ *                       yet, when there is no route to the peer through
  *                       the local address's interface yet or the pair is
- *                       backing off after failures)
+ *                       backing off after failures; del: ENOENT when the
+ *                       connection has no such subflow, ports included)
  *   announce     M  args {"token", "address": "192.0.2.2"} -> {"id": N}
  *                       (EEXIST when already announced, EINVAL for the
  *                       connection's initial address)
@@ -78,7 +85,10 @@
  *                       connections: live ones under the rule now)
  * ADDR  = {"address": "192.0.2.2", "port": 443}   (port 0/absent = none)
  * CONN  = {"token", "local": ADDR, "remote": ADDR, "server_side": bool,
- *          "age_s", "policy": NAME|null, "strategy": NAME, "subflows": [{"local": ADDR, "remote": ADDR, "id",
+ *          "state": "pending"|"established" (pending: not fully
+ *          established, no joins yet), "age_s" (null when adopted: the
+ *          age is unknown; then "adopted_s", seconds since adoption),
+ *          "policy": NAME|null, "strategy": NAME, "subflows": [{"local": ADDR, "remote": ADDR, "id",
  *          "remote_id", "backup", "dev", "state": "pending"|"established",
  *          "stalled"}], "remote_addresses": [{"id", "address", "port"}],
  *          "announced": [{"id", "address"}]}

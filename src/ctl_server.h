@@ -67,8 +67,9 @@ struct ctl_server_env {
 	/* Run the built-in or plugin strategy called name: 0 or -ENOENT. */
 	int (*set_strategy)(void *arg, const char *name);
 	/* Re-read the configuration file: 0, or -errno when it was refused
-	 * (the running configuration is kept). */
-	int (*reload)(void *arg);
+	 * (the running configuration is kept) with its reasons in why, one
+	 * a line ("FILE:LINE: what is wrong"). */
+	int (*reload)(void *arg, char *why, size_t len);
 	/* The plugins loaded now (replaced on reload); may return NULL. */
 	const struct plugin_set *(*plugins)(void *arg);
 	/* Netlink datagrams dropped for not coming from the kernel; may be

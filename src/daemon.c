@@ -14,12 +14,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "addr.h"
 #include "ctl_server.h"
 #include "daemon.h"
 #include "daemon_priv.h"
 #include "diag.h"
 #include "engine.h"
 #include "genl.h"
+#include "health.h"
 #include "iface.h"
 #include "log.h"
 #include "loop.h"
@@ -29,7 +31,6 @@
 #include "resync.h"
 #include "rtnl.h"
 #include "sd.h"
-#include "stall.h"
 #include "strategies/registry.h"
 #include "sysctl.h"
 
@@ -67,62 +68,113 @@ static void daemon_schedule(void *arg, uint64_t at_ms)
 				  0, daemon_on_retry, d);
 }
 
-static void daemon_stall_sample(void *arg, const struct diag_subflow *s)
+/* The connections with data waiting are moved first, at once. */
+#define DAEMON_PATH_SENDERS	64
+/* The others in steps of this many connections, one step per loop
+ * iteration: a few milliseconds each, where 10,000 at once held the loop
+ * for over a second. */
+#define DAEMON_SWEEP_STEP	256
+
+static void daemon_sweep_step(void *arg)
 {
 	struct daemon *d = arg;
 
-	if (stall_sample(d->stall, s))
-		engine_on_stalled(d->engine, s->token, &s->local, &s->remote);
+	if (engine_path_dead_step(d->engine, &d->sweep, DAEMON_SWEEP_STEP))
+		return;
+	loop_timer_del(d->loop, d->sweep_timer);
+	d->sweep_timer = NULL;
 }
 
-/* The established subflows we manage, as sock_diag lookup keys. */
-static size_t daemon_subflow_keys(struct daemon *d)
+static void daemon_path_dead(struct daemon *d, const struct mptcpd_addr *local)
 {
-	size_t n = 0;
+	uint32_t first[DAEMON_PATH_SENDERS];
+	size_t n = health_path_senders(d->health, local, first,
+				       DAEMON_PATH_SENDERS);
 
-	for (struct model_conn *c = model_conn_next(d->model, NULL); c;
-	     c = model_conn_next(d->model, c)) {
-		for (size_t i = 0; i < c->pub.n_subflows; i++) {
-			const struct mptcpd_subflow *s = &c->pub.subflows[i];
-
-			if (s->state != MPTCPD_SUBFLOW_ESTABLISHED)
-				continue;
-			if (n == d->n_keys_cap) {
-				size_t cap = n ? n * 2 : 64;
-				struct diag_subflow_key *k =
-					realloc(d->keys, cap * sizeof(*k));
-
-				if (!k)
-					return n;
-				d->keys = k;
-				d->n_keys_cap = cap;
-			}
-			d->keys[n].local = s->local;
-			d->keys[n].remote = s->remote;
-			d->keys[n++].ifindex = s->ifindex;
-		}
+	/* Two paths dying at once is rare: the first sweep ends now. */
+	if (d->sweep_timer) {
+		while (engine_path_dead_step(d->engine, &d->sweep, SIZE_MAX))
+			;
+		loop_timer_del(d->loop, d->sweep_timer);
+		d->sweep_timer = NULL;
 	}
-	return n;
+	engine_hold_path(d->engine, local);
+	engine_path_dead_begin(d->engine, &d->sweep, local, first, n);
+	d->sweep_timer = loop_timer_add(d->loop, 0, 0.001, daemon_sweep_step, d);
+	if (!d->sweep_timer)	/* out of memory: all of it now, then */
+		while (engine_path_dead_step(d->engine, &d->sweep, SIZE_MAX))
+			;
+}
+
+static void daemon_health_sample(void *arg, const struct diag_subflow *s)
+{
+	struct daemon *d = arg;
+	struct mptcpd_addr path;
+	char l[ADDR_STRLEN];
+
+	switch (health_sample(d->health, s)) {
+	case HEALTH_VERDICT_NONE:
+		break;
+	case HEALTH_VERDICT_STALLED:
+		engine_on_stalled(d->engine, s->token, &s->local, &s->remote);
+		break;
+	case HEALTH_VERDICT_PATH_DEAD:
+		daemon_path_dead(d, &s->local);
+		break;
+	case HEALTH_VERDICT_ON_DEAD_PATH:
+		engine_on_dead_path_conn(d->engine, s->token, &s->local);
+		break;
+	case HEALTH_VERDICT_PATH_ALIVE:
+		path = s->local;
+		path.port = 0;
+		log_info(LOG_SUB_CORE, "path from %s works again (a subflow "
+			 "on it heard an ACK)", addr_str(&path, l, sizeof(l)));
+		engine_release_path(d->engine, &path, true);
+		break;
+	}
 }
 
 /* The kernel says nothing about a subflow whose packets vanish (link up,
- * path dead): look at the subflows' TCP state every 100 ms instead.  Exact
- * lookups of the subflows we know cost microseconds (a full dump would walk
- * the kernel's whole socket table, milliseconds); they only run while there
- * are subflows and the strategy wants to know. */
-static void daemon_stall_poll(void *arg)
+ * path dead): look at the subflows' TCP state every HEALTH_TICK_MS
+ * instead.  health.c picks which ones (the senders every tick, the idle
+ * ones in a slow round-robin: a bounded number of exact lookups, whatever
+ * the number of connections); only while there are connections and the
+ * strategy wants to know. */
+static void daemon_health_tick(void *arg)
 {
 	struct daemon *d = arg;
 	size_t n;
 
 	if (!model_conn_count(d->model) || !engine_watches_stalls(d->engine))
 		return;
-	n = daemon_subflow_keys(d);
+	n = health_plan(d->health, d->model, loop_now_ms(d->loop), d->keys,
+			HEALTH_TICK_BUDGET);
 	if (!n)
 		return;
-	stall_round_begin(d->stall, loop_now_ms(d->loop));
-	if (diag_query_subflows(d->keys, n, daemon_stall_sample, d) == 0)
-		stall_round_end(d->stall);
+	if (diag_query_subflows(d->keys, n, daemon_health_sample, d) == 0)
+		health_tick_end(d->health);
+}
+
+/* A subflow of ours just up is watched from its first tick, and says that
+ * its path works (its SYN and SYN/ACK went through). */
+static void daemon_health_watch(struct daemon *d, const struct mptcpd_event *ev)
+{
+	struct mptcpd_addr local = ev->local, remote = ev->remote;
+	char l[ADDR_STRLEN];
+
+	if (ev->type != MPTCPD_EVENT_ESTABLISHED &&
+	    ev->type != MPTCPD_EVENT_SUB_ESTABLISHED)
+		return;
+	if (!model_conn_find(d->model, ev->token))
+		return;		/* left alone by the engine */
+	addr_unmap_v4(&local);
+	addr_unmap_v4(&remote);
+	if (!health_watch(d->health, ev->token, &local, &remote, ev->ifindex))
+		return;
+	local.port = 0;
+	log_info(LOG_SUB_CORE, "path from %s works again (a subflow on it was "
+		 "established)", addr_str(&local, l, sizeof(l)));
+	engine_release_path(d->engine, &local, true);
 }
 
 static void daemon_on_pm_event(void *arg, const struct mptcpd_event *ev)
@@ -130,6 +182,7 @@ static void daemon_on_pm_event(void *arg, const struct mptcpd_event *ev)
 	struct daemon *d = arg;
 
 	engine_on_event(d->engine, ev);
+	daemon_health_watch(d, ev);
 	resync_note_event(d->resync, ev);
 }
 
@@ -174,8 +227,13 @@ static void daemon_on_local_addr(void *arg, const struct mptcpd_local_addr *a,
 {
 	struct daemon *d = arg;
 
-	if (d->engine)
+	/* A new verdict for a changed address; engine_on_local_addr asks
+	 * every connection again anyway. */
+	health_path_reset(d->health, &a->addr);
+	if (d->engine) {
+		engine_release_path(d->engine, &a->addr, false);
 		engine_on_local_addr(d->engine, a, usable);
+	}
 }
 
 static void daemon_events_resume(void *arg)
@@ -335,7 +393,7 @@ void daemon_apply_group(struct daemon *d, gid_t old_gid)
 
 static void daemon_on_hup(void *arg)
 {
-	daemon_reload(arg);
+	daemon_reload(arg, NULL);
 }
 
 /* mptcpd-ctl strategy NAME: built-in first, then the plugins. */
@@ -355,9 +413,17 @@ static int daemon_ctl_set_strategy(void *arg, const char *name)
 	return 0;
 }
 
-static int daemon_ctl_reload(void *arg)
+/* The reasons of a refusal, "FILE:LINE: what" lines, into why. */
+static int daemon_ctl_reload(void *arg, char *why, size_t len)
 {
-	return daemon_reload(arg);
+	struct config_report *r = calloc(1, sizeof(*r));
+	int err;
+
+	err = daemon_reload(arg, r);
+	if (why && len)
+		snprintf(why, len, "%s", r ? r->text : "");
+	free(r);
+	return err;
 }
 
 static const struct plugin_set *daemon_ctl_plugins(void *arg)
@@ -400,8 +466,9 @@ static int daemon_start(struct daemon *d)
 
 	d->loop = loop_new();
 	d->model = model_new();
+	d->health = health_new();
 	d->ifaces = iface_table_new(daemon_on_local_addr, d);
-	if (!d->loop || !d->model || !d->ifaces)
+	if (!d->loop || !d->model || !d->health || !d->ifaces)
 		return -ENOMEM;
 	d->engine = engine_new(d->model, d->ifaces, d->strategy,
 			       d->cfg.max_subflows, &daemon_engine_ops, d);
@@ -441,9 +508,11 @@ static int daemon_start(struct daemon *d)
 	loop_signal_add(d->loop, SIGINT, daemon_on_term, d);
 	loop_signal_add(d->loop, SIGHUP, daemon_on_hup, d);
 	daemon_notify_start(d);
-	d->stall = stall_new();
-	d->stall_poll = loop_timer_add(d->loop, 0.1, 0.1, daemon_stall_poll, d);
-	if (!d->stall || !d->stall_poll)
+	d->keys = calloc(HEALTH_TICK_BUDGET, sizeof(*d->keys));
+	d->health_tick = loop_timer_add(d->loop, HEALTH_TICK_MS / 1000.0,
+					HEALTH_TICK_MS / 1000.0,
+					daemon_health_tick, d);
+	if (!d->keys || !d->health_tick)
 		return -ENOMEM;
 	if (daemon_reconcile_start(d) < 0)
 		return -ENOMEM;
@@ -463,11 +532,12 @@ static void daemon_stop(struct daemon *d)
 		loop_io_del(d->loop, d->io_route);
 		loop_timer_del(d->loop, d->notify_tick);
 		loop_timer_del(d->loop, d->retry);
-		loop_timer_del(d->loop, d->stall_poll);
+		loop_timer_del(d->loop, d->health_tick);
+		loop_timer_del(d->loop, d->sweep_timer);
 	}
 	daemon_resync_free(d);
 	daemon_policy_free(d);
-	stall_free(d->stall);
+	health_free(d->health);
 	free(d->keys);
 	rtnl_free(d->rtnl);
 	genl_free(d->genl);

@@ -16,6 +16,7 @@
 
 #include "args.h"
 #include "config.h"
+#include "engine.h"
 #include "pace.h"
 #include "reconcile.h"
 
@@ -34,13 +35,21 @@ struct resync;
 struct diag_dumper;
 struct rtnl;
 struct rtnl_callbacks;
-struct stall;
+struct health;
 struct mptcpd_strategy;
 
 struct daemon {
 	struct args args;
 	struct config cfg;
 	struct plugin_set *plugins;
+	/* The plugin-dir d->plugins came from, once loaded (the file's check
+	 * loads it; the strategy is then picked from the same set). */
+	bool plugins_loaded;
+	char plugins_dir[CONFIG_PATH_MAX];
+	/* Where a reload's reasons go too (mptcpd-ctl reload); NULL: the
+	 * log only. */
+	struct config_report *report;
+	char strategies_text[CONFIG_PATH_MAX + 128];	/* for messages */
 	const struct mptcpd_strategy *strategy;
 	struct loop *loop;
 	struct model *model;
@@ -57,10 +66,11 @@ struct daemon {
 	struct loop_timer *resync_timer;	/* its next wake-up */
 	struct diag_dumper *dumper;	/* the resync's dumps in progress */
 	struct loop_timer *retry;	/* the engine's next backoff expiry */
-	struct loop_timer *stall_poll;	/* subflow stall detection */
-	struct stall *stall;
-	struct diag_subflow_key *keys;	/* stall poll scratch */
-	size_t n_keys_cap;
+	struct loop_timer *health_tick;	/* path health (health.h) */
+	struct health *health;
+	struct diag_subflow_key *keys;	/* HEALTH_TICK_BUDGET lookups */
+	struct engine_path_sweep sweep;	/* connections on a dead path */
+	struct loop_timer *sweep_timer;	/* its next step; NULL: none */
 	uint64_t started_ms;
 	char ns_dir[108];		/* ctl_ns_dir(): socket and lock */
 	int lock_fd;			/* nslock: one daemon per netns */
@@ -92,7 +102,8 @@ void daemon_policy_free(struct daemon *d);
 int daemon_load_config(struct daemon *d);
 /* Load the file again and apply it, or keep the running configuration:
  * 0, -EINVAL or -ENOMEM. */
-int daemon_reload(struct daemon *d);
+/* report: where the reasons of a refusal go too (NULL: the log only). */
+int daemon_reload(struct daemon *d, struct config_report *report);
 
 /* daemon_iface.c */
 extern const struct rtnl_callbacks daemon_rtnl_cb;

@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <grp.h>
+#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -23,6 +24,58 @@ static const struct mptcpd_strategy *daemon_find_strategy(struct daemon *d,
 	const struct mptcpd_strategy *s = strategy_find(name);
 
 	return s ? s : plugin_find(d->plugins, name);
+}
+
+/* The plugins of dir, loaded once per load of the file. */
+static int daemon_load_plugins(struct daemon *d, const char *dir)
+{
+	int err;
+
+	if (d->plugins_loaded && strcmp(d->plugins_dir, dir) == 0)
+		return 0;
+	plugin_set_free(d->plugins);
+	d->plugins = NULL;
+	d->plugins_loaded = false;
+	err = plugin_load_dir(dir, &d->plugins);
+	if (err < 0)
+		return err;
+	d->plugins_loaded = true;
+	snprintf(d->plugins_dir, sizeof(d->plugins_dir), "%s", dir);
+	return 0;
+}
+
+/* struct config_checks, for the file's one pass. */
+static bool daemon_check_strategy(void *arg, const char *plugin_dir,
+				  const char *name)
+{
+	struct daemon *d = arg;
+
+	return daemon_load_plugins(d, plugin_dir) == 0 &&
+	       daemon_find_strategy(d, name);
+}
+
+static const char *daemon_known_strategies(void *arg)
+{
+	struct daemon *d = arg;
+	char *buf = d->strategies_text;
+
+	snprintf(buf, sizeof(d->strategies_text), "built-in are %s, and %zu plugin%s loaded "
+		 "from %s", strategy_names(), plugin_count(d->plugins),
+		 plugin_count(d->plugins) == 1 ? " was" : "s were",
+		 d->plugins_dir);
+	return buf;
+}
+
+static int daemon_check_group(void *arg, const char *name)
+{
+	(void)arg;
+	errno = 0;
+	if (getgrnam(name))
+		return 0;
+	if (errno && errno != ENOENT && errno != ESRCH && errno != EBADF &&
+	    errno != EPERM)
+		return -errno;
+	return -ENOENT;
 }
 
 /* Every [policy] strategy must exist too: a typo would otherwise be a
@@ -51,18 +104,20 @@ static int daemon_pick_strategy(struct daemon *d)
 {
 	const char *name = d->cfg.strategy;
 
-	if (plugin_load_dir(d->cfg.plugin_dir, &d->plugins) < 0)
+	if (daemon_load_plugins(d, d->cfg.plugin_dir) < 0)
 		return -ENOMEM;
 	if (daemon_check_policies(d) < 0)
 		return -EINVAL;	/* the file's fault, whatever --strategy says */
 	d->strategy = daemon_find_strategy(d, name);
 	if (d->strategy)
 		return 0;
-	log_err(LOG_SUB_CONFIG, "unknown strategy '%s' (from %s): built-in are %s, "
-		"and %zu plugin%s loaded from %s", name,
+	log_err(LOG_SUB_CONFIG, "unknown strategy '%s' (from %s): %s", name,
 		d->args.strategy ? "--strategy" : d->args.config_path,
-		strategy_names(), plugin_count(d->plugins),
-		plugin_count(d->plugins) == 1 ? " was" : "s were", d->cfg.plugin_dir);
+		daemon_known_strategies(d));
+	if (d->report)
+		config_report_add(d->report, "unknown strategy '%s' (from %s): %s",
+				  name, d->args.strategy ? "--strategy" :
+				  d->args.config_path, daemon_known_strategies(d));
 	return -ENOENT;
 }
 
@@ -96,6 +151,13 @@ static int daemon_resolve_group(struct daemon *d)
 
 int daemon_load_config(struct daemon *d)
 {
+	const struct config_checks checks = {
+		.strategy_known = daemon_check_strategy,
+		.strategies_known = daemon_known_strategies,
+		.group_known = daemon_check_group,
+		.arg = d,
+		.report = d->report,
+	};
 	int err;
 
 	config_init(&d->cfg);
@@ -106,7 +168,7 @@ int daemon_load_config(struct daemon *d)
 			   d->args.config_path);
 		err = 0;
 	} else {
-		err = config_load(&d->cfg, d->args.config_path);
+		err = config_load_checked(&d->cfg, d->args.config_path, &checks);
 	}
 	if (err < 0) {
 		log_err(LOG_SUB_CONFIG, "%s: not starting with a bad configuration",
@@ -141,9 +203,9 @@ static void daemon_apply_config(struct daemon *d)
 
 /* The running configuration changes only if the whole new file is good;
  * every setting then applies to live connections, none is dropped. */
-int daemon_reload(struct daemon *d)
+int daemon_reload(struct daemon *d, struct config_report *report)
 {
-	struct daemon next = { .args = d->args };
+	struct daemon next = { .args = d->args, .report = report };
 	int rc = daemon_load_config(&next);
 	struct plugin_set *old_plugins;
 	gid_t old_gid = d->ctl_gid;

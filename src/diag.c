@@ -240,6 +240,7 @@ static void diag_subflow_tcp_info(const struct nlattr *info,
 	s->retransmits = ti.retransmits;
 	s->unacked = ti.unacked;
 	s->last_ack_recv_ms = ti.last_ack_recv;	/* 0 when absent */
+	s->last_data_sent_ms = ti.last_data_sent;
 	s->rtt_us = ti.rtt;
 	s->has_bytes_acked = DIAG_TCPI_HAS(len, bytes_acked);
 	s->bytes_acked = ti.bytes_acked;

@@ -3,7 +3,7 @@
  * sock_diag: dumps of the MPTCP connections and their TCP subflows
  * (diag_dump.c), from which the daemon builds the adoption snapshot for
  * connections that exist before it starts (or after events were lost),
- * and exact lookups of known subflows for the stall poll (diag_query.c).
+ * and exact lookups of known subflows for path health (diag_query.c).
  * Every call blocks until the kernel has answered it (the kernel answers
  * at once); a dump is read one datagram per call.
  */
@@ -48,6 +48,7 @@ struct diag_subflow {
 	uint32_t unacked;		/* segments in flight (packets_out) */
 	uint32_t rtt_us;		/* smoothed RTT */
 	uint32_t last_ack_recv_ms;	/* ms since the last ACK arrived */
+	uint32_t last_data_sent_ms;	/* ms since data was last sent */
 	uint64_t bytes_acked;		/* cumulative, never goes back */
 };
 

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * sock_diag exact lookups of known subflows, for the stall poll.  A dump walks every slot of the established hash (and
+ * sock_diag exact lookups of known subflows, for path health (health.h).  A dump walks every slot of the established hash (and
  * the kernel shares one table of 2^18 slots per family between all
  * namespaces): milliseconds of CPU even for one socket.  The daemon knows
  * its subflows' 4-tuples, so it asks for each one; the kernel then only

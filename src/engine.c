@@ -230,12 +230,83 @@ static void engine_fill_held(struct engine *e, struct model_conn *c,
 	c->pub.held = e->held;
 }
 
+static struct engine_held_path *engine_held_find(struct engine *e,
+						  const struct mptcpd_addr *local)
+{
+	for (size_t i = 0; i < e->n_held_paths; i++)
+		if (mptcpd_addr_same_ip(&e->held_paths[i].local, local))
+			return &e->held_paths[i];
+	return NULL;
+}
+
+/* Runs one of the strategy's actions, unless it is a join from a held
+ * path while that path's probe is out; the first join sent from it is the
+ * probe. */
+static void engine_run(struct engine *e, struct model_conn *c,
+		       struct mptcpd_action *a, uint64_t now)
+{
+	struct engine_held_path *h = NULL;
+
+	if (a->type == MPTCPD_ACTION_SUBFLOW_CREATE && e->n_held_paths)
+		h = engine_held_find(e, &a->local);
+	if (h && now < h->probe_until_ms) {
+		engine_log_action(LOG_DEBUG, a, "dead path, its probe is out; "
+				  "not sending");
+		return;
+	}
+	if (engine_execute(e, c, a) == ENGINE_VERDICT_SENT && h)
+		h->probe_until_ms = now + ENGINE_JOIN_TIMEOUT_MS;
+}
+
+void engine_hold_path(struct engine *e, const struct mptcpd_addr *local)
+{
+	struct engine_held_path *h = engine_held_find(e, local);
+
+	if (h || e->n_held_paths == ENGINE_HELD_PATHS_MAX)
+		return;
+	h = &e->held_paths[e->n_held_paths++];
+	h->local = *local;
+	h->local.port = 0;
+	h->probe_until_ms = 0;
+}
+
+/* The daemon's own events (a refused command, a stall, the end of a
+ * backoff) reach a strategy only through engine_decide(), never through
+ * engine_on_event(): they are shown to monitors here. */
+static void engine_observe_own(struct engine *e, const struct mptcpd_event *ev)
+{
+	switch (ev->type) {
+	case MPTCPD_EVENT_ADOPTED:
+	case MPTCPD_EVENT_ACTION_FAILED:
+	case MPTCPD_EVENT_SUB_STALLED:
+	case MPTCPD_EVENT_RETRY:
+		if (e->ops.observe_event)
+			e->ops.observe_event(e->ops_arg, ev);
+		return;
+	/* Shown by engine_on_event() and engine_on_local_addr(). */
+	case MPTCPD_EVENT_CREATED:
+	case MPTCPD_EVENT_ESTABLISHED:
+	case MPTCPD_EVENT_CLOSED:
+	case MPTCPD_EVENT_ANNOUNCED:
+	case MPTCPD_EVENT_REMOVED:
+	case MPTCPD_EVENT_SUB_ESTABLISHED:
+	case MPTCPD_EVENT_SUB_CLOSED:
+	case MPTCPD_EVENT_SUB_PRIORITY:
+	case MPTCPD_EVENT_LISTENER_CREATED:
+	case MPTCPD_EVENT_LISTENER_CLOSED:
+	case MPTCPD_EVENT_ADDR_ADDED:
+	case MPTCPD_EVENT_ADDR_REMOVED:
+		return;
+	}
+}
+
 void engine_decide(struct engine *e, struct model_conn *c,
 		   const struct mptcpd_event *ev)
 {
 	const struct mptcpd_strategy *s;
 	struct mptcpd_host host;
 
+	engine_observe_own(e, ev);
 	engine_policy_choose(e, c);
 	s = engine_conn_strategy(e, c);
 	if (!engine_conn_data(e, c))
@@ -270,7 +341,7 @@ void engine_decide(struct engine *e, struct model_conn *c,
 		if (a->type == MPTCPD_ACTION_ANNOUNCE &&
 		    engine_announce_held(e, c, host.now_ms))
 			continue;
-		engine_execute(e, c, a);
+		engine_run(e, c, a, host.now_ms);
 	}
 }
 
@@ -395,7 +466,7 @@ static void engine_subflow_ended(struct engine *e, struct model_conn *c,
 	log_debug(LOG_SUB_ENGINE, "token=%08x: pair failed %u time(s), next try "
 		  "in %llu ms", c->pub.token, p->failures,
 		  (unsigned long long)(p->retry_ms - now));
-	engine_wake_at(e, p->retry_ms);
+	engine_conn_wake(e, c, p->retry_ms);
 out:
 	engine_pair_forget(c, p, now);
 }
@@ -579,6 +650,25 @@ static void engine_reset_pairs_from(struct model_conn *c,
 			backoff_reset(&c->pairs[i]);
 }
 
+void engine_release_path(struct engine *e, const struct mptcpd_addr *local,
+			 bool redecide)
+{
+	struct engine_held_path *h = engine_held_find(e, local);
+	struct mptcpd_event ev = { .type = MPTCPD_EVENT_RETRY };
+
+	if (!h)
+		return;
+	*h = e->held_paths[--e->n_held_paths];
+	if (!redecide)
+		return;
+	for (struct model_conn *c = model_conn_next(e->model, NULL); c;
+	     c = model_conn_next(e->model, c)) {
+		ev.token = c->pub.token;
+		engine_reset_pairs_from(c, local);
+		engine_decide(e, c, &ev);
+	}
+}
+
 void engine_on_local_addr(struct engine *e, const struct mptcpd_local_addr *a,
 			  bool usable)
 {
@@ -647,12 +737,16 @@ static void engine_action_failed(struct engine *e, struct model_conn *c,
 		return;
 	}
 	engine_unprepare(c, a);
-	if (a->type != MPTCPD_ACTION_SUBFLOW_CREATE)
+	if (a->type != MPTCPD_ACTION_SUBFLOW_CREATE) {
+		/* A pair it marked may now hold nothing: the visit prunes it. */
+		if (a->type == MPTCPD_ACTION_SUBFLOW_DESTROY)
+			engine_conn_wake(e, c, e->ops.now_ms(e->ops_arg));
 		return;
+	}
 	p = model_pair_get(c, &a->local, &a->remote);
 	if (p) {
 		backoff_failed(p, &e->backoff, e->ops.now_ms(e->ops_arg), 0);
-		engine_wake_at(e, p->retry_ms);
+		engine_conn_wake(e, c, p->retry_ms);
 	}
 }
 
@@ -721,7 +815,8 @@ void engine_on_result(struct engine *e, const struct mptcpd_action *a, int err,
 		/* Destroyed subflows leave the picture now; the SUB_CLOSED
 		 * that may follow is then a no-op. */
 		s = model_subflow_find(c, &a->local, &a->remote);
-		if (s && a->type == MPTCPD_ACTION_SUBFLOW_DESTROY) {
+		if (s && a->type == MPTCPD_ACTION_SUBFLOW_DESTROY &&
+		    s->local.port == a->local.port) {
 			engine_subflow_ended(e, c, s);
 			model_subflow_del(c, s);
 		}
@@ -760,8 +855,97 @@ void engine_on_stalled(struct engine *e, uint32_t token,
 	engine_decide(e, c, &ev);
 }
 
-/* Collect the connections with a pair whose delay ran out (clearing it),
- * and the earliest delay still running. */
+/* Flags c's established subflows from local as stalled; the first one
+ * newly flagged, or NULL when there was none. */
+static const struct mptcpd_subflow *engine_flag_path(struct model_conn *c,
+						     const struct mptcpd_addr *local)
+{
+	const struct mptcpd_subflow *first = NULL;
+
+	for (size_t i = 0; i < c->pub.n_subflows; i++) {
+		struct mptcpd_subflow *s = &c->subflows[i];
+
+		if (s->stalled || s->state != MPTCPD_SUBFLOW_ESTABLISHED ||
+		    !mptcpd_addr_same_ip(&s->local, local))
+			continue;
+		s->stalled = true;
+		if (!first)
+			first = s;
+	}
+	return first;
+}
+
+/* The idle connections on a dead path cannot tell it themselves (nothing
+ * unacked, nothing to time out): the path's verdict is theirs too, and
+ * they move with the one that noticed, in the same sweep.  One log line
+ * for the sweep, not one per subflow.  The walk over every connection is
+ * paid once per verdict, not per tick. */
+static bool engine_tell_path_dead(struct engine *e, struct model_conn *c,
+				  const struct mptcpd_addr *local)
+{
+	struct mptcpd_event ev = { .type = MPTCPD_EVENT_SUB_STALLED };
+	const struct mptcpd_subflow *s = c ? engine_flag_path(c, local) : NULL;
+
+	if (!s)
+		return false;	/* none there, or flagged already */
+	ev.token = c->pub.token;
+	ev.local = s->local;
+	ev.remote = s->remote;
+	engine_decide(e, c, &ev);
+	return true;
+}
+
+void engine_path_dead_begin(struct engine *e, struct engine_path_sweep *sw,
+			    const struct mptcpd_addr *local,
+			    const uint32_t *first, size_t n_first)
+{
+	memset(sw, 0, sizeof(*sw));
+	sw->local = *local;
+	sw->local.port = 0;
+	for (size_t i = 0; i < n_first; i++)
+		sw->told += engine_tell_path_dead(e,
+			model_conn_find(e->model, first[i]), &sw->local);
+}
+
+bool engine_path_dead_step(struct engine *e, struct engine_path_sweep *sw,
+			   size_t budget)
+{
+	struct model_conn *c = sw->started ?
+		model_conn_after(e->model, sw->cursor) :
+		model_conn_next(e->model, NULL);
+	char l[ADDR_STRLEN];
+
+	sw->started = true;
+	for (size_t n = 0; c && n < budget; n++) {
+		sw->told += engine_tell_path_dead(e, c, &sw->local);
+		sw->cursor = c->pub.token;
+		c = model_conn_next(e->model, c);
+	}
+	if (c)
+		return true;
+	log_info(LOG_SUB_ENGINE, "path from %s dead (unacked data, no ack "
+		 "progress, nothing heard from it): %zu connections moved",
+		 addr_str(&sw->local, l, sizeof(l)), sw->told);
+	return false;
+}
+
+size_t engine_on_path_dead(struct engine *e, const struct mptcpd_addr *local,
+			   const uint32_t *first, size_t n_first)
+{
+	struct engine_path_sweep sw;
+
+	engine_path_dead_begin(e, &sw, local, first, n_first);
+	while (engine_path_dead_step(e, &sw, SIZE_MAX))
+		;
+	return sw.told;
+}
+
+void engine_on_dead_path_conn(struct engine *e, uint32_t token,
+			      const struct mptcpd_addr *local)
+{
+	engine_tell_path_dead(e, model_conn_find(e->model, token), local);
+}
+
 /* A pending join the kernel said nothing about in time: out of the model
  * (it no longer counts against max-subflows), a failure of its pair. */
 static void engine_join_timed_out(struct engine *e, struct model_conn *c,
@@ -787,44 +971,38 @@ static void engine_join_timed_out(struct engine *e, struct model_conn *c,
 
 /* Pending joins past their time; true when one timed out. */
 static bool engine_pending_due(struct engine *e, struct model_conn *c,
-			       uint64_t now, uint64_t *next)
+			       uint64_t now)
 {
 	bool due = false;
 
 	for (size_t i = c->pub.n_subflows; i-- > 0;) {
 		struct mptcpd_subflow *s = &c->subflows[i];
-		uint64_t at = s->since_ms + ENGINE_JOIN_TIMEOUT_MS;
 
-		if (s->state != MPTCPD_SUBFLOW_PENDING)
-			continue;
-		if (at <= now) {
+		if (s->state == MPTCPD_SUBFLOW_PENDING &&
+		    s->since_ms + ENGINE_JOIN_TIMEOUT_MS <= now) {
 			engine_join_timed_out(e, c, s, now);
 			due = true;
-		} else if (!*next || at < *next) {
-			*next = at;
 		}
 	}
 	return due;
 }
 
+/* Pending joins that timed out and pairs whose delay ran out (cleared:
+ * their failures stay counted); true when the strategy should look. */
 static bool engine_conn_due(struct engine *e, struct model_conn *c,
-			    uint64_t now, uint64_t *next)
+			    uint64_t now)
 {
-	bool due = engine_pending_due(e, c, now, next);
+	bool due = engine_pending_due(e, c, now);
 
-	if (engine_announce_due(c, now, next))
+	if (engine_announce_due(c, now))
 		due = true;
 
 	for (size_t i = 0; i < c->n_pairs; i++) {
 		struct model_pair *p = &c->pairs[i];
 
-		if (!p->retry_ms)
-			continue;
-		if (p->retry_ms <= now) {
-			p->retry_ms = 0;	/* failures stay counted */
+		if (p->retry_ms && p->retry_ms <= now) {
+			p->retry_ms = 0;
 			due = true;
-		} else if (!*next || p->retry_ms < *next) {
-			*next = p->retry_ms;
 		}
 	}
 	return due;
@@ -844,20 +1022,83 @@ static void engine_pairs_prune(struct model_conn *c, uint64_t now)
 	}
 }
 
-void engine_on_timer(struct engine *e)
+/* When the connection must be looked at next: its earliest pending join's
+ * timeout or running delay; 0 when nothing is pending or held. */
+static uint64_t engine_conn_next_due(const struct model_conn *c)
+{
+	uint64_t next = 0;
+
+	for (size_t i = 0; i < c->pub.n_subflows; i++) {
+		const struct mptcpd_subflow *s = &c->subflows[i];
+		uint64_t at = s->since_ms + ENGINE_JOIN_TIMEOUT_MS;
+
+		if (s->state == MPTCPD_SUBFLOW_PENDING && (!next || at < next))
+			next = at;
+	}
+	for (size_t i = 0; i < c->n_pairs; i++) {
+		uint64_t at = c->pairs[i].retry_ms;
+
+		if (at && (!next || at < next))
+			next = at;
+	}
+	if (c->announce_held && (!next || engine_announce_at(c) < next))
+		next = engine_announce_at(c);
+	return next;
+}
+
+void engine_conn_wake(struct engine *e, struct model_conn *c, uint64_t at_ms)
+{
+	uint64_t due = model_conn_due(c);
+
+	if (!at_ms)
+		at_ms = 1;	/* 0 is "never" to the model */
+	if (!due || at_ms < due)
+		model_conn_set_due(e->model, c, at_ms);
+	engine_wake_at(e, at_ms);
+}
+
+void engine_conn_rearm(struct engine *e, struct model_conn *c)
+{
+	uint64_t next = engine_conn_next_due(c);
+
+	if (next)
+		engine_conn_wake(e, c, next);
+}
+
+/* One due connection: what ran out becomes a RETRY for the strategy, the
+ * pairs that hold nothing are forgotten, and the connection's next due
+ * time is exactly what is left pending or held. */
+static void engine_conn_visit(struct engine *e, struct model_conn *c,
+			      uint64_t now)
 {
 	struct mptcpd_event ev = { .type = MPTCPD_EVENT_RETRY };
-	uint64_t now = e->ops.now_ms(e->ops_arg), next = 0;
+
+	if (engine_conn_due(e, c, now)) {
+		ev.token = c->pub.token;
+		engine_decide(e, c, &ev);
+	}
+	engine_pairs_prune(c, now);
+	model_conn_set_due(e->model, c, engine_conn_next_due(c));
+}
+
+/* Only the connections due are visited, earliest first, at most
+ * ENGINE_TIMER_BATCH per call: when a whole path's joins time out together
+ * the rest follows on the loop's next turn, after the sockets had theirs. */
+void engine_on_timer(struct engine *e)
+{
+	uint64_t now = e->ops.now_ms(e->ops_arg);
+	struct model_conn *c;
+	size_t visited = 0;
 
 	e->wakeup_ms = 0;
-	for (struct model_conn *c = model_conn_next(e->model, NULL); c;
-	     c = model_conn_next(e->model, c)) {
-		if (engine_conn_due(e, c, now, &next)) {
-			ev.token = c->pub.token;
-			engine_decide(e, c, &ev);
+	while ((c = model_conn_due_first(e->model)) &&
+	       model_conn_due(c) <= now) {
+		if (visited++ == ENGINE_TIMER_BATCH) {
+			engine_wake_at(e, now);
+			return;
 		}
-		engine_pairs_prune(c, now);
+		engine_conn_visit(e, c, now);
 	}
-	if (next)
-		engine_wake_at(e, next);
+	if (c)
+		engine_wake_at(e, model_conn_due(c));
 }

@@ -51,12 +51,17 @@ enum engine_verdict {
 					 * address is announced, the flag set */
 	ENGINE_VERDICT_NO_ROUTE,	/* a join with no route through its
 					 * interface to the peer yet */
+	ENGINE_VERDICT_NOT_ESTABLISHED,	/* a join on a connection not fully
+					 * established yet (the kernel
+					 * refuses it: ENOTCONN) */
 	ENGINE_VERDICT_BACKING_OFF,	/* a join whose pair failed lately; a
 					 * RETRY event ends the delay */
 	ENGINE_VERDICT_LIMIT,		/* no local ID free (all 255 in use) */
 	ENGINE_VERDICT_INVALID,		/* cannot be: announcing the initial
 					 * address (ID 0) */
 	ENGINE_VERDICT_NO_CONN,		/* no connection with that token */
+	ENGINE_VERDICT_NO_SUBFLOW,	/* closing a subflow the connection
+					 * does not have (4-tuple, ports too) */
 	ENGINE_VERDICT_FAILED,		/* out of memory, or not sent */
 };
 
@@ -141,6 +146,45 @@ bool engine_in_sweep(const struct engine *e);
 void engine_on_stalled(struct engine *e, uint32_t token,
 		       const struct mptcpd_addr *local,
 		       const struct mptcpd_addr *remote);
+/* The local address's path is dead (health.h): every established subflow
+ * from it, on every connection, is flagged stalled, and each connection
+ * concerned gets one SUB_STALLED event naming one of them, in one sweep.
+ * The connections of first[0..n_first) (those with data waiting) are told
+ * at once, in begin, so their commands lead the queue; the others in
+ * steps of at most budget connections, so that 10,000 decisions do not
+ * hold the loop (the caller runs a step per loop iteration while step
+ * returns true).  The sweep's one log line comes with its last step.
+ * A connection added or rehashed away from the cursor while it runs may
+ * be missed: engine_on_dead_path_conn() catches it later. */
+struct engine_path_sweep {
+	struct mptcpd_addr local;	/* port 0 */
+	uint32_t cursor;		/* last connection visited */
+	bool started;
+	size_t told;
+};
+void engine_path_dead_begin(struct engine *e, struct engine_path_sweep *sw,
+			    const struct mptcpd_addr *local,
+			    const uint32_t *first, size_t n_first);
+bool engine_path_dead_step(struct engine *e, struct engine_path_sweep *sw,
+			   size_t budget);
+/* All of it at once; how many connections were told. */
+size_t engine_on_path_dead(struct engine *e, const struct mptcpd_addr *local,
+			   const uint32_t *first, size_t n_first);
+/* While a path is dead, a join from it is sent for one connection at a
+ * time (the probe: the kernel's SYN retransmissions find out when the path
+ * is back) and the other connections' joins are dropped, not failed: ten
+ * thousand joins into a blackhole would each cost SYNs for two minutes and
+ * a timeout.  Release: the path works again (a join on it was established,
+ * a subflow heard an ACK, its address changed); with redecide, every
+ * connection is asked again at once, its pairs from local freed of their
+ * backoff. */
+void engine_hold_path(struct engine *e, const struct mptcpd_addr *local);
+void engine_release_path(struct engine *e, const struct mptcpd_addr *local,
+			 bool redecide);
+/* One connection's subflow from local was seen on a path already dead:
+ * act as the sweep would have (nothing when flagged already). */
+void engine_on_dead_path_conn(struct engine *e, uint32_t token,
+			      const struct mptcpd_addr *local);
 /* Backoff delays that ran out become RETRY events. */
 void engine_on_timer(struct engine *e);
 /* Read access for the control socket. */

@@ -40,18 +40,15 @@ static void engine_drop_vanished(struct engine *e, const struct snapshot *snap)
 /* The kernel's subflows replace whatever we believed, except subflows we
  * asked for whose fate is still unknown: the snapshot may predate them. */
 static void engine_adopt_subflows(struct model_conn *c,
-				  const struct snapshot *snap)
+				  const struct snapshot *snap, uint64_t now)
 {
-	size_t kept = 0, n_sf, n_ids;
+	size_t n_sf, n_ids;
 	const struct snapshot_subflow *sfs = snapshot_subflows_of(snap,
 							c->pub.token, &n_sf);
 	const struct snapshot_id *ids = snapshot_ids_of(snap, c->pub.token,
 							&n_ids);
 
-	for (size_t i = 0; i < c->pub.n_subflows; i++)
-		if (c->subflows[i].state == MPTCPD_SUBFLOW_PENDING)
-			c->subflows[kept++] = c->subflows[i];
-	c->pub.n_subflows = kept;
+	model_subflow_keep_pending(c);
 	for (size_t i = 0; i < n_sf; i++) {
 		const struct snapshot_subflow *ksf = &sfs[i];
 		struct mptcpd_subflow s = { 0 };
@@ -67,6 +64,10 @@ static void engine_adopt_subflows(struct model_conn *c,
 		struct mptcpd_subflow *known = model_subflow_find(c, &s.local,
 								  &s.remote);
 
+		/* A join still opening times out counted from when we asked
+		 * for it, or else from now. */
+		if (!ksf->established)
+			s.since_ms = known ? known->since_ms : now;
 		if (known)
 			*known = s;
 		else
@@ -86,6 +87,22 @@ static void engine_adopt_subflows(struct model_conn *c,
 	}
 }
 
+/* Fully established (the kernel's ESTABLISHED event, after which it
+ * accepts joins) shows in the subflows: a client whose peer has not yet
+ * acknowledged its MP_CAPABLE key has none so, and a join would only earn
+ * ENOTCONN.  Its ESTABLISHED event comes later and opens the door. */
+static bool engine_snapshot_fully_established(const struct snapshot *snap,
+					      uint32_t token)
+{
+	size_t n;
+	const struct snapshot_subflow *sfs = snapshot_subflows_of(snap, token, &n);
+
+	for (size_t i = 0; i < n; i++)
+		if (sfs[i].established)
+			return true;
+	return false;
+}
+
 static struct model_conn *engine_adopt_conn(struct engine *e,
 					    const struct snapshot *snap,
 					    const struct snapshot_conn *kconn)
@@ -94,14 +111,18 @@ static struct model_conn *engine_adopt_conn(struct engine *e,
 
 	if (!c)
 		return NULL;
-	if (!c->created_ms)
+	if (!c->created_ms) {
 		c->created_ms = e->ops.now_ms(e->ops_arg);
+		c->adopted = true;
+	}
 	c->pub.local = kconn->local;
 	c->pub.remote = kconn->remote;
 	c->pub.server_side = snapshot_conn_server_side(snap, kconn);
-	c->pub.established = true;
-	engine_adopt_subflows(c, snap);
+	c->pub.established = c->pub.established ||
+		engine_snapshot_fully_established(snap, kconn->token);
+	engine_adopt_subflows(c, snap, e->ops.now_ms(e->ops_arg));
 	engine_add_initial(c);
+	engine_conn_rearm(e, c);
 	return c;
 }
 

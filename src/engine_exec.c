@@ -85,6 +85,12 @@ static enum engine_verdict engine_may_join(struct engine *e,
 
 	if (model_subflow_find(c, &a->local, &a->remote))
 		return ENGINE_VERDICT_ALREADY;
+	/* Whatever a strategy or a user asks: the ESTABLISHED event (or an
+	 * adoption that saw it fully established) opens the door. */
+	if (!c->pub.established) {
+		engine_log_action(LOG_DEBUG, a, "not established yet, not sending");
+		return ENGINE_VERDICT_NOT_ESTABLISHED;
+	}
 	if (a->ifindex > 0 && !iface_routable(e->ifaces, a->ifindex, &a->remote)) {
 		engine_log_action(LOG_DEBUG, a, "no route yet, not sending");
 		return ENGINE_VERDICT_NO_ROUTE;
@@ -92,7 +98,7 @@ static enum engine_verdict engine_may_join(struct engine *e,
 	p = model_pair_find(c, &a->local, &a->remote);
 	if (p && !backoff_allows(p, now_ms)) {
 		engine_log_action(LOG_DEBUG, a, "backing off, not sending");
-		engine_wake_at(e, p->retry_ms);
+		engine_conn_wake(e, c, p->retry_ms);
 		return ENGINE_VERDICT_BACKING_OFF;
 	}
 	return ENGINE_VERDICT_SENT;
@@ -136,13 +142,13 @@ static bool engine_id_joined(const struct model_conn *c, uint8_t id)
 bool engine_announce_held(struct engine *e, struct model_conn *c,
 			  uint64_t now_ms)
 {
-	uint64_t at = c->announce_ms + ENGINE_ANNOUNCE_GAP_MS;
+	uint64_t at = engine_announce_at(c);
 	uint8_t id = c->announce_wait;
 
 	if (id && at > now_ms && engine_announced(c, id) &&
 	    !engine_id_joined(c, id)) {
 		c->announce_held = true;
-		engine_wake_at(e, at);
+		engine_conn_wake(e, c, at);
 		return true;
 	}
 	c->announce_wait = 0;
@@ -150,20 +156,12 @@ bool engine_announce_held(struct engine *e, struct model_conn *c,
 	return false;
 }
 
-bool engine_announce_due(struct model_conn *c, uint64_t now_ms,
-			 uint64_t *next)
+bool engine_announce_due(struct model_conn *c, uint64_t now_ms)
 {
-	uint64_t at = c->announce_ms + ENGINE_ANNOUNCE_GAP_MS;
-
-	if (!c->announce_held)
+	if (!c->announce_held || engine_announce_at(c) > now_ms)
 		return false;
-	if (at <= now_ms) {
-		c->announce_held = false;
-		return true;
-	}
-	if (!*next || at < *next)
-		*next = at;
-	return false;
+	c->announce_held = false;
+	return true;
 }
 
 static enum engine_verdict engine_prepare_announce(struct model_conn *c,
@@ -203,6 +201,13 @@ static enum engine_verdict engine_prepare(struct engine *e,
 	case MPTCPD_ACTION_ANNOUNCE:
 		return engine_prepare_announce(c, a);
 	case MPTCPD_ACTION_SUBFLOW_DESTROY:
+		/* Only a subflow we know, by its 4-tuple: the kernel answers
+		 * "already closed" for one it does not have, and the model
+		 * must not drop its namesake on another local port. */
+		s = model_subflow_find(c, &a->local, &a->remote);
+		if (!s || s->local.port != a->local.port)
+			return ENGINE_VERDICT_NO_SUBFLOW;
+		a->local_id = s->local_id;	/* for monitors and logs */
 		p = model_pair_get(c, &a->local, &a->remote);
 		if (p)
 			p->destroying = true;
@@ -213,8 +218,10 @@ static enum engine_verdict engine_prepare(struct engine *e,
 		s = model_subflow_find(c, &a->local, &a->remote);
 		if (s && s->backup == a->backup)
 			return ENGINE_VERDICT_ALREADY;
-		if (s)
+		if (s) {
 			s->backup = a->backup;
+			a->local_id = s->local_id;
+		}
 		return ENGINE_VERDICT_SENT;
 	case MPTCPD_ACTION_REMOVE:
 		engine_mark_destroying(c, a->local_id, true);
@@ -262,7 +269,9 @@ enum engine_verdict engine_execute(struct engine *e, struct model_conn *c,
 	case ENGINE_VERDICT_SENT:
 		break;
 	case ENGINE_VERDICT_ALREADY:
+	case ENGINE_VERDICT_NO_SUBFLOW:
 	case ENGINE_VERDICT_NO_ROUTE:
+	case ENGINE_VERDICT_NOT_ESTABLISHED:
 	case ENGINE_VERDICT_BACKING_OFF:
 		return v;
 	case ENGINE_VERDICT_LIMIT:
@@ -291,6 +300,7 @@ enum engine_verdict engine_execute(struct engine *e, struct model_conn *c,
 	/* The kernel says when a join is established or closed; if it says
 	 * nothing (a lost event), the timer looks again. */
 	if (a->type == MPTCPD_ACTION_SUBFLOW_CREATE)
-		engine_wake_at(e, e->ops.now_ms(e->ops_arg) + ENGINE_JOIN_TIMEOUT_MS);
+		engine_conn_wake(e, c, e->ops.now_ms(e->ops_arg) +
+				 ENGINE_JOIN_TIMEOUT_MS);
 	return ENGINE_VERDICT_SENT;
 }

@@ -48,6 +48,15 @@ struct engine_sweep {
 	int first_err;
 };
 
+/* Dead paths whose joins are held (engine_hold_path); more at once are
+ * not held. */
+#define ENGINE_HELD_PATHS_MAX 8
+
+struct engine_held_path {
+	struct mptcpd_addr local;	/* port 0 */
+	uint64_t probe_until_ms;	/* the probe join's time to answer */
+};
+
 struct engine {
 	struct model *model;
 	struct iface_table *ifaces;
@@ -78,6 +87,8 @@ struct engine {
 	size_t n_policies;
 	struct mptcpd_local_addr *policy_addrs;	/* host view scratch */
 	size_t cap_policy_addrs;
+	struct engine_held_path held_paths[ENGINE_HELD_PATHS_MAX];
+	size_t n_held_paths;
 };
 
 /* Ask the strategy about one connection and run what it returns. */
@@ -92,19 +103,33 @@ void engine_add_initial(struct model_conn *c);
 /* Listening sockets: add one, remove one, or forget all. */
 void engine_listener_add(struct engine *e, const struct mptcpd_addr *a);
 void engine_listener_del(struct engine *e, const struct mptcpd_addr *a);
+/* Timer visits per engine_on_timer() call: each may ask the strategy,
+ * so a mass timeout is spread over loop turns (tens of microseconds each:
+ * a few milliseconds per turn). */
+#define ENGINE_TIMER_BATCH 256
+
 /* Make sure ops.schedule() will wake us by at_ms. */
 void engine_wake_at(struct engine *e, uint64_t at_ms);
+/* Make sure the connection is visited by at_ms (its due time in the
+ * model only moves earlier here; the visit sets the exact next one). */
+void engine_conn_wake(struct engine *e, struct model_conn *c, uint64_t at_ms);
+/* The connection's due time from what it has pending or held (after
+ * adoption changed its subflows behind the engine's back). */
+void engine_conn_rearm(struct engine *e, struct model_conn *c);
 void engine_log_action(int level, const struct mptcpd_action *a,
 		       const char *what);
 /* A strategy's ANNOUNCE for c must wait (ENGINE_ANNOUNCE_GAP_MS): the
  * timer asks again.  Manual announcements do not wait. */
 bool engine_announce_held(struct engine *e, struct model_conn *c,
 			  uint64_t now_ms);
+/* When a held announcement may go. */
+static inline uint64_t engine_announce_at(const struct model_conn *c)
+{
+	return c->announce_ms + ENGINE_ANNOUNCE_GAP_MS;
+}
 /* The timer's look at a connection whose announcement waited: true when
- * its time came (the strategy is asked again); else *next is lowered to
- * it. */
-bool engine_announce_due(struct model_conn *c, uint64_t now_ms,
-			 uint64_t *next);
+ * its time came (the strategy is asked again). */
+bool engine_announce_due(struct model_conn *c, uint64_t now_ms);
 /* Take back what preparing a (now failed or never sent) action made the
  * model believe. */
 void engine_unprepare(struct model_conn *c, const struct mptcpd_action *a);

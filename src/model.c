@@ -1,17 +1,26 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include <errno.h>
 #include <stdlib.h>
+#include <stddef.h>
 #include <string.h>
 
 #include "model.h"
 
 /* Connections live in a chained hash table keyed by token, grown when the
  * load passes one entry per bucket: a burst of a thousand connections must
- * not make every event a linear search. */
+ * not make every event a linear search.  Their due times are in a heap
+ * here rather than in the engine, because the model makes and frees
+ * connections: model_conn_del() takes one out of the heap whichever path
+ * deletes it (CLOSED, adoption, resync), so the heap can never hold a freed
+ * connection, and model_conn_get() reserves its slot, so setting a due
+ * time never fails.  The heap is data with a lookup, like the hash: the
+ * engine passes the time and decides what due means. */
 struct model {
 	struct model_conn **buckets;
 	size_t n_buckets;
 	size_t n_conns;
+	size_t n_subflows;	/* over every connection */
+	struct heap due;
 };
 
 #define MODEL_MIN_BUCKETS 64
@@ -27,6 +36,7 @@ struct model *model_new(void)
 
 	if (!m)
 		return NULL;
+	heap_init(&m->due);
 	m->n_buckets = MODEL_MIN_BUCKETS;
 	m->buckets = calloc(m->n_buckets, sizeof(*m->buckets));
 	if (!m->buckets) {
@@ -52,6 +62,7 @@ void model_free(struct model *m)
 {
 	if (!m)
 		return;
+	heap_fini(&m->due);	/* first: it marks its nodes out of it */
 	for (size_t i = 0; i < m->n_buckets; i++) {
 		struct model_conn *c = m->buckets[i], *next;
 
@@ -109,10 +120,13 @@ struct model_conn *model_conn_get(struct model *m, uint32_t token)
 
 	if (c)
 		return c;
+	if (heap_reserve(&m->due, m->n_conns + 1) < 0)
+		return NULL;
 	c = calloc(1, sizeof(*c));
 	if (!c)
 		return NULL;
 	c->pub.token = token;
+	c->model = m;
 	if (m->n_conns >= m->n_buckets)
 		model_grow(m);
 	b = model_bucket(m, token);
@@ -131,6 +145,8 @@ void model_conn_del(struct model *m, uint32_t token)
 
 		if (c->pub.token == token) {
 			*pp = c->next;
+			heap_del(&m->due, &c->due);
+			m->n_subflows -= c->pub.n_subflows;
 			model_conn_free(c);
 			m->n_conns--;
 			return;
@@ -149,6 +165,39 @@ struct model_conn *model_conn_next(const struct model *m,
 		b = model_bucket(m, prev->pub.token) + 1;
 	}
 	for (; b < m->n_buckets; b++)
+		if (m->buckets[b])
+			return m->buckets[b];
+	return NULL;
+}
+
+void model_conn_set_due(struct model *m, struct model_conn *c, uint64_t at_ms)
+{
+	if (!at_ms)
+		heap_del(&m->due, &c->due);
+	else
+		heap_set(&m->due, &c->due, at_ms);	/* room reserved */
+}
+
+struct model_conn *model_conn_due_first(const struct model *m)
+{
+	struct heap_node *x = heap_min(&m->due);
+
+	return x ? (struct model_conn *)((char *)x -
+					 offsetof(struct model_conn, due)) : NULL;
+}
+
+size_t model_subflow_count(const struct model *m)
+{
+	return m->n_subflows;
+}
+
+struct model_conn *model_conn_after(const struct model *m, uint32_t token)
+{
+	struct model_conn *c = model_conn_find(m, token);
+
+	if (c)
+		return model_conn_next(m, c);
+	for (size_t b = model_bucket(m, token); b < m->n_buckets; b++)
 		if (m->buckets[b])
 			return m->buckets[b];
 	return NULL;
@@ -245,6 +294,7 @@ struct mptcpd_subflow *model_subflow_add(struct model_conn *c,
 		return NULL;
 	c->subflows[c->pub.n_subflows] = *s;
 	c->pub.subflows = c->subflows;
+	c->model->n_subflows++;
 	return &c->subflows[c->pub.n_subflows++];
 }
 
@@ -257,6 +307,18 @@ void model_subflow_del(struct model_conn *c, struct mptcpd_subflow *s)
 	memmove(&c->subflows[i], &c->subflows[i + 1],
 		(c->pub.n_subflows - i - 1) * sizeof(*s));
 	c->pub.n_subflows--;
+	c->model->n_subflows--;
+}
+
+void model_subflow_keep_pending(struct model_conn *c)
+{
+	size_t kept = 0;
+
+	for (size_t i = 0; i < c->pub.n_subflows; i++)
+		if (c->subflows[i].state == MPTCPD_SUBFLOW_PENDING)
+			c->subflows[kept++] = c->subflows[i];
+	c->model->n_subflows -= c->pub.n_subflows - kept;
+	c->pub.n_subflows = kept;
 }
 
 struct mptcpd_remote_addr *model_remote_find(struct model_conn *c, uint8_t id)

@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "heap.h"
 #include "mptcpd/strategy.h"
 
 struct model;
@@ -55,6 +56,9 @@ struct model_conn {
 	size_t cap_announced;
 	void *strategy_data;		/* pub.data; malloc'd, freed with us */
 	uint64_t created_ms;
+	/* Found by adoption, not seen from CREATED on: created_ms is when we
+	 * adopted it (sock_diag does not tell when a socket was made). */
+	bool adopted;
 	/* Per-connection policy (engine_policy.c), chosen at the first
 	 * decision: the index of the [policy] rule that matched (-1: none,
 	 * [core] applies) and the strategy it named (NULL: the default). */
@@ -75,6 +79,8 @@ struct model_conn {
 	bool announce_held;
 	bool refusal_logged;		/* a peer's announcement refused */
 	bool cap_logged;		/* a table of it was full */
+	struct heap_node due;		/* in the model's due heap (key: ms) */
+	struct model *model;		/* its model, for the counters */
 	struct model_conn *next;	/* hash chain */
 };
 
@@ -90,6 +96,27 @@ void model_conn_del(struct model *m, uint32_t token);
  * iterating; collect tokens first. */
 struct model_conn *model_conn_next(const struct model *m,
 				   const struct model_conn *prev);
+/* The connection after token's place in that order, whether or not token
+ * is still there (then the rest of its hash chain may be seen again): a
+ * cursor for walks spread over many loop iterations, which connections
+ * closing in between must not send back to the start.  NULL at the end. */
+struct model_conn *model_conn_after(const struct model *m, uint32_t token);
+
+/* When the engine must look at the connection again (a pending join's
+ * timeout, a pair's backoff running out), 0 for never.  The model keeps
+ * these due times in a heap, so that a timer tick finds the k connections
+ * due in O(k log n) and never walks the others.  Cannot fail: the room
+ * is reserved when the connection is made. */
+void model_conn_set_due(struct model *m, struct model_conn *c, uint64_t at_ms);
+static inline uint64_t model_conn_due(const struct model_conn *c)
+{
+	return heap_node_queued(&c->due) ? c->due.key : 0;
+}
+/* The connection due first, or NULL when none is due at all. */
+struct model_conn *model_conn_due_first(const struct model *m);
+/* Subflows of every connection, kept as they come and go: what "status"
+ * reports, without a walk over the connections. */
+size_t model_subflow_count(const struct model *m);
 
 /* A place in a walk over the connections that survives changes between
  * its steps: work done a few connections per tick, round-robin.  Zeroed,
@@ -117,6 +144,9 @@ struct mptcpd_subflow *model_subflow_find(struct model_conn *c,
 struct mptcpd_subflow *model_subflow_add(struct model_conn *c,
 					 const struct mptcpd_subflow *s);
 void model_subflow_del(struct model_conn *c, struct mptcpd_subflow *s);
+/* Keep only the pending subflows (adoption: the kernel's list replaces
+ * the others). */
+void model_subflow_keep_pending(struct model_conn *c);
 
 /* Remote (announced) addresses, by remote ID. */
 struct mptcpd_remote_addr *model_remote_find(struct model_conn *c, uint8_t id);

@@ -62,7 +62,7 @@ forbid "$(echo cli/*.c cli/*.h)" \
 	"the CLI shares only the protocol header with the daemon"
 
 # The control socket reads the model; changes go through the engine.
-hit=$(grep -nE '\bmodel_(conn_get|conn_del|subflow_add|subflow_del|remote_set|remote_del|announced_add|announced_del|local_id|local_id_reserve|pair_get)\(' ctl_*.c)
+hit=$(grep -nE '\bmodel_(conn_get|conn_del|conn_set_due|subflow_add|subflow_del|subflow_keep_pending|remote_set|remote_del|announced_add|announced_del|local_id|local_id_reserve|pair_get|pair_del)\(' ctl_*.c)
 if [ -n "$hit" ]; then
 	echo "arch_check: the control socket writes the model: $hit"
 	bad=1

@@ -16,7 +16,10 @@
 #     options (src/cli/main.c), have an entry in man/mptcpd-ctl.8.
 # "An entry" is the tag line of a .TP or .TQ paragraph, where man pages
 # put the things they define; mentioning a word in passing is not enough.
-# Prints each missing name and exits 1 if there is any.  Reads only files
+#   - the pages agree with the code where they state what it does: the
+#     list of built-in strategies, and that SIGHUP reloads
+#     (check_consistency).
+# Prints each missing name or contradiction and exits 1 if there is any.  Reads only files
 # that are in the release tarball, so it passes under make distcheck too.
 set -u
 
@@ -167,12 +170,83 @@ check_ctl() {
 	[ ! -f "$src/src/cli/main.c" ] || check_options src/cli/main.c man/mptcpd-ctl.8
 }
 
+# The built-in strategies' names: the registry's table lists
+# &strategy_x, and the file that defines strategy_x gives its .name.
+builtin_strategies() {
+	for v in $(c_table "$src/src/strategies/registry.c" 'strategies_builtin\[\][[:space:]]*=' |
+			sed -n 's/^[[:space:]]*&\([a-z_0-9]*\),.*/\1/p'); do
+		f=$(grep -l "^const struct mptcpd_strategy $v = " "$src"/src/strategies/*.c)
+		[ -n "$f" ] && sed -n "/^const struct mptcpd_strategy $v = /,/^};/p" "$f" |
+			sed -n 's/^[[:space:]]*\.name[[:space:]]*=[[:space:]]*"\([^"]*\)".*/\1/p'
+	done
+}
+
+# A file as plain text, one sentence a line: roff or '#' comments to
+# text, joined, cut after each '.' or ';' that ends a clause.
+clauses() {
+	case $1 in
+	*.[0-9]) man_text <"$1" ;;
+	*) sed -n 's/^#[[:space:]]*//p' "$1" ;;
+	esac | tr '\n' ' ' | sed 's/[.;] /&\n/g'
+}
+
+# Statements the code contradicts, in every place that makes them:
+#   - each "Built-in:" list names every built-in strategy of the
+#     registry, and the pages that name the strategy key have one; no
+#     page says there is one built-in strategy;
+#   - the daemon reloads on SIGHUP (daemon.c), so no sentence about
+#     SIGHUP says "not", no page says a change needs a restart, and the
+#     configuration's own pages say SIGHUP reloads.
+check_consistency() {
+	names=$(builtin_strategies)
+	[ "$(printf '%s\n' "$names" | grep -c .)" -ge 2 ] ||
+		report "no built-in strategies found in src/strategies/registry.c"
+	problems=$(for f in man/mptcpd.8 man/mptcpd.conf.5 conf/mptcpd.conf; do
+		text=$(clauses "$src/$f")
+		lists=$(printf '%s\n' "$text" | grep -o 'Built-in:.*')
+		[ -n "$lists" ] || echo "$f has no \"Built-in:\" list of the strategies"
+		printf '%s\n' "$lists" | grep . | while IFS= read -r l; do
+			for n in $names; do
+				printf '%s\n' "$l" | grep -Eq "(^|[^-[:alnum:]])$n([^-[:alnum:]]|\$)" ||
+					echo "$f: \"$l\" lacks the built-in strategy $n"
+			done
+		done
+		printf '%s\n' "$text" | grep -Ei 'the built-in (one|strategy) is|only built-in' |
+			sed "s|^|$f: one built-in strategy? |"
+	done)
+	if grep -q 'SIGHUP' "$src/src/daemon.c"; then
+		problems="$problems
+$(check_sighup)"
+	fi
+	while IFS= read -r line; do
+		[ -z "$line" ] || report "$line"
+	done <<EOF
+$problems
+EOF
+}
+
+check_sighup() {
+	for f in man/mptcpd.8 man/mptcpd.conf.5 man/mptcpd-ctl.8 conf/mptcpd.conf README.md; do
+		[ -f "$src/$f" ] || continue
+		text=$(clauses "$src/$f")
+		printf '%s\n' "$text" | grep 'SIGHUP' | grep -Eiw 'not|no longer|restart' |
+			sed "s|^|$f: SIGHUP reloads, but: |"
+		printf '%s\n' "$text" | grep -Ei '(takes|take) effect (on|when[^.]*) restart' |
+			sed "s|^|$f: SIGHUP reloads, but: |"
+	done
+	for f in man/mptcpd.conf.5 conf/mptcpd.conf; do
+		clauses "$src/$f" | grep -q 'SIGHUP' ||
+			echo "$f does not say that SIGHUP reloads the file"
+	done
+}
+
 check_options src/args.c man/mptcpd.8
 check_config
 check_ctl
+check_consistency
 
 if [ "$missing" -ne 0 ]; then
-	echo "man_check: $missing undocumented name(s)"
+	echo "man_check: $missing undocumented name(s) or contradiction(s)"
 	exit 1
 fi
 echo "man_check: every option, configuration key and command is documented"

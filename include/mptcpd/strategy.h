@@ -204,7 +204,11 @@ enum mptcpd_event_type {
 	 * max(150 ms, 2 srtt + 40 ms): the path is dead although the link is
 	 * up.  Only reported to strategies with MPTCPD_STRATEGY_WATCH_STALLS,
 	 * once per subflow; local and remote (with ports) are set although
-	 * fields is 0, and the subflow's stalled flag is set in the view. */
+	 * fields is 0, and the subflow's stalled flag is set in the view.
+	 * When that makes its local address's path dead (nothing heard from
+	 * it at all), every established subflow from that address, on every
+	 * connection, is flagged stalled too (idle ones cannot tell), and each
+	 * connection concerned gets one such event naming one of them. */
 	MPTCPD_EVENT_SUB_STALLED = 36,
 	/* The backoff delay the daemon imposed on one or more (local, remote)
 	 * pairs of this connection ran out: the strategy may ask for those

@@ -251,6 +251,9 @@ static int client_refusal(struct json_object *msg, struct client_error *err)
 	err->message = json_object_object_get_ex(e, "message", &message) &&
 		       json_object_is_type(message, json_type_string) ?
 		       json_object_get_string(message) : err->code;
+	if (!json_object_object_get_ex(e, "reasons", &err->reasons) ||
+	    !json_object_is_type(err->reasons, json_type_array))
+		err->reasons = NULL;
 	return -EREMOTEIO;
 }
 

@@ -16,6 +16,9 @@ struct client;
 struct client_error {
 	const char *code;	/* a CTL_ERR_* string */
 	const char *message;
+	/* Why, one line each (a refused reload's FILE:LINE reasons), or
+	 * NULL; borrowed from the response like the two above. */
+	struct json_object *reasons;
 };
 
 /* The socket of this network namespace's daemon, as the daemon chooses

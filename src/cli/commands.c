@@ -61,14 +61,16 @@ static const char *const COMMANDS_OPTIONS[] = {
 	"--json", "--socket", "--help", "--version", NULL
 };
 
+/* id is del's alone, backup add's alone. */
 enum { SUBFLOW_TOKEN, SUBFLOW_ADDRESS, SUBFLOW_LPORT, SUBFLOW_REMOTE,
-       SUBFLOW_RPORT, SUBFLOW_BACKUP, SUBFLOW_N };
+       SUBFLOW_RPORT, SUBFLOW_ID, SUBFLOW_BACKUP, SUBFLOW_N };
 static const struct commands_kw COMMANDS_SUBFLOW_KW[SUBFLOW_N] = {
 	[SUBFLOW_TOKEN] = { "token", COMMANDS_VALUE_TOKEN, -1 },
 	[SUBFLOW_ADDRESS] = { "address", COMMANDS_VALUE_ADDRESS, -1 },
 	[SUBFLOW_LPORT] = { "port", COMMANDS_VALUE_PORT, SUBFLOW_ADDRESS },
 	[SUBFLOW_REMOTE] = { "remote", COMMANDS_VALUE_ADDRESS, -1 },
 	[SUBFLOW_RPORT] = { "port", COMMANDS_VALUE_PORT, SUBFLOW_REMOTE },
+	[SUBFLOW_ID] = { "id", COMMANDS_VALUE_ID, -1 },
 	[SUBFLOW_BACKUP] = { "backup", COMMANDS_VALUE_NONE, -1 },
 };
 
@@ -377,8 +379,19 @@ static int commands_subflow_check(const struct commands_kw_found *f, bool add,
 	const struct commands_kw *kw = COMMANDS_SUBFLOW_KW;
 	int lfam, rfam;
 
-	if (commands_kw_require(req, kw, f, SUBFLOW_TOKEN, "TOKEN") ||
-	    commands_kw_require(req, kw, f, SUBFLOW_ADDRESS, "ADDR") ||
+	if (commands_kw_require(req, kw, f, SUBFLOW_TOKEN, "TOKEN"))
+		return -EINVAL;
+	/* del by the subflow's local ID alone. */
+	if (f->seen[SUBFLOW_ID]) {
+		if (add)
+			return commands_fail(req, "'id' only applies to 'subflow del'");
+		for (int k = SUBFLOW_ADDRESS; k < SUBFLOW_ID; k++)
+			if (f->seen[k])
+				return commands_fail(req, "'subflow del id N' takes "
+						     "no '%s'", kw[k].name);
+		return 0;
+	}
+	if (commands_kw_require(req, kw, f, SUBFLOW_ADDRESS, "ADDR") ||
 	    commands_kw_require(req, kw, f, SUBFLOW_REMOTE, "ADDR") ||
 	    commands_kw_require(req, kw, f, SUBFLOW_RPORT, "P"))
 		return -EINVAL;
@@ -409,6 +422,11 @@ static int commands_parse_subflow(int n, char *const w[],
 		return -EINVAL;
 	commands_add_token(req, f.value[SUBFLOW_TOKEN]);
 	commands_add_string(req, "op", w[0]);
+	if (f.seen[SUBFLOW_ID]) {
+		json_object_object_add(commands_args(req), "id",
+				       json_object_new_int(atoi(f.value[SUBFLOW_ID])));
+		return 0;
+	}
 	json_object_object_add(commands_args(req), "local",
 			       commands_endpoint(f.value[SUBFLOW_ADDRESS], f.value[SUBFLOW_LPORT]));
 	json_object_object_add(commands_args(req), "remote",
@@ -505,8 +523,10 @@ static void commands_complete_interface(int n, char *const w[],
 
 /* Replays the finished words to learn which keywords are used and whether
  * the word being typed is a keyword's value. */
+/* except: a keyword not to offer (this form of the command has none), or
+ * -1. */
 static void commands_complete_kw(int n, char *const w[], const struct commands_kw *kw,
-				 int nkw, struct commands_candidates *c)
+				 int nkw, int except, struct commands_candidates *c)
 {
 	bool seen[COMMANDS_KW_MAX] = { false };
 	int last = -1;
@@ -528,7 +548,8 @@ static void commands_complete_kw(int n, char *const w[], const struct commands_k
 		i++;
 	}
 	for (int k = 0; k < nkw; k++)
-		if (!seen[k] && (kw[k].follows < 0 || kw[k].follows == last))
+		if (!seen[k] && k != except &&
+		    (kw[k].follows < 0 || kw[k].follows == last))
 			commands_offer(c, kw[k].name);
 }
 
@@ -538,21 +559,23 @@ static void commands_complete_subflow(int n, char *const w[],
 	if (n == 1)
 		commands_offer_words(c, ctl_words_subflow_op);
 	else if (!strcmp(w[0], "add"))
-		commands_complete_kw(n - 1, w + 1, COMMANDS_SUBFLOW_KW, SUBFLOW_N, c);
-	else if (!strcmp(w[0], "del"))	/* backup, the last keyword, is add's */
-		commands_complete_kw(n - 1, w + 1, COMMANDS_SUBFLOW_KW, SUBFLOW_BACKUP, c);
+		commands_complete_kw(n - 1, w + 1, COMMANDS_SUBFLOW_KW, SUBFLOW_N,
+				     SUBFLOW_ID, c);
+	else if (!strcmp(w[0], "del"))
+		commands_complete_kw(n - 1, w + 1, COMMANDS_SUBFLOW_KW, SUBFLOW_N,
+				     SUBFLOW_BACKUP, c);
 }
 
 static void commands_complete_announce(int n, char *const w[],
 				       struct commands_candidates *c)
 {
-	commands_complete_kw(n, w, COMMANDS_ANNOUNCE_KW, ANNOUNCE_N, c);
+	commands_complete_kw(n, w, COMMANDS_ANNOUNCE_KW, ANNOUNCE_N, -1, c);
 }
 
 static void commands_complete_remove(int n, char *const w[],
 				     struct commands_candidates *c)
 {
-	commands_complete_kw(n, w, COMMANDS_REMOVE_KW, REMOVE_N, c);
+	commands_complete_kw(n, w, COMMANDS_REMOVE_KW, REMOVE_N, -1, c);
 }
 
 /* ---- the command table ---- */
@@ -571,7 +594,8 @@ static const struct commands_def COMMANDS[] = {
 	  "interface IFACE exclude|include", commands_parse_interface,
 	  commands_complete_interface, false, false },
 	{ "subflow", "subflow add|del token TOKEN address ADDR [port P] "
-	  "remote ADDR port P [backup]", commands_parse_subflow,
+	  "remote ADDR port P [backup] | subflow del token TOKEN id N",
+	  commands_parse_subflow,
 	  commands_complete_subflow, false, false },
 	{ "announce", "announce token TOKEN address ADDR", commands_parse_announce,
 	  commands_complete_announce, false, false },

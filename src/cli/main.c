@@ -14,6 +14,7 @@
 #include <limits.h>
 #include <net/if.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -146,54 +147,94 @@ static int main_options(int argc, char **argv, struct main_opts *o)
 	return ret < 0 && !o->socket[0] ? main_default_socket(o) : ret;
 }
 
-static int main_connect_error(int err, const char *path)
+/* With -j, an error is one JSON object on stderr, as a result is on
+ * stdout: {"error": {"code", "message", "reasons"}} (reasons: the
+ * daemon's, when it gave any).  Returns status. */
+static int main_json_error(const char *code, const char *message,
+			   struct json_object *reasons, int status)
+{
+	struct json_object *o = json_object_new_object();
+	struct json_object *e = json_object_new_object();
+
+	if (!o || !e) {
+		json_object_put(o);
+		json_object_put(e);
+		fprintf(stderr, "mptcpd-ctl: %s (%s)\n", message, code);
+		return status;
+	}
+	json_object_object_add(e, "code", json_object_new_string(code));
+	json_object_object_add(e, "message", json_object_new_string(message));
+	if (reasons)
+		json_object_object_add(e, "reasons", json_object_get(reasons));
+	json_object_object_add(o, "error", e);
+	fprintf(stderr, "%s\n", json_object_to_json_string_ext(o,
+		JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+	json_object_put(o);
+	return status;
+}
+
+/* An error of ours (not the daemon's answer): the text, or with -j the
+ * same as JSON with the errno's name as its code. */
+__attribute__((format(printf, 4, 5)))
+static int main_error(enum output_format fmt, int err, int status,
+		      const char *fmt_msg, ...)
+{
+	char msg[PATH_MAX + 256];
+	const char *code = strerrorname_np(-err);
+	va_list ap;
+
+	va_start(ap, fmt_msg);
+	vsnprintf(msg, sizeof(msg), fmt_msg, ap);
+	va_end(ap);
+	if (fmt == OUTPUT_FORMAT_JSON)
+		return main_json_error(code ? code : "EIO", msg, NULL, status);
+	fprintf(stderr, "mptcpd-ctl: %s\n", msg);
+	return status;
+}
+
+static int main_connect_error(enum output_format fmt, int err, const char *path)
 {
 	switch (err) {
 	case -ENOENT:
 	case -ENOTDIR:
-		fprintf(stderr, "mptcpd-ctl: mptcpd is not running (no socket at %s): "
-			MAIN_START_HINT "\n", path);
-		return CTL_EXIT_UNREACHABLE;
+		return main_error(fmt, err, CTL_EXIT_UNREACHABLE, "mptcpd is not "
+				  "running (no socket at %s): " MAIN_START_HINT, path);
 	case -ECONNREFUSED:
-		fprintf(stderr, "mptcpd-ctl: mptcpd is not running (nothing listens on %s): "
-			MAIN_START_HINT "\n", path);
-		return CTL_EXIT_UNREACHABLE;
+		return main_error(fmt, err, CTL_EXIT_UNREACHABLE, "mptcpd is not "
+				  "running (nothing listens on %s): " MAIN_START_HINT,
+				  path);
 	case -EACCES:
 	case -EPERM:
-		fprintf(stderr, "mptcpd-ctl: permission denied on %s: mptcpd-ctl needs "
-			"root or membership of mptcpd's control group\n", path);
-		return CTL_EXIT_PERM;
+		return main_error(fmt, err, CTL_EXIT_PERM, "permission denied on "
+				  "%s: mptcpd-ctl needs root or membership of "
+				  "mptcpd's control group", path);
 	case -ENAMETOOLONG:
 		return main_usage_error("socket path too long for a UNIX socket", NULL);
 	}
-	fprintf(stderr, "mptcpd-ctl: cannot connect to %s: %s\n", path, strerror(-err));
-	return CTL_EXIT_UNREACHABLE;
+	return main_error(fmt, err, CTL_EXIT_UNREACHABLE, "cannot connect to %s: %s",
+			  path, strerror(-err));
 }
 
-static int main_io_error(int err)
+static int main_io_error(enum output_format fmt, int err)
 {
 	switch (err) {
 	case -ETIMEDOUT:
-		fprintf(stderr, "mptcpd-ctl: mptcpd did not answer within %d s\n",
-			MAIN_TIMEOUT_MS / 1000);
-		return CTL_EXIT_UNREACHABLE;
+		return main_error(fmt, err, CTL_EXIT_UNREACHABLE, "mptcpd did not "
+				  "answer within %d s", MAIN_TIMEOUT_MS / 1000);
 	case -ECONNRESET:
 	case -EPIPE:
-		fputs("mptcpd-ctl: mptcpd closed the connection\n", stderr);
-		return CTL_EXIT_UNREACHABLE;
+		return main_error(fmt, err, CTL_EXIT_UNREACHABLE, "mptcpd closed "
+				  "the connection");
 	case -EMSGSIZE:
-		fprintf(stderr, "mptcpd-ctl: protocol error: message over %d bytes\n",
-			CTL_ANSWER_MAX);
-		return CTL_EXIT_PROTO;
+		return main_error(fmt, err, CTL_EXIT_PROTO, "protocol error: "
+				  "message over %d bytes", CTL_ANSWER_MAX);
 	case -EBADMSG:
 	case -EPROTO:
-		fprintf(stderr, "mptcpd-ctl: protocol error: unexpected answer from "
-			"mptcpd (this is control protocol version %d)\n",
-			CTL_PROTO_VERSION);
-		return CTL_EXIT_PROTO;
+		return main_error(fmt, err, CTL_EXIT_PROTO, "protocol error: "
+				  "unexpected answer from mptcpd (this is control "
+				  "protocol version %d)", CTL_PROTO_VERSION);
 	}
-	fprintf(stderr, "mptcpd-ctl: %s\n", strerror(-err));
-	return CTL_EXIT_UNREACHABLE;
+	return main_error(fmt, err, CTL_EXIT_UNREACHABLE, "%s", strerror(-err));
 }
 
 /* What to do about a refusal that is not final: nothing was changed. */
@@ -207,22 +248,47 @@ static void main_refused_hint(const struct client_error *e)
 			"again later\n");
 }
 
-static int main_refused(const char *command, const struct client_error *e)
+static int main_refused_status(const struct client_error *e)
 {
-	char *msg = output_escape(e->message), *code = output_escape(e->code);
-
-	fprintf(stderr, "mptcpd-ctl: %s (%s)\n", msg ? msg : "?", code ? code : "?");
-	free(msg);
-	free(code);
-	main_refused_hint(e);
-	if (!strcmp(e->code, CTL_ERR_PERM)) {
-		fprintf(stderr, "mptcpd-ctl: '%s' changes mptcpd and needs root or "
-			"membership of mptcpd's control group\n", command);
+	if (!strcmp(e->code, CTL_ERR_PERM))
 		return CTL_EXIT_PERM;
-	}
 	if (!strcmp(e->code, CTL_ERR_VERSION))
 		return CTL_EXIT_PROTO;
 	return CTL_EXIT_ERROR;
+}
+
+/* The daemon's reasons, one line each, indented under its message. */
+static void main_refused_reasons(const struct client_error *e)
+{
+	for (size_t i = 0; e->reasons && i < json_object_array_length(e->reasons); i++) {
+		const char *r = json_object_get_string(
+			json_object_array_get_idx(e->reasons, i));
+		char *esc = output_escape(r ? r : "?");
+
+		fprintf(stderr, "mptcpd-ctl:   %s\n", esc ? esc : "?");
+		free(esc);
+	}
+}
+
+static int main_refused(enum output_format fmt, const char *command,
+			const struct client_error *e)
+{
+	char *msg, *code;
+
+	if (fmt == OUTPUT_FORMAT_JSON)
+		return main_json_error(e->code, e->message, e->reasons,
+				       main_refused_status(e));
+	msg = output_escape(e->message);
+	code = output_escape(e->code);
+	fprintf(stderr, "mptcpd-ctl: %s (%s)\n", msg ? msg : "?", code ? code : "?");
+	free(msg);
+	free(code);
+	main_refused_reasons(e);
+	main_refused_hint(e);
+	if (!strcmp(e->code, CTL_ERR_PERM))
+		fprintf(stderr, "mptcpd-ctl: '%s' changes mptcpd and needs root or "
+			"membership of mptcpd's control group\n", command);
+	return main_refused_status(e);
 }
 
 /* A reader that went away (`| head`) is not an error. */
@@ -237,7 +303,7 @@ static int main_output_error(int err)
 /* Sends req and waits for its answer.  On success *msg holds the
  * response (the caller puts it) and *result points into it. */
 static int main_exchange(struct client *c, const struct commands_request *req,
-			 int timeout_ms, struct json_object **msg,
+			 enum output_format fmt, int timeout_ms, struct json_object **msg,
 			 struct json_object **result)
 {
 	struct client_error e = { 0 };
@@ -255,11 +321,11 @@ static int main_exchange(struct client *c, const struct commands_request *req,
 			err = rerr;
 	}
 	if (err)
-		return main_io_error(err);
+		return main_io_error(fmt, err);
 	err = client_response(c, *msg, result, &e);
 	if (err == -EREMOTEIO)
-		return main_refused(req->command, &e);
-	return err ? main_io_error(err) : CTL_EXIT_OK;
+		return main_refused(fmt, req->command, &e);
+	return err ? main_io_error(fmt, err) : CTL_EXIT_OK;
 }
 
 static int main_event(struct json_object *msg, enum output_format fmt)
@@ -267,7 +333,7 @@ static int main_event(struct json_object *msg, enum output_format fmt)
 	struct json_object *event;
 
 	if (client_event(msg, &event))
-		return main_io_error(-EPROTO);
+		return main_io_error(fmt, -EPROTO);
 	return main_output_error(output_event(stdout, fmt, event));
 }
 
@@ -287,7 +353,7 @@ static int main_monitor(struct client *c, int sfd, enum output_format fmt)
 		if (err == -EINTR || err == -EPIPE)
 			return CTL_EXIT_OK;
 		if (err)
-			return main_io_error(err);
+			return main_io_error(fmt, err);
 		ret = main_event(msg, fmt);
 		json_object_put(msg);
 		if (ret != CTL_EXIT_OK || ferror(stdout))
@@ -316,10 +382,10 @@ static int main_run(const struct main_opts *o, const struct commands_request *re
 
 	err = client_new(o->socket, &c);
 	if (err) {
-		ret = main_connect_error(err, o->socket);
+		ret = main_connect_error(o->fmt, err, o->socket);
 		goto out;
 	}
-	ret = main_exchange(c, req, MAIN_TIMEOUT_MS, &msg, &result);
+	ret = main_exchange(c, req, o->fmt, MAIN_TIMEOUT_MS, &msg, &result);
 	if (ret != CTL_EXIT_OK)
 		goto out;
 	if (req->monitor)	/* its result is an empty object: events follow */

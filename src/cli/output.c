@@ -275,17 +275,27 @@ static void output_connection_rows(struct output_table *t, struct json_object *c
 {
 	struct output_row *r = output_table_row(t, 0);
 	struct json_object *subflows = output_get(c, "subflows");
-	char local[64], remote[64], age[32];
+	char local[64], remote[64], age[32], adopted[32];
 
 	output_endpoint(output_get(c, "local"), local, sizeof(local));
 	output_endpoint(output_get(c, "remote"), remote, sizeof(remote));
+	/* An adopted connection's age is unknown; older daemons do not
+	 * say "adopted_s". */
+	if (output_get(c, "adopted_s"))
+		output_duration(json_object_get_int64(output_get(c, "adopted_s")),
+				adopted, sizeof(adopted));
 	output_duration(json_object_get_int64(output_get(c, "age_s")), age, sizeof(age));
 	output_cell(t, r, "token %s", output_str(c, "token"));
 	output_cell(t, r, "%s", local);
 	output_cell(t, r, "->");
 	output_cell(t, r, "%s", remote);
 	output_cell(t, r, "%s", output_bool(c, "server_side") ? "server" : "client");
-	output_cell(t, r, "age %s", age);
+	if (output_get(c, "state"))
+		output_cell(t, r, "%s", output_str(c, "state"));
+	if (output_get(c, "adopted_s"))
+		output_cell(t, r, "age unknown (adopted %s ago)", adopted);
+	else
+		output_cell(t, r, "age %s", age);
 	/* Older daemons do not say: no cell then. */
 	if (output_get(c, "strategy")) {
 		if (output_get(c, "policy") &&
@@ -462,10 +472,11 @@ static void output_member(FILE *out, const char *key, struct json_object *v)
 
 /* " key value" for every member: events, and results of commands this
  * version does not know. */
-static void output_flat(FILE *out, struct json_object *o, const char *skip)
+static void output_flat(FILE *out, struct json_object *o, const char *skip,
+			const char *skip2)
 {
 	json_object_object_foreach(o, key, v)
-		if (!skip || strcmp(key, skip))
+		if ((!skip || strcmp(key, skip)) && (!skip2 || strcmp(key, skip2)))
 			output_member(out, key, v);
 }
 
@@ -473,7 +484,7 @@ static int output_generic(FILE *out, struct json_object *res)
 {
 	if (json_object_object_length(res) == 0)
 		return 0;
-	output_flat(out, res, NULL);
+	output_flat(out, res, NULL, NULL);
 	fputc('\n', out);
 	return 0;
 }
@@ -542,7 +553,16 @@ int output_event(FILE *out, enum output_format fmt, struct json_object *event)
 	case OUTPUT_FORMAT_TEXT:
 		/* Like `ip mptcp monitor`: the event type first, padded. */
 		output_event_type(out, output_str(event, "type"));
-		output_flat(out, event, "type");
+		/* An action event: "action subflow-create token ...", not
+		 * "action action subflow-create". */
+		if (!strcmp(output_str(event, "type"), "action") &&
+		    json_object_is_type(output_get(event, "action"), json_type_string)) {
+			fputc(' ', out);
+			output_puts(out, output_str(event, "action"));
+			output_flat(out, event, "type", "action");
+		} else {
+			output_flat(out, event, "type", NULL);
+		}
 		fputc('\n', out);
 		break;
 	case OUTPUT_FORMAT_JSON:

@@ -3,10 +3,16 @@
 # two live connections: "connections" agrees with the kernel, "interfaces"
 # shows the configured classes, "interface eth1 exclude/include" and
 # "strategy metered-aware/fullmesh" take eth1's subflows away and give them
-# back, a broken file makes "reload" exit 1 and changes nothing,
-# "monitor -j" shows a new connection's subflow, a manual subflow or
-# announce that is already there is refused with EEXIST, and the exit
-# statuses say 3 when the daemon is gone and 2 for a usage error.
+# back ("interface lo include" is refused: the configuration excludes
+# lo), a broken file makes "reload" exit 1 and changes nothing,
+# "monitor -j" shows a new connection's subflow and the kernel's refusal
+# of a REMOVE (action-failed), a manual subflow or announce that is
+# already there is refused with EEXIST, "subflow del" of a subflow that is
+# not there is refused with ENOENT and leaves the daemon's view equal to
+# the kernel's, "subflow del ... id N" closes that subflow, and the exit
+# statuses say 3 when the daemon is gone and 2 for a usage error.  A
+# refused reload gives its FILE:LINE reasons, and with -j every error is
+# a JSON object.
 [ -n "$BASH_VERSION" ] || exec bash "$0" "$@"
 . "$(dirname "$0")/lib.sh"
 needs_daemon "the kernel PM has no control socket"
@@ -172,6 +178,11 @@ ctl_rc interface eth1 include
 wait_until 10 established_from "$ETH1" 2 || fail "eth1's subflows did not come back: $(tcp_from "$ETH1")"
 wait_until 5 conns_with_subflows 2 2 || fail "expected 2 subflows each again: $(count_subflows | xargs)"
 log "interface eth1 exclude closed its subflows, include brought them back"
+# An include the configuration overrides (lo is excluded by default) is
+# refused, not accepted silently.
+ctl_rc interface lo include
+[ "$RC" = 1 ] && grep -q "lo stays excluded.*(EINVAL)" "$TMP/ctl.err" ||
+	fail "interface lo include: $RC $(cat "$TMP/ctl.out" "$TMP/ctl.err")"
 
 # ---- strategy switch: metered-aware closes the metered (cellular) ones.
 a=$(ctlj 'a["strategy"]' strategy metered-aware)
@@ -188,11 +199,23 @@ log "strategy metered-aware closed eth1's subflows, fullmesh reopened them"
 
 # ---- reload: a broken file is refused and changes nothing.
 cp "$CONF" "$TMP/good.conf"
-printf '[core]\nstrategy = metered-aware\nmax-subflows = many\n' >"$CONF"
+printf '[core]\nstrategy = metered-awre\nmax-subflows = many\n' >"$CONF"
 ctl_rc reload
 [ "$RC" = 1 ] || fail "reload of a broken file exited $RC: $(cat "$TMP/ctl.out" "$TMP/ctl.err")"
 grep -q "refused" "$TMP/ctl.err" || fail "reload of a broken file: $(cat "$TMP/ctl.err")"
-REFUSED=$(cat "$TMP/ctl.err")
+# The reasons themselves, at their lines, all in one answer: the unknown
+# strategy with the bad value.
+grep -q "$CONF:2: strategy: unknown strategy 'metered-awre'" "$TMP/ctl.err" &&
+	grep -q "$CONF:3: max-subflows" "$TMP/ctl.err" ||
+	fail "reload of a broken file did not give its FILE:LINE reasons: $(cat "$TMP/ctl.err")"
+REFUSED=$(head -n 1 "$TMP/ctl.err")
+# -j: the error is one JSON object, with the reasons.
+ctl -j reload >"$TMP/ctl.out" 2>"$TMP/ctl.err"
+RC=$?
+a=$(jq_py '" ".join([a["error"]["code"]] + sorted(r.split(": ")[0].rsplit(":", 1)[1] for r in a["error"]["reasons"]))' <"$TMP/ctl.err") ||
+	fail "reload -j of a broken file: not a JSON error: $(cat "$TMP/ctl.err")"
+[ "$RC" = 1 ] && [ "$a" = "EIO 2 3" ] && [ ! -s "$TMP/ctl.out" ] ||
+	fail "reload -j of a broken file: $RC '$a' $(cat "$TMP/ctl.out" "$TMP/ctl.err")"
 a=$(ctlj 'a["strategy"]' strategy)
 [ "$a" = fullmesh ] || fail "after a refused reload the strategy is $a"
 sleep 1
@@ -237,6 +260,18 @@ for i in 1 2 3; do
 	[ "$i" = 3 ] && fail "monitor -j: no subflow-established for $NEW_TOKEN: $(cat "$TMP/monitor.out" "$TMP/monitor.err")"
 	log "monitor -j did not see $NEW_TOKEN (subscribed late?): one more connection"
 done
+# A REMOVE the kernel refuses (an ID this connection never had): the
+# answer came before the kernel's, so it is the monitor stream that must
+# tell (action-failed, with the refused action).
+ctl_rc remove token "$NEW_TOKEN" id 200
+[ "$RC" = 0 ] || fail "remove of id 200: $RC $(cat "$TMP/ctl.err")"
+monitor_saw_failure() {
+	grep '"type":"action-failed"' "$TMP/monitor.out" | grep "\"token\":\"$NEW_TOKEN\"" |
+		grep -q '"action":"remove"'
+}
+wait_until 5 monitor_saw_failure ||
+	fail "monitor -j: no action-failed for the refused remove: $(cat "$TMP/monitor.out")"
+log "monitor -j showed the kernel's refusal: $(grep '"action-failed"' "$TMP/monitor.out" | head -n 1)"
 kill -INT "$MON_PID"
 wait "$MON_PID"
 rc=$?
@@ -264,6 +299,32 @@ ctl_rc announce token "$TOK" address "$ETH1"
 	fail "announce twice: $RC $(cat "$TMP/ctl.err")"
 log "subflow add and announce: EEXIST for what is there, EINVAL for ID 0"
 
+# ---- subflow del of a subflow that is not there (right addresses, a
+# local port no subflow has): ENOENT, and the daemon still agrees with the
+# kernel (it used to forget the real subflow of that pair).  Then the real
+# one, by its id: the kernel closes that very socket.
+SF='[(s["id"], s["local"]["port"]) for s in a["subflows"] if s["local"]["address"] == "'$ETH1'" and s["state"] == "established"][0]'
+a=$(ctlj "$SF" connection "$TOK") || fail "connection $TOK: $a"
+SF_ID=$(tr -d '(),' <<<"$a" | cut -d' ' -f1)
+SF_PORT=$(tr -d '(),' <<<"$a" | cut -d' ' -f2)
+NCONNS=$(kernel_view | grep -c .)
+ctl_rc subflow del token "$TOK" address "$ETH1" port $((SF_PORT == 65535 ? 1 : SF_PORT + 1)) \
+	remote "$SRV4" port 5000
+[ "$RC" = 1 ] && grep -q "(ENOENT)" "$TMP/ctl.err" ||
+	fail "subflow del of a port no subflow has: $RC $(cat "$TMP/ctl.out" "$TMP/ctl.err")"
+sleep 0.5
+v=$(views_agree "$NCONNS") || fail "after subflow del of a wrong port: $v"
+sf_there() { nsx "$C" ss -tnH state established src "$ETH1" sport = ":$SF_PORT" | grep -q .; }
+sf_there || fail "the kernel lost the subflow from $ETH1:$SF_PORT"
+ctl_rc subflow del token "$TOK" id "$SF_ID"
+[ "$RC" = 0 ] || fail "subflow del token $TOK id $SF_ID: $RC $(cat "$TMP/ctl.err")"
+sf_gone() { ! sf_there; }
+wait_until 5 sf_gone || fail "subflow del id $SF_ID left $ETH1:$SF_PORT: $(tcp_from "$ETH1")"
+ctl_rc subflow del token "$TOK" id 99
+[ "$RC" = 1 ] && grep -q "(ENOENT)" "$TMP/ctl.err" ||
+	fail "subflow del of an id no subflow has: $RC $(cat "$TMP/ctl.err")"
+log "subflow del: ENOENT for a port or an id no subflow has, the model intact; by id closes it"
+
 # ---- usage errors: exit status 2 and what is wrong.
 ctl_rc strategy fullmesh extra
 [ "$RC" = 2 ] && grep -q "too many arguments" "$TMP/ctl.err" || fail "strategy with 2 names: $RC $(cat "$TMP/ctl.err")"
@@ -279,5 +340,8 @@ stop_daemon
 ctl_rc status
 [ "$RC" = 3 ] || fail "status without a daemon exited $RC: $(cat "$TMP/ctl.err")"
 grep -q "mptcpd is not running" "$TMP/ctl.err" || fail "status without a daemon: $(cat "$TMP/ctl.err")"
+ctl -j status >"$TMP/ctl.out" 2>"$TMP/ctl.err"
+a=$(jq_py 'a["error"]["code"]' <"$TMP/ctl.err") && [ "$a" = ENOENT ] ||
+	fail "status -j without a daemon: not a JSON error: $(cat "$TMP/ctl.err")"
 log "exit statuses: 2 for usage errors, 3 without a daemon"
 pass

@@ -5,7 +5,8 @@
 # progress) can notice.  The cellular subflow must be promoted within ~2 s
 # and the transfer must go on with no write failing and every byte
 # arriving.  When the blackhole is lifted, Wi-Fi is used again (after the
-# daemon's retry backoff) and cellular goes back to backup.
+# daemon's retry backoff) and cellular goes back to backup.  The monitor
+# stream shows the stall and the retry.
 #
 # The drop is in the ROUTER: a drop in the client's own output hook
 # returns an error to TCP, which then does not count the segment as in
@@ -33,6 +34,15 @@ cell0=$(link_tx_bytes eth1)
 sleep 2
 cell=$(($(link_tx_bytes eth1) - cell0))
 [ "$cell" -lt "$TINY" ] || fail "the backup cellular link sent $cell bytes in 2 s"
+
+# The monitor stream must tell what happened: the stall, and the retry
+# of Wi-Fi after it (bounded: it ends with the test at the latest).
+CTL=${MPTCPD_CTL:-$top_builddir/src/mptcpd-ctl}
+timeout 40 ip netns exec "$C" "$CTL" -j monitor >"$TMP/monitor.out" 2>"$TMP/monitor.err" &
+LAB_PIDS+=("$!")
+monitor_connected() { nsx "$C" ss -xpH state connected | grep -q '"mptcpd-ctl"'; }
+wait_until 5 monitor_connected || fail "the monitor did not connect: $(cat "$TMP/monitor.err")"
+sleep 0.3
 
 log "blackholing eth0's path in the router"
 nsx "$R" nft -f - <<-'EOF2' || fail "nft blackhole"
@@ -77,6 +87,14 @@ sleep 2
 cell=$(($(link_tx_bytes eth1) - cell0))
 log "eth1 sent $cell bytes in 2 s once back to backup"
 [ "$cell" -lt "$TINY" ] || fail "the backup cellular link still sent $cell bytes in 2 s"
+
+for type in subflow-stalled retry; do
+	grep -q "\"type\":\"$type\"" "$TMP/monitor.out" ||
+		fail "monitor -j showed no $type event: $(cut -c1-120 "$TMP/monitor.out")"
+done
+grep '"type":"subflow-stalled"' "$TMP/monitor.out" | grep -q "\"address\":\"$WIFI\"" ||
+	fail "the stall shown is not Wi-Fi's: $(grep subflow-stalled "$TMP/monitor.out")"
+log "monitor -j showed the stall and the retry"
 
 wait_client c 25 || fail "the client failed: $(client_out c)"
 check_sent_received c 5000 1

@@ -3,7 +3,8 @@
 # this tree's header and loaded from [core] plugin-dir, gives a connection
 # exactly its second subflow, over the second uplink.  A plugin built for
 # another strategy ABI is refused, and selecting it stops the daemon at
-# start with a message that names the file.
+# start with a message that names the file.  A [policy] rule may name the
+# plugin for some connections only.
 [ -n "$BASH_VERSION" ] || exec bash "$0" "$@"
 . "$(dirname "$0")/lib.sh"
 needs_daemon "strategy plugins are loaded by the daemon"
@@ -72,4 +73,23 @@ wait_until 5 eval '[ "$(tcp_count_from 198.51.100.2 established)" = 1 ]' ||
 wait_client c 15 || fail "the client failed: $(client_out c)"
 grep -qx "conn=0 sent=[0-9]* subflows=2 established=2" "$TMP/c.out" ||
 	fail "MPTCP_INFO did not report 2 subflows: $(client_out c)"
+
+# Part 3: a [policy] rule names the plugin for one port; the rest stays
+# under [core] (one subflow each: the rule also raises max-subflows).
+stop_daemon
+printf '[core]\nstrategy = fullmesh\nmax-subflows = 1\nplugin-dir = %s\n[policy plug]\nremote-port = 5001\nstrategy = example-first-path\nmax-subflows = 2\n' \
+	"$TMP/plugins" >"$CONF"
+start_server 5001
+start_daemon
+start_client p -a "$SRV4" -p 5001 -n 1 -d 3 -w 2 -W 10
+start_client q -a "$SRV4" -p 5000 -n 1 -d 3
+wait_client p 15 || fail "the client of port 5001 failed: $(client_out p)"
+wait_client q 15 || fail "the client of port 5000 failed: $(client_out q)"
+grep -qx "conn=0 sent=[0-9]* subflows=2 established=2" "$TMP/p.out" ||
+	fail "the plugin's rule: MPTCP_INFO did not report 2 subflows: $(client_out p)"
+grep -qx "conn=0 sent=[0-9]* subflows=1 established=1" "$TMP/q.out" ||
+	fail "[core] with max-subflows 1: $(client_out q)"
+grep -q "policy plug, strategy example-first-path" "$DAEMON_LOG" ||
+	fail "the daemon did not name the plugin for the rule"
+log "[policy plug] ran its connection with the plugin; [core] the other"
 pass

@@ -261,6 +261,20 @@ START_TEST(test_events)
 	text = render_event("{\"type\":\"created\",\"token\":\"1\"}", OUTPUT_FORMAT_JSON);
 	ck_assert_str_eq(text, "{\"type\":\"created\",\"token\":\"1\"}\n");
 	free(text);
+	/* An action says "action" once, then what it does. */
+	text = render_event("{\"type\":\"action\",\"action\":\"subflow-destroy\","
+			    "\"token\":\"1a2b3c4d\",\"id\":1}", OUTPUT_FORMAT_TEXT);
+	ck_assert_str_eq(text, "action              subflow-destroy token 1a2b3c4d id 1\n");
+	free(text);
+}
+END_TEST
+
+/* The connection's state, and an adopted one's unknown age. */
+START_TEST(test_connection_state_and_adopted)
+{
+	check_text("connection", "{\"token\":\"00000001\",\"state\":\"pending\","
+		   "\"age_s\":null,\"adopted_s\":75}",
+		   "token 00000001 ? -> ? client pending age unknown (adopted 1m15s ago)\n");
 }
 END_TEST
 
@@ -338,6 +352,8 @@ static const struct {
 	  "subflow", "{\"token\":\"000000ff\",\"op\":\"del\","
 	  "\"local\":{\"address\":\"2001:db8::2\",\"port\":4000},"
 	  "\"remote\":{\"address\":\"2001:db8::1\",\"port\":80},\"backup\":false}" },
+	{ "subflow del token 1a2b3c4d id 3", "subflow",
+	  "{\"token\":\"1a2b3c4d\",\"op\":\"del\",\"id\":3}" },
 	{ "announce token 1a2b3c4d address 192.0.2.7", "announce",
 	  "{\"token\":\"1a2b3c4d\",\"address\":\"192.0.2.7\"}" },
 	{ "remove id 255 token 1a2b3c4d", "remove", "{\"token\":\"1a2b3c4d\",\"id\":255}" },
@@ -408,6 +424,9 @@ static const struct {
 	  "local and remote addresses are of different families", true },
 	{ "subflow del token 1 address 192.0.2.1 remote 203.0.113.1 port 1",
 	  "'subflow del' needs the local 'port P'", true },
+	{ "subflow add token 1 id 2", "'id' only applies to 'subflow del'", true },
+	{ "subflow del token 1 id 2 address 192.0.2.1",
+	  "'subflow del id N' takes no 'address'", true },
 	{ "subflow del token 1 address 192.0.2.1 port 2 remote 203.0.113.1 port 1 backup",
 	  "'backup' only applies to 'subflow add'", true },
 	{ "subflow add token 1 port 80", "'port' must follow 'address ADDR' or 'remote ADDR'", true },
@@ -457,7 +476,8 @@ START_TEST(test_usage_lists_visible_commands)
 	commands_print_usage(f);
 	fclose(f);
 	ck_assert_ptr_nonnull(strstr(text, "  subflow add|del token TOKEN address ADDR "
-				     "[port P] remote ADDR port P [backup]\n"));
+				     "[port P] remote ADDR port P [backup] | subflow del token TOKEN "
+		"id N\n"));
 	ck_assert_ptr_nonnull(strstr(text, "  interface IFACE exclude|include\n"));
 	ck_assert_ptr_null(strstr(text, "complete"));
 	free(text);
@@ -494,7 +514,7 @@ static const struct {
 	{ "interface eth0 exclude ", "", COMMANDS_DYNAMIC_NONE },
 	{ "subflow ", "add del", COMMANDS_DYNAMIC_NONE },
 	{ "subflow add ", "token address remote backup", COMMANDS_DYNAMIC_NONE },
-	{ "subflow del ", "token address remote", COMMANDS_DYNAMIC_NONE },
+	{ "subflow del ", "token address remote id", COMMANDS_DYNAMIC_NONE },
 	{ "subflow add token ", "", COMMANDS_DYNAMIC_TOKEN },
 	{ "subflow add token 1 ", "address remote backup", COMMANDS_DYNAMIC_NONE },
 	{ "subflow add token 1 address 192.0.2.1 ", "port remote backup", COMMANDS_DYNAMIC_NONE },
@@ -556,6 +576,7 @@ static Suite *ctl_output_suite(void)
 	tcase_add_test(out, test_connections_aligned);
 	tcase_add_test(out, test_connections_empty);
 	tcase_add_test(out, test_connection_missing_members);
+	tcase_add_test(out, test_connection_state_and_adopted);
 	tcase_add_test(out, test_interfaces);
 	tcase_add_test(out, test_policy);
 	tcase_add_test(out, test_interface_one);

@@ -284,6 +284,18 @@ START_TEST(test_err_unknown_key)
 }
 END_TEST
 
+/* The file of Intel's mptcpd (same path), kept when its package was
+ * replaced by ours: named as such. */
+START_TEST(test_err_intel_file)
+{
+	ck_assert_int_eq(load("[core]\nlog=stderr\n"
+			      "plugin-dir=/usr/lib/x86_64-linux-gnu/mptcpd\n"
+			      "path-manager=addr_adv\n"), -EINVAL);
+	assert_line_msg("t.conf", 2, "Intel's mptcpd");
+	assert_line_msg("t.conf", 4, "Intel's mptcpd");
+}
+END_TEST
+
 START_TEST(test_err_outside_section)
 {
 	assert_bad("strategy = fullmesh\n[core]\n", 1, "outside any section; put it under [core]");
@@ -327,6 +339,9 @@ START_TEST(test_err_values)
 	assert_bad("[core]\nstrategy = Full Mesh\n", 2, "contains 'F'");
 	assert_bad("[core]\nstrategy = a/b\n", 2, "contains '/'");
 	assert_bad("[core]\nstrategy = \"fullmesh\"\n", 2, "without quotes");
+	/* a quoted word later in a list, too (issue 11) */
+	assert_bad("[interfaces]\ninclude = wlan* \"wwan*\"\n", 2, "without quotes");
+	assert_bad("[interfaces]\nexclude = veth*, 'docker*'\n", 2, "without quotes");
 	assert_bad("[core]\nlog-level = verbose\n", 2,
 		   "unknown level 'verbose' (expected err, warning, notice, info or debug)");
 	assert_bad("[core]\nstrategy = "
@@ -479,6 +494,70 @@ START_TEST(test_file_missing)
 	ck_assert_int_eq(config_load(&cfg, "/nonexistent/mptcpd.conf"), -ENOENT);
 	ck_assert(msgs_find("/nonexistent/mptcpd.conf", "No such file") >= 0);
 	ck_assert_str_eq(cfg.strategy, "fullmesh");
+}
+END_TEST
+
+/* What only the daemon can check, and the reasons for the caller. */
+static bool fake_strategy_known(void *arg, const char *plugin_dir,
+				const char *name)
+{
+	(void)arg;
+	(void)plugin_dir;
+	return strcmp(name, "fullmesh") == 0 || strcmp(name, "backup-cellular") == 0;
+}
+
+static const char *fake_strategies_known(void *arg)
+{
+	(void)arg;
+	return "built-in are fullmesh, backup-cellular";
+}
+
+static int fake_group_known(void *arg, const char *name)
+{
+	(void)arg;
+	return strcmp(name, "mptcp") == 0 ? 0 : -ENOENT;
+}
+
+/* One run reports everything: a syntax error, a bad value, an unknown
+ * strategy (at its line, also in [policy]) and group; the caller gets the
+ * same FILE:LINE reasons the log has (issue 11: the strategy came with no
+ * line, and only in a second round once the rest was fixed). */
+START_TEST(test_file_checks_one_round)
+{
+	static const char text[] = "[core]\nstrategy = fullmsh\nmax-subflows = 300\n"
+				   "control-group = nosuchgroup\nthis is wrong\n"
+				   "[policy ssh]\nremote-port = 22\nstrategy = nope\n";
+	char *path = write_tmp(text, sizeof(text) - 1);
+	struct config_report report = { 0 };
+	const struct config_checks checks = {
+		.strategy_known = fake_strategy_known,
+		.strategies_known = fake_strategies_known,
+		.group_known = fake_group_known,
+		.report = &report,
+	};
+
+	msgs_clear();
+	ck_assert_int_eq(config_load_checked(&cfg, path, &checks), -EINVAL);
+	assert_line_msg(path, 2, "unknown strategy 'fullmsh': built-in are fullmesh");
+	assert_line_msg(path, 3, "out of range");
+	assert_line_msg(path, 4, "no group 'nosuchgroup'");
+	assert_line_msg(path, 5, "syntax error");
+	assert_line_msg(path, 6, "[policy ssh]: unknown strategy 'nope'");
+	ck_assert_uint_eq(report.n, 5);
+	ck_assert_ptr_nonnull(strstr(report.text, ":2: strategy: unknown strategy 'fullmsh'"));
+	ck_assert_ptr_nonnull(strstr(report.text, ":5: syntax error"));
+	ck_assert_str_eq(cfg.strategy, "fullmesh");	/* nothing applied */
+	/* known names pass */
+	msgs_clear();
+	memset(&report, 0, sizeof(report));
+	unlink(path);
+	free(path);
+	path = write_tmp("[core]\nstrategy = backup-cellular\ncontrol-group = mptcp\n", 56);
+	ck_assert_int_eq(config_load_checked(&cfg, path, &checks), 0);
+	ck_assert_uint_eq(report.n, 0);
+	ck_assert_str_eq(cfg.strategy, "backup-cellular");
+	unlink(path);
+	free(path);
 }
 END_TEST
 
@@ -1001,6 +1080,7 @@ static Suite *config_suite(void)
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_defaults);
+	tcase_add_test(tc, test_file_checks_one_round);
 	tcase_add_test(tc, test_empty_file);
 	tcase_add_test(tc, test_all_keys);
 	tcase_add_test(tc, test_log_levels);
@@ -1013,6 +1093,7 @@ static Suite *config_suite(void)
 	tcase_add_test(tc, test_include_and_exclude);
 	tcase_add_test(tc, test_err_unknown_section);
 	tcase_add_test(tc, test_err_unknown_key);
+	tcase_add_test(tc, test_err_intel_file);
 	tcase_add_test(tc, test_err_outside_section);
 	tcase_add_test(tc, test_err_duplicate);
 	tcase_add_test(tc, test_err_numbers);

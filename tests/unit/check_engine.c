@@ -31,6 +31,8 @@ struct fake {
 	struct model *model;
 	struct iface_table *ifaces;
 	struct engine *engine;
+	enum mptcpd_event_type observed[64];	/* what monitors were shown */
+	size_t n_observed;
 };
 
 static struct fake F;
@@ -59,7 +61,24 @@ static void fake_change(void *arg, const struct mptcpd_local_addr *a, bool usabl
 		engine_on_local_addr(f->engine, a, usable);
 }
 
-static const struct engine_ops fake_ops = { .send = fake_send, .now_ms = fake_now };
+static void fake_observe(void *arg, const struct mptcpd_event *ev)
+{
+	struct fake *f = arg;
+
+	if (f->n_observed < 64)
+		f->observed[f->n_observed++] = ev->type;
+}
+
+static bool observed(enum mptcpd_event_type type)
+{
+	for (size_t i = 0; i < F.n_observed; i++)
+		if (F.observed[i] == type)
+			return true;
+	return false;
+}
+
+static const struct engine_ops fake_ops = { .send = fake_send, .now_ms = fake_now,
+					    .observe_event = fake_observe };
 
 static void link_up(int ifindex, const char *name)
 {
@@ -627,6 +646,10 @@ START_TEST(test_adopt_without_duplicates)
 	sf.local = fx_addr("198.51.100.2", 41000);
 	sf.local_id = 4;
 	snapshot_add_subflow(&s, &sf);
+	sf.token = TOKEN + 1;
+	sf.local = fx_addr("192.0.2.2", 40001);
+	sf.local_id = 0;
+	snapshot_add_subflow(&s, &sf);
 	id7.addr = fx_addr("198.51.100.9", 0);
 	snapshot_add_id(&s, TOKEN + 1, &id7);
 	engine_adopt(F.engine, &s);
@@ -638,6 +661,125 @@ START_TEST(test_adopt_without_duplicates)
 	/* the same snapshot again (a restart or resync): nothing new */
 	engine_adopt(F.engine, &s);
 	ck_assert_uint_eq(F.n_sent, 1);
+	snapshot_clear(&s);
+}
+END_TEST
+
+/* A join the kernel was still opening when we adopted it times out
+ * ENGINE_JOIN_TIMEOUT_MS after adoption: adoption gives the connection
+ * its due time, as sending the join would have. */
+START_TEST(test_adopt_pending_times_out)
+{
+	struct snapshot s;
+	struct diag_subflow sf = { .token = TOKEN, .established = false };
+
+	F.now = 10000;
+	snapshot_init(&s);
+	snap_conn(&s, TOKEN, "192.0.2.2", 40000, false);
+	sf.local = fx_addr("198.51.100.2", 41000);
+	sf.remote = fx_addr("203.0.113.2", PORT);
+	sf.local_id = 1;
+	snapshot_add_subflow(&s, &sf);
+	engine_adopt(F.engine, &s);
+	ck_assert_uint_eq(F.n_sent, 0);		/* the join is there, pending */
+	ck_assert_uint_eq(model_conn_due(conn()), 10000 + ENGINE_JOIN_TIMEOUT_MS);
+	F.now += ENGINE_JOIN_TIMEOUT_MS - 1;
+	engine_on_timer(F.engine);
+	ck_assert_uint_eq(engine_get_stats(F.engine)->joins_timed_out, 0);
+	F.now += 1;
+	engine_on_timer(F.engine);
+	ck_assert_uint_eq(engine_get_stats(F.engine)->joins_timed_out, 1);
+	ck_assert_uint_eq(conn()->pub.n_subflows, 1);
+	snapshot_clear(&s);
+}
+END_TEST
+
+/* A refused command, a stall and the end of a backoff reach monitors, as
+ * kernel events do (issue 11: none of the three ever did). */
+START_TEST(test_daemon_events_reach_monitors)
+{
+	kernel_event(MPTCPD_EVENT_ESTABLISHED);
+	ck_assert(observed(MPTCPD_EVENT_ESTABLISHED));
+	ck_assert(!observed(MPTCPD_EVENT_ACTION_FAILED));
+	engine_on_result(F.engine, &F.sent[0], -EHOSTUNREACH, NULL);
+	ck_assert(observed(MPTCPD_EVENT_ACTION_FAILED));
+	F.now += 60000;
+	engine_on_timer(F.engine);
+	ck_assert(observed(MPTCPD_EVENT_RETRY));
+	sub_event(MPTCPD_EVENT_SUB_ESTABLISHED, "198.51.100.2", 41000,
+		  "203.0.113.2", 1);
+	engine_on_stalled(F.engine, TOKEN, &conn()->pub.subflows[1].local,
+			  &conn()->pub.subflows[1].remote);
+	ck_assert(observed(MPTCPD_EVENT_SUB_STALLED));
+}
+END_TEST
+
+static struct mptcpd_action destroy_of(const char *local, uint16_t lport)
+{
+	struct mptcpd_action a = { .type = MPTCPD_ACTION_SUBFLOW_DESTROY,
+				   .token = TOKEN };
+
+	a.local = fx_addr(local, lport);
+	a.remote = fx_addr("203.0.113.2", PORT);
+	return a;
+}
+
+/* Closing a subflow the connection does not have (right addresses, wrong
+ * local port) is refused and leaves the real one in the model; the kernel
+ * would answer "already closed" (ESRCH, taken as success) and the model
+ * would have dropped the real one (issue 11, bug 1). */
+START_TEST(test_manual_destroy_unknown_port_leaves_model)
+{
+	struct mptcpd_action a = destroy_of("198.51.100.2", 41001);
+
+	kernel_event(MPTCPD_EVENT_ESTABLISHED);
+	sub_event(MPTCPD_EVENT_SUB_ESTABLISHED, "198.51.100.2", 41000,
+		  "203.0.113.2", 1);
+	F.n_sent = 0;
+	ck_assert_int_eq(engine_manual(F.engine, &a), ENGINE_VERDICT_NO_SUBFLOW);
+	ck_assert_uint_eq(F.n_sent, 0);
+	/* even an "already closed" answer for it drops nothing */
+	engine_on_result(F.engine, &a, 0, NULL);
+	ck_assert_uint_eq(conn()->pub.n_subflows, 2);
+	/* a flag change names the subflow's ID too */
+	a.type = MPTCPD_ACTION_SET_BACKUP;
+	a.backup = true;
+	a.local.port = 41000;
+	ck_assert_int_eq(engine_manual(F.engine, &a), ENGINE_VERDICT_SENT);
+	ck_assert_uint_eq(F.sent[0].local_id, 1);
+	F.n_sent = 0;
+	a = destroy_of("198.51.100.2", 41000);
+	ck_assert_int_eq(engine_manual(F.engine, &a), ENGINE_VERDICT_SENT);
+	ck_assert_uint_eq(F.n_sent, 1);
+	ck_assert_uint_eq(F.sent[0].local_id, 1);	/* what monitors show */
+	engine_on_result(F.engine, &F.sent[0], 0, NULL);
+	ck_assert_uint_eq(conn()->pub.n_subflows, 1);
+}
+END_TEST
+
+/* An adopted connection whose peer never confirmed its key (no subflow
+ * fully established) gets no join until its ESTABLISHED event, whatever
+ * asks (issue 11, bug 4: ENOTCONN at every backoff step). */
+START_TEST(test_adopt_not_fully_established_waits)
+{
+	struct snapshot s;
+	struct diag_subflow sf = { .token = TOKEN, .established = false };
+
+	snapshot_init(&s);
+	snap_conn(&s, TOKEN, "192.0.2.2", 40000, false);
+	sf.local = fx_addr("192.0.2.2", 40000);
+	sf.remote = fx_addr("203.0.113.2", PORT);
+	snapshot_add_subflow(&s, &sf);
+	engine_adopt(F.engine, &s);
+	ck_assert_uint_eq(F.n_sent, 0);
+	ck_assert(!conn()->pub.established);
+	ck_assert(conn()->adopted);
+	ck_assert_int_eq(manual(MPTCPD_ACTION_SUBFLOW_CREATE, "198.51.100.2",
+				"203.0.113.2", 3), ENGINE_VERDICT_NOT_ESTABLISHED);
+	ck_assert_uint_eq(F.n_sent, 0);
+	kernel_event(MPTCPD_EVENT_ESTABLISHED);
+	ck_assert_uint_eq(F.n_sent, 1);
+	ck_assert_int_eq(F.sent[0].type, MPTCPD_ACTION_SUBFLOW_CREATE);
 	snapshot_clear(&s);
 }
 END_TEST
@@ -942,6 +1084,155 @@ START_TEST(test_join_churn_stays_bounded)
 }
 END_TEST
 
+/* A dead path is every connection's: each one with a subflow from that
+ * address is told once, in one sweep, the others not at all. */
+START_TEST(test_path_dead_sweeps_every_connection)
+{
+	struct mptcpd_addr wifi = fx_addr("192.0.2.2", 0);
+	struct mptcpd_subflow s;
+	size_t destroys = 0;
+	uint32_t first;
+
+	for (uint32_t t = 1; t <= 50; t++) {
+		struct model_conn *c = model_conn_get(F.model, t);
+
+		ck_assert_ptr_nonnull(c);
+		c->pub.established = true;
+		s = fx_subflow("198.51.100.2", (uint16_t)(30000 + t),
+			       "203.0.113.2", PORT);
+		model_subflow_add(c, &s);
+		if (t % 5 == 0)
+			continue;	/* not on the dead path */
+		s = fx_subflow("192.0.2.2", (uint16_t)(40000 + t),
+			       "203.0.113.2", PORT);
+		model_subflow_add(c, &s);
+	}
+	F.n_sent = 0;
+	ck_assert_uint_eq(engine_on_path_dead(F.engine, &wifi, NULL, 0), 40);
+	for (size_t i = 0; i < F.n_sent; i++) {
+		if (F.sent[i].type != MPTCPD_ACTION_SUBFLOW_DESTROY)
+			continue;
+		ck_assert(mptcpd_addr_same_ip(&F.sent[i].local, &wifi));
+		destroys++;
+	}
+	ck_assert_uint_eq(destroys, 40);
+	/* The connections with data waiting lead the queue. */
+	for (uint32_t t = 51; t <= 60; t++) {
+		struct model_conn *c = model_conn_get(F.model, t);
+
+		ck_assert_ptr_nonnull(c);
+		c->pub.established = true;
+		s = fx_subflow("192.0.2.2", (uint16_t)(40000 + t),
+			       "203.0.113.2", PORT);
+		model_subflow_add(c, &s);
+	}
+	F.n_sent = 0;
+	first = 57;
+	ck_assert_uint_eq(engine_on_path_dead(F.engine, &wifi, &first, 1), 10);
+	ck_assert_uint_gt(F.n_sent, 0);
+	ck_assert_uint_eq(F.sent[0].token, 57);
+	/* Said once: the subflows are flagged already. */
+	F.n_sent = 0;
+	ck_assert_uint_eq(engine_on_path_dead(F.engine, &wifi, &first, 1), 0);
+	ck_assert_uint_eq(F.n_sent, 0);
+}
+END_TEST
+
+/* The sweep in steps: bounded per step, connections closing between
+ * steps do not stop it, and a missed one is caught on its own. */
+START_TEST(test_path_dead_sweep_in_steps)
+{
+	struct mptcpd_addr wifi = fx_addr("192.0.2.2", 0);
+	struct engine_path_sweep sw;
+	struct mptcpd_subflow s;
+	size_t steps = 0;
+	uint32_t first = 7;
+
+	for (uint32_t t = 1; t <= 100; t++) {
+		struct model_conn *c = model_conn_get(F.model, t);
+
+		ck_assert_ptr_nonnull(c);
+		c->pub.established = true;
+		s = fx_subflow("192.0.2.2", (uint16_t)(40000 + t),
+			       "203.0.113.2", PORT);
+		model_subflow_add(c, &s);
+	}
+	engine_path_dead_begin(F.engine, &sw, &wifi, &first, 1);
+	ck_assert_uint_eq(sw.told, 1);
+	while (engine_path_dead_step(F.engine, &sw, 10)) {
+		steps++;
+		ck_assert_uint_le(sw.told, 1 + 10 * steps);
+		/* the cursor's own connection closes under it */
+		model_conn_del(F.model, sw.cursor);
+		ck_assert_uint_lt(steps, 20);
+	}
+	ck_assert_uint_ge(steps, 9);
+	ck_assert_uint_ge(sw.told, 100 - steps);
+	/* one added meanwhile (missed by the cursor): caught alone */
+	{
+		struct model_conn *c = model_conn_get(F.model, 1000);
+
+		ck_assert_ptr_nonnull(c);
+		c->pub.established = true;
+		s = fx_subflow("192.0.2.2", 41000, "203.0.113.2", PORT);
+		model_subflow_add(c, &s);
+		F.n_sent = 0;
+		engine_on_dead_path_conn(F.engine, 1000, &wifi);
+		ck_assert_uint_eq(F.n_sent, 1);
+		ck_assert_int_eq(F.sent[0].type, MPTCPD_ACTION_SUBFLOW_DESTROY);
+		engine_on_dead_path_conn(F.engine, 1000, &wifi);
+		ck_assert_uint_eq(F.n_sent, 1);	/* flagged: said once */
+	}
+}
+END_TEST
+
+static void establish(uint32_t token, uint16_t lport)
+{
+	struct mptcpd_event ev = { .type = MPTCPD_EVENT_ESTABLISHED,
+				   .token = token };
+
+	ev.fields = MPTCPD_FIELD_TOKEN | MPTCPD_FIELD_LOCAL | MPTCPD_FIELD_REMOTE;
+	ev.local = fx_addr("198.51.100.2", lport);
+	ev.remote = fx_addr("203.0.113.2", PORT);
+	engine_on_event(F.engine, &ev);
+}
+
+static size_t creates_from(const char *local)
+{
+	struct mptcpd_addr l = fx_addr(local, 0);
+	size_t n = 0;
+
+	for (size_t i = 0; i < F.n_sent; i++)
+		n += F.sent[i].type == MPTCPD_ACTION_SUBFLOW_CREATE &&
+		     mptcpd_addr_same_ip(&F.sent[i].local, &l);
+	return n;
+}
+
+/* A dead path's joins: one probe at a time, the rest dropped; released,
+ * every connection joins again. */
+START_TEST(test_held_path_probes_one_at_a_time)
+{
+	struct mptcpd_addr wifi = fx_addr("192.0.2.2", 0);
+
+	engine_hold_path(F.engine, &wifi);
+	for (uint32_t t = 1; t <= 20; t++)
+		establish(t, (uint16_t)(30000 + t));
+	ck_assert_uint_eq(creates_from("192.0.2.2"), 1);
+	F.n_sent = 0;
+	F.now += ENGINE_JOIN_TIMEOUT_MS;	/* the probe had its time */
+	establish(21, 30021);
+	ck_assert_uint_eq(creates_from("192.0.2.2"), 1);
+	F.n_sent = 0;
+	engine_release_path(F.engine, &wifi, true);
+	/* all but the two probes, still pending */
+	ck_assert_uint_eq(creates_from("192.0.2.2"), 19);
+	F.n_sent = 0;
+	engine_hold_path(F.engine, &wifi);
+	engine_release_path(F.engine, &wifi, false);	/* address changed */
+	ck_assert_uint_eq(F.n_sent, 0);
+}
+END_TEST
+
 static Suite *engine_suite(void)
 {
 	Suite *s = suite_create("engine");
@@ -965,6 +1256,7 @@ static Suite *engine_suite(void)
 	tcase_add_test(tc, test_no_route_no_join_until_route_appears);
 	tcase_add_test(tc, test_join_failed_before_route_is_retried_once);
 	tcase_add_test(tc, test_adopt_without_duplicates);
+	tcase_add_test(tc, test_adopt_pending_times_out);
 	tcase_add_test(tc, test_adopt_server_side_and_vanished);
 	tcase_add_test(tc, test_snapshot_translates);
 	tcase_add_test(tc, test_manual_subflow_sent_then_already);
@@ -978,6 +1270,9 @@ static Suite *engine_suite(void)
 	tcase_add_test(tc, test_manual_announce_not_paced);
 	tcase_add_test(tc, test_manual_subflow_send_failure_leaves_no_trace);
 	tcase_add_test(tc, test_set_iface_goes_through_engine);
+	tcase_add_test(tc, test_path_dead_sweeps_every_connection);
+	tcase_add_test(tc, test_path_dead_sweep_in_steps);
+	tcase_add_test(tc, test_held_path_probes_one_at_a_time);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("bounds");
 	tcase_add_checked_fixture(tc, setup, teardown);
@@ -987,6 +1282,9 @@ static Suite *engine_suite(void)
 	tcase_add_test(tc, test_local_ids_reused_after_remove);
 	tcase_add_test(tc, test_subflow_cap_counts_the_rest);
 	tcase_add_test(tc, test_join_churn_stays_bounded);
+	tcase_add_test(tc, test_daemon_events_reach_monitors);
+	tcase_add_test(tc, test_manual_destroy_unknown_port_leaves_model);
+	tcase_add_test(tc, test_adopt_not_fully_established_waits);
 	suite_add_tcase(s, tc);
 	return s;
 }
