@@ -145,7 +145,12 @@ static void daemon_health_tick(void *arg)
 	struct daemon *d = arg;
 	size_t n;
 
-	if (!model_conn_count(d->model) || !engine_watches_stalls(d->engine))
+	if (!engine_watches_stalls(d->engine)) {
+		if (health_hot_count(d->health))
+			health_forget_all(d->health);
+		return;
+	}
+	if (!model_conn_count(d->model))
 		return;
 	n = health_plan(d->health, d->model, loop_now_ms(d->loop), d->keys,
 			HEALTH_TICK_BUDGET);
@@ -164,6 +169,10 @@ static void daemon_health_watch(struct daemon *d, const struct mptcpd_event *ev)
 
 	if (ev->type != MPTCPD_EVENT_ESTABLISHED &&
 	    ev->type != MPTCPD_EVENT_SUB_ESTABLISHED)
+		return;
+	/* Only looked at while a strategy in use wants stalls: otherwise no
+	 * tick would ever forget them. */
+	if (!engine_watches_stalls(d->engine))
 		return;
 	if (!model_conn_find(d->model, ev->token))
 		return;		/* left alone by the engine */

@@ -148,6 +148,17 @@ void health_free(struct health *h)
 	free(h);
 }
 
+void health_forget_all(struct health *h)
+{
+	for (size_t i = 0; i < h->n_hot; i++)
+		free(h->hot[i]);
+	h->n_hot = 0;
+	h->hot_next = 0;
+	memset(h->buckets, 0, h->n_buckets * sizeof(*h->buckets));
+	memset(h->paths, 0, sizeof(h->paths));
+	h->cursor_set = false;
+}
+
 /* Doubling keeps chains short.  A failed allocation only leaves them
  * longer, so it is not an error. */
 static void health_grow(struct health *h)

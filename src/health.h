@@ -102,6 +102,10 @@ enum health_verdict {
 struct health *health_new(void);
 void health_free(struct health *h);
 
+/* Nobody watches stalls any more (the strategies in use do not): every
+ * subflow and path verdict is forgotten, so that nothing is kept for
+ * subflows no tick will ever look at. */
+void health_forget_all(struct health *h);
 /* Starts a tick at now_ms: fills keys (at most cap, and at most
  * HEALTH_TICK_BUDGET) with the subflows to look up, hot ones first.
  * m is only read. */

@@ -439,6 +439,29 @@ START_TEST(test_idle_budget)
 }
 END_TEST
 
+/* When no strategy in use watches stalls, no tick forgets anything: the
+ * daemon drops the lot, and watches nothing more (a churn of joins under
+ * fullmesh grew the table by ~130 bytes a join). */
+START_TEST(test_forget_all)
+{
+	struct health *h = health_new();
+	struct mptcpd_addr l = fx_addr("192.0.2.1", 0);
+	struct mptcpd_addr r = fx_addr("198.51.100.1", 80);
+
+	for (uint16_t i = 0; i < 100; i++) {
+		l.port = (uint16_t)(10000 + i);
+		health_watch(h, i + 1u, &l, &r, 0);
+	}
+	ck_assert_uint_eq(health_hot_count(h), 100);
+	health_forget_all(h);
+	ck_assert_uint_eq(health_hot_count(h), 0);
+	l.port = 10000;			/* usable again afterwards */
+	health_watch(h, 1, &l, &r, 0);
+	ck_assert_uint_eq(health_hot_count(h), 1);
+	health_free(h);
+}
+END_TEST
+
 /* Senders beyond the budget take turns; the idle round-robin goes on. */
 START_TEST(test_hot_budget)
 {
@@ -755,6 +778,7 @@ static Suite *health_suite(void)
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_threshold);
+	tcase_add_test(tc, test_forget_all);
 	tcase_add_test(tc, test_steady_progress_never_stalls);
 	tcase_add_test(tc, test_fires_at_threshold_short_rtt);
 	tcase_add_test(tc, test_fires_at_threshold_long_rtt);
