@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Join churn: mptcpd runs on the SERVER (userspace PM there), and the
 # client opens and closes subflows on ONE connection again and again:
-# tests/tools/mptcp_joiner, a userspace PM on the client, keeps a few
-# joins from eth1's address in flight and closes each one as soon as it is
-# established, for CHURN_SECONDS or CHURN_MAX joins.  (Driving the
+# tests/tools/mptcp_joiner, a userspace PM on the client, keeps
+# CHURN_WINDOW joins from eth1's address in flight and closes each one
+# 20 ms after it is established, for CHURN_SECONDS or CHURN_MAX joins.  (Driving the
 # client's kernel PM with "ip mptcp endpoint add/delete" instead is held to
 # tens of joins a second on some hosts: each delete waits for an RCU grace
 # period.)  Every join comes from a new source port, so a daemon that
@@ -22,7 +22,7 @@ build=${1:-$here/build}
 export top_builddir=$build top_srcdir=$here
 CHURN_SECONDS=${CHURN_SECONDS:-60}
 CHURN_ROUNDS=${CHURN_ROUNDS:-10}
-CHURN_WINDOW=${CHURN_WINDOW:-8}	# joins in flight
+CHURN_WINDOW=${CHURN_WINDOW:-32}	# joins in flight
 CHURN_MAX=${CHURN_MAX:-100000}	# joins asked for, at most
 PORT=5000
 export CI=true	# a bench is not a test: a missing piece is an error
@@ -64,13 +64,14 @@ conn_up() { nsx "$C" ss -tnH state established "dport = :$PORT" | grep -q .; }
 per_event_us() { awk -v c="$2" -v n="$1" 'BEGIN { if (n > 0) printf "%.2f", c / n / 1000; else print "-" }'; }
 
 lab_setup v4
-# Each join leaves its client-side socket in TIME_WAIT for 60 s, and
-# each takes a new source port: with the default 28,232 ephemeral ports
-# the churn is held at ~470 joins/s by port exhaustion, and the kernel's
-# search for a free port slows down until joins stop (seen once at 96,111
-# joins).  In the client's own namespace: the widest range, and TIME_WAIT
-# ports reused for new connections (safe with timestamps on, as here).
-nsx "$C" sysctl -qw net.ipv4.ip_local_port_range="1024 65535" net.ipv4.tcp_tw_reuse=1 ||
+# Each join leaves its client-side socket in TIME_WAIT for 60 s, and each
+# takes a new source port: with the default 28,232 ephemeral ports the
+# churn is held to ~470 joins/s, and as TIME_WAIT fills the range the
+# kernel's search for a free port slows until joins nearly stop (seen once
+# at 96,111 joins).  In the client's own namespace: the widest range, and
+# few TIME_WAIT sockets kept (the rest are closed at once), so that the
+# churn measures the server, not the client's port search.
+nsx "$C" sysctl -qw net.ipv4.ip_local_port_range="1024 65535" net.ipv4.tcp_max_tw_buckets=256 ||
 	fail "client port range"
 set_pm "$C" userspace
 set_pm "$S" userspace

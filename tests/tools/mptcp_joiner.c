@@ -1,13 +1,16 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * mptcp_joiner -a LOCAL -i IFINDEX [-n JOINS] [-t SECONDS] [-w WINDOW]:
+ * mptcp_joiner -a LOCAL -i IFINDEX [-n JOINS] [-t SECONDS] [-w WINDOW]
+ *              [-H HOLD_MS]:
  * a peer that joins and closes subflows on one connection as fast as the
  * kernel lets it, for bench/join_churn.sh.  Run in the client's
  * namespace with the userspace path manager there: it waits for the
- * first ESTABLISHED event, then keeps WINDOW (8) joins from LOCAL (bound
- * to IFINDEX) to the connection's remote in flight, closes each as soon
- * as it is established, and opens the next when it is closed, until
- * JOINS (100000) joins were established or SECONDS (300) passed.
+ * first ESTABLISHED event, then keeps WINDOW (32) joins from LOCAL (bound
+ * to IFINDEX) to the connection's remote in flight, closes each HOLD_MS
+ * (20) after it is established here (closed at once, most joins never
+ * become established at the server: its handshake's last ACK and our
+ * close cross), and opens the next when it is closed, until JOINS
+ * (100000) joins were established or SECONDS (300) passed.
  *
  * Prints "ready" on stderr once subscribed, then on stdout, at the end:
  *   joins=N refused=N seconds=S
@@ -27,6 +30,12 @@
 #include "log.h"
 
 #define JOINER_LOCAL_ID	9
+#define JOINER_HELD_MAX	4096	/* established, waiting to be closed */
+
+struct joiner_held {
+	double at;			/* when to close it */
+	struct mptcpd_addr local, remote;
+};
 
 struct joiner {
 	struct genl *g;
@@ -36,6 +45,9 @@ struct joiner {
 	struct mptcpd_addr remote;	/* with port */
 	unsigned long max, joins, refused;
 	unsigned int window, inflight;
+	double hold_s;
+	struct joiner_held held[JOINER_HELD_MAX];	/* a ring */
+	size_t held_head, n_held;
 };
 
 static double joiner_now(void)
@@ -74,10 +86,30 @@ static bool joiner_ours(const struct joiner *j, const struct mptcpd_event *ev)
 	       mptcpd_addr_same_ip(&ev->local, &j->local);
 }
 
+static void joiner_destroy(struct joiner *j, const struct joiner_held *h)
+{
+	struct mptcpd_action a = { .type = MPTCPD_ACTION_SUBFLOW_DESTROY };
+
+	a.token = j->token;
+	a.local = h->local;	/* with its port: the 4-tuple */
+	a.remote = h->remote;
+	genl_send(j->g, &a);
+}
+
+/* The held subflows whose time is up are closed (oldest first). */
+static void joiner_close_due(struct joiner *j, double now)
+{
+	while (j->n_held && j->held[j->held_head].at <= now) {
+		joiner_destroy(j, &j->held[j->held_head]);
+		j->held_head = (j->held_head + 1) % JOINER_HELD_MAX;
+		j->n_held--;
+	}
+}
+
 static void joiner_event(void *arg, const struct mptcpd_event *ev)
 {
 	struct joiner *j = arg;
-	struct mptcpd_action a = { .type = MPTCPD_ACTION_SUBFLOW_DESTROY };
+	struct joiner_held h;
 
 	if (ev->type == MPTCPD_EVENT_ESTABLISHED && !j->token) {
 		j->token = ev->token;
@@ -85,10 +117,15 @@ static void joiner_event(void *arg, const struct mptcpd_event *ev)
 	} else if (ev->type == MPTCPD_EVENT_SUB_ESTABLISHED &&
 		   joiner_ours(j, ev)) {
 		j->joins++;
-		a.token = j->token;
-		a.local = ev->local;	/* with its port: the 4-tuple */
-		a.remote = ev->remote;
-		genl_send(j->g, &a);
+		h.at = joiner_now() + j->hold_s;
+		h.local = ev->local;
+		h.remote = ev->remote;
+		if (j->n_held == JOINER_HELD_MAX) {
+			joiner_destroy(j, &h);	/* no room: at once */
+		} else {
+			j->held[(j->held_head + j->n_held) % JOINER_HELD_MAX] = h;
+			j->n_held++;
+		}
 	} else if (ev->type == MPTCPD_EVENT_SUB_CLOSED && joiner_ours(j, ev)) {
 		if (j->inflight)
 			j->inflight--;
@@ -114,7 +151,7 @@ static void joiner_result(void *arg, const struct mptcpd_action *a, int err,
 static void joiner_usage(FILE *out)
 {
 	fprintf(out, "usage: mptcp_joiner -a LOCAL -i IFINDEX [-n JOINS] "
-		"[-t SECONDS] [-w WINDOW]\n");
+		"[-t SECONDS] [-w WINDOW] [-H HOLD_MS]\n");
 }
 
 int main(int argc, char **argv)
@@ -123,12 +160,13 @@ int main(int argc, char **argv)
 		.event = joiner_event,
 		.result = joiner_result,
 	};
-	struct joiner j = { .max = 100000, .window = 8 };
+	static struct joiner j = { .max = 100000, .window = 32,
+				   .hold_s = 0.02 };
 	double seconds = 300, t0, end;
 	int opt, err;
 
 	log_set_level(LOG_ERR);
-	while ((opt = getopt(argc, argv, "a:i:n:t:w:h")) != -1) {
+	while ((opt = getopt(argc, argv, "a:i:n:t:w:H:h")) != -1) {
 		switch (opt) {
 		case 'a':
 			if (addr_parse(optarg, &j.local) < 0) {
@@ -147,6 +185,9 @@ int main(int argc, char **argv)
 			break;
 		case 'w':
 			j.window = (unsigned int)atoi(optarg);
+			break;
+		case 'H':
+			j.hold_s = atof(optarg) / 1000.0;
 			break;
 		case 'h':
 			joiner_usage(stdout);
@@ -175,12 +216,13 @@ int main(int argc, char **argv)
 			{ .fd = genl_cmd_fd(j.g), .events = POLLIN },
 		};
 
-		if (poll(fds, 2, 100) < 0 && errno != EINTR)
+		if (poll(fds, 2, 5) < 0 && errno != EINTR)
 			break;
 		if (fds[0].revents)
 			genl_event_readable(j.g);
 		if (fds[1].revents)
 			genl_cmd_readable(j.g);
+		joiner_close_due(&j, joiner_now());
 	}
 	printf("joins=%lu refused=%lu seconds=%.1f\n", j.joins, j.refused,
 	       joiner_now() - t0);
