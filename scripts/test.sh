@@ -70,7 +70,7 @@ count_results
 # Fuzzers (tests/fuzz/run.sh): each target counts as one test; a fuzz
 # build that fails counts as one failure.  FUZZ_SECONDS per target.
 fuzz_log=$build/fuzz.log
-bash "$top/tests/fuzz/run.sh" "${FUZZ_SECONDS:-15}" >"$fuzz_log" 2>&1
+bash "$top/tests/fuzz/run.sh" "${FUZZ_SECONDS:-10}" >"$fuzz_log" 2>&1
 fuzz_rc=$?
 fuzz_bad=0
 while read -r _ _ result _; do
