@@ -113,6 +113,8 @@ reap() {
 lab_down() {
 	local ns pid
 	stop_daemon
+	# The lab's processes are killed below: no "Killed" notice for them.
+	disown -a 2>/dev/null
 	for ns in "$C" "$R" "$S"; do
 		for pid in $(ip netns pids "$ns" 2>/dev/null); do
 			kill -KILL "$pid" 2>/dev/null
