@@ -113,14 +113,14 @@ reap() {
 lab_down() {
 	local ns pid
 	stop_daemon
-	# The lab's processes are killed below: no "Killed" notice for them.
-	disown -a 2>/dev/null
+	# The lab's processes are killed here: bash's "Killed" notice for
+	# them goes where this loop's errors go.
 	for ns in "$C" "$R" "$S"; do
 		for pid in $(ip netns pids "$ns" 2>/dev/null); do
 			kill -KILL "$pid" 2>/dev/null
 		done
 		ip netns del "$ns" 2>/dev/null
-	done
+	done 2>/dev/null
 }
 
 # The stream must measure the network, not the scheduler of a busy
