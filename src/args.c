@@ -19,6 +19,7 @@ enum args_opt {
 	ARGS_OPT_MAX_SUBFLOWS,
 	ARGS_OPT_LOG,
 	ARGS_OPT_SET_PM,
+	ARGS_OPT_CHECK_CONFIG,
 };
 
 static const struct option args_options[] = {
@@ -29,6 +30,7 @@ static const struct option args_options[] = {
 	{ "log", required_argument, NULL, ARGS_OPT_LOG },
 	{ "debug", optional_argument, NULL, 'd' },
 	{ "set-path-manager", no_argument, NULL, ARGS_OPT_SET_PM },
+	{ "check-config", no_argument, NULL, ARGS_OPT_CHECK_CONFIG },
 	{ "version", no_argument, NULL, 'V' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
@@ -49,6 +51,8 @@ static void args_usage(FILE *out)
 		"                            core,genl,rtnl,diag,engine,strategy,config\n"
 		"      --set-path-manager    select the userspace path manager in this\n"
 		"                            network namespace instead of refusing to start\n"
+		"      --check-config        read the configuration (and the plugins it\n"
+		"                            names), report what is wrong, and exit\n"
 		"  -V, --version             print the version and compiled-in features\n"
 		"  -h, --help                print this help\n", strategy_names());
 }
@@ -121,6 +125,9 @@ static int args_one(struct args *a, int opt, const char *arg)
 		return ARGS_EXIT_OK;
 	case ARGS_OPT_SET_PM:
 		a->set_path_manager = true;
+		return ARGS_EXIT_OK;
+	case ARGS_OPT_CHECK_CONFIG:
+		a->check_config = true;
 		return ARGS_EXIT_OK;
 	case 'V':
 		args_version();

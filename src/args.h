@@ -25,6 +25,7 @@ struct args {
 	bool debug;
 	unsigned int debug_mask;
 	bool set_path_manager;
+	bool check_config;		/* --check-config: load, report, exit */
 	bool exit_now;			/* --help / --version done */
 };
 

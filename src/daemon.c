@@ -605,6 +605,12 @@ int daemon_main(int argc, char **argv)
 	if (rc != ARGS_EXIT_OK)
 		goto out;
 	daemon_setup_log(&d.args);	/* -d wins over the file's level */
+	if (d.args.check_config) {
+		/* The file, its strategies and group are good: what a reload
+		 * would accept (ExecReload= runs this first). */
+		printf("%s: ok\n", d.args.config_path);
+		goto out;
+	}
 	rc = ARGS_EXIT_FAILURE;
 	if (daemon_lock(&d) < 0)
 		goto out;

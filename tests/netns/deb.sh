@@ -211,6 +211,6 @@ if grep -h '^FAIL' "$TMP/result-install" "$TMP/result-reboot"; then
 	fail "$(cat "$TMP/result-install" "$TMP/result-reboot" | grep -c '^FAIL') checks failed in the container"
 fi
 n=$(cat "$TMP/result-install" "$TMP/result-reboot" | grep -c '^ok')
-[ "$n" -ge 48 ] || fail "only $n of 48 checks ran in the container"
+[ "$n" -ge 49 ] || fail "only $n of 49 checks ran in the container"
 log "$n checks passed in the container"
 pass

@@ -107,7 +107,8 @@ phase_install() {
 	check reload-applied "the reloaded strategy is backup-cellular" wait_for 5 strategy_is backup-cellular
 	check reload-same-pid "same daemon after reload" [ "$(main_pid)" = "$pid" ]
 	printf '[core]\nstrategy = fullmesh\nno-such-key = 1\n' >"$CONF"
-	systemctl reload mptcpd.service
+	check bad-file-refused "systemctl reload of a bad file fails (mptcpd --check-config)" \
+		sh -c '! systemctl reload mptcpd.service'
 	sleep 1
 	check bad-file-active "a bad file leaves the unit active" active
 	check bad-file-same-pid "and the same daemon" [ "$(main_pid)" = "$pid" ]

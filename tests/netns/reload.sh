@@ -45,4 +45,16 @@ wait_until 10 eval '[ "$(grep -c received= "$TMP/server-5000.out")" = 1 ]' || fa
 sent=$(sed -n 's/^conn=[0-9]* sent=\([0-9]*\).*/\1/p' "$TMP/c.out")
 received=$(sed -n 's/^conn=[0-9]* received=\([0-9]*\)$/\1/p' "$TMP/server-5000.out")
 [ "$sent" = "$received" ] || fail "sent $sent, received $received"
+
+# What the unit's ExecReload= runs first: the file checked, nothing else.
+"$MPTCPD" --check-config -c "$CONF" --log stderr >"$TMP/check.out" 2>&1 ||
+	fail "--check-config refused a good file: $(cat "$TMP/check.out")"
+grep -q ": ok$" "$TMP/check.out" || fail "--check-config: $(cat "$TMP/check.out")"
+printf '[core]\nstrategy = fullmesh\nstrategy = x\n' >"$TMP/bad.conf"
+"$MPTCPD" --check-config -c "$TMP/bad.conf" --log stderr >"$TMP/check.out" 2>&1
+rc=$?
+[ "$rc" = 78 ] || fail "--check-config of a bad file exited $rc: $(cat "$TMP/check.out")"
+grep -q "bad.conf:3:" "$TMP/check.out" || fail "--check-config did not name the line: $(cat "$TMP/check.out")"
+kill -0 "$DAEMON_PID" || fail "--check-config disturbed the running daemon"
+log "--check-config: a good file ok, a bad one 78 with its line"
 pass

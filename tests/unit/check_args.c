@@ -140,6 +140,11 @@ START_TEST(test_log_and_debug)
 	assert_usage(ARGV("--debug=genl,bogus"), "--debug 'genl,bogus': expected");
 	ck_assert_int_eq(parse(&a, ARGV("--set-path-manager")), ARGS_EXIT_OK);
 	ck_assert(a.set_path_manager);
+	ck_assert(!a.check_config);
+	ck_assert_int_eq(parse(&a, ARGV("--check-config", "-c", "/x.conf")),
+			 ARGS_EXIT_OK);
+	ck_assert(a.check_config);
+	ck_assert(!a.exit_now);		/* the daemon reads the file first */
 }
 END_TEST
 
