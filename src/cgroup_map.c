@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <sys/stat.h>
 
@@ -29,6 +30,8 @@ struct cgroup_map {
 	size_t n, cap;
 	bool scanned;
 	uint64_t last_scan_ms;
+	uint64_t last_walk_ms;	/* how long the last walk took */
+	uint64_t max_id;	/* the largest id the last walk saw */
 	bool truncated_logged;
 };
 
@@ -154,8 +157,17 @@ static int cgroup_map_cmp(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+static uint64_t cgroup_map_clock_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
 static int cgroup_map_scan(struct cgroup_map *m)
 {
+	uint64_t t0 = cgroup_map_clock_ms();
 	struct stat st;
 	int fd, err;
 
@@ -181,6 +193,11 @@ static int cgroup_map_scan(struct cgroup_map *m)
 			 CGROUP_MAP_MAX, m->root);
 	}
 	qsort(m->v, m->n, sizeof(*m->v), cgroup_map_cmp);
+	/* An entry too deep or unreadable is not in the table: max_id is
+	 * only what the walk saw, and an id below it that is missing is
+	 * taken as gone (a rare wrong answer: no rule for it). */
+	m->max_id = m->n ? m->v[m->n - 1].id : 0;
+	m->last_walk_ms = cgroup_map_clock_ms() - t0;
 	return err == -ENOMEM ? err : 0;
 }
 
@@ -194,6 +211,13 @@ static const struct cgroup_entry *cgroup_map_find(const struct cgroup_map *m,
 	return bsearch(&key, m->v, m->n, sizeof(*m->v), cgroup_map_cmp);
 }
 
+static uint64_t cgroup_map_interval(const struct cgroup_map *m)
+{
+	uint64_t t = 10 * m->last_walk_ms;
+
+	return t > CGROUP_MAP_RESCAN_MS ? t : CGROUP_MAP_RESCAN_MS;
+}
+
 int cgroup_map_path(struct cgroup_map *m, uint64_t id, uint64_t now_ms,
 		    char *buf, size_t len)
 {
@@ -201,7 +225,16 @@ int cgroup_map_path(struct cgroup_map *m, uint64_t id, uint64_t now_ms,
 	int err;
 
 	if (!e) {
-		if (m->scanned && now_ms - m->last_scan_ms < CGROUP_MAP_RESCAN_MS)
+		/* Cgroup ids are kernfs inode numbers: never reused, always
+		 * growing.  One at or below the largest the last walk saw
+		 * will not appear (gone, too deep, unreadable): no walk for
+		 * it.  A larger one was made since: walk again, but never
+		 * more often than ten times the last walk's length, so that
+		 * a user making cgroups cannot keep the loop walking. */
+		if (m->scanned && id <= m->max_id)
+			return -ENOENT;
+		if (m->scanned && now_ms - m->last_scan_ms <
+		    cgroup_map_interval(m))
 			return -EAGAIN;
 		m->scanned = true;
 		m->last_scan_ms = now_ms;

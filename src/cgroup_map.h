@@ -4,9 +4,11 @@
  * which is the inode number of the cgroup's directory under the cgroup2
  * mount; [policy] rules name paths (patterns such as "system.slice/ssh.service").
  * The map walks the hierarchy once, answers from its table, and walks
- * again when an id is missing (a scope created since), at most once per
- * CGROUP_MAP_RESCAN_MS, so that connections from a cgroup that does not
- * exist any more cannot keep it walking.  Bounded: CGROUP_MAP_MAX cgroups,
+ * again when an id is missing and larger than any it saw (ids only grow:
+ * a scope created since), at most once per CGROUP_MAP_RESCAN_MS or ten
+ * times the last walk's length, whichever is longer; a missing smaller
+ * id is gone, with no walk, so that connections from cgroups that do
+ * not exist any more cannot keep it walking.  Bounded: CGROUP_MAP_MAX cgroups,
  * CGROUP_MAP_DEPTH levels.
  */
 #ifndef MPTCPD_CGROUP_MAP_H
@@ -16,7 +18,7 @@
 #include <stdint.h>
 
 #define CGROUP_MAP_ROOT		"/sys/fs/cgroup"
-#define CGROUP_MAP_RESCAN_MS	100
+#define CGROUP_MAP_RESCAN_MS	10	/* at least; 10x the last walk */
 #define CGROUP_MAP_MAX		65536
 #define CGROUP_MAP_DEPTH	32
 

@@ -208,7 +208,7 @@ static bool config_policy_cgroup(struct config_parse *p, const char *name,
 	while (*tok == '/')
 		tok++;	/* the match ignores the path's leading '/' too */
 	if (*tok == '\0') {
-		config_error(p, "%s: '/' alone names the root cgroup; write a pattern such as '*/ssh.service'",
+		config_error(p, "%s: '/' alone names the root cgroup; write a pattern such as 'system.slice/ssh.service'",
 			     name);
 		return false;
 	}

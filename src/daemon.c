@@ -490,7 +490,7 @@ static int daemon_start(struct daemon *d)
 	if (engine_set_announce(d->engine, d->cfg.announce == CONFIG_ANNOUNCE_ALL,
 				d->cfg.announce_addrs.v, d->cfg.announce_addrs.n) < 0)
 		return -ENOMEM;
-	if (daemon_apply_policies(d) < 0)
+	if (daemon_apply_policies(d, d->strategy) < 0)
 		return -ENOMEM;
 	err = genl_new(&d->genl, &daemon_genl_cb, d);
 	if (err < 0)

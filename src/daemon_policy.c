@@ -38,6 +38,8 @@ int daemon_conn_owner(void *arg, uint32_t token, uint32_t *uid, char *cgroup,
 		return 0;
 	err = cgroup_map_path(d->cgroups, c.cgroup_id, loop_now_ms(d->loop),
 			      cgroup, len);
+	if (err == -EAGAIN)
+		return err;	/* a cgroup made a moment ago: ask again */
 	if (err < 0) {
 		log_debug(LOG_SUB_CORE, "token=%08x: cgroup %llu: %s", token,
 			  (unsigned long long)c.cgroup_id, strerror(-err));
@@ -46,7 +48,7 @@ int daemon_conn_owner(void *arg, uint32_t token, uint32_t *uid, char *cgroup,
 	return 0;
 }
 
-int daemon_apply_policies(struct daemon *d)
+int daemon_apply_policies(struct daemon *d, const struct mptcpd_strategy *def)
 {
 	size_t n = d->cfg.policies.n;
 	const struct mptcpd_strategy **s = NULL;
@@ -66,7 +68,7 @@ int daemon_apply_policies(struct daemon *d)
 		if (!s[i])
 			s[i] = plugin_find(d->plugins, name);
 	}
-	err = engine_set_policies(d->engine, d->cfg.policies.v, s, n);
+	err = engine_reconfigure(d->engine, def, d->cfg.policies.v, s, n);
 	free(s);
 	if (err < 0)
 		log_err(LOG_SUB_CONFIG, "out of memory for the [policy] rules: "

@@ -92,8 +92,9 @@ void daemon_apply_group(struct daemon *d, gid_t old_gid);
 /* engine_ops.owner: uid and cgroup path of a connection's socket. */
 int daemon_conn_owner(void *arg, uint32_t token, uint32_t *uid, char *cgroup,
 		      size_t len);
-/* d->cfg's [policy] rules, their strategies resolved, into the engine. */
-int daemon_apply_policies(struct daemon *d);
+/* d->cfg's [policy] rules, their strategies resolved, into the engine,
+ * with def as the default strategy. */
+int daemon_apply_policies(struct daemon *d, const struct mptcpd_strategy *def);
 void daemon_policy_free(struct daemon *d);
 
 /* daemon_reload.c */

@@ -221,16 +221,17 @@ int daemon_reload(struct daemon *d, struct config_report *report)
 	config_free(&d->cfg);
 	d->cfg = next.cfg;
 	daemon_apply_config(d);
-	engine_set_strategy(d->engine, next.strategy);
-	d->strategy = next.strategy;
-	/* The rules after the default strategy, with the new plugins: every
-	 * live connection is matched again, and one whose rule went falls
-	 * back to the new default.  The old plugins go only once nothing
-	 * points into them (kept if the rules could not be replaced). */
+	/* The default strategy and the rules together, with the new
+	 * plugins: every live connection is matched once and handed to the
+	 * strategy it ends with, never through an interim one.  The old
+	 * plugins go only once nothing points into them (kept if the engine
+	 * could not take the new picture). */
 	old_plugins = d->plugins;
 	d->plugins = next.plugins;
-	if (daemon_apply_policies(d) == 0)
+	if (daemon_apply_policies(d, next.strategy) == 0) {
+		d->strategy = next.strategy;
 		plugin_set_free(old_plugins);
+	}
 	d->ctl_gid = next.ctl_gid;
 	daemon_apply_group(d, old_gid);
 	daemon_setup_log(&d->args);

@@ -39,7 +39,9 @@ static int diag_lookup_send(int fd, uint32_t token)
 	req.nlh.nlmsg_seq = 1;
 	req.r.sdiag_family = AF_INET;	/* the token finds either family */
 	req.r.sdiag_protocol = 0;	/* the attribute names MPTCP */
-	req.r.idiag_ext = 1u << (INET_DIAG_INFO - 1);
+	/* The owner (uid, cgroup id) comes without extensions: no
+	 * mptcp_info to fill. */
+	req.r.idiag_ext = 0;
 	req.r.idiag_states = DIAG_STATES_ALL;
 	req.r.id.idiag_cookie[0] = token;
 	req.proto_hdr.nla_type = INET_DIAG_REQ_PROTOCOL;

@@ -132,22 +132,14 @@ static void engine_host_announce(struct engine *e, struct mptcpd_host *host)
  * adopted them (nothing is torn down to switch). */
 void engine_set_strategy(struct engine *e, const struct mptcpd_strategy *s)
 {
-	struct mptcpd_event ev = { .type = MPTCPD_EVENT_ADOPTED };
-
 	if (s == e->strategy)
 		return;
-	log_notice(LOG_SUB_ENGINE, "strategy %s -> %s", e->strategy->name, s->name);
-	e->strategy = s;
-	for (struct model_conn *c = model_conn_next(e->model, NULL); c;
-	     c = model_conn_next(e->model, c)) {
-		if (c->strategy)
-			continue;	/* its [policy] rule names its own */
-		free(c->strategy_data);
-		c->strategy_data = NULL;
-		c->pub.data = NULL;
-		ev.token = c->pub.token;
-		engine_decide(e, c, &ev);
-	}
+	/* The connections a [policy] rule gives a strategy of its own keep
+	 * it; engine_reconfigure() copies the rules before it frees them. */
+	if (engine_reconfigure(e, s, e->policies, e->policy_strategies,
+			       e->n_policies) < 0)
+		log_err(LOG_SUB_ENGINE, "out of memory: strategy %s kept",
+			e->strategy->name);
 }
 
 const struct engine_stats *engine_get_stats(const struct engine *e)

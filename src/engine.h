@@ -90,6 +90,14 @@ struct policy_rule;
 int engine_set_policies(struct engine *e, const struct policy_rule *rules,
 			const struct mptcpd_strategy *const *strategies,
 			size_t n);
+/* Both at once (a reload): every live connection is matched once and
+ * handed over only when its strategy or its rule's content changed, to
+ * the strategy it ends with, never through an interim one.  0 or
+ * -ENOMEM (nothing changed). */
+int engine_reconfigure(struct engine *e, const struct mptcpd_strategy *def,
+		       const struct policy_rule *rules,
+		       const struct mptcpd_strategy *const *strategies,
+		       size_t n);
 size_t engine_policy_count(const struct engine *e);
 const struct policy_rule *engine_policy_rule(const struct engine *e, size_t i);
 /* A connection's rule (NULL: none, [core] applies) and strategy. */

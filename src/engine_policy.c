@@ -17,6 +17,9 @@
 
 /* The owner's uid when the lookup failed: no rule can name it. */
 #define ENGINE_UID_UNKNOWN	((uint32_t)-1)
+/* Lookups answered "not yet" (a cgroup made a moment ago, the map's walk
+ * rate-limited) before the owner counts as unknown for good. */
+#define ENGINE_OWNER_TRIES	4
 #define ENGINE_CGROUP_MAX	512
 
 const struct policy_rule *engine_conn_policy(const struct engine *e,
@@ -34,19 +37,22 @@ const struct mptcpd_strategy *engine_conn_strategy(const struct engine *e,
 	return c->strategy ? c->strategy : e->strategy;
 }
 
-/* Once per connection: the socket's owner, from the daemon (sock_diag). */
-static void engine_policy_owner(struct engine *e, struct model_conn *c)
+/* Once per connection: the socket's owner, from the daemon (sock_diag).
+ * -EAGAIN: not yet, ask again at the connection's next decision. */
+static int engine_policy_owner(struct engine *e, struct model_conn *c)
 {
 	char cgroup[ENGINE_CGROUP_MAX] = "";
 	uint32_t uid = ENGINE_UID_UNKNOWN;
 	int err = -EOPNOTSUPP;
 
 	if (c->owner_known)
-		return;
-	c->owner_known = true;
+		return 0;
 	if (e->ops.owner)
 		err = e->ops.owner(e->ops_arg, c->pub.token, &uid, cgroup,
 				   sizeof(cgroup));
+	if (err == -EAGAIN && ++c->owner_tries < ENGINE_OWNER_TRIES)
+		return -EAGAIN;
+	c->owner_known = true;
 	if (err < 0) {
 		log_debug(LOG_SUB_ENGINE, "token=%08x: owner unknown (%s): "
 			  "rules naming a user or cgroup do not match it",
@@ -57,6 +63,7 @@ static void engine_policy_owner(struct engine *e, struct model_conn *c)
 	c->uid = uid;
 	free(c->cgroup);
 	c->cgroup = cgroup[0] ? strdup(cgroup) : NULL;
+	return 0;
 }
 
 /* Which rule: the cheap keys first, the owner only if a rule that could
@@ -76,9 +83,8 @@ static int engine_policy_match(struct engine *e, struct model_conn *c)
 	if (!e->n_policies)
 		return POLICY_NONE;
 	i = policy_match(e->policies, e->n_policies, &pc);
-	if (i != POLICY_NEED_OWNER)
+	if (i != POLICY_NEED_OWNER || engine_policy_owner(e, c) == -EAGAIN)
 		return i;
-	engine_policy_owner(e, c);
 	pc.owner_known = true;
 	pc.uid = c->uid;
 	pc.cgroup = c->cgroup ? c->cgroup : "";
@@ -103,19 +109,77 @@ void engine_policy_choose(struct engine *e, struct model_conn *c)
 	if (c->policy_chosen || c->pub.remote.family == AF_UNSPEC)
 		return;	/* once, and only once the addresses are known */
 	i = engine_policy_match(e, c);
-	engine_policy_apply(e, c, i);
+	if (i == POLICY_NEED_OWNER)
+		return;	/* the owner is not known yet: the next decision */
+	if (engine_policy_apply(e, c, i)) {
+		/* Memory the default strategy made before the addresses were
+		 * known is not the size the rule's strategy asks for. */
+		free(c->strategy_data);
+		c->strategy_data = NULL;
+		c->pub.data = NULL;
+	}
 	if (i >= 0)
 		log_info(LOG_SUB_ENGINE, "token=%08x: policy %s, strategy %s",
 			 c->pub.token, e->policies[i].name,
 			 engine_conn_strategy(e, c)->name);
 }
 
-int engine_set_policies(struct engine *e, const struct policy_rule *rules,
-			const struct mptcpd_strategy *const *strategies,
-			size_t n)
+/* Same match keys and actions (the name and line may differ): a rule
+ * edited in any other way hands its connections over again.  Rules are
+ * zeroed before they are filled (config_policies_add) and copied whole,
+ * so padding compares equal. */
+static bool engine_rule_same(const struct policy_rule *a,
+			     const struct policy_rule *b)
 {
-	struct policy_rule *v = NULL;
-	const struct mptcpd_strategy **s = NULL;
+	struct policy_rule x, y;
+
+	if (!a || !b)
+		return a == b;
+	x = *a;
+	y = *b;
+	x.line = y.line = 0;
+	memset(x.name, 0, sizeof(x.name));
+	memset(y.name, 0, sizeof(y.name));
+	return memcmp(&x, &y, sizeof(x)) == 0;
+}
+
+/* One connection after a change of rules or default: matched again (its
+ * owner is remembered, not looked up again) and handed over only when
+ * its strategy or its rule's content changed; a new strategy starts with
+ * fresh memory, the same one keeps it. */
+static void engine_reconfigure_conn(struct engine *e, struct model_conn *c,
+				    const struct mptcpd_strategy *old_default,
+				    const struct policy_rule *old_rule)
+{
+	struct mptcpd_event ev = { .type = MPTCPD_EVENT_ADOPTED };
+	const struct mptcpd_strategy *before = c->strategy ? c->strategy :
+					       old_default;
+	int i = engine_policy_match(e, c);
+
+	if (i == POLICY_NEED_OWNER)
+		return;	/* not known yet: its next decision chooses */
+	engine_policy_apply(e, c, i);
+	if (engine_conn_strategy(e, c) != before) {
+		free(c->strategy_data);
+		c->strategy_data = NULL;
+		c->pub.data = NULL;
+	} else if (engine_rule_same(old_rule, engine_conn_policy(e, c))) {
+		return;
+	}
+	ev.token = c->pub.token;
+	engine_decide(e, c, &ev);
+}
+
+int engine_reconfigure(struct engine *e, const struct mptcpd_strategy *def,
+		       const struct policy_rule *rules,
+		       const struct mptcpd_strategy *const *strategies,
+		       size_t n)
+{
+	struct policy_rule *v = NULL, *old_rules = e->policies;
+	const struct mptcpd_strategy **s = NULL, **old_strategies =
+		e->policy_strategies;
+	const struct mptcpd_strategy *old_default = e->strategy;
+	size_t old_n = e->n_policies;
 
 	if (n) {
 		v = malloc(n * sizeof(*v));
@@ -128,39 +192,40 @@ int engine_set_policies(struct engine *e, const struct policy_rule *rules,
 		memcpy(v, rules, n * sizeof(*v));
 		memcpy(s, strategies, n * sizeof(*s));
 	}
-	free(e->policies);
-	free(e->policy_strategies);
+	if (def != old_default)
+		log_notice(LOG_SUB_ENGINE, "strategy %s -> %s",
+			   old_default->name, def->name);
+	e->strategy = def;
 	e->policies = v;
 	e->policy_strategies = s;
 	e->n_policies = n;
-	engine_policy_reevaluate(e);
-	return 0;
-}
-
-/* After the rules or the default strategy changed: every live connection
- * is matched again (the owner is remembered, not looked up again), and
- * one whose strategy or limits changed is handed over as at a strategy
- * switch: its new strategy adopts it, nothing is torn down.  One sweep. */
-void engine_policy_reevaluate(struct engine *e)
-{
-	struct mptcpd_event ev = { .type = MPTCPD_EVENT_ADOPTED };
-
+	/* One pass, with the old rules still at hand to compare: a
+	 * connection is handed over once, to the strategy it ends with,
+	 * never through an interim one. */
+	engine_sweep_open(e, "configuration changed");
 	for (struct model_conn *c = model_conn_next(e->model, NULL); c;
 	     c = model_conn_next(e->model, c)) {
-		int old = c->policy_chosen ? c->policy : POLICY_NONE;
-		int i;
+		uint64_t sent = e->sweep.sent;
+		const struct policy_rule *old_rule = c->policy_chosen &&
+			c->policy >= 0 && (size_t)c->policy < old_n ?
+			&old_rules[c->policy] : NULL;
 
 		if (!c->policy_chosen)
 			continue;	/* chosen at its first decision */
-		i = engine_policy_match(e, c);
-		if (!engine_policy_apply(e, c, i) && i == old)
-			continue;
-		free(c->strategy_data);
-		c->strategy_data = NULL;
-		c->pub.data = NULL;
-		ev.token = c->pub.token;
-		engine_decide(e, c, &ev);
+		engine_reconfigure_conn(e, c, old_default, old_rule);
+		engine_sweep_conn(e, sent);
 	}
+	engine_sweep_end_if_quiet(e);
+	free(old_rules);
+	free(old_strategies);
+	return 0;
+}
+
+int engine_set_policies(struct engine *e, const struct policy_rule *rules,
+			const struct mptcpd_strategy *const *strategies,
+			size_t n)
+{
+	return engine_reconfigure(e, e->strategy, rules, strategies, n);
 }
 
 bool engine_policy_uses(const struct engine *e, unsigned int flag)

@@ -144,8 +144,6 @@ void engine_policy_host(struct engine *e, const struct model_conn *c,
 void engine_policy_actions(struct engine *e, const struct model_conn *c,
 			   const struct mptcpd_host *host,
 			   struct mptcpd_actions *out);
-/* Match every live connection again; hand over the ones that changed. */
-void engine_policy_reevaluate(struct engine *e);
 /* Does the default strategy or one a rule names have this flag? */
 bool engine_policy_uses(const struct engine *e, unsigned int flag);
 /* engine_peer.c: may the peer's announcement (ev) be joined?  True when

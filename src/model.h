@@ -69,6 +69,7 @@ struct model_conn {
 	 * uid ((uint32_t)-1 when the lookup failed) and cgroup v2 path
 	 * (malloc'd, freed with us; NULL when unknown). */
 	bool owner_known;
+	uint8_t owner_tries;		/* lookups answered "not yet" */
 	uint32_t uid;
 	char *cgroup;
 	/* Server side: our last announcement (engine_exec.c paces them),

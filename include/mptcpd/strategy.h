@@ -334,8 +334,9 @@ static inline bool mptcpd_addr_same_ip(const struct mptcpd_addr *a,
 
 /* struct mptcpd_strategy.flags */
 enum mptcpd_strategy_flag {
-	/* Poll the subflows' TCP state (every 100 ms, while this strategy is
-	 * active) and report MPTCPD_EVENT_SUB_STALLED. */
+	/* Watch the subflows' progress (a few lookups every 100 ms, while
+	 * this strategy is the default or a [policy] rule names it) and
+	 * report MPTCPD_EVENT_SUB_STALLED. */
 	MPTCPD_STRATEGY_WATCH_STALLS = 1u << 0,
 };
 
@@ -365,7 +366,8 @@ struct mptcpd_strategy {
  *
  * mptcpd loads every *.so there at start-up, refuses one whose
  * abi_version differs from its own or whose name clashes with another
- * strategy, and runs the one named by [core] strategy.  A plugin may use
+ * strategy, and runs it for the connections [core] strategy or a
+ * [policy] rule (mptcpd.conf(5)) gives it.  A plugin may use
  * only this header (and libc); it must not keep global mutable state.
  */
 #define MPTCPD_STRATEGY_SYMBOL "mptcpd_strategy"

@@ -28,6 +28,7 @@ struct fake {
 	size_t n_sent;
 	uint64_t now;
 	size_t n_owner_calls;
+	int owner_again;		/* answer -EAGAIN this many times */
 	uint32_t owner_uid;
 	const char *owner_cgroup;
 	struct model *model;
@@ -59,6 +60,10 @@ static int fake_owner(void *arg, uint32_t token, uint32_t *uid, char *cgroup,
 
 	(void)token;
 	f->n_owner_calls++;
+	if (f->owner_again > 0) {
+		f->owner_again--;
+		return -EAGAIN;
+	}
 	*uid = f->owner_uid;
 	snprintf(cgroup, len, "%s", f->owner_cgroup ? f->owner_cgroup : "");
 	return 0;
@@ -270,6 +275,79 @@ START_TEST(test_reevaluation_hands_over)
 }
 END_TEST
 
+static size_t count_sent(enum mptcpd_action_type type)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < F.n_sent; i++)
+		n += F.sent[i].type == type;
+	return n;
+}
+
+/* A reload that changes the default and adds a rule for a connection
+ * hands it straight to the rule's strategy: fullmesh's cellular subflow
+ * becomes backup-cellular's backup, never closed by metered-aware on the
+ * way. */
+START_TEST(test_reconfigure_no_interim_strategy)
+{
+	struct model_conn *c = connect_to(1, 80);
+	struct mptcpd_event ev = { .type = MPTCPD_EVENT_SUB_ESTABLISHED,
+				   .token = 1 };
+	const struct mptcpd_strategy *s[1];
+	struct config cfg;
+
+	ck_assert_ptr_nonnull(join_from(1, CELL));
+	ev.local = fx_addr(CELL, 41000);
+	ev.remote = fx_addr(SERVER, 80);
+	ev.local_id = 1;
+	engine_on_event(F.engine, &ev);
+	ck_assert_uint_eq(c->pub.n_subflows, 2);
+	F.n_sent = 0;
+	config_init(&cfg);
+	ck_assert_int_eq(config_load_string(&cfg, "[policy p]\nremote-port = 80\n"
+					    "strategy = backup-cellular\n", "t.conf"), 0);
+	s[0] = strategy_find("backup-cellular");
+	ck_assert_int_eq(engine_reconfigure(F.engine, strategy_find("metered-aware"),
+					    cfg.policies.v, s, 1), 0);
+	ck_assert_str_eq(engine_conn_strategy(F.engine, c)->name, "backup-cellular");
+	ck_assert_uint_eq(count_sent(MPTCPD_ACTION_SUBFLOW_DESTROY), 0);
+	ck_assert_uint_eq(count_sent(MPTCPD_ACTION_REMOVE), 0);
+	config_free(&cfg);
+}
+END_TEST
+
+/* A rule whose actions change (same index, same strategy) re-decides its
+ * connections: a raised budget brings the join. */
+START_TEST(test_changed_actions_redecide)
+{
+	rules("[policy p]\nremote-port = 80\nmax-subflows = 1\n");
+	connect_to(1, 80);
+	ck_assert_ptr_null(join_from(1, CELL));
+	rules("[policy p]\nremote-port = 80\nmax-subflows = 2\n");
+	ck_assert_ptr_nonnull(join_from(1, CELL));
+	/* the same rule again, under another name and line: nothing */
+	F.n_sent = 0;
+	rules("\n[policy q]\nremote-port = 80\nmax-subflows = 2\n");
+	ck_assert_uint_eq(F.n_sent, 0);
+}
+END_TEST
+
+/* The owner "not yet" (a cgroup made a moment ago): the rule is chosen at
+ * a later decision, not given up. */
+START_TEST(test_owner_not_yet)
+{
+	struct model_conn *c;
+
+	rules("[policy alice]\nuser = 1000\nstrategy = backup-cellular\n");
+	F.owner_uid = 1000;
+	F.owner_again = 1;
+	c = connect_to(1, 22);	/* CREATED: not yet; ESTABLISHED: known */
+	ck_assert_uint_eq(F.n_owner_calls, 2);
+	ck_assert_str_eq(engine_conn_policy(F.engine, c)->name, "alice");
+	ck_assert(join_from(1, CELL) && join_from(1, CELL)->backup);
+}
+END_TEST
+
 static Suite *engine_policy_suite(void)
 {
 	Suite *s = suite_create("engine_policy");
@@ -283,6 +361,9 @@ static Suite *engine_policy_suite(void)
 	tcase_add_test(tc, test_metered_backup_only);
 	tcase_add_test(tc, test_owner_asked_once_and_only_when_needed);
 	tcase_add_test(tc, test_reevaluation_hands_over);
+	tcase_add_test(tc, test_reconfigure_no_interim_strategy);
+	tcase_add_test(tc, test_changed_actions_redecide);
+	tcase_add_test(tc, test_owner_not_yet);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -232,7 +232,15 @@ START_TEST(test_prefixes)
 	ck_assert_int_eq(match(&c), 0);
 	c.remote = fx_addr("203.0.113.200", 22);
 	ck_assert_int_eq(match(&c), POLICY_NONE);
-	c.remote = fx_addr("::ffff:203.0.113.9", 22);	/* dual-stack */
+	/* a dual-stack socket's IPv4 peer, built by hand (fx_addr would
+	 * unmap it already) */
+	c.remote = fx_addr("2001:db8::1", 22);
+	memset(&c.remote.u.v6, 0, sizeof(c.remote.u.v6));
+	c.remote.u.v6.s6_addr[10] = c.remote.u.v6.s6_addr[11] = 0xff;
+	c.remote.u.v6.s6_addr[12] = 203;
+	c.remote.u.v6.s6_addr[13] = 0;
+	c.remote.u.v6.s6_addr[14] = 113;
+	c.remote.u.v6.s6_addr[15] = 9;
 	ck_assert_int_eq(match(&c), 0);
 	c.remote = fx_addr("2001:db8:1:ff::1", 22);
 	ck_assert_int_eq(match(&c), 0);
