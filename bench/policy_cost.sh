@@ -88,4 +88,8 @@ printf '  %-38s %9s %9s %6s %12s\n' "mptcpd, no rule" "$n50" "$n99" "$nn" "1.00x
 printf '  %-38s %9s %9s %6s %12s\n' "mptcpd, port rules" "$p50" "$p99" "$pn" "$(ratio "$p50" "$n50")"
 printf '  %-38s %9s %9s %6s %12s\n' "mptcpd, user+cgroup rules (lookup)" "$o50" "$o99" "$on" "$(ratio "$o50" "$n50")"
 echo "  target: rules configured, median within 1.10x of no rule"
+for r in "$(ratio "$p50" "$n50")" "$(ratio "$o50" "$n50")"; do
+	awk -v r="${r%x}" 'BEGIN { exit !(r != "-" && r + 0 <= 1.10) }' ||
+		echo "  MISSED: a median ratio of $r"
+done
 pass
