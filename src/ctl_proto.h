@@ -39,7 +39,10 @@
  *   "reasons": ["FILE:LINE: what is wrong", ...] (a refused reload: the
  *   lines the daemon's log has).
  * Events (after a successful "monitor" response, until the client closes):
- *           {"version": 1, "event": {"type": "subflow-established", ...}}
+ *           {"version": 1, "event": {"type": "subflow-established", ...,
+ *            "time": "2026-12-02T02:18:18.200Z", "mono_ms": 123456}}
+ *           (time: the wall clock, UTC; mono_ms: the daemon's monotonic
+ *           clock, for exact distances between events)
  *
  * Commands (R = read-only, open to anyone who can reach the socket;
  * M = mutating, also needs SO_PEERCRED uid 0 or the configured group):

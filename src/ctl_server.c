@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "ctl_priv.h"
@@ -241,12 +242,35 @@ static void ctl_server_accept(void *arg)
 
 /* ---- Events ------------------------------------------------------------ */
 
+/* When it happened, for reading a stream after the fact: the wall clock
+ * (UTC, to the millisecond) and the monotonic one the daemon's timers
+ * use, so that two events' distance is exact across clock steps. */
+static void ctl_server_stamp(const struct ctl_server *s, struct json_object *ev)
+{
+	struct timespec ts;
+	struct tm tm;
+	char buf[64];
+
+	if (!ev || clock_gettime(CLOCK_REALTIME, &ts) < 0 ||
+	    !gmtime_r(&ts.tv_sec, &tm))
+		return;
+	snprintf(buf, sizeof(buf), "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ",
+		 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+		 tm.tm_min, tm.tm_sec, (long)(ts.tv_nsec / 1000000) % 1000);
+	json_object_object_add(ev, "time", json_object_new_string(buf));
+	if (s->env.now_ms)
+		json_object_object_add(ev, "mono_ms", json_object_new_int64(
+				       (int64_t)s->env.now_ms(s->env.arg)));
+}
+
 static void ctl_server_broadcast(struct ctl_server *s, struct json_object *ev)
 {
-	struct json_object *line = ctl_json_event_line(ev);
+	struct json_object *line;
 	const char *text;
 	size_t len;
 
+	ctl_server_stamp(s, ev);
+	line = ctl_json_event_line(ev);
 	if (!line)
 		return;
 	text = json_object_to_json_string_length(line, JSON_C_TO_STRING_PLAIN |

@@ -472,11 +472,13 @@ static void output_member(FILE *out, const char *key, struct json_object *v)
 
 /* " key value" for every member: events, and results of commands this
  * version does not know. */
+/* Every member but skip and skip2, and the event stamps, shown apart. */
 static void output_flat(FILE *out, struct json_object *o, const char *skip,
 			const char *skip2)
 {
 	json_object_object_foreach(o, key, v)
-		if ((!skip || strcmp(key, skip)) && (!skip2 || strcmp(key, skip2)))
+		if ((!skip || strcmp(key, skip)) && (!skip2 || strcmp(key, skip2)) &&
+		    strcmp(key, "time") && strcmp(key, "mono_ms"))
 			output_member(out, key, v);
 }
 
@@ -551,7 +553,12 @@ int output_event(FILE *out, enum output_format fmt, struct json_object *event)
 {
 	switch (fmt) {
 	case OUTPUT_FORMAT_TEXT:
-		/* Like `ip mptcp monitor`: the event type first, padded. */
+		/* The time of day first (ip -ts monitor's place), when the
+		 * daemon stamped it: "2026-12-02T16:08:03.123Z". */
+		if (json_object_is_type(output_get(event, "time"), json_type_string) &&
+		    strlen(output_str(event, "time")) >= 23)
+			fprintf(out, "%.12s ", output_str(event, "time") + 11);
+		/* Like `ip mptcp monitor`: the event type next, padded. */
 		output_event_type(out, output_str(event, "type"));
 		/* An action event: "action subflow-create token ...", not
 		 * "action action subflow-create". */

@@ -157,6 +157,11 @@ head -n 1 "$TMP/monitor.out" | grep -qx '{"version":1,"id":1,"ok":true,"result":
 grep -q '"event":{"type":"action","action":"subflow-create"' "$TMP/monitor.out" ||
 	fail "monitor: no subflow-create action: $(cat "$TMP/monitor.out")"
 log "monitor saw: $(sed -n 's/.*"type":"\([a-z-]*\)".*/\1/p' "$TMP/monitor.out" | sort | uniq -c | xargs)"
+# Every event is stamped: the wall clock (UTC, ms) and the monotonic one.
+n_ev=$(grep -c '"event":' "$TMP/monitor.out")
+n_st=$(grep -Ec '"time":"20[0-9]{2}-[0-9]{2}-[0-9]{2}T[0-9:]{8}\.[0-9]{3}Z","mono_ms":[0-9]+' "$TMP/monitor.out")
+[ "$n_ev" -gt 0 ] && [ "$n_st" = "$n_ev" ] ||
+	fail "monitor: $n_st of $n_ev events stamped: $(cat "$TMP/monitor.out")"
 
 # ---- connections vs the kernel: token, subflow count, source addresses.
 # ss -tni prints each subflow's tokens as "token:LOCAL(id:N)/REMOTE(id:M)";

@@ -266,6 +266,13 @@ START_TEST(test_events)
 			    "\"token\":\"1a2b3c4d\",\"id\":1}", OUTPUT_FORMAT_TEXT);
 	ck_assert_str_eq(text, "action              subflow-destroy token 1a2b3c4d id 1\n");
 	free(text);
+	/* Stamped by the daemon: the time of day first, the stamps not
+	 * repeated among the members. */
+	text = render_event("{\"type\":\"created\",\"token\":\"1\","
+			    "\"time\":\"2026-12-02T02:18:18.200Z\",\"mono_ms\":5}",
+			    OUTPUT_FORMAT_TEXT);
+	ck_assert_str_eq(text, "02:18:18.200 created             token 1\n");
+	free(text);
 }
 END_TEST
 
