@@ -42,7 +42,9 @@
  *           {"version": 1, "event": {"type": "subflow-established", ...,
  *            "time": "2026-12-02T02:18:18.200Z", "mono_ms": 123456}}
  *           (time: the wall clock, UTC; mono_ms: the daemon's monotonic
- *           clock, for exact distances between events)
+ *           clock, for exact distances between events; an "action" event
+ *           also has "cause" when a strategy asked for it: the triggering
+ *           event and who decided)
  *
  * Commands (R = read-only, open to anyone who can reach the socket;
  * M = mutating, also needs SO_PEERCRED uid 0 or the configured group):

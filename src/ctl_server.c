@@ -288,10 +288,16 @@ void ctl_server_publish_event(struct ctl_server *s,
 }
 
 void ctl_server_publish_action(struct ctl_server *s,
-			       const struct mptcpd_action *a)
+			       const struct mptcpd_action *a, const char *cause)
 {
-	if (s && s->n_monitors)
-		ctl_server_broadcast(s, ctl_json_action(a, ctl_server_ifname, s));
+	struct json_object *o;
+
+	if (!s || !s->n_monitors)
+		return;
+	o = ctl_json_action(a, ctl_server_ifname, s);
+	if (o && cause)
+		json_object_object_add(o, "cause", json_object_new_string(cause));
+	ctl_server_broadcast(s, o);
 }
 
 /* ---- The socket -------------------------------------------------------- */

@@ -94,8 +94,9 @@ size_t ctl_server_clients(const struct ctl_server *s);
 /* The live stream for "monitor" subscribers (engine observe_* hooks). */
 void ctl_server_publish_event(struct ctl_server *s,
 			      const struct mptcpd_event *ev);
+/* cause: why it is asked for (the event and who decided), or NULL. */
 void ctl_server_publish_action(struct ctl_server *s,
-			       const struct mptcpd_action *a);
+			       const struct mptcpd_action *a, const char *cause);
 
 /* One request line from a client with these credentials: the answer line
  * (caller puts it; NULL only when out of memory).  *subscribe is set when

@@ -307,11 +307,12 @@ static void daemon_observe_event(void *arg, const struct mptcpd_event *ev)
 	ctl_server_publish_event(d->ctl, ev);
 }
 
-static void daemon_observe_action(void *arg, const struct mptcpd_action *a)
+static void daemon_observe_action(void *arg, const struct mptcpd_action *a,
+				  const char *cause)
 {
 	struct daemon *d = arg;
 
-	ctl_server_publish_action(d->ctl, a);
+	ctl_server_publish_action(d->ctl, a, cause);
 }
 
 static const struct engine_ops daemon_engine_ops = {

@@ -292,6 +292,64 @@ static void engine_observe_own(struct engine *e, const struct mptcpd_event *ev)
 	}
 }
 
+/* The cause of a decision in the operator's words: what happened, where,
+ * and who decided. */
+static void engine_cause(struct engine *e, const struct model_conn *c,
+			 const struct mptcpd_event *ev,
+			 const struct mptcpd_strategy *s)
+{
+	const struct policy_rule *r = engine_conn_policy(e, c);
+	char where[ADDR_STRLEN + 8] = "";
+	char a[ADDR_STRLEN];
+
+	if (ev->addr)
+		snprintf(where, sizeof(where), " %s %s",
+			 addr_str(&ev->addr->addr, a, sizeof(a)), ev->addr->ifname);
+	else if (ev->type == MPTCPD_EVENT_SUB_STALLED ||
+		 ev->type == MPTCPD_EVENT_SUB_CLOSED ||
+		 ev->type == MPTCPD_EVENT_SUB_ESTABLISHED)
+		snprintf(where, sizeof(where), " %s",
+			 addr_str(&ev->local, a, sizeof(a)));
+	else if (ev->type == MPTCPD_EVENT_ACTION_FAILED && ev->action_error)
+		snprintf(where, sizeof(where), " %s",
+			 strerrorname_np(-ev->action_error) ?
+			 strerrorname_np(-ev->action_error) : "?");
+	snprintf(e->cause, sizeof(e->cause), "%s%s (%s%s%s%s)",
+		 ctl_value_to_word(ctl_words_event, ev->type, "event"), where,
+		 r ? "policy " : "", r ? r->name : "", r ? ": " : "", s->name);
+}
+
+/* One info line per decision that changes a connection's paths, outside a
+ * sweep (a sweep has its own line with counts): what and why. */
+static void engine_log_decision(struct engine *e, const struct model_conn *c)
+{
+	size_t joins = 0, closes = 0, flags = 0;
+
+	if (engine_in_sweep(e))
+		return;
+	for (size_t i = 0; i < e->actions.n; i++) {
+		switch (e->actions.v[i].type) {
+		case MPTCPD_ACTION_SUBFLOW_CREATE:
+			joins++;
+			break;
+		case MPTCPD_ACTION_SUBFLOW_DESTROY:
+		case MPTCPD_ACTION_REMOVE:
+			closes++;
+			break;
+		case MPTCPD_ACTION_SET_BACKUP:
+			flags++;
+			break;
+		case MPTCPD_ACTION_ANNOUNCE:
+			break;
+		}
+	}
+	if (closes || flags)
+		log_info(LOG_SUB_ENGINE, "token=%08x: %zu join%s, %zu close%s, "
+			 "%zu backup change%s: %s", c->pub.token, joins,
+			 joins == 1 ? "" : "s", closes, closes == 1 ? "" : "s",
+			 flags, flags == 1 ? "" : "s", e->cause);
+}
+
 void engine_decide(struct engine *e, struct model_conn *c,
 		   const struct mptcpd_event *ev)
 {
@@ -326,6 +384,10 @@ void engine_decide(struct engine *e, struct model_conn *c,
 			 "the rest follows with later events", s->name,
 			 c->pub.token);
 	engine_policy_actions(e, c, &host, &e->actions);
+	if (!e->actions.n)
+		return;
+	engine_cause(e, c, ev, s);
+	engine_log_decision(e, c);
 	for (size_t i = 0; i < e->actions.n; i++) {
 		struct mptcpd_action *a = &e->actions.v[i];
 
@@ -335,6 +397,7 @@ void engine_decide(struct engine *e, struct model_conn *c,
 			continue;
 		engine_run(e, c, a, host.now_ms);
 	}
+	e->cause[0] = '\0';
 }
 
 static void engine_conn_fill(struct model_conn *c, const struct mptcpd_event *ev)

@@ -30,7 +30,8 @@ struct engine_ops {
 	 * events of no connection, and after CLOSED), and of every action
 	 * sent; for the control socket's live stream.  Optional. */
 	void (*observe_event)(void *arg, const struct mptcpd_event *ev);
-	void (*observe_action)(void *arg, const struct mptcpd_action *a);
+	void (*observe_action)(void *arg, const struct mptcpd_action *a,
+			       const char *cause);	/* why; NULL: unknown */
 	/* Who owns connection token's socket: its uid and cgroup v2 path
 	 * (cgroup "" when not known); 0 or -errno.  Asked at most once per
 	 * connection, only when a [policy] rule naming a user or cgroup

@@ -283,7 +283,8 @@ enum engine_verdict engine_execute(struct engine *e, struct model_conn *c,
 	}
 	engine_log_action(LOG_DEBUG, a, "send");
 	if (e->ops.observe_action)
-		e->ops.observe_action(e->ops_arg, a);
+		e->ops.observe_action(e->ops_arg, a,
+				      e->cause[0] ? e->cause : NULL);
 	if (e->ops.send(e->ops_arg, a) < 0) {
 		/* In a sweep, the sweep's line counts them. */
 		engine_log_action(engine_in_sweep(e) ? LOG_DEBUG : LOG_ERR, a,

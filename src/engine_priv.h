@@ -87,6 +87,10 @@ struct engine {
 	size_t n_policies;
 	struct mptcpd_local_addr *policy_addrs;	/* host view scratch */
 	size_t cap_policy_addrs;
+	/* Why the actions being run are asked for: the triggering event and
+	 * who decided ("subflow-stalled 192.0.2.2 (backup-cellular)"), set
+	 * for the length of one decision; "" outside one. */
+	char cause[160];
 	struct engine_held_path held_paths[ENGINE_HELD_PATHS_MAX];
 	size_t n_held_paths;
 };

@@ -156,6 +156,9 @@ head -n 1 "$TMP/monitor.out" | grep -qx '{"version":1,"id":1,"ok":true,"result":
 	fail "monitor: bad first line: $(head -n 1 "$TMP/monitor.out")"
 grep -q '"event":{"type":"action","action":"subflow-create"' "$TMP/monitor.out" ||
 	fail "monitor: no subflow-create action: $(cat "$TMP/monitor.out")"
+# ... with its cause: the event that triggered it and who decided.
+grep '"action":"subflow-create"' "$TMP/monitor.out" | grep -q '"cause":"established (fullmesh)"' ||
+	fail "monitor: the join carries no cause: $(grep subflow-create "$TMP/monitor.out")"
 log "monitor saw: $(sed -n 's/.*"type":"\([a-z-]*\)".*/\1/p' "$TMP/monitor.out" | sort | uniq -c | xargs)"
 # Every event is stamped: the wall clock (UTC, ms) and the monotonic one.
 n_ev=$(grep -c '"event":' "$TMP/monitor.out")
