@@ -56,6 +56,38 @@ static uint64_t ctl_handlers_now(const struct ctl_server *s)
 	return s->env.now_ms ? s->env.now_ms(s->env.arg) : 0;
 }
 
+/* What the daemon waits for on this connection: the (local, remote) pairs
+ * whose joins failed lately and are backing off, with when the next try
+ * may go.  NULL (and nothing added) when there is none. */
+static struct json_object *ctl_handlers_waiting(const struct model_conn *c,
+						uint64_t now)
+{
+	struct json_object *list = NULL;
+
+	for (size_t i = 0; i < c->n_pairs; i++) {
+		const struct model_pair *p = &c->pairs[i];
+		struct json_object *w;
+
+		if (p->retry_ms <= now)
+			continue;
+		if (!list && !(list = json_object_new_array()))
+			return NULL;
+		w = json_object_new_object();
+		if (!w)
+			break;
+		json_object_object_add(w, "local", ctl_json_addr(&p->local));
+		json_object_object_add(w, "remote", ctl_json_addr(&p->remote));
+		json_object_object_add(w, "why", json_object_new_string(
+				       "backing off"));
+		json_object_object_add(w, "failures",
+				       json_object_new_int64(p->failures));
+		json_object_object_add(w, "retry_in_ms", json_object_new_int64(
+				       (int64_t)(p->retry_ms - now)));
+		json_object_array_add(list, w);
+	}
+	return list;
+}
+
 static struct json_object *ctl_handlers_conn(struct ctl_server *s,
 					     const struct model_conn *c)
 {
@@ -64,6 +96,7 @@ static struct json_object *ctl_handlers_conn(struct ctl_server *s,
 		       (now - c->created_ms) / 1000 : 0;
 	struct json_object *o = ctl_json_conn(&c->pub, age, ctl_server_ifname, s);
 	const struct policy_rule *r = engine_conn_policy(s->env.engine, c);
+	struct json_object *w;
 
 	/* Which rule the connection fell under (null: none, [core]) and the
 	 * strategy that manages it. */
@@ -77,6 +110,11 @@ static struct json_object *ctl_handlers_conn(struct ctl_server *s,
 		}
 		json_object_object_add(o, "policy", r ?
 				       json_object_new_string(r->name) : NULL);
+		/* Only when there is something to wait for: answers for
+		 * 10,000 quiet connections stay as short as they were. */
+		w = ctl_handlers_waiting(c, now);
+		if (w)
+			json_object_object_add(o, "waiting", w);
 		json_object_object_add(o, "strategy", json_object_new_string(
 				       engine_conn_strategy(s->env.engine, c)->name));
 	}

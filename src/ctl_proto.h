@@ -93,7 +93,10 @@
  *          "state": "pending"|"established" (pending: not fully
  *          established, no joins yet), "age_s" (null when adopted: the
  *          age is unknown; then "adopted_s", seconds since adoption),
- *          "policy": NAME|null, "strategy": NAME, "subflows": [{"local": ADDR, "remote": ADDR, "id",
+ *          "policy": NAME|null, "strategy": NAME, "waiting": [{"local":
+ *          ADDR, "remote": ADDR, "why": "backing off", "failures",
+ *          "retry_in_ms"}] (only when there is any), "subflows":
+ *          [{"local": ADDR, "remote": ADDR, "id",
  *          "remote_id", "backup", "dev", "state": "pending"|"established",
  *          "stalled"}], "remote_addresses": [{"id", "address", "port"}],
  *          "announced": [{"id", "address"}]}

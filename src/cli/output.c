@@ -271,6 +271,27 @@ static void output_id_rows(struct output_table *t, struct json_object *list,
 	}
 }
 
+/* What the daemon waits for: pairs backing off, and when they may go. */
+static void output_waiting_rows(struct output_table *t, struct json_object *list)
+{
+	char local[64], remote[64], in[32];
+
+	for (size_t i = 0; i < output_len(list); i++) {
+		struct json_object *w = json_object_array_get_idx(list, i);
+		struct output_row *r = output_table_row(t, 2);
+		int64_t ms = json_object_get_int64(output_get(w, "retry_in_ms"));
+
+		output_endpoint(output_get(w, "local"), local, sizeof(local));
+		output_endpoint(output_get(w, "remote"), remote, sizeof(remote));
+		output_duration((ms + 999) / 1000, in, sizeof(in));
+		output_cell(t, r, "  waiting");
+		output_cell(t, r, "%s -> %s", local, remote);
+		output_cell(t, r, "%s after %s failure%s, next try in %s",
+			    output_str(w, "why"), output_str(w, "failures"),
+			    strcmp(output_str(w, "failures"), "1") ? "s" : "", in);
+	}
+}
+
 static void output_connection_rows(struct output_table *t, struct json_object *c)
 {
 	struct output_row *r = output_table_row(t, 0);
@@ -309,6 +330,7 @@ static void output_connection_rows(struct output_table *t, struct json_object *c
 		output_subflow_row(t, json_object_array_get_idx(subflows, i));
 	output_id_rows(t, output_get(c, "remote_addresses"), "remote");
 	output_id_rows(t, output_get(c, "announced"), "announced");
+	output_waiting_rows(t, output_get(c, "waiting"));
 }
 
 static int output_connections(FILE *out, struct json_object *res)

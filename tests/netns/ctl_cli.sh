@@ -173,8 +173,22 @@ wait_until 5 conns_with_subflows 2 1 || fail "expected 1 subflow each after excl
 v=$(views_agree 2) || fail "connections after exclude: $v"
 a=$(ctlj '[i["excluded"] for i in a["interfaces"] if i["dev"] == "eth1"]' interfaces)
 [ "$a" = "[True]" ] || fail "interfaces does not show eth1 excluded: $a"
+# The server refuses joins from eth1 for a moment: the daemon backs off,
+# and "connection" says what it waits for.
+nsx "$S" nft -f - <<-EON || fail "nft"
+table inet refuse {
+	chain in {
+		type filter hook input priority 0; policy accept;
+		ip saddr $ETH1 tcp flags & (syn | ack) == syn reject with tcp reset
+	}
+}
+EON
 ctl_rc interface eth1 include
 [ "$RC" = 0 ] || fail "interface eth1 include: $RC $(cat "$TMP/ctl.err")"
+waiting_shown() { ctl connection "$TOK" 2>/dev/null | grep -q "^  waiting $ETH1 -> .* backing off after [0-9]* failure"; }
+wait_until 5 waiting_shown || fail "connection $TOK does not show its join backing off: $(ctl connection "$TOK")"
+log "connection shows: $(ctl connection "$TOK" | grep waiting | head -n 1 | xargs)"
+nsx "$S" nft delete table inet refuse
 wait_until 10 established_from "$ETH1" 2 || fail "eth1's subflows did not come back: $(tcp_from "$ETH1")"
 wait_until 5 conns_with_subflows 2 2 || fail "expected 2 subflows each again: $(count_subflows | xargs)"
 log "interface eth1 exclude closed its subflows, include brought them back"

@@ -285,6 +285,18 @@ START_TEST(test_connection_state_and_adopted)
 }
 END_TEST
 
+/* What the daemon waits for: a pair backing off, and when it may go. */
+START_TEST(test_connection_waiting)
+{
+	check_text("connection", "{\"token\":\"00000001\",\"state\":\"established\","
+		   "\"age_s\":5,\"waiting\":[{\"local\":" ADDR("198.51.100.2", 0) ","
+		   "\"remote\":" ADDR("203.0.113.2", 443) ",\"why\":\"backing off\","
+		   "\"failures\":3,\"retry_in_ms\":3500}]}",
+		   "token 00000001 ? -> ? client established age 5s\n"
+		   "  waiting 198.51.100.2 -> 203.0.113.2:443 backing off after 3 failures, next try in 4s\n");
+}
+END_TEST
+
 /* Strings from the daemon reach a terminal: control characters, bytes
  * outside ASCII, quotes and backslashes are escaped in the text output
  * (an interface name may hold ESC [ 2 J), and nothing else is. */
@@ -580,6 +592,7 @@ static Suite *ctl_output_suite(void)
 	tcase_add_test(out, test_status);
 	tcase_add_test(out, test_status_durations);
 	tcase_add_test(out, test_connection);
+	tcase_add_test(out, test_connection_waiting);
 	tcase_add_test(out, test_connections_aligned);
 	tcase_add_test(out, test_connections_empty);
 	tcase_add_test(out, test_connection_missing_members);
