@@ -275,14 +275,52 @@ static int ctl_handlers_find_conn(struct ctl_call *c, struct model_conn **out)
 			     c->req->token);
 }
 
+/* The kernel's figures for each subflow of one connection, into the
+ * subflows of its answer (same order as the model's). */
+static void ctl_handlers_stats(struct ctl_server *s, const struct model_conn *m,
+			       struct json_object *o)
+{
+	struct json_object *subs = json_object_object_get(o, "subflows");
+	struct ctl_subflow_stats *st;
+
+	if (!s->env.subflow_stats || !subs || !m->pub.n_subflows)
+		return;
+	st = calloc(m->pub.n_subflows, sizeof(*st));
+	if (!st)
+		return;
+	s->env.subflow_stats(s->env.arg, &m->pub, st);
+	for (size_t i = 0; i < m->pub.n_subflows &&
+	     i < json_object_array_length(subs); i++) {
+		struct json_object *sf = json_object_array_get_idx(subs, i);
+
+		if (!st[i].found)
+			continue;
+		json_object_object_add(sf, "rtt_us",
+				       json_object_new_int64(st[i].rtt_us));
+		json_object_object_add(sf, "bytes_sent",
+				       json_object_new_int64((int64_t)st[i].bytes_sent));
+		json_object_object_add(sf, "bytes_received",
+				       json_object_new_int64((int64_t)st[i].bytes_received));
+		json_object_object_add(sf, "retransmits",
+				       json_object_new_int64(st[i].retransmits));
+		json_object_object_add(sf, "unacked",
+				       json_object_new_int64(st[i].unacked));
+	}
+	free(st);
+}
+
 static int ctl_cmd_connection(struct ctl_call *c)
 {
 	struct model_conn *m;
+	struct json_object *o;
 	int err = ctl_handlers_find_conn(c, &m);
 
 	if (err < 0)
 		return err;
-	return ctl_call_result(c, ctl_handlers_conn(c->s, m));
+	o = ctl_handlers_conn(c->s, m);
+	if (o)
+		ctl_handlers_stats(c->s, m, o);
+	return ctl_call_result(c, o);
 }
 
 static struct json_object *ctl_handlers_iface(const struct ctl_server *s,

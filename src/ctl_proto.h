@@ -98,7 +98,9 @@
  *          "retry_in_ms"}] (only when there is any), "subflows":
  *          [{"local": ADDR, "remote": ADDR, "id",
  *          "remote_id", "backup", "dev", "state": "pending"|"established",
- *          "stalled"}], "remote_addresses": [{"id", "address", "port"}],
+ *          "stalled"; "connection" only, when the kernel answered: "rtt_us",
+ *          "bytes_sent" (acked), "bytes_received", "retransmits",
+ *          "unacked"}], "remote_addresses": [{"id", "address", "port"}],
  *          "announced": [{"id", "address"}]}
  * IFACE = {"dev", "index", "type", "type_source": "auto"|"config"|"runtime",
  *          "metered", "metered_source", "up": bool, "excluded": bool,

@@ -56,6 +56,16 @@ struct ctl_server;
 struct resync;
 
 /* What the server reads and whom it asks; everything outlives the server. */
+/* One subflow as the kernel sees it (struct tcp_info). */
+struct ctl_subflow_stats {
+	bool found;
+	uint32_t rtt_us;		/* smoothed */
+	uint64_t bytes_sent;		/* acked by the peer */
+	uint64_t bytes_received;
+	uint32_t retransmits;		/* segments, ever */
+	uint32_t unacked;		/* segments in flight */
+};
+
 struct ctl_server_env {
 	struct loop *loop;		/* NULL: no socket (unit tests) */
 	struct model *model;
@@ -75,6 +85,12 @@ struct ctl_server_env {
 	/* Netlink datagrams dropped for not coming from the kernel; may be
 	 * NULL. */
 	uint64_t (*netlink_dropped)(void *arg);
+	/* What the kernel says of c's established subflows now (sock_diag
+	 * exact lookups; for "connection TOKEN", never on a periodic path):
+	 * out[i] for c->subflows[i], found set when the kernel answered.
+	 * May be NULL. */
+	void (*subflow_stats)(void *arg, const struct mptcpd_conn *c,
+			      struct ctl_subflow_stats *out);
 	void *arg;
 };
 

@@ -451,6 +451,56 @@ static uint64_t daemon_ctl_netlink_dropped(void *arg)
 	return genl_dropped(d->genl) + rtnl_dropped(d->rtnl) + diag_dropped();
 }
 
+struct daemon_stats_ctx {
+	const struct mptcpd_conn *c;
+	struct ctl_subflow_stats *out;
+};
+
+static void daemon_stats_one(void *arg, const struct diag_subflow *s)
+{
+	struct daemon_stats_ctx *x = arg;
+
+	for (size_t i = 0; i < x->c->n_subflows; i++) {
+		const struct mptcpd_subflow *m = &x->c->subflows[i];
+
+		if (!addr_equal(&m->local, &s->local) ||
+		    !addr_equal(&m->remote, &s->remote))
+			continue;
+		x->out[i].found = true;
+		x->out[i].rtt_us = s->rtt_us;
+		x->out[i].bytes_sent = s->bytes_acked;
+		x->out[i].bytes_received = s->bytes_received;
+		x->out[i].retransmits = s->total_retrans;
+		x->out[i].unacked = s->unacked;
+	}
+}
+
+/* "connection TOKEN": its established subflows looked up by 4-tuple. */
+static void daemon_ctl_subflow_stats(void *arg, const struct mptcpd_conn *c,
+				     struct ctl_subflow_stats *out)
+{
+	struct daemon_stats_ctx x = { c, out };
+	struct diag_subflow_key *keys = calloc(c->n_subflows, sizeof(*keys));
+	size_t n = 0;
+
+	(void)arg;
+	if (!keys)
+		return;
+	for (size_t i = 0; i < c->n_subflows; i++) {
+		const struct mptcpd_subflow *s = &c->subflows[i];
+
+		if (s->state != MPTCPD_SUBFLOW_ESTABLISHED || !s->local.port)
+			continue;
+		keys[n].local = s->local;
+		keys[n].remote = s->remote;
+		keys[n].ifindex = s->ifindex;
+		n++;
+	}
+	if (n)
+		diag_query_subflows(keys, n, daemon_stats_one, &x);
+	free(keys);
+}
+
 /* The daemon manages connections without its control socket too: a
  * socket that cannot be made is logged, not fatal. */
 static void daemon_start_ctl(struct daemon *d)
@@ -461,7 +511,8 @@ static void daemon_start_ctl(struct daemon *d)
 		.started_ms = d->started_ms,
 		.now_ms = daemon_now_ms, .set_strategy = daemon_ctl_set_strategy,
 		.reload = daemon_ctl_reload, .plugins = daemon_ctl_plugins,
-		.netlink_dropped = daemon_ctl_netlink_dropped, .arg = d,
+		.netlink_dropped = daemon_ctl_netlink_dropped,
+		.subflow_stats = daemon_ctl_subflow_stats, .arg = d,
 	};
 
 	ctl_server_new(&d->ctl, d->ns_dir, &env);

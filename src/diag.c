@@ -212,7 +212,7 @@ struct diag_tcp_info {
 	uint32_t last_data_sent, last_ack_sent, last_data_recv, last_ack_recv;
 	uint32_t pmtu, rcv_ssthresh, rtt, rttvar, snd_ssthresh, snd_cwnd;
 	uint32_t advmss, reordering, rcv_rtt, rcv_space, total_retrans;
-	uint64_t pacing_rate, max_pacing_rate, bytes_acked;
+	uint64_t pacing_rate, max_pacing_rate, bytes_acked, bytes_received;
 };
 _Static_assert(offsetof(struct diag_tcp_info, bytes_acked) == 120,
 	       "tcp_info ABI: bytes_acked sits at byte 120");
@@ -244,6 +244,8 @@ static void diag_subflow_tcp_info(const struct nlattr *info,
 	s->rtt_us = ti.rtt;
 	s->has_bytes_acked = DIAG_TCPI_HAS(len, bytes_acked);
 	s->bytes_acked = ti.bytes_acked;
+	s->bytes_received = ti.bytes_received;	/* 0 when absent */
+	s->total_retrans = ti.total_retrans;
 }
 
 static bool diag_subflow_state_wanted(uint8_t state)

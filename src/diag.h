@@ -50,6 +50,8 @@ struct diag_subflow {
 	uint32_t last_ack_recv_ms;	/* ms since the last ACK arrived */
 	uint32_t last_data_sent_ms;	/* ms since data was last sent */
 	uint64_t bytes_acked;		/* cumulative, never goes back */
+	uint64_t bytes_received;	/* kernel >= 4.1; 0 when absent */
+	uint32_t total_retrans;		/* segments retransmitted, ever */
 };
 
 /* Dumps of every MPTCP socket (listeners included) and every TCP socket

@@ -252,6 +252,12 @@ static void output_subflow_row(struct output_table *t, struct json_object *sf)
 	output_cell(t, r, "%s%s%s", output_bool(sf, "backup") ? "backup " : "",
 		    output_bool(sf, "stalled") ? "stalled " : "",
 		    output_str(sf, "state"));
+	/* "connection TOKEN" adds what the kernel says of it. */
+	if (output_get(sf, "rtt_us"))
+		output_cell(t, r, "rtt %.1fms sent %s recv %s retrans %s",
+			    (double)json_object_get_int64(output_get(sf, "rtt_us")) / 1000,
+			    output_str(sf, "bytes_sent"), output_str(sf, "bytes_received"),
+			    output_str(sf, "retransmits"));
 }
 
 /* Remote addresses the peer announced, and the ones we announced. */

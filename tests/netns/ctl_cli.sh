@@ -140,6 +140,12 @@ done
 TOK=$(kernel_view | head -n 1 | cut -d' ' -f1)
 a=$(ctlj 'a["token"] + " " + str(len(a["subflows"]))' connection "$TOK")
 [ "$a" = "$TOK 2" ] || fail "connection $TOK: $a"
+# ... with the kernel's figures for each subflow (sock_diag): the client
+# is sending, so both have an RTT and bytes sent, the way ss -ti says.
+a=$(ctlj '" ".join(str(s["rtt_us"] > 0 and s["bytes_sent"] > 0) for s in a["subflows"])' connection "$TOK")
+[ "$a" = "True True" ] || fail "connection $TOK: subflows without the kernel's figures: $a"
+ctl connection "$TOK" | grep -q "^  subflow .* rtt [0-9.]*ms sent [0-9]* recv [0-9]* retrans [0-9]*" ||
+	fail "connection text without the subflows' figures: $(ctl connection "$TOK")"
 ctl_rc connection ffffffff
 [ "$RC" = 1 ] && grep -q ENOENT "$TMP/ctl.err" || fail "connection ffffffff: $RC $(cat "$TMP/ctl.err")"
 

@@ -285,6 +285,20 @@ START_TEST(test_connection_state_and_adopted)
 }
 END_TEST
 
+/* "connection TOKEN": the kernel's figures after each subflow. */
+START_TEST(test_connection_subflow_figures)
+{
+	check_text("connection", "{\"token\":\"00000001\",\"state\":\"established\","
+		   "\"age_s\":5,\"subflows\":[{\"id\":0,\"local\":" ADDR("192.0.2.2", 40000) ","
+		   "\"remote\":" ADDR("203.0.113.2", 443) ",\"state\":\"established\","
+		   "\"rtt_us\":1234,\"bytes_sent\":5000,\"bytes_received\":70,"
+		   "\"retransmits\":2,\"unacked\":0}]}",
+		   "token 00000001 ? -> ? client established age 5s\n"
+		   "  subflow id 0 192.0.2.2:40000 -> 203.0.113.2:443 dev - established "
+		   "rtt 1.2ms sent 5000 recv 70 retrans 2\n");
+}
+END_TEST
+
 /* What the daemon waits for: a pair backing off, and when it may go. */
 START_TEST(test_connection_waiting)
 {
@@ -593,6 +607,7 @@ static Suite *ctl_output_suite(void)
 	tcase_add_test(out, test_status_durations);
 	tcase_add_test(out, test_connection);
 	tcase_add_test(out, test_connection_waiting);
+	tcase_add_test(out, test_connection_subflow_figures);
 	tcase_add_test(out, test_connections_aligned);
 	tcase_add_test(out, test_connections_empty);
 	tcase_add_test(out, test_connection_missing_members);
