@@ -59,6 +59,27 @@ int diag_open(int timeout_s)
 	return fd;
 }
 
+void diag_request_init(struct diag_request *req, uint16_t flags, uint32_t seq,
+		       uint8_t family, uint32_t protocol, uint32_t states,
+		       uint8_t ext)
+{
+	memset(req, 0, sizeof(*req));
+	req->nlh.nlmsg_len = sizeof(*req);
+	req->nlh.nlmsg_type = SOCK_DIAG_BY_FAMILY;
+	req->nlh.nlmsg_flags = flags;
+	req->nlh.nlmsg_seq = seq;
+	req->r.sdiag_family = family;
+	/* The attribute carries the real protocol.  Leave the u8 field at 0
+	 * (no handler) for one that does not fit, so a kernel ignoring the
+	 * attribute fails instead of silently using 262 & 0xff = 6 = TCP. */
+	req->r.sdiag_protocol = protocol <= 255 ? (uint8_t)protocol : 0;
+	req->r.idiag_ext = ext;
+	req->r.idiag_states = states;
+	req->proto_hdr.nla_type = INET_DIAG_REQ_PROTOCOL;
+	req->proto_hdr.nla_len = NLA_HDRLEN + sizeof(req->proto);
+	req->proto = protocol;
+}
+
 /* Validates the reply and parses its top-level attributes. */
 static int diag_parse_msg(const struct nlmsghdr *nlh, size_t len,
 			  struct nlattr **tb, const struct inet_diag_msg **m)

@@ -30,35 +30,15 @@
 /* The kernel always answers; this only guards against a wedged socket. */
 #define DIAG_TIMEOUT_S		5
 
-struct diag_request {
-	struct nlmsghdr nlh;
-	struct inet_diag_req_v2 r;
-	struct nlattr proto_hdr;	/* INET_DIAG_REQ_PROTOCOL */
-	uint32_t proto;
-};
-
 static int diag_send(int fd, const struct diag_dump *d)
 {
 	struct sockaddr_nl kernel = { .nl_family = AF_NETLINK };
 	struct diag_request req;
 
-	memset(&req, 0, sizeof(req));
-	req.nlh.nlmsg_len = sizeof(req);
-	req.nlh.nlmsg_type = SOCK_DIAG_BY_FAMILY;
-	req.nlh.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
-	req.nlh.nlmsg_seq = d->seq;
-	req.r.sdiag_family = d->family;
-	/* The attribute carries the real protocol.  Leave the u8 field at 0
-	 * (no handler) so a kernel ignoring the attribute fails instead of
-	 * silently dumping 262 & 0xff = 6 = TCP. */
-	req.r.sdiag_protocol = d->protocol <= 255 ? d->protocol : 0;
-	req.r.idiag_ext = 1u << (INET_DIAG_INFO - 1);
-	req.r.idiag_states = d->states;
+	diag_request_init(&req, NLM_F_REQUEST | NLM_F_DUMP, d->seq, d->family,
+			  d->protocol, d->states, 1u << (INET_DIAG_INFO - 1));
 	req.r.id.idiag_cookie[0] = INET_DIAG_NOCOOKIE;
 	req.r.id.idiag_cookie[1] = INET_DIAG_NOCOOKIE;
-	req.proto_hdr.nla_type = INET_DIAG_REQ_PROTOCOL;
-	req.proto_hdr.nla_len = NLA_HDRLEN + sizeof(req.proto);
-	req.proto = d->protocol;
 	if (sendto(fd, &req, sizeof(req), 0, (struct sockaddr *)&kernel,
 		   sizeof(kernel)) < 0)
 		return -errno;

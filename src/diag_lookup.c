@@ -21,32 +21,15 @@
 /* The kernel answers at once; this only guards against a wedged socket. */
 #define DIAG_LOOKUP_TIMEOUT_S	1
 
-struct diag_lookup_request {
-	struct nlmsghdr nlh;
-	struct inet_diag_req_v2 r;
-	struct nlattr proto_hdr;	/* INET_DIAG_REQ_PROTOCOL */
-	uint32_t proto;
-};
-
 static int diag_lookup_send(int fd, uint32_t token)
 {
-	struct diag_lookup_request req;
+	struct diag_request req;
 
-	memset(&req, 0, sizeof(req));
-	req.nlh.nlmsg_len = sizeof(req);
-	req.nlh.nlmsg_type = SOCK_DIAG_BY_FAMILY;
-	req.nlh.nlmsg_flags = NLM_F_REQUEST;
-	req.nlh.nlmsg_seq = 1;
-	req.r.sdiag_family = AF_INET;	/* the token finds either family */
-	req.r.sdiag_protocol = 0;	/* the attribute names MPTCP */
-	/* The owner (uid, cgroup id) comes without extensions: no
-	 * mptcp_info to fill. */
-	req.r.idiag_ext = 0;
-	req.r.idiag_states = DIAG_STATES_ALL;
+	/* AF_INET: the token finds either family.  The owner (uid, cgroup
+	 * id) comes without extensions: no mptcp_info to fill. */
+	diag_request_init(&req, NLM_F_REQUEST, 1, AF_INET, IPPROTO_MPTCP,
+			  DIAG_STATES_ALL, 0);
 	req.r.id.idiag_cookie[0] = token;
-	req.proto_hdr.nla_type = INET_DIAG_REQ_PROTOCOL;
-	req.proto_hdr.nla_len = NLA_HDRLEN + sizeof(req.proto);
-	req.proto = IPPROTO_MPTCP;
 	return send(fd, &req, sizeof(req), 0) < 0 ? -errno : 0;
 }
 

@@ -15,6 +15,7 @@
 #include <stdint.h>
 #include <sys/socket.h>
 #include <linux/netlink.h>
+#include <linux/inet_diag.h>
 #include "diag.h"
 
 struct nlmsghdr;
@@ -33,6 +34,21 @@ int diag_open(int timeout_s);
 /* Whether a datagram read from such a socket came from the kernel; the
  * others are counted (diag_dropped()) and must be ignored whole. */
 bool diag_from_kernel(const struct sockaddr_nl *from, socklen_t len);
+
+/* One SOCK_DIAG_BY_FAMILY request with the real protocol in an
+ * INET_DIAG_REQ_PROTOCOL attribute (MPTCP's 262 does not fit the u8
+ * field): the dumps' and the lookup by token's. */
+struct diag_request {
+	struct nlmsghdr nlh;
+	struct inet_diag_req_v2 r;
+	struct nlattr proto_hdr;	/* INET_DIAG_REQ_PROTOCOL */
+	uint32_t proto;
+};
+/* Zeroes req and fills the header, family, protocol, states and
+ * extensions; the caller sets what is left (the cookie). */
+void diag_request_init(struct diag_request *req, uint16_t flags, uint32_t seq,
+		       uint8_t family, uint32_t protocol, uint32_t states,
+		       uint8_t ext);
 
 /* Where diag_on_subflow hands each subflow. */
 struct diag_subflow_ctx {

@@ -37,6 +37,14 @@ const struct mptcpd_strategy *engine_conn_strategy(const struct engine *e,
 	return c->strategy ? c->strategy : e->strategy;
 }
 
+/* A new strategy starts with fresh memory (made again on first use). */
+static void engine_conn_drop_data(struct model_conn *c)
+{
+	free(c->strategy_data);
+	c->strategy_data = NULL;
+	c->pub.data = NULL;
+}
+
 /* Once per connection: the socket's owner, from the daemon (sock_diag).
  * -EAGAIN: not yet, ask again at the connection's next decision. */
 static int engine_policy_owner(struct engine *e, struct model_conn *c)
@@ -111,13 +119,10 @@ void engine_policy_choose(struct engine *e, struct model_conn *c)
 	i = engine_policy_match(e, c);
 	if (i == POLICY_NEED_OWNER)
 		return;	/* the owner is not known yet: the next decision */
-	if (engine_policy_apply(e, c, i)) {
-		/* Memory the default strategy made before the addresses were
-		 * known is not the size the rule's strategy asks for. */
-		free(c->strategy_data);
-		c->strategy_data = NULL;
-		c->pub.data = NULL;
-	}
+	/* Memory the default strategy made before the addresses were known
+	 * is not the size the rule's strategy asks for. */
+	if (engine_policy_apply(e, c, i))
+		engine_conn_drop_data(c);
 	if (i >= 0)
 		log_info(LOG_SUB_ENGINE, "token=%08x: policy %s, strategy %s",
 			 c->pub.token, e->policies[i].name,
@@ -159,13 +164,10 @@ static void engine_reconfigure_conn(struct engine *e, struct model_conn *c,
 	if (i == POLICY_NEED_OWNER)
 		return;	/* not known yet: its next decision chooses */
 	engine_policy_apply(e, c, i);
-	if (engine_conn_strategy(e, c) != before) {
-		free(c->strategy_data);
-		c->strategy_data = NULL;
-		c->pub.data = NULL;
-	} else if (engine_rule_same(old_rule, engine_conn_policy(e, c))) {
+	if (engine_conn_strategy(e, c) != before)
+		engine_conn_drop_data(c);
+	else if (engine_rule_same(old_rule, engine_conn_policy(e, c)))
 		return;
-	}
 	ev.token = c->pub.token;
 	engine_decide(e, c, &ev);
 }
