@@ -235,6 +235,7 @@ static const struct ctl_word ctl_words_event[] = {
 	{ "action-failed", MPTCPD_EVENT_ACTION_FAILED },
 	{ "subflow-stalled", MPTCPD_EVENT_SUB_STALLED },
 	{ "retry", MPTCPD_EVENT_RETRY },
+	{ "rtt-updated", MPTCPD_EVENT_RTT_UPDATED },
 	{ NULL, 0 },
 };
 

@@ -275,6 +275,9 @@ static void engine_observe_own(struct engine *e, const struct mptcpd_event *ev)
 		if (e->ops.observe_event)
 			e->ops.observe_event(e->ops_arg, ev);
 		return;
+	/* Several times a second per connection: not shown. */
+	case MPTCPD_EVENT_RTT_UPDATED:
+		return;
 	/* Shown by engine_on_event() and engine_on_local_addr(). */
 	case MPTCPD_EVENT_CREATED:
 	case MPTCPD_EVENT_ESTABLISHED:
@@ -578,6 +581,7 @@ static struct model_conn *engine_apply(struct engine *e, struct model_conn *c,
 	case MPTCPD_EVENT_ACTION_FAILED:
 	case MPTCPD_EVENT_SUB_STALLED:
 	case MPTCPD_EVENT_RETRY:
+	case MPTCPD_EVENT_RTT_UPDATED:
 		return c;
 	}
 	return c;

@@ -118,6 +118,7 @@ static void example_decide(const struct mptcpd_event *event,
 	case MPTCPD_EVENT_ADDR_REMOVED:
 	case MPTCPD_EVENT_ACTION_FAILED:
 	case MPTCPD_EVENT_SUB_STALLED:
+	case MPTCPD_EVENT_RTT_UPDATED:	/* not asked for (no WATCH_RTT) */
 		break;
 	}
 }

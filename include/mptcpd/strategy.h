@@ -35,8 +35,11 @@
 extern "C" {
 #endif
 
-/* 2: struct mptcpd_conn gained held/n_held. */
-#define MPTCPD_STRATEGY_ABI_VERSION 2
+/* 2: struct mptcpd_conn gained held/n_held.
+ * 3: struct mptcpd_subflow gained srtt_us/rtt_at_ms (its stride changed),
+ *    struct mptcpd_action gained reason (its stride changed), and there is
+ *    MPTCPD_STRATEGY_WATCH_RTT with MPTCPD_EVENT_RTT_UPDATED. */
+#define MPTCPD_STRATEGY_ABI_VERSION 3
 
 /* An IPv4 or IPv6 address with an optional port, port in host order. */
 struct mptcpd_addr {
@@ -89,6 +92,12 @@ struct mptcpd_subflow {
 	int ifindex;			/* 0 when not bound to a device */
 	uint64_t since_ms;	/* requested (pending) or established at */
 	bool stalled;		/* unacked data and no ack progress */
+	/* ABI 3: the kernel's smoothed RTT of this subflow (tcp_info), in
+	 * microseconds, and when it was read (host->now_ms scale); both 0
+	 * until sampled.  Sampled only for strategies with
+	 * MPTCPD_STRATEGY_WATCH_RTT. */
+	uint32_t srtt_us;
+	uint64_t rtt_at_ms;
 };
 
 /* An address the peer announced (ADD_ADDR), or its initial one (id 0). */
@@ -215,6 +224,10 @@ enum mptcpd_event_type {
 	 * subflows again.  token only: which pairs is not said, so
 	 * reconcile the whole connection. */
 	MPTCPD_EVENT_RETRY = 37,
+	/* ABI 3: the subflows' srtt_us in the view were read again from the
+	 * kernel (at least one of them).  Only reported to strategies with
+	 * MPTCPD_STRATEGY_WATCH_RTT.  token only. */
+	MPTCPD_EVENT_RTT_UPDATED = 38,
 };
 
 /* Which optional fields of struct mptcpd_event the kernel sent (0 in daemon
@@ -289,6 +302,12 @@ struct mptcpd_action {
 	uint8_t local_id;	/* REMOVE: set by the strategy; others: the daemon */
 	bool backup;		/* SUBFLOW_CREATE, SET_BACKUP */
 	int ifindex;		/* device to bind the subflow to; 0 = none */
+	/* ABI 3: why, in the strategy's words, for operators (logs, monitor,
+	 * history): the rule that chose this action, e.g. "no working
+	 * non-cellular subflow".  A string with static storage duration (a
+	 * literal), never one built in conn->data or on the stack; NULL:
+	 * none given.  The daemon adds the triggering event itself. */
+	const char *reason;
 };
 
 /* More actions than this in one call: the rest is dropped, with a
@@ -338,6 +357,10 @@ enum mptcpd_strategy_flag {
 	 * this strategy is the default or a [policy] rule names it) and
 	 * report MPTCPD_EVENT_SUB_STALLED. */
 	MPTCPD_STRATEGY_WATCH_STALLS = 1u << 0,
+	/* ABI 3: keep the subflows' srtt_us fresh (read from the kernel a
+	 * few connections at a time, each about every 200 ms while it has
+	 * more than one subflow) and report MPTCPD_EVENT_RTT_UPDATED. */
+	MPTCPD_STRATEGY_WATCH_RTT = 1u << 1,
 };
 
 struct mptcpd_strategy {

@@ -358,6 +358,7 @@ void strat_dispatch(const struct mptcpd_event *ev,
 	case MPTCPD_EVENT_SUB_STALLED:
 	case MPTCPD_EVENT_RETRY:
 	case MPTCPD_EVENT_ACTION_FAILED:
+	case MPTCPD_EVENT_RTT_UPDATED:
 		if (strat_client(conn))
 			reconcile(ev, conn, host, out);
 		else

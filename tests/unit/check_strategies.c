@@ -346,6 +346,7 @@ static bool reconciles(enum mptcpd_event_type type)
 	case MPTCPD_EVENT_SUB_STALLED:
 	case MPTCPD_EVENT_RETRY:
 	case MPTCPD_EVENT_ACTION_FAILED:
+	case MPTCPD_EVENT_RTT_UPDATED:
 		return true;
 	case MPTCPD_EVENT_CREATED:
 	case MPTCPD_EVENT_CLOSED:
