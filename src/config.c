@@ -155,6 +155,9 @@ void config_init(struct config *cfg)
 	cfg->backoff_max_ms = 60000;
 	cfg->accept_announcements = true;
 	cfg->max_announcements = 8;
+	cfg->rtt_switch_ratio_pct = 150;
+	cfg->rtt_switch_margin_ms = 20;
+	cfg->rtt_switch_hold_ms = 500;
 	if (config_globs_parse(&cfg->exclude, config_default_exclude) < 0)
 		log_err(LOG_SUB_CONFIG, "out of memory for the default exclude list");
 }

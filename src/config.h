@@ -64,6 +64,12 @@ struct config {
 	 * announced addresses are taken, the rest refused (0..255). */
 	bool accept_announcements;
 	unsigned int max_announcements;
+	/* [core] rtt-switch-ratio (in percent: 150 = 1.5), rtt-switch-
+	 * margin-ms, rtt-switch-hold-ms: when a strategy that follows the
+	 * lowest RTT (interactive) moves data to another path. */
+	unsigned int rtt_switch_ratio_pct;
+	unsigned int rtt_switch_margin_ms;
+	unsigned int rtt_switch_hold_ms;
 	struct glob_list include;	/* [interfaces] include */
 	struct glob_list exclude;	/* [interfaces] exclude */
 	struct {
@@ -79,7 +85,8 @@ struct config {
 /* Defaults: fullmesh, 8 subflows, info, PLUGINDIR, unknown counts as not
  * metered, announce all, backoff 1 s..60 s, no control group (root
  * only), peers' announcements accepted up to 8 per connection, no include
- * list (= all), the default exclusion list, no interface rules. */
+ * list (= all), the default exclusion list, no interface rules, RTT
+ * switches at 1.5x and +20 ms for 500 ms. */
 void config_init(struct config *cfg);
 void config_free(struct config *cfg);
 

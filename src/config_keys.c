@@ -22,6 +22,9 @@
 #define CONFIG_BACKOFF_INITIAL_MAX 60000
 #define CONFIG_BACKOFF_MAX_MAX 3600000
 #define CONFIG_GROUP_FIRST "abcdefghijklmnopqrstuvwxyz_"
+#define CONFIG_RTT_RATIO_MAX 1000	/* percent: 10x */
+#define CONFIG_RTT_MARGIN_MAX 10000
+#define CONFIG_RTT_HOLD_MAX 60000
 #define CONFIG_LEVELS "err, warning, notice, info or debug"
 
 /* ---- words ----
@@ -269,6 +272,51 @@ static void config_set_backoff(struct config_parse *p, enum config_key key,
 			    CONFIG_BACKOFF_MAX_MAX, &p->cfg.backoff_max_ms);
 }
 
+/* "1", "1.5", "2.25": a factor 1..10 with at most two decimals, kept in
+ * percent so that the strategies compare integers. */
+static bool config_ratio(struct config_parse *p, const char *name,
+			 const char *value, unsigned int *pct)
+{
+	unsigned int whole = 0, frac = 0, digits = 0;
+	const char *c = value;
+
+	while (isdigit((unsigned char)*c) && whole <= CONFIG_RTT_RATIO_MAX)
+		whole = whole * 10 + (unsigned int)(*c++ - '0');
+	if (c != value && *c == '.')
+		for (c++; isdigit((unsigned char)*c) && digits < 3; c++, digits++)
+			frac = frac * 10 + (unsigned int)(*c - '0');
+	if (c == value || *c != '\0' || digits > 2 || (value[0] && c[-1] == '.')) {
+		config_error(p, "%s: '%s' is not a factor (expected a number "
+			     "1..10 with at most two decimals, such as 1.5)",
+			     name, value);
+		return false;
+	}
+	if (digits == 1)
+		frac *= 10;
+	if (whole * 100 + frac < 100 || whole * 100 + frac > CONFIG_RTT_RATIO_MAX) {
+		config_error(p, "%s: '%s' is out of range (1..10)", name, value);
+		return false;
+	}
+	*pct = whole * 100 + frac;
+	return true;
+}
+
+static void config_set_rtt_switch(struct config_parse *p, enum config_key key,
+				  const char *value, bool continued)
+{
+	const char *name = config_keys[key].name;
+	(void)continued;	/* single-valued: continuations never get here */
+
+	if (key == CONFIG_KEY_RTT_SWITCH_RATIO)
+		config_ratio(p, name, value, &p->cfg.rtt_switch_ratio_pct);
+	else if (key == CONFIG_KEY_RTT_SWITCH_MARGIN)
+		config_uint(p, name, value, 0, CONFIG_RTT_MARGIN_MAX,
+			    &p->cfg.rtt_switch_margin_ms);
+	else
+		config_uint(p, name, value, 0, CONFIG_RTT_HOLD_MAX,
+			    &p->cfg.rtt_switch_hold_ms);
+}
+
 /* The portable form of a group name (what useradd/groupadd accept without
  * --badname), so a typo is caught here rather than by a lookup.  Empty:
  * root only.  Whether the group exists is the daemon's check (it may be
@@ -484,6 +532,9 @@ const struct config_key_info config_keys[CONFIG_KEY_COUNT] = {
 	[CONFIG_KEY_CONTROL_GROUP] = { "core", "control-group", config_set_control_group, false },
 	[CONFIG_KEY_ACCEPT_ANNOUNCEMENTS] = { "core", "accept-announcements", config_set_accept_announcements, false },
 	[CONFIG_KEY_MAX_ANNOUNCEMENTS] = { "core", "max-announcements", config_set_max_announcements, false },
+	[CONFIG_KEY_RTT_SWITCH_RATIO] = { "core", "rtt-switch-ratio", config_set_rtt_switch, false },
+	[CONFIG_KEY_RTT_SWITCH_MARGIN] = { "core", "rtt-switch-margin-ms", config_set_rtt_switch, false },
+	[CONFIG_KEY_RTT_SWITCH_HOLD] = { "core", "rtt-switch-hold-ms", config_set_rtt_switch, false },
 	[CONFIG_KEY_INCLUDE] = { "interfaces", "include", config_set_globs, true },
 	[CONFIG_KEY_EXCLUDE] = { "interfaces", "exclude", config_set_globs, true },
 	[CONFIG_KEY_IFACE_TYPE] = { CONFIG_IFACE, "type", config_set_iface_type, false },

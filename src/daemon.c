@@ -145,6 +145,7 @@ static void daemon_health_tick(void *arg)
 	struct daemon *d = arg;
 	size_t n;
 
+	daemon_rtt_tick(d);
 	if (!engine_watches_stalls(d->engine)) {
 		if (health_hot_count(d->health))
 			health_forget_all(d->health);
@@ -539,6 +540,9 @@ static int daemon_start(struct daemon *d)
 			   d->cfg.backoff_max_ms);
 	engine_set_peer_policy(d->engine, d->cfg.accept_announcements,
 			       d->cfg.max_announcements);
+	engine_set_rtt_switch(d->engine, d->cfg.rtt_switch_ratio_pct,
+			      d->cfg.rtt_switch_margin_ms,
+			      d->cfg.rtt_switch_hold_ms);
 	if (engine_set_announce(d->engine, d->cfg.announce == CONFIG_ANNOUNCE_ALL,
 				d->cfg.announce_addrs.v, d->cfg.announce_addrs.n) < 0)
 		return -ENOMEM;

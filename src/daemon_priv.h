@@ -97,6 +97,14 @@ int daemon_conn_owner(void *arg, uint32_t token, uint32_t *uid, char *cgroup,
 int daemon_apply_policies(struct daemon *d, const struct mptcpd_strategy *def);
 void daemon_policy_free(struct daemon *d);
 
+/* daemon_rtt.c: read the RTTs of the connections due (engine_rtt_next),
+ * at most DAEMON_RTT_CONNS per tick and DAEMON_RTT_KEYS subflow lookups:
+ * every HEALTH_TICK_MS, each connection is read about every 200 ms while
+ * no more than 2 * DAEMON_RTT_CONNS are watched. */
+#define DAEMON_RTT_CONNS 16
+#define DAEMON_RTT_KEYS 64
+void daemon_rtt_tick(struct daemon *d);
+
 /* daemon_reload.c */
 /* d->cfg from d->args' file, the strategy and the control group resolved:
  * an ARGS_EXIT_* status (errors logged). */

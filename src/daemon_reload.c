@@ -196,6 +196,9 @@ static void daemon_apply_config(struct daemon *d)
 			   d->cfg.backoff_max_ms);
 	engine_set_peer_policy(d->engine, d->cfg.accept_announcements,
 			       d->cfg.max_announcements);
+	engine_set_rtt_switch(d->engine, d->cfg.rtt_switch_ratio_pct,
+			      d->cfg.rtt_switch_margin_ms,
+			      d->cfg.rtt_switch_hold_ms);
 	engine_set_announce(d->engine, d->cfg.announce == CONFIG_ANNOUNCE_ALL,
 			    d->cfg.announce_addrs.v, d->cfg.announce_addrs.n);
 	daemon_iface_reconfigure(d);

@@ -37,6 +37,9 @@ struct engine *engine_new(struct model *m, struct iface_table *ifaces,
 	/* The configuration's defaults, until the daemon sets its own. */
 	e->accept_announcements = true;
 	e->max_announcements = 8;
+	e->rtt_ratio_pct = 150;
+	e->rtt_margin_us = 20000;
+	e->rtt_hold_ms = 500;
 	return e;
 }
 
@@ -161,6 +164,14 @@ void engine_set_backoff(struct engine *e, uint64_t initial_ms, uint64_t max_ms)
 const struct mptcpd_strategy *engine_strategy(const struct engine *e)
 {
 	return e->strategy;
+}
+
+void engine_set_rtt_switch(struct engine *e, unsigned int ratio_pct,
+			   unsigned int margin_ms, unsigned int hold_ms)
+{
+	e->rtt_ratio_pct = ratio_pct;
+	e->rtt_margin_us = margin_ms * 1000u;
+	e->rtt_hold_ms = hold_ms;
 }
 
 bool engine_watches_stalls(const struct engine *e)
@@ -362,6 +373,7 @@ void engine_decide(struct engine *e, struct model_conn *c,
 	engine_observe_own(e, ev);
 	engine_policy_choose(e, c);
 	s = engine_conn_strategy(e, c);
+	engine_rtt_track(e, c);
 	if (!engine_conn_data(e, c))
 		return;
 
@@ -370,6 +382,9 @@ void engine_decide(struct engine *e, struct model_conn *c,
 	host.now_ms = e->ops.now_ms(e->ops_arg);
 	host.listeners = e->listeners;
 	host.n_listeners = e->n_listeners;
+	host.rtt_switch_ratio_pct = e->rtt_ratio_pct;
+	host.rtt_switch_margin_us = e->rtt_margin_us;
+	host.rtt_switch_hold_ms = e->rtt_hold_ms;
 	engine_policy_host(e, c, &host);
 	engine_host_announce(e, &host);
 	engine_fill_held(e, c, host.now_ms);

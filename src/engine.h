@@ -208,6 +208,26 @@ enum engine_verdict engine_manual(struct engine *e, struct mptcpd_action *a);
  * 0, or -ENODEV when no interface has that name (nothing changed). */
 int engine_set_iface(struct engine *e, const char *ifname,
 		     const struct engine_iface_change *ch);
+/* The hysteresis of strategies that follow the lowest RTT ([core]
+ * rtt-switch-*), for the host view. */
+void engine_set_rtt_switch(struct engine *e, unsigned int ratio_pct,
+			   unsigned int margin_ms, unsigned int hold_ms);
+/* RTT readings (engine_rtt.c).  The daemon, each tick: engine_rtt_next()
+ * for the connections due (the least recently read first, each read
+ * about every 200 ms; NULL when none is due, at once when none is
+ * watched), reads their established subflows' tcp_info, hands each
+ * smoothed RTT to engine_on_rtt() (idle_ms: since the subflow last sent
+ * data), then engine_rtt_done() per connection: the strategy hears
+ * MPTCPD_EVENT_RTT_UPDATED if anything was stored.  Watched: connections
+ * whose strategy has MPTCPD_STRATEGY_WATCH_RTT, with more than one
+ * established subflow. */
+const struct mptcpd_conn *engine_rtt_next(struct engine *e);
+void engine_on_rtt(struct engine *e, uint32_t token,
+		   const struct mptcpd_addr *local,
+		   const struct mptcpd_addr *remote, uint32_t srtt_us,
+		   uint32_t idle_ms);
+void engine_rtt_done(struct engine *e, uint32_t token);
+size_t engine_rtt_watched(const struct engine *e);
 /* Does the active strategy want stall reports (and so diag polling)? */
 bool engine_watches_stalls(const struct engine *e);
 

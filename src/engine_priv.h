@@ -92,6 +92,9 @@ struct engine {
 	 * for the length of one decision; "" outside one. */
 	char cause[160];
 	struct engine_held_path held_paths[ENGINE_HELD_PATHS_MAX];
+	/* [core] rtt-switch-*, for the host view. */
+	unsigned int rtt_ratio_pct;
+	uint32_t rtt_margin_us, rtt_hold_ms;
 	size_t n_held_paths;
 };
 
@@ -148,6 +151,9 @@ void engine_policy_host(struct engine *e, const struct model_conn *c,
 void engine_policy_actions(struct engine *e, const struct model_conn *c,
 			   const struct mptcpd_host *host,
 			   struct mptcpd_actions *out);
+/* engine_rtt.c: put the connection in or out of the RTT readings, from
+ * its strategy and subflows (at each decision). */
+void engine_rtt_track(struct engine *e, struct model_conn *c);
 /* Does the default strategy or one a rule names have this flag? */
 bool engine_policy_uses(const struct engine *e, unsigned int flag);
 /* engine_peer.c: may the peer's announcement (ev) be joined?  True when

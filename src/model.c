@@ -21,6 +21,10 @@ struct model {
 	size_t n_conns;
 	size_t n_subflows;	/* over every connection */
 	struct heap due;
+	/* Connections whose subflows' RTTs are read (model_rtt_watch), least
+	 * recently read first. */
+	struct model_conn *rtt_head, *rtt_tail;
+	size_t n_rtt;
 };
 
 #define MODEL_MIN_BUCKETS 64
@@ -146,12 +150,79 @@ void model_conn_del(struct model *m, uint32_t token)
 		if (c->pub.token == token) {
 			*pp = c->next;
 			heap_del(&m->due, &c->due);
+			model_rtt_watch(m, c, false);
 			m->n_subflows -= c->pub.n_subflows;
 			model_conn_free(c);
 			m->n_conns--;
 			return;
 		}
 	}
+}
+
+static void model_rtt_unlink(struct model *m, struct model_conn *c)
+{
+	if (c->rtt_prev)
+		c->rtt_prev->rtt_next = c->rtt_next;
+	else
+		m->rtt_head = c->rtt_next;
+	if (c->rtt_next)
+		c->rtt_next->rtt_prev = c->rtt_prev;
+	else
+		m->rtt_tail = c->rtt_prev;
+	c->rtt_prev = c->rtt_next = NULL;
+}
+
+static void model_rtt_append(struct model *m, struct model_conn *c)
+{
+	c->rtt_prev = m->rtt_tail;
+	c->rtt_next = NULL;
+	if (m->rtt_tail)
+		m->rtt_tail->rtt_next = c;
+	else
+		m->rtt_head = c;
+	m->rtt_tail = c;
+}
+
+void model_rtt_watch(struct model *m, struct model_conn *c, bool on)
+{
+	if (on == c->rtt_watched)
+		return;
+	c->rtt_watched = on;
+	if (!on) {
+		model_rtt_unlink(m, c);
+		m->n_rtt--;
+		return;
+	}
+	/* First in line: a connection that just got its second subflow is
+	 * read at the next tick. */
+	c->rtt_read_ms = 0;
+	c->rtt_prev = NULL;
+	c->rtt_next = m->rtt_head;
+	if (m->rtt_head)
+		m->rtt_head->rtt_prev = c;
+	else
+		m->rtt_tail = c;
+	m->rtt_head = c;
+	m->n_rtt++;
+}
+
+struct model_conn *model_rtt_first(const struct model *m)
+{
+	return m->rtt_head;
+}
+
+void model_rtt_read(struct model *m, struct model_conn *c, uint64_t now_ms)
+{
+	if (!c->rtt_watched)
+		return;
+	c->rtt_read_ms = now_ms;
+	model_rtt_unlink(m, c);
+	model_rtt_append(m, c);
+}
+
+size_t model_rtt_count(const struct model *m)
+{
+	return m->n_rtt;
 }
 
 struct model_conn *model_conn_next(const struct model *m,

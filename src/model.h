@@ -81,6 +81,12 @@ struct model_conn {
 	bool refusal_logged;		/* a peer's announcement refused */
 	bool cap_logged;		/* a table of it was full */
 	struct heap_node due;		/* in the model's due heap (key: ms) */
+	/* In the model's RTT list (model_rtt_watch), and when its subflows'
+	 * RTTs were last read. */
+	bool rtt_watched;
+	bool rtt_updated;		/* a subflow's srtt read, not told */
+	uint64_t rtt_read_ms;
+	struct model_conn *rtt_prev, *rtt_next;
 	struct model *model;		/* its model, for the counters */
 	struct model_conn *next;	/* hash chain */
 };
@@ -136,6 +142,17 @@ struct model_cursor {
 struct model_conn *model_conn_cursor_next(const struct model *m,
 					  struct model_cursor *cur,
 					  size_t *budget);
+
+/* The connections whose subflows' RTTs are read from the kernel, kept as
+ * their own list so that a tick that reads a few of them never looks at
+ * the others (and costs nothing while the list is empty).  The list is in
+ * the order they were read, least recently first; a connection that
+ * joins it comes first.  Deleting a connection takes it out. */
+void model_rtt_watch(struct model *m, struct model_conn *c, bool on);
+struct model_conn *model_rtt_first(const struct model *m);
+/* c was read at now_ms: it goes to the end of the line. */
+void model_rtt_read(struct model *m, struct model_conn *c, uint64_t now_ms);
+size_t model_rtt_count(const struct model *m);
 
 /* Subflows.  Matching is on local IP, remote IP and remote port; the
  * local port is not known for pending ones. */

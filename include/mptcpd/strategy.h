@@ -93,9 +93,13 @@ struct mptcpd_subflow {
 	uint64_t since_ms;	/* requested (pending) or established at */
 	bool stalled;		/* unacked data and no ack progress */
 	/* ABI 3: the kernel's smoothed RTT of this subflow (tcp_info), in
-	 * microseconds, and when it was read (host->now_ms scale); both 0
-	 * until sampled.  Sampled only for strategies with
-	 * MPTCPD_STRATEGY_WATCH_RTT. */
+	 * microseconds, and how fresh it is: when the subflow last sent data
+	 * (host->now_ms scale), since the kernel takes RTT samples only from
+	 * the ACKs of data.  A subflow that carries nothing (a backup) keeps
+	 * the srtt of its last data, or of its handshake: compare rtt_at_ms
+	 * with host->now_ms before trusting it.  Both 0 until sampled.
+	 * Sampled only for strategies with MPTCPD_STRATEGY_WATCH_RTT, while
+	 * the connection has more than one established subflow. */
 	uint32_t srtt_us;
 	uint64_t rtt_at_ms;
 };
@@ -159,6 +163,14 @@ struct mptcpd_host {
 	const struct mptcpd_local_addr *announce;
 	size_t n_listeners;
 	const struct mptcpd_addr *listeners;
+	/* ABI 3: the operator's hysteresis for strategies that put data on
+	 * the path with the lowest RTT ([core] rtt-switch-ratio,
+	 * rtt-switch-margin-ms, rtt-switch-hold-ms): move off the active
+	 * path when its srtt exceeds the best alternative's both by the
+	 * factor ratio_pct / 100 and by margin_us, for hold_ms in a row. */
+	unsigned int rtt_switch_ratio_pct;	/* 100..1000; 150 = 1.5 */
+	uint32_t rtt_switch_margin_us;
+	uint32_t rtt_switch_hold_ms;
 };
 
 /*

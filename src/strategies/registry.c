@@ -8,6 +8,7 @@ static const struct mptcpd_strategy *const strategies_builtin[] = {
 	&strategy_fullmesh,
 	&strategy_backup_cellular,
 	&strategy_metered_aware,
+	&strategy_interactive,
 };
 
 #define N_BUILTIN (sizeof(strategies_builtin) / sizeof(strategies_builtin[0]))

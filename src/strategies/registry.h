@@ -10,6 +10,7 @@
 extern const struct mptcpd_strategy strategy_fullmesh;
 extern const struct mptcpd_strategy strategy_backup_cellular;
 extern const struct mptcpd_strategy strategy_metered_aware;
+extern const struct mptcpd_strategy strategy_interactive;
 
 /* A built-in strategy by name, or NULL. */
 const struct mptcpd_strategy *strategy_find(const char *name);
