@@ -21,7 +21,9 @@
  * active one, but a path left because its queue filled (a competing bulk
  * flow) would look slow for ever.  Such a path, while its RTT is stale and
  * its best RTT seen would win, is probed: it carries the data for
- * INTERACTIVE_PROBE_MS, then the hysteresis decides on the fresh value.
+ * INTERACTIVE_PROBE_MS, then the hysteresis decides on the fresh value
+ * (a probe that shows it better by the margin goes on for the hold time,
+ * and the path takes over).
  * Probes back off from 1 s to 8 s apart, so a path that stays slow costs
  * at most 300 ms of its delay every 8 s.
  */
@@ -230,7 +232,12 @@ static struct interactive_path *interactive_probe(struct interactive_data *d,
 	uint64_t now = host->now_ms;
 
 	if (d->probe_until_ms) {
-		if (now < d->probe_until_ms && l && interactive_eligible(v, l))
+		/* A probe that found the path better by the margin goes on
+		 * until the hysteresis takes it (hold time) or the gap
+		 * closes: no flip back to the active path in between. */
+		if (l && interactive_eligible(v, l) &&
+		    (now < d->probe_until_ms ||
+		     (d->worse_since_ms && mptcpd_addr_same_ip(&d->cand, &l->l->addr))))
 			return l;
 		d->probe_until_ms = 0;	/* over: the hysteresis judges */
 		return NULL;

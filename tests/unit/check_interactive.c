@@ -370,13 +370,45 @@ START_TEST(test_probe_finds_the_left_path_recovered)
 	w.subflows[0].srtt_us = 8000;
 	w.subflows[0].rtt_at_ms = w.host.now_ms;
 	world_decide(&w, MPTCPD_EVENT_RTT_UPDATED);
-	ck_assert(carries(&w, 1));		/* probe over: judged */
+	/* better by the margin: the probe goes on for the hold time, no flip
+	 * back to cellular in between */
+	ck_assert(carries(&w, 0));
 	for (int i = 0; i < 3; i++) {
 		w.host.now_ms += 200;
-		w.subflows[1].rtt_at_ms = w.host.now_ms;
+		w.subflows[0].rtt_at_ms = w.host.now_ms;
 		world_decide(&w, MPTCPD_EVENT_RTT_UPDATED);
+		ck_assert_int_eq(flag_changes(&w), 0);
+		ck_assert(carries(&w, 0) && !carries(&w, 1));
 	}
-	ck_assert(carries(&w, 0) && !carries(&w, 1));
+	/* Wi-Fi is the active path now: no probe of anything */
+	for (int i = 0; i < 50; i++) {
+		w.host.now_ms += 200;
+		w.subflows[0].rtt_at_ms = w.host.now_ms;
+		world_decide(&w, MPTCPD_EVENT_RTT_UPDATED);
+		ck_assert_int_eq(flag_changes(&w), 0);
+	}
+}
+END_TEST
+
+START_TEST(test_probe_of_a_still_slow_path_ends)
+{
+	struct world w;
+
+	world_init(&w);
+	world_tick(&w, 0, 10, 40);
+	for (int i = 0; i < 4; i++)
+		world_tick(&w, 200, 100, 40);
+	w.host.now_ms += 1000;
+	w.subflows[1].rtt_at_ms = w.host.now_ms;
+	world_decide(&w, MPTCPD_EVENT_RTT_UPDATED);
+	ck_assert(carries(&w, 0));		/* probing */
+	w.host.now_ms += 200;
+	w.subflows[0].rtt_at_ms = w.host.now_ms;	/* still 100 ms */
+	world_decide(&w, MPTCPD_EVENT_RTT_UPDATED);
+	ck_assert(carries(&w, 0));
+	w.host.now_ms += 100;
+	world_decide(&w, MPTCPD_EVENT_RTT_UPDATED);
+	ck_assert(carries(&w, 1) && !carries(&w, 0));	/* 300 ms: over */
 }
 END_TEST
 
@@ -457,6 +489,7 @@ static Suite *interactive_suite(void)
 	tcase_add_test(t, test_metered_back_to_backup_when_unmetered_works);
 	tcase_add_test(t, test_three_paths_lowest_wins);
 	tcase_add_test(t, test_probe_finds_the_left_path_recovered);
+	tcase_add_test(t, test_probe_of_a_still_slow_path_ends);
 	tcase_add_test(t, test_probes_back_off_and_never_probe_a_slow_path);
 	tcase_add_test(t, test_no_probe_of_a_path_never_better);
 	tcase_add_test(t, test_server_side_and_registry);
