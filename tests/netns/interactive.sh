@@ -169,6 +169,9 @@ read -r t_rise t_switch < <(awk -v t0="$t_bulk" '
 [ "${t_switch%.*}" != 0 ] || fail "the samples never saw cellular carry"
 switch=$(awk -v a="$t_rise" -v b="$t_switch" 'BEGIN { printf "%.2f", b - a }')
 log "Wi-Fi's RTT rose by the margin $(awk -v a="$t_bulk" -v b="$t_rise" 'BEGIN { printf "%.2f", b - a }') s into the download; switch $switch s later"
+back=$(awk -v a="$t_stop" -v b="$t_back" 'BEGIN { printf "%.2f", b - a }')
+# For bench/interactive_switch.sh.
+log "figures: switch_ms=$(awk -v s="$switch" 'BEGIN { printf "%d", s * 1000 }') back_ms=$(awk -v s="$back" 'BEGIN { printf "%d", s * 1000 }')"
 awk -v s="$switch" -v m="$SWITCH_S" 'BEGIN { exit !(s <= m) }' ||
 	fail "the switch took $switch s after the rise (bound $SWITCH_S s)"
 
@@ -181,13 +184,13 @@ read -r lasting probes changes < <(awk 'BEGIN { n = 0 }
 				 cur = $2; start = $1; changes++ }
 	}
 	END { runs[n] = cur; len[n] = 99; n++
-		for (i = 0; i < n; i++) printf "%s:%.1f ", runs[i], len[i] > "/dev/stderr"
-		print "(carrier:seconds)" > "/dev/stderr"
+		for (i = 0; i < n; i++) printf "%s:%.1f ", runs[i], len[i] > "'"$TMP/runs"'"
 		for (i = 0; i < n; i++) {
 			if (len[i] < 0.7 && runs[i] == "wifi" && i > 0) { probes++; continue }
 			if (seq == "" || last != runs[i]) { seq = seq (seq == "" ? "" : ",") runs[i]; last = runs[i] }
 		}
 		print seq, probes + 0, changes - 1 }' "$SAMPLES")
+log "carriers (path:seconds): $(cat "$TMP/runs")"
 log "lasting carriers: $lasting; probes seen: $probes; carrier changes sampled: $changes"
 [ "$lasting" = wifi,cell,wifi ] || fail "flapping: the lasting carriers were $lasting"
 [ "$probes" -le 6 ] || fail "$probes probes in about 12 s on cellular"

@@ -668,6 +668,35 @@ START_TEST(test_backoff_bounds)
 }
 END_TEST
 
+START_TEST(test_rtt_switch)
+{
+	ck_assert_uint_eq(cfg.rtt_switch_ratio_pct, 150);
+	ck_assert_uint_eq(cfg.rtt_switch_margin_ms, 20);
+	ck_assert_uint_eq(cfg.rtt_switch_hold_ms, 500);
+	ck_assert_int_eq(load("[core]\nrtt-switch-ratio = 1.25\n"
+			      "rtt-switch-margin-ms = 0\nrtt-switch-hold-ms = 60000\n"), 0);
+	ck_assert_uint_eq(cfg.rtt_switch_ratio_pct, 125);
+	ck_assert_uint_eq(cfg.rtt_switch_margin_ms, 0);
+	ck_assert_uint_eq(cfg.rtt_switch_hold_ms, 60000);
+	ck_assert_int_eq(load("[core]\nrtt-switch-ratio = 2.5\n"), 0);
+	ck_assert_uint_eq(cfg.rtt_switch_ratio_pct, 250);
+	ck_assert_int_eq(load("[core]\nrtt-switch-ratio = 10\n"), 0);
+	ck_assert_uint_eq(cfg.rtt_switch_ratio_pct, 1000);
+	ck_assert_int_eq(load("[core]\nrtt-switch-ratio = 1\n"), 0);
+	ck_assert_uint_eq(cfg.rtt_switch_ratio_pct, 100);
+	assert_bad("[core]\nrtt-switch-ratio = 0.9\n", 2, "out of range (1..10)");
+	assert_bad("[core]\nrtt-switch-ratio = 10.5\n", 2, "out of range (1..10)");
+	assert_bad("[core]\nrtt-switch-ratio = 1.505\n", 2, "is not a factor");
+	assert_bad("[core]\nrtt-switch-ratio = 1.\n", 2, "is not a factor");
+	assert_bad("[core]\nrtt-switch-ratio = .5\n", 2, "is not a factor");
+	assert_bad("[core]\nrtt-switch-ratio = 1.5x\n", 2, "is not a factor");
+	assert_bad("[core]\nrtt-switch-ratio = 99999999999\n", 2, "is not a factor");
+	assert_bad("[core]\nrtt-switch-ratio =\n", 2, "is not a factor");
+	assert_bad("[core]\nrtt-switch-margin-ms = 10001\n", 2, "out of range");
+	assert_bad("[core]\nrtt-switch-hold-ms = -1\n", 2, "is not a number");
+}
+END_TEST
+
 /* ---- [interface GLOB] ---- */
 
 START_TEST(test_iface_laptop)
@@ -1113,6 +1142,7 @@ static Suite *config_suite(void)
 	tcase_add_test(tc, test_unknown_metered);
 	tcase_add_test(tc, test_announce);
 	tcase_add_test(tc, test_backoff_bounds);
+	tcase_add_test(tc, test_rtt_switch);
 	tcase_add_test(tc, test_iface_laptop);
 	tcase_add_test(tc, test_iface_override);
 	tcase_add_test(tc, test_iface_same_glob_twice);
