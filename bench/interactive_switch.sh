@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # How fast interactive moves a connection's data off a path whose RTT
 # rose: tests/netns/interactive.sh, run N times (each in its own
-# namespaces, each bounded by 120 s), a paced stream (200 bytes every
+# namespaces, each bounded by 180 s), a paced stream (200 bytes every
 # 10 ms) on Wi-Fi while a download fills Wi-Fi's 400 ms tbf queue.
 #
 #   bash bench/interactive_switch.sh [BUILD_DIR]   (root; BUILD_DIR: build/)
@@ -38,7 +38,7 @@ summary() { # FILE: "median max" of the numbers in it
 }
 
 for i in $(seq "$runs"); do
-	if ! top_builddir=$build top_srcdir=$here CI=true timeout 120 \
+	if ! top_builddir=$build top_srcdir=$here CI=true timeout 180 \
 		bash "$here/tests/netns/interactive.sh" >"$tmp/run$i.log" 2>&1; then
 		grep -E '^\[interactive|FAIL' "$tmp/run$i.log"
 		echo "run $i failed" >&2

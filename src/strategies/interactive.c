@@ -20,7 +20,7 @@
  * data.  That is harmless for a path that was never better than the
  * active one, but a path left because its queue filled (a competing bulk
  * flow) would look slow for ever.  Such a path, while its RTT is stale and
- * its best RTT seen beats the active path's best by the margin, is probed: it carries the data for
+ * its best RTT seen would win against the active path, is probed: it carries the data for
  * INTERACTIVE_PROBE_MS, then the hysteresis decides on the fresh value
  * (a probe that shows it better by the margin goes on for the hold time,
  * and the path takes over).
@@ -222,9 +222,9 @@ static struct interactive_path *interactive_hysteresis(struct interactive_data *
 }
 
 /* The path left for its RTT, when a probe is due: stale, and the best RTT
- * it showed would win against the best the active path showed (its
- * current RTT would not do: just after a switch it is still the smoothed
- * remains of the queue it left). */
+ * it showed would win against the active path now.  (Not against the
+ * active path's best: a queue that drained for a moment would make that
+ * look unbeatable and stop the probes for good.) */
 static struct interactive_path *interactive_probe(struct interactive_data *d,
 						  struct interactive_view *v,
 						  const struct interactive_path *act,
@@ -246,7 +246,7 @@ static struct interactive_path *interactive_probe(struct interactive_data *d,
 	}
 	if (!l || l == act || !interactive_eligible(v, l) ||
 	    now < d->next_probe_ms || now - l->at_ms < INTERACTIVE_STALE_MS ||
-	    !interactive_worse(host, d->active_min_us, d->left_min_us))
+	    !interactive_worse(host, act->srtt_us, d->left_min_us))
 		return NULL;
 	d->probe_until_ms = now + INTERACTIVE_PROBE_MS;
 	d->next_probe_ms = now + d->probe_gap_ms;

@@ -208,7 +208,7 @@ ctl_rc interface lo include
 a=$(ctlj 'a["strategy"]' strategy metered-aware)
 [ "$a" = metered-aware ] || fail "strategy metered-aware: $a"
 a=$(ctlj 'a["strategy"] + " " + " ".join(sorted(a["available"]))' strategy)
-[ "$a" = "metered-aware backup-cellular fullmesh metered-aware" ] || fail "strategy: $a"
+[ "$a" = "metered-aware backup-cellular fullmesh interactive metered-aware" ] || fail "strategy: $a"
 wait_until 5 eth1_gone || fail "metered-aware kept the metered subflows: $(tcp_from "$ETH1")"
 wait_until 5 conns_with_subflows 2 1 || fail "expected 1 subflow each under metered-aware: $(count_subflows | xargs)"
 ctl_rc strategy fullmesh

@@ -42,15 +42,33 @@ flags_rtt() {
 			if ($i ~ /^flags:/) f = $i } }
 		END { if (f != "") { sub("flags:", "", f); print f, r } }'
 }
-carrier_of() { # FLAGS_WIFI FLAGS_CELL -> wifi | cell | both | none
-	[ -n "$1" ] && [ -n "$2" ] || { echo none; return; }
-	if [[ $1 != *b* && $2 == *b* ]]; then echo wifi
-	elif [[ $1 == *b* && $2 != *b* ]]; then echo cell
-	else echo both; fi
-}
+# The samples' parser: ss -tniH blocks, each after a "T <time>" line, to
+# "T CARRIER WIFI_RTT CELL_RTT" lines (CARRIER: the path whose subflow is
+# not backup while the other's is; both, or none without two subflows).
+PARSE='
+	function flush() {
+		if (t == "") return
+		c = "none"
+		if (wf != "" && cf != "") {
+			c = "both"
+			if (wf !~ /b/ && cf ~ /b/) c = "wifi"
+			if (wf ~ /b/ && cf !~ /b/) c = "cell"
+		}
+		print t, c, wr + 0, cr + 0
+	}
+	$1 == "T" { flush(); t = $2; wf = cf = ""; wr = cr = 0; src = ""; next }
+	/^[0-9]/ { src = $3; next }
+	{ f = ""; r = ""
+	  for (i = 1; i <= NF; i++) {
+		if ($i ~ /^rtt:/) { r = $i; sub("rtt:", "", r); sub("/.*", "", r) }
+		if ($i ~ /^flags:/) { f = $i; sub("flags:", "", f) } }
+	  if (index(src, wifi) == 1) { wf = f; wr = r }
+	  if (index(src, cell) == 1) { cf = f; cr = r } }
+	END { flush() }'
+# carrier: the carrier now, one ss.
 carrier() {
-	carrier_of "$(flags_rtt "$WIFI" | awk '{ print $1 }')" \
-		"$(flags_rtt "$CELL" | awk '{ print $1 }')"
+	{ echo "T 0"; nsx "$C" ss -tniH state established dport = ":$PORT"; } |
+		awk -v wifi="$WIFI" -v cell="$CELL" "$PARSE" | awk '{ print $2 }'
 }
 carries() { [ "$(carrier)" = "$1" ]; }
 
@@ -69,26 +87,20 @@ sampler() {
 
 # The samples, one a line: "T CARRIER WIFI_RTT CELL_RTT".
 samples() {
-	awk -v wifi="$WIFI" -v cell="$CELL" '
-		function flush() {
-			if (t == "") return
-			c = "none"
-			if (wf != "" && cf != "") {
-				c = "both"
-				if (wf !~ /b/ && cf ~ /b/) c = "wifi"
-				if (wf ~ /b/ && cf !~ /b/) c = "cell"
-			}
-			print t, c, wr + 0, cr + 0
-		}
-		$1 == "T" { flush(); t = $2; wf = cf = ""; wr = cr = 0; src = ""; next }
-		/^[0-9]/ { src = $3; next }
-		{ f = ""; r = ""
-		  for (i = 1; i <= NF; i++) {
-			if ($i ~ /^rtt:/) { r = $i; sub("rtt:", "", r); sub("/.*", "", r) }
-			if ($i ~ /^flags:/) { f = $i; sub("flags:", "", f) } }
-		  if (index(src, wifi) == 1) { wf = f; wr = r }
-		  if (index(src, cell) == 1) { cf = f; cr = r } }
-		END { flush() }' "$TMP/raw" >"$SAMPLES"
+	awk -v wifi="$WIFI" -v cell="$CELL" "$PARSE" "$TMP/raw" >"$SAMPLES"
+}
+
+# within SECONDS CMD...: CMD true within SECONDS of wall time (polled every
+# 100 ms; wait_until counts tries, which a loaded host makes slow).
+within() {
+	local end
+	end=$(($(date +%s%N) + $1 * 1000000000))
+	shift
+	while [ "$(date +%s%N)" -lt "$end" ]; do
+		"$@" && return 0
+		sleep 0.1
+	done
+	"$@"
 }
 
 lab_setup v4
@@ -133,8 +145,8 @@ sleep 2
 
 start_client c -a "$SRV4" -p "$PORT" -d 35 -i 10 -s 200
 has_subflow() { [ -n "$(flags_rtt "$1")" ]; }
-wait_until 10 has_subflow "$CELL" || fail "no cellular subflow for the stream"
-wait_until 5 carries wifi || fail "Wi-Fi does not carry the stream: wifi $(flags_rtt "$WIFI"), cell $(flags_rtt "$CELL")"
+within 10 has_subflow "$CELL" || fail "no cellular subflow for the stream"
+within 5 carries wifi || fail "Wi-Fi does not carry the stream: wifi $(flags_rtt "$WIFI"), cell $(flags_rtt "$CELL")"
 log "stream on Wi-Fi: wifi $(flags_rtt "$WIFI"), cell $(flags_rtt "$CELL") (flags, rtt ms)"
 sampler 45
 sleep 3
@@ -145,7 +157,7 @@ t_bulk=$(date +%s.%N)
 ip netns exec "$S" "$MPTCP_CONN" client -a "$WIFI" -p 6000 -d 30 -i 1 -s 65536 \
 	>"$TMP/bulk-wifi.out" 2>&1 &
 LAB_PIDS+=("$!")
-wait_until 6 carries cell || fail "the stream did not move to cellular: wifi $(flags_rtt "$WIFI"), cell $(flags_rtt "$CELL")"
+within 6 carries cell || fail "the stream did not move to cellular: wifi $(flags_rtt "$WIFI"), cell $(flags_rtt "$CELL")"
 log "on cellular: wifi $(flags_rtt "$WIFI"), cell $(flags_rtt "$CELL")"
 sleep 6
 # The receiver goes: its socket is reset with data unread, so the
@@ -154,7 +166,7 @@ sleep 6
 kill "$SINK_WIFI" 2>/dev/null
 log "download over; waiting for Wi-Fi"
 t_stop=$(date +%s.%N)
-wait_until "$BACK_S" carries wifi || fail "the stream did not come back to Wi-Fi within $BACK_S s: wifi $(flags_rtt "$WIFI"), cell $(flags_rtt "$CELL")"
+within "$BACK_S" carries wifi || fail "the stream did not come back to Wi-Fi within $BACK_S s: wifi $(flags_rtt "$WIFI"), cell $(flags_rtt "$CELL")"
 t_back=$(date +%s.%N)
 log "back on Wi-Fi $(awk -v a="$t_stop" -v b="$t_back" 'BEGIN { printf "%.1f", b - a }') s after the download ended"
 sleep 2

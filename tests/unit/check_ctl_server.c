@@ -442,7 +442,8 @@ START_TEST(test_dispatch_reads)
 
 	a = ask("{\"version\":1,\"id\":7,\"command\":\"strategy\"}", &USER, NULL);
 	ck_assert_msg(strstr(a, "{\"strategy\":\"fullmesh\",\"available\":"
-			     "[\"fullmesh\",\"backup-cellular\",\"metered-aware\"]}"),
+			     "[\"fullmesh\",\"backup-cellular\",\"metered-aware\","
+			     "\"interactive\"]}"),
 		      "%s", a);
 
 	a = ask("{\"version\":1,\"id\":8,\"command\":\"monitor\"}", &USER, &sub);
