@@ -19,19 +19,25 @@ static void daemon_rtt_sample(void *arg, const struct diag_subflow *s)
 }
 
 /* The established subflows of c as lookup keys, after those already in
- * keys; false when they do not all fit. */
+ * keys; false when they do not all fit, unless keys was empty (a
+ * connection with more subflows than one tick reads gets its first
+ * DAEMON_RTT_KEYS read, rather than none ever). */
 static bool daemon_rtt_keys(const struct mptcpd_conn *c,
 			    struct diag_subflow_key *keys, size_t *n)
 {
 	size_t k = *n;
+	bool partial_ok = k == 0;
 
 	for (size_t i = 0; i < c->n_subflows; i++) {
 		const struct mptcpd_subflow *s = &c->subflows[i];
 
 		if (s->state != MPTCPD_SUBFLOW_ESTABLISHED || !s->local.port)
 			continue;
-		if (k == DAEMON_RTT_KEYS)
-			return false;
+		if (k == DAEMON_RTT_KEYS) {
+			if (!partial_ok)
+				return false;
+			break;
+		}
 		keys[k].local = s->local;
 		keys[k].remote = s->remote;
 		keys[k].ifindex = s->ifindex;

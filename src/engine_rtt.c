@@ -42,10 +42,13 @@ void engine_rtt_track(struct engine *e, struct model_conn *c)
 const struct mptcpd_conn *engine_rtt_next(struct engine *e)
 {
 	struct model_conn *c = model_rtt_first(e->model);
-	uint64_t now = e->ops.now_ms(e->ops_arg);
+	uint64_t now;
 
-	if (!c || (c->rtt_read_ms &&
-		   now - c->rtt_read_ms + ENGINE_RTT_SLACK_MS < ENGINE_RTT_PERIOD_MS))
+	if (!c)
+		return NULL;	/* nothing watched: not even a clock read */
+	now = e->ops.now_ms(e->ops_arg);
+	if (c->rtt_read_ms &&
+	    now - c->rtt_read_ms + ENGINE_RTT_SLACK_MS < ENGINE_RTT_PERIOD_MS)
 		return NULL;
 	model_rtt_read(e->model, c, now);
 	return &c->pub;
