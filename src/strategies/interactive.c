@@ -237,9 +237,11 @@ static struct interactive_path *interactive_probe(struct interactive_data *d,
 		/* A probe that found the path better by the margin goes on
 		 * until the hysteresis takes it (hold time) or the gap
 		 * closes: no flip back to the active path in between. */
+		bool better = d->worse_since_ms && l &&
+			      mptcpd_addr_same_ip(&d->cand, &l->l->addr);
+
 		if (l && interactive_eligible(v, l) &&
-		    (now < d->probe_until_ms ||
-		     (d->worse_since_ms && mptcpd_addr_same_ip(&d->cand, &l->l->addr))))
+		    (now < d->probe_until_ms || better))
 			return l;
 		d->probe_until_ms = 0;	/* over: the hysteresis judges */
 		return NULL;
@@ -301,6 +303,8 @@ static void interactive_reconcile(const struct mptcpd_event *ev,
 	const char *why = "lowest smoothed RTT: carries the data";
 	size_t n0 = out->n;
 
+	if (!d)
+		return;		/* the daemon always gives conn_data_size */
 	interactive_view_fill(&v, conn, host);
 	act = interactive_find(&v, &d->active);
 	if (!act || !interactive_eligible(&v, act))
