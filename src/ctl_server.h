@@ -54,6 +54,7 @@ struct engine;
 struct plugin_set;
 struct ctl_server;
 struct resync;
+struct history;
 
 /* What the server reads and whom it asks; everything outlives the server. */
 /* One subflow as the kernel sees it (struct tcp_info). */
@@ -91,6 +92,8 @@ struct ctl_server_env {
 	 * May be NULL. */
 	void (*subflow_stats)(void *arg, const struct mptcpd_conn *c,
 			      struct ctl_subflow_stats *out);
+	/* The decision history ("events"); NULL: none. */
+	const struct history *history;
 	void *arg;
 };
 

@@ -528,6 +528,7 @@ static void daemon_start_ctl(struct daemon *d)
 		.reload = daemon_ctl_reload, .plugins = daemon_ctl_plugins,
 		.netlink_dropped = daemon_ctl_netlink_dropped,
 		.subflow_stats = daemon_ctl_subflow_stats, .arg = d,
+		.history = d->history,
 	};
 
 	ctl_server_new(&d->ctl, d->ns_dir, &env);

@@ -260,6 +260,16 @@ void engine_hold_path(struct engine *e, const struct mptcpd_addr *local)
 	h->local = *local;
 	h->local.port = 0;
 	h->probe_until_ms = 0;
+	h->since_ms = e->ops.now_ms(e->ops_arg);
+}
+
+uint64_t engine_path_dead_since(const struct engine *e,
+				const struct mptcpd_addr *local)
+{
+	for (size_t i = 0; i < e->n_held_paths; i++)
+		if (mptcpd_addr_same_ip(&e->held_paths[i].local, local))
+			return e->held_paths[i].since_ms;
+	return 0;
 }
 
 /* The daemon's own events (a refused command, a stall, the end of a
@@ -920,6 +930,17 @@ void engine_on_result(struct engine *e, const struct mptcpd_action *a, int err,
 	engine_decide(e, c, &ev);
 }
 
+/* When, for `connection TOKEN` ("stalled since ..."): on the pair, which
+ * lives as long as its subflow. */
+static void engine_note_stalled(struct engine *e, struct model_conn *c,
+				const struct mptcpd_subflow *s)
+{
+	struct model_pair *p = model_pair_get(c, &s->local, &s->remote);
+
+	if (p && !p->stalled_ms)
+		p->stalled_ms = e->ops.now_ms(e->ops_arg);
+}
+
 void engine_on_stalled(struct engine *e, uint32_t token,
 		       const struct mptcpd_addr *local,
 		       const struct mptcpd_addr *remote)
@@ -932,6 +953,7 @@ void engine_on_stalled(struct engine *e, uint32_t token,
 	if (!s || s->stalled)
 		return;
 	s->stalled = true;
+	engine_note_stalled(e, c, s);
 	log_info(LOG_SUB_ENGINE, "token=%08x: subflow %s -> %s stalled (unacked "
 		 "data, no ack progress)", token, addr_str(local, l, sizeof(l)),
 		 addr_str(remote, r, sizeof(r)));

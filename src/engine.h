@@ -205,6 +205,10 @@ size_t engine_on_path_dead(struct engine *e, const struct mptcpd_addr *local,
 void engine_hold_path(struct engine *e, const struct mptcpd_addr *local);
 void engine_release_path(struct engine *e, const struct mptcpd_addr *local,
 			 bool redecide);
+/* When the path from local was judged dead (engine_hold_path), or 0
+ * when it is not held: for `interfaces` and `connection TOKEN`. */
+uint64_t engine_path_dead_since(const struct engine *e,
+				const struct mptcpd_addr *local);
 /* One connection's subflow from local was seen on a path already dead:
  * act as the sweep would have (nothing when flagged already). */
 void engine_on_dead_path_conn(struct engine *e, uint32_t token,

@@ -93,6 +93,7 @@ static enum engine_verdict engine_may_join(struct engine *e,
 	}
 	if (a->ifindex > 0 && !iface_routable(e->ifaces, a->ifindex, &a->remote)) {
 		engine_log_action(LOG_DEBUG, a, "no route yet, not sending");
+		iface_note_no_route(e->ifaces, a->ifindex, &a->remote, now_ms);
 		return ENGINE_VERDICT_NO_ROUTE;
 	}
 	p = model_pair_find(c, &a->local, &a->remote);

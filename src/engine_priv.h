@@ -55,6 +55,7 @@ struct engine_sweep {
 struct engine_held_path {
 	struct mptcpd_addr local;	/* port 0 */
 	uint64_t probe_until_ms;	/* the probe join's time to answer */
+	uint64_t since_ms;		/* judged dead then */
 };
 
 struct engine {
