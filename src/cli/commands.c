@@ -388,7 +388,10 @@ static bool commands_time_ago_ms(const char *w, long long *ms)
 	*ms = (long long)now.tv_sec * 1000 + now.tv_nsec / 1000000 - at;
 	if (*ms < 0)
 		*ms = 0;
-	return *ms <= 366LL * 24 * 3600 * 1000;
+	/* Further back than the daemon takes: all it has. */
+	if (*ms > 366LL * 24 * 3600 * 1000)
+		*ms = 366LL * 24 * 3600 * 1000;
+	return true;
 }
 
 /* events [--since D|TIME] [--token T] (or since, token without dashes) */
