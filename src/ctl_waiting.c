@@ -121,6 +121,35 @@ static void ctl_waiting_stalled(const struct ctl_server *s,
 	}
 }
 
+/* Pairs whose path is judged dead but that have no stalled subflow
+ * (any more): the strategy closed it, and the pair waits for the path
+ * (its joins held or backing off).  Shown until the path works again. */
+static void ctl_waiting_dead_pairs(const struct ctl_server *s,
+				   struct model_conn *c,
+				   struct json_object **list)
+{
+	for (size_t i = 0; i < c->n_pairs; i++) {
+		const struct model_pair *p = &c->pairs[i];
+		uint64_t at = engine_path_dead_since(s->env.engine, &p->local);
+		const struct mptcpd_subflow *sf;
+		struct json_object *w;
+		char clock[32], text[64];
+
+		if (!at)
+			continue;
+		sf = model_subflow_find(c, &p->local, &p->remote);
+		if (sf && sf->stalled)
+			continue;	/* listed with the subflows */
+		ctl_waiting_clock(s, at, clock, sizeof(clock));
+		snprintf(text, sizeof(text), "stalled since %s", clock);
+		w = ctl_waiting_add(list, "stalled", text);
+		if (!w)
+			return;
+		json_object_object_add(w, "local", ctl_json_addr(&p->local));
+		json_object_object_add(w, "remote", ctl_json_addr(&p->remote));
+	}
+}
+
 /* Joins of this connection held for a route: its peer is what one of
  * the usable addresses' interfaces waits a route to. */
 static void ctl_waiting_routes(const struct ctl_server *s,
@@ -160,6 +189,7 @@ struct json_object *ctl_waiting_conn(struct ctl_server *s, struct model_conn *c,
 	if (detail) {
 		ctl_waiting_routes(s, c, &list);
 		ctl_waiting_stalled(s, c, &list);
+		ctl_waiting_dead_pairs(s, c, &list);
 	}
 	return list;
 }

@@ -52,6 +52,11 @@ static void engine_why_what(const struct mptcpd_action *a, const char *dev,
 		snprintf(buf, len, "close %s subflow", where);
 		return;
 	case MPTCPD_ACTION_REMOVE:
+		if (a->local.family == AF_UNSPEC) {
+			snprintf(buf, len, "withdraw id %u", a->local_id);
+			return;
+		}
+		/* fall through */
 	case MPTCPD_ACTION_ANNOUNCE:
 		addr_str(&a->local, ip, sizeof(ip));
 		snprintf(buf, len, "%s %s%s%s%s", a->type == MPTCPD_ACTION_REMOVE ?

@@ -91,15 +91,32 @@ const char *history_tag(const struct history_entry *e)
 	return e->reason;
 }
 
+/* Same address, or both none (a REMOVE by ID alone has no address). */
+static bool history_same_addr(const struct mptcpd_addr *x,
+			      const struct mptcpd_addr *y)
+{
+	if (x->family == AF_UNSPEC || y->family == AF_UNSPEC)
+		return x->family == y->family;
+	return mptcpd_addr_same_ip(x, y);
+}
+
 static bool history_same_command(const struct history_entry *e,
 				 const struct mptcpd_action *a)
 {
-	return e->kind == HISTORY_ACTION && e->token == a->token &&
-	       e->action == a->type &&
-	       mptcpd_addr_same_ip(&e->local, &a->local) &&
-	       (a->type == MPTCPD_ACTION_ANNOUNCE ||
-		a->type == MPTCPD_ACTION_REMOVE ||
-		mptcpd_addr_same_ip(&e->remote, &a->remote));
+	if (e->kind != HISTORY_ACTION || e->token != a->token ||
+	    e->action != a->type || !history_same_addr(&e->local, &a->local))
+		return false;
+	switch (a->type) {
+	case MPTCPD_ACTION_REMOVE:
+		return e->local_id == a->local_id;
+	case MPTCPD_ACTION_ANNOUNCE:
+		return true;
+	case MPTCPD_ACTION_SUBFLOW_CREATE:
+	case MPTCPD_ACTION_SUBFLOW_DESTROY:
+	case MPTCPD_ACTION_SET_BACKUP:
+		return history_same_addr(&e->remote, &a->remote);
+	}
+	return false;
 }
 
 bool history_outcome(struct history *h, const struct mptcpd_action *a,

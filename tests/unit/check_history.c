@@ -102,6 +102,29 @@ START_TEST(test_outcome_found_by_tag)
 }
 END_TEST
 
+/* A REMOVE by ID alone (mptcpd-ctl remove) has no address: it is found
+ * by its ID. */
+START_TEST(test_outcome_of_a_remove_by_id)
+{
+	struct history *h = history_new(4);
+	struct history_entry *e = history_add(h, HISTORY_ACTION, 1, 1);
+	struct mptcpd_action a = { .type = MPTCPD_ACTION_REMOVE, .token = 7,
+				   .local_id = 200 };
+
+	e->token = 7;
+	e->action = MPTCPD_ACTION_REMOVE;
+	e->local_id = 200;
+	e->outcome = HISTORY_OUTCOME_SENT;
+	a.reason = history_tag(e);
+	a.local_id = 201;
+	ck_assert(!history_outcome(h, &a, HISTORY_OUTCOME_REFUSED, -EINVAL));
+	a.local_id = 200;
+	ck_assert(history_outcome(h, &a, HISTORY_OUTCOME_REFUSED, -EINVAL));
+	ck_assert_int_eq(e->err, -EINVAL);
+	history_free(h);
+}
+END_TEST
+
 /* A command answered after the ring overwrote its entry must not touch
  * the entry now in its slot; one that survived the wrap is updated. */
 START_TEST(test_outcome_after_wrap)
@@ -184,6 +207,7 @@ int main(void)
 	tcase_add_test(tc, test_since_is_a_binary_search);
 	tcase_add_test(tc, test_outcome_found_by_tag);
 	tcase_add_test(tc, test_outcome_after_wrap);
+	tcase_add_test(tc, test_outcome_of_a_remove_by_id);
 	tcase_add_test(tc, test_resize_and_disable);
 	tcase_add_test(tc, test_many_records);
 	suite_add_tcase(s, tc);
