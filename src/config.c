@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "config_priv.h"
+#include "history.h"
 #include "log.h"
 
 #ifndef PLUGINDIR
@@ -155,6 +156,7 @@ void config_init(struct config *cfg)
 	cfg->backoff_max_ms = 60000;
 	cfg->accept_announcements = true;
 	cfg->max_announcements = 8;
+	cfg->history_size = HISTORY_SIZE_DEFAULT;
 	if (config_globs_parse(&cfg->exclude, config_default_exclude) < 0)
 		log_err(LOG_SUB_CONFIG, "out of memory for the default exclude list");
 }

@@ -64,6 +64,9 @@ struct config {
 	 * announced addresses are taken, the rest refused (0..255). */
 	bool accept_announcements;
 	unsigned int max_announcements;
+	/* [core] history-size: decisions kept for mptcpd-ctl events
+	 * (0..HISTORY_SIZE_MAX; 0: none). */
+	unsigned int history_size;
 	struct glob_list include;	/* [interfaces] include */
 	struct glob_list exclude;	/* [interfaces] exclude */
 	struct {

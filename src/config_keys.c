@@ -14,6 +14,7 @@
 
 #include "addr.h"
 #include "config_priv.h"
+#include "history.h"
 #include "ctl_proto.h"
 #include "log.h"
 
@@ -202,6 +203,15 @@ static void config_set_max_announcements(struct config_parse *p,
 	(void)continued;	/* single-valued: continuations never get here */
 	config_uint(p, config_keys[key].name, value, 0,
 		    CONFIG_ANNOUNCEMENTS_MAX, &p->cfg.max_announcements);
+}
+
+static void config_set_history_size(struct config_parse *p,
+				    enum config_key key, const char *value,
+				    bool continued)
+{
+	(void)continued;	/* single-valued: continuations never get here */
+	config_uint(p, config_keys[key].name, value, 0, HISTORY_SIZE_MAX,
+		    &p->cfg.history_size);
 }
 
 static void config_set_log_level(struct config_parse *p, enum config_key key,
@@ -484,6 +494,7 @@ const struct config_key_info config_keys[CONFIG_KEY_COUNT] = {
 	[CONFIG_KEY_CONTROL_GROUP] = { "core", "control-group", config_set_control_group, false },
 	[CONFIG_KEY_ACCEPT_ANNOUNCEMENTS] = { "core", "accept-announcements", config_set_accept_announcements, false },
 	[CONFIG_KEY_MAX_ANNOUNCEMENTS] = { "core", "max-announcements", config_set_max_announcements, false },
+	[CONFIG_KEY_HISTORY_SIZE] = { "core", "history-size", config_set_history_size, false },
 	[CONFIG_KEY_INCLUDE] = { "interfaces", "include", config_set_globs, true },
 	[CONFIG_KEY_EXCLUDE] = { "interfaces", "exclude", config_set_globs, true },
 	[CONFIG_KEY_IFACE_TYPE] = { CONFIG_IFACE, "type", config_set_iface_type, false },

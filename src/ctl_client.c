@@ -21,7 +21,7 @@
  * starve the others (the loop is level-triggered: the rest comes next). */
 #define CTL_READ_BUDGET (64 * 1024)
 #define CTL_IN_CHUNK 4096
-/* A slice of a "connections" answer lasts about this long: well under the
+/* A slice of a "connections" or "events" answer lasts about this long: well under the
  * 20 ms a callback may hold the loop, and long enough that a loop busy
  * with other work does not stretch the answer over hundreds of turns
  * (10,000 connections, some 5 us each: about ten turns).  The clock is
@@ -430,7 +430,7 @@ static bool ctl_client_list_step(struct ctl_client *c)
 	for (unsigned int i = 0; !ctl_client_slice_over(start, i) &&
 	     l->next < l->n && c->part_len < CTL_ANSWER_MAX; i++) {
 		struct json_object *o = NULL;
-		int err = ctl_handlers_list_conn(c->s, l->tokens[l->next++], &o);
+		int err = ctl_handlers_list_next(c->s, l, &o);
 		const char *text;
 		size_t len;
 
@@ -498,7 +498,7 @@ static void ctl_client_line(struct ctl_client *c, const char *line, size_t len)
 
 	ctl_client_touch(c);
 	answer = ctl_server_answer_peer(c->s, line, len, &peer, &reply);
-	if (answer && reply.list.tokens) {
+	if (answer && (reply.list.tokens || reply.list.events)) {
 		ctl_client_list_begin(c, answer, &reply.list);
 		return;
 	}

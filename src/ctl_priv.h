@@ -131,6 +131,12 @@ int ctl_server_add_peer(struct ctl_server *s, int fd,
 struct ctl_conn_list {
 	uint32_t *tokens;	/* malloc'd; whoever holds the list frees it */
 	size_t n, next;
+	/* An "events" answer instead: history seqs [next, n), tokens NULL
+	 * (an entry overwritten meanwhile is left out), those of one
+	 * connection only with by_token. */
+	bool events;
+	bool by_token;
+	uint32_t token;
 };
 
 /* What running a request asks of its client besides the answer line. */
@@ -168,5 +174,22 @@ struct json_object *ctl_handlers_dispatch(struct ctl_server *s,
  * -ENOENT when the connection has closed since, or -ENOMEM. */
 int ctl_handlers_list_conn(struct ctl_server *s, uint32_t token,
 			   struct json_object **out);
+/* The next element of l (a "connections" or "events" list), l->next
+ * moved past it: as ctl_handlers_list_conn(), -ENOENT when it is left
+ * out. */
+int ctl_handlers_list_next(struct ctl_server *s, struct ctl_conn_list *l,
+			   struct json_object **out);
+
+/* ctl_waiting.c: what the daemon waits for.  A connection's "waiting"
+ * list (NULL when empty): backoffs, and with detail (one connection)
+ * joins held for a route and stalled subflows.  An interface's into o
+ * (nothing when it waits for nothing). */
+struct model_conn;
+struct iface_info;
+struct json_object *ctl_waiting_conn(struct ctl_server *s, struct model_conn *c,
+				     bool detail);
+void ctl_waiting_iface(struct ctl_server *s, const struct iface_info *i,
+		       const struct mptcpd_addr *addrs, size_t n,
+		       struct json_object *o);
 
 #endif

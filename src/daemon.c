@@ -21,6 +21,7 @@
 #include "diag.h"
 #include "engine.h"
 #include "genl.h"
+#include "history.h"
 #include "health.h"
 #include "iface.h"
 #include "log.h"
@@ -38,7 +39,7 @@ static int daemon_send(void *arg, const struct mptcpd_action *a)
 {
 	struct daemon *d = arg;
 
-	return genl_send(d->genl, a);
+	return daemon_history_send(d, a);
 }
 
 static uint64_t daemon_now_ms(void *arg)
@@ -98,6 +99,8 @@ static void daemon_path_dead(struct daemon *d, const struct mptcpd_addr *local)
 		loop_timer_del(d->loop, d->sweep_timer);
 		d->sweep_timer = NULL;
 	}
+	daemon_history_path(d, local, true, "subflows from it stalled and "
+			    "nothing was heard from it");
 	engine_hold_path(d->engine, local);
 	engine_path_dead_begin(d->engine, &d->sweep, local, first, n);
 	d->sweep_timer = loop_timer_add(d->loop, 0, 0.001, daemon_sweep_step, d);
@@ -129,6 +132,8 @@ static void daemon_health_sample(void *arg, const struct diag_subflow *s)
 		path.port = 0;
 		log_info(LOG_SUB_CORE, "path from %s works again (a subflow "
 			 "on it heard an ACK)", addr_str(&path, l, sizeof(l)));
+		daemon_history_path(d, &path, false, "a subflow on it heard an "
+				    "ACK");
 		engine_release_path(d->engine, &path, true);
 		break;
 	}
@@ -183,6 +188,8 @@ static void daemon_health_watch(struct daemon *d, const struct mptcpd_event *ev)
 	local.port = 0;
 	log_info(LOG_SUB_CORE, "path from %s works again (a subflow on it was "
 		 "established)", addr_str(&local, l, sizeof(l)));
+	daemon_history_path(d, &local, false, "a subflow on it was "
+			    "established");
 	engine_release_path(d->engine, &local, true);
 }
 
@@ -199,8 +206,13 @@ static void daemon_on_result(void *arg, const struct mptcpd_action *a, int err,
 			     const char *extack)
 {
 	struct daemon *d = arg;
+	struct mptcpd_action plain = *a;
 
-	engine_on_result(d->engine, a, err, extack);
+	daemon_history_result(d, a, err);
+	/* The tag was the history's: the engine and the strategy (in
+	 * ACTION_FAILED) see the command without it. */
+	plain.reason = NULL;
+	engine_on_result(d->engine, &plain, err, extack);
 }
 
 /* The engine and genl name "no such connection" alike. */
@@ -308,11 +320,12 @@ static void daemon_observe_event(void *arg, const struct mptcpd_event *ev)
 }
 
 static void daemon_observe_action(void *arg, const struct mptcpd_action *a,
-				  const char *cause)
+				  const struct engine_why *why)
 {
 	struct daemon *d = arg;
 
-	ctl_server_publish_action(d->ctl, a, cause);
+	daemon_history_action(d, a, why);
+	ctl_server_publish_action(d->ctl, a, why->cause, why->reason);
 }
 
 static const struct engine_ops daemon_engine_ops = {
@@ -416,6 +429,8 @@ static int daemon_ctl_set_strategy(void *arg, const char *name)
 		s = plugin_find(d->plugins, name);
 	if (!s)
 		return -ENOENT;
+	daemon_history_note(d, HISTORY_STRATEGY, s->name, "strategy switched "
+			    "with mptcpd-ctl");
 	engine_set_strategy(d->engine, s);
 	d->strategy = s;
 	snprintf(d->cfg.strategy, sizeof(d->cfg.strategy), "%s", s->name);
@@ -513,6 +528,7 @@ static void daemon_start_ctl(struct daemon *d)
 		.reload = daemon_ctl_reload, .plugins = daemon_ctl_plugins,
 		.netlink_dropped = daemon_ctl_netlink_dropped,
 		.subflow_stats = daemon_ctl_subflow_stats, .arg = d,
+		.history = d->history,
 	};
 
 	ctl_server_new(&d->ctl, d->ns_dir, &env);
@@ -530,6 +546,8 @@ static int daemon_start(struct daemon *d)
 	d->health = health_new();
 	d->ifaces = iface_table_new(daemon_on_local_addr, d);
 	if (!d->loop || !d->model || !d->health || !d->ifaces)
+		return -ENOMEM;
+	if (daemon_history_start(d) < 0)
 		return -ENOMEM;
 	d->engine = engine_new(d->model, d->ifaces, d->strategy,
 			       d->cfg.max_subflows, &daemon_engine_ops, d);
@@ -603,6 +621,7 @@ static void daemon_stop(struct daemon *d)
 	rtnl_free(d->rtnl);
 	genl_free(d->genl);
 	engine_free(d->engine);
+	daemon_history_stop(d);
 	iface_table_free(d->ifaces);
 	model_free(d->model);
 	loop_free(d->loop);

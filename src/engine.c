@@ -260,6 +260,16 @@ void engine_hold_path(struct engine *e, const struct mptcpd_addr *local)
 	h->local = *local;
 	h->local.port = 0;
 	h->probe_until_ms = 0;
+	h->since_ms = e->ops.now_ms(e->ops_arg);
+}
+
+uint64_t engine_path_dead_since(const struct engine *e,
+				const struct mptcpd_addr *local)
+{
+	for (size_t i = 0; i < e->n_held_paths; i++)
+		if (mptcpd_addr_same_ip(&e->held_paths[i].local, local))
+			return e->held_paths[i].since_ms;
+	return 0;
 }
 
 /* The daemon's own events (a refused command, a stall, the end of a
@@ -317,14 +327,33 @@ static void engine_cause(struct engine *e, const struct model_conn *c,
 		snprintf(where, sizeof(where), " %s",
 			 strerrorname_np(-ev->action_error) ?
 			 strerrorname_np(-ev->action_error) : "?");
-	snprintf(e->cause, sizeof(e->cause), "%s%s (%s%s%s%s)",
-		 ctl_value_to_word(ctl_words_event, ev->type, "event"), where,
+	snprintf(e->cause_event, sizeof(e->cause_event), "%s%s",
+		 ctl_value_to_word(ctl_words_event, ev->type, "event"), where);
+	snprintf(e->cause, sizeof(e->cause), "%s (%s%s%s%s)", e->cause_event,
 		 r ? "policy " : "", r ? r->name : "", r ? ": " : "", s->name);
+	e->cause_strategy = s->name;
+	e->cause_policy = r ? r->name : NULL;
+}
+
+/* Which action tells best what a decision does to the connection's paths:
+ * a promotion or demotion, else a close, else a join. */
+static const struct mptcpd_action *engine_headline(const struct engine *e)
+{
+	static const enum mptcpd_action_type order[] = {
+		MPTCPD_ACTION_SET_BACKUP, MPTCPD_ACTION_SUBFLOW_DESTROY,
+		MPTCPD_ACTION_REMOVE, MPTCPD_ACTION_SUBFLOW_CREATE,
+	};
+
+	for (size_t k = 0; k < sizeof(order) / sizeof(order[0]); k++)
+		for (size_t i = 0; i < e->actions.n; i++)
+			if (e->actions.v[i].type == order[k])
+				return &e->actions.v[i];
+	return NULL;
 }
 
 /* One info line per decision that changes a connection's paths, outside a
  * sweep (a sweep has its own line with counts): what and why. */
-static void engine_log_decision(struct engine *e, const struct model_conn *c)
+static void engine_log_decision(struct engine *e, struct model_conn *c)
 {
 	size_t joins = 0, closes = 0, flags = 0;
 
@@ -346,11 +375,17 @@ static void engine_log_decision(struct engine *e, const struct model_conn *c)
 			break;
 		}
 	}
-	if (closes || flags)
-		log_info(LOG_SUB_ENGINE, "token=%08x: %zu join%s, %zu close%s, "
-			 "%zu backup change%s: %s", c->pub.token, joins,
-			 joins == 1 ? "" : "s", closes, closes == 1 ? "" : "s",
-			 flags, flags == 1 ? "" : "s", e->cause);
+	if (closes || flags) {
+		char why[256];
+
+		engine_why_text(e, c, engine_headline(e), why, sizeof(why));
+		log_info(LOG_SUB_ENGINE, "token=%08x: %s; %zu join%s, %zu "
+			 "close%s, %zu backup change%s (%s%s%s)", c->pub.token,
+			 why, joins, joins == 1 ? "" : "s", closes,
+			 closes == 1 ? "" : "s", flags, flags == 1 ? "" : "s",
+			 e->cause_policy ? e->cause_policy : "",
+			 e->cause_policy ? ": " : "", e->cause_strategy);
+	}
 }
 
 void engine_decide(struct engine *e, struct model_conn *c,
@@ -401,6 +436,8 @@ void engine_decide(struct engine *e, struct model_conn *c,
 		engine_run(e, c, a, host.now_ms);
 	}
 	e->cause[0] = '\0';
+	e->cause_event[0] = '\0';
+	e->cause_strategy = e->cause_policy = NULL;
 }
 
 static void engine_conn_fill(struct model_conn *c, const struct mptcpd_event *ev)
@@ -893,6 +930,17 @@ void engine_on_result(struct engine *e, const struct mptcpd_action *a, int err,
 	engine_decide(e, c, &ev);
 }
 
+/* When, for `connection TOKEN` ("stalled since ..."): on the pair, which
+ * lives as long as its subflow. */
+static void engine_note_stalled(struct engine *e, struct model_conn *c,
+				const struct mptcpd_subflow *s)
+{
+	struct model_pair *p = model_pair_get(c, &s->local, &s->remote);
+
+	if (p && !p->stalled_ms)
+		p->stalled_ms = e->ops.now_ms(e->ops_arg);
+}
+
 void engine_on_stalled(struct engine *e, uint32_t token,
 		       const struct mptcpd_addr *local,
 		       const struct mptcpd_addr *remote)
@@ -905,6 +953,7 @@ void engine_on_stalled(struct engine *e, uint32_t token,
 	if (!s || s->stalled)
 		return;
 	s->stalled = true;
+	engine_note_stalled(e, c, s);
 	log_info(LOG_SUB_ENGINE, "token=%08x: subflow %s -> %s stalled (unacked "
 		 "data, no ack progress)", token, addr_str(local, l, sizeof(l)),
 		 addr_str(remote, r, sizeof(r)));

@@ -18,6 +18,21 @@ struct iface_table;
 struct snapshot;
 struct snapshot_conn;
 
+/* Why an action is sent, for monitors, logs and the history; every
+ * string valid only during the call. */
+struct engine_why {
+	/* The triggering event and who decided: "subflow-stalled 192.0.2.2
+	 * (backup-cellular)"; NULL for a manual action (mptcpd-ctl). */
+	const char *cause;
+	/* The whole story in one line: the action, the strategy's rule and
+	 * the event, "promote wwan0 subflow: no working non-cellular subflow
+	 * (address-removed 192.0.2.2 wlan0)". */
+	const char *reason;
+	const char *strategy;	/* NULL: manual */
+	const char *policy;	/* the [policy] rule; NULL: none */
+	const char *dev;	/* the action's interface; NULL: unknown */
+};
+
 struct engine_ops {
 	/* Queue a command; 0 or -errno. */
 	int (*send)(void *arg, const struct mptcpd_action *a);
@@ -31,7 +46,7 @@ struct engine_ops {
 	 * sent; for the control socket's live stream.  Optional. */
 	void (*observe_event)(void *arg, const struct mptcpd_event *ev);
 	void (*observe_action)(void *arg, const struct mptcpd_action *a,
-			       const char *cause);	/* why; NULL: unknown */
+			       const struct engine_why *why);
 	/* Who owns connection token's socket: its uid and cgroup v2 path
 	 * (cgroup "" when not known); 0 or -errno.  Asked at most once per
 	 * connection, only when a [policy] rule naming a user or cgroup
@@ -190,6 +205,10 @@ size_t engine_on_path_dead(struct engine *e, const struct mptcpd_addr *local,
 void engine_hold_path(struct engine *e, const struct mptcpd_addr *local);
 void engine_release_path(struct engine *e, const struct mptcpd_addr *local,
 			 bool redecide);
+/* When the path from local was judged dead (engine_hold_path), or 0
+ * when it is not held: for `interfaces` and `connection TOKEN`. */
+uint64_t engine_path_dead_since(const struct engine *e,
+				const struct mptcpd_addr *local);
 /* One connection's subflow from local was seen on a path already dead:
  * act as the sweep would have (nothing when flagged already). */
 void engine_on_dead_path_conn(struct engine *e, uint32_t token,

@@ -93,6 +93,7 @@ static enum engine_verdict engine_may_join(struct engine *e,
 	}
 	if (a->ifindex > 0 && !iface_routable(e->ifaces, a->ifindex, &a->remote)) {
 		engine_log_action(LOG_DEBUG, a, "no route yet, not sending");
+		iface_note_no_route(e->ifaces, a->ifindex, &a->remote, now_ms);
 		return ENGINE_VERDICT_NO_ROUTE;
 	}
 	p = model_pair_find(c, &a->local, &a->remote);
@@ -260,6 +261,23 @@ void engine_unprepare(struct model_conn *c, const struct mptcpd_action *a)
 	}
 }
 
+/* Monitors and the history learn of the action with its story. */
+static void engine_observe_action(struct engine *e, struct model_conn *c,
+				  const struct mptcpd_action *a)
+{
+	char text[256];
+	struct engine_why why = {
+		.cause = e->cause[0] ? e->cause : NULL,
+		.reason = text,
+		.strategy = e->cause[0] ? e->cause_strategy : NULL,
+		.policy = e->cause[0] ? e->cause_policy : NULL,
+		.dev = engine_why_dev(e, c, a),
+	};
+
+	engine_why_text(e, c, a, text, sizeof(text));
+	e->ops.observe_action(e->ops_arg, a, &why);
+}
+
 enum engine_verdict engine_execute(struct engine *e, struct model_conn *c,
 				   struct mptcpd_action *a)
 {
@@ -283,8 +301,7 @@ enum engine_verdict engine_execute(struct engine *e, struct model_conn *c,
 	}
 	engine_log_action(LOG_DEBUG, a, "send");
 	if (e->ops.observe_action)
-		e->ops.observe_action(e->ops_arg, a,
-				      e->cause[0] ? e->cause : NULL);
+		engine_observe_action(e, c, a);
 	if (e->ops.send(e->ops_arg, a) < 0) {
 		/* In a sweep, the sweep's line counts them. */
 		engine_log_action(engine_in_sweep(e) ? LOG_DEBUG : LOG_ERR, a,

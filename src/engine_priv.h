@@ -55,6 +55,7 @@ struct engine_sweep {
 struct engine_held_path {
 	struct mptcpd_addr local;	/* port 0 */
 	uint64_t probe_until_ms;	/* the probe join's time to answer */
+	uint64_t since_ms;		/* judged dead then */
 };
 
 struct engine {
@@ -90,7 +91,11 @@ struct engine {
 	/* Why the actions being run are asked for: the triggering event and
 	 * who decided ("subflow-stalled 192.0.2.2 (backup-cellular)"), set
 	 * for the length of one decision; "" outside one. */
-	char cause[160];
+	char cause[288];
+	/* Its parts: the event alone ("address-removed 192.0.2.2 wlan0"),
+	 * the strategy and the rule (NULL: none) deciding. */
+	char cause_event[112];
+	const char *cause_strategy, *cause_policy;
 	struct engine_held_path held_paths[ENGINE_HELD_PATHS_MAX];
 	size_t n_held_paths;
 };
@@ -120,6 +125,12 @@ void engine_conn_wake(struct engine *e, struct model_conn *c, uint64_t at_ms);
 /* The connection's due time from what it has pending or held (after
  * adoption changed its subflows behind the engine's back). */
 void engine_conn_rearm(struct engine *e, struct model_conn *c);
+/* engine_why.c: the interface an action concerns (NULL: unknown), and
+ * the one-line story of an action (struct engine_why.reason) into buf. */
+const char *engine_why_dev(struct engine *e, struct model_conn *c,
+			   const struct mptcpd_action *a);
+void engine_why_text(struct engine *e, struct model_conn *c,
+		     const struct mptcpd_action *a, char *buf, size_t len);
 void engine_log_action(int level, const struct mptcpd_action *a,
 		       const char *what);
 /* A strategy's ANNOUNCE for c must wait (ENGINE_ANNOUNCE_GAP_MS): the

@@ -40,6 +40,7 @@ struct model_pair {
 	uint64_t retry_ms;		/* not before this; 0 = free to try */
 	bool destroying;		/* we asked the kernel to close it */
 	bool joined;			/* we asked for a join on it */
+	uint64_t stalled_ms;		/* its subflow stalled then; 0: not */
 };
 
 struct model_conn {

@@ -277,7 +277,9 @@ static void output_id_rows(struct output_table *t, struct json_object *list,
 	}
 }
 
-/* What the daemon waits for: pairs backing off, and when they may go. */
+/* What the daemon waits for: pairs backing off and when they may go,
+ * joins held for a route, stalled subflows.  The daemon's own words
+ * ("text") when it says them; older daemons only said backoffs. */
 static void output_waiting_rows(struct output_table *t, struct json_object *list)
 {
 	char local[64], remote[64], in[32];
@@ -291,10 +293,17 @@ static void output_waiting_rows(struct output_table *t, struct json_object *list
 		output_endpoint(output_get(w, "remote"), remote, sizeof(remote));
 		output_duration((ms + 999) / 1000, in, sizeof(in));
 		output_cell(t, r, "  waiting");
-		output_cell(t, r, "%s -> %s", local, remote);
-		output_cell(t, r, "%s after %s failure%s, next try in %s",
-			    output_str(w, "why"), output_str(w, "failures"),
-			    strcmp(output_str(w, "failures"), "1") ? "s" : "", in);
+		if (output_get(w, "local"))
+			output_cell(t, r, "%s -> %s", local, remote);
+		else
+			output_cell(t, r, "%s", remote);
+		if (output_get(w, "failures"))
+			output_cell(t, r, "%s after %s failure%s, next try in %s",
+				    output_str(w, "why"), output_str(w, "failures"),
+				    strcmp(output_str(w, "failures"), "1") ? "s" : "",
+				    in);
+		else
+			output_cell(t, r, "%s", output_str(w, "text"));
 	}
 }
 
@@ -382,13 +391,34 @@ static void output_iface_row(struct output_table *t, struct json_object *ifc)
 	free(list);
 }
 
+/* An interface's waits, under it: "no route to 203.0.113.1 yet",
+ * "stalled since 02:18:18.200". */
+static void output_iface_waiting(struct output_table *t, struct json_object *ifc)
+{
+	struct json_object *list = output_get(ifc, "waiting");
+
+	for (size_t i = 0; i < output_len(list); i++) {
+		struct json_object *w = json_object_array_get_idx(list, i);
+		struct output_row *r = output_table_row(t, 1);
+		char where[64] = "";
+
+		if (output_get(w, "local"))
+			output_endpoint(output_get(w, "local"), where, sizeof(where));
+		output_cell(t, r, "  waiting");
+		output_cell(t, r, "%s", where);
+		output_cell(t, r, "%s", output_str(w, "text"));
+	}
+}
+
 static int output_interfaces(FILE *out, struct json_object *res)
 {
 	struct json_object *list = output_get(res, "interfaces");
 	struct output_table t = { 0 };
 
-	for (size_t i = 0; i < output_len(list); i++)
+	for (size_t i = 0; i < output_len(list); i++) {
 		output_iface_row(&t, json_object_array_get_idx(list, i));
+		output_iface_waiting(&t, json_object_array_get_idx(list, i));
+	}
 	return output_table_print(out, &t);
 }
 
@@ -519,6 +549,50 @@ static int output_generic(FILE *out, struct json_object *res)
 	return 0;
 }
 
+static void output_event_type(FILE *out, const char *type);
+
+/* One decision of the history: "02:18:18.200 action token 1a2b3c4d
+ * promote wwan0 subflow: ... -> done", its cause on a second line. */
+static void output_history_entry(FILE *out, struct json_object *e)
+{
+	const char *time = output_str(e, "time");
+	const char *outcome = output_str_or(e, "outcome", NULL);
+
+	fprintf(out, "%.12s ", strlen(time) >= 23 ? time + 11 : time);
+	output_event_type(out, output_str(e, "kind"));
+	if (output_get(e, "token")) {
+		fputs(" token ", out);
+		output_puts(out, output_str(e, "token"));
+	}
+	fputc(' ', out);
+	output_puts(out, output_str(e, "reason"));
+	if (outcome) {
+		fputs(" -> ", out);
+		output_puts(out, outcome);
+		if (output_get(e, "error")) {
+			fputc(' ', out);
+			output_puts(out, output_str(e, "error"));
+		}
+	}
+	fputc('\n', out);
+	if (output_get(e, "cause")) {
+		fputs("             cause: ", out);
+		output_puts(out, output_str(e, "cause"));
+		fputc('\n', out);
+	}
+}
+
+static int output_events(FILE *out, struct json_object *res)
+{
+	struct json_object *list = output_get(res, "events");
+
+	for (size_t i = 0; i < output_len(list); i++)
+		output_history_entry(out, json_object_array_get_idx(list, i));
+	if (!output_len(list))
+		fputs("no decisions recorded in that time\n", out);
+	return 0;
+}
+
 static int output_text(FILE *out, const char *command, struct json_object *res)
 {
 	static const struct {
@@ -529,7 +603,7 @@ static int output_text(FILE *out, const char *command, struct json_object *res)
 		{ "connection", output_connection }, { "interfaces", output_interfaces },
 		{ "interface", output_interface }, { "strategy", output_strategy },
 		{ "reload", output_strategy }, { "announce", output_announce },
-		{ "policy", output_policy },
+		{ "policy", output_policy }, { "events", output_events },
 	};
 
 	for (size_t i = 0; i < sizeof(LAYOUTS) / sizeof(LAYOUTS[0]); i++)

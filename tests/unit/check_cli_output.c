@@ -217,6 +217,23 @@ START_TEST(test_small_results)
 		   "strategy fullmesh\navailable fullmesh backup-cellular metered-aware\n");
 	check_text("reload", "{\"strategy\":\"metered-aware\"}", "strategy metered-aware\n");
 	check_text("announce", "{\"id\":3}", "id 3\n");
+	check_text("events", "{\"events\":[{\"seq\":7,\"time\":"
+		   "\"2026-12-02T02:18:18.200Z\",\"mono_ms\":5,\"kind\":\"action\","
+		   "\"token\":\"1a2b3c4d\",\"action\":\"set-flags\",\"outcome\":"
+		   "\"refused\",\"error\":\"ENOENT\",\"reason\":\"promote wwan0 "
+		   "subflow: no working non-cellular subflow (address-removed "
+		   "192.0.2.2 wlan0)\",\"cause\":\"address-removed 192.0.2.2 wlan0 "
+		   "(backup-cellular)\"},{\"seq\":8,\"time\":\"2026-12-02T02:18:19."
+		   "000Z\",\"kind\":\"reload\",\"reason\":\"configuration "
+		   "reloaded\"}]}",
+		   "02:18:18.200 action              token 1a2b3c4d promote wwan0 "
+		   "subflow: no working non-cellular subflow (address-removed "
+		   "192.0.2.2 wlan0) -> refused ENOENT\n"
+		   "             cause: address-removed 192.0.2.2 wlan0 "
+		   "(backup-cellular)\n"
+		   "02:18:19.000 reload              configuration reloaded\n");
+	check_text("events", "{\"events\":[]}",
+		   "no decisions recorded in that time\n");
 	check_text("subflow", "{}", "");
 	check_text("remove", "{}", "");
 	check_text("future", "{\"answer\":42,\"flag\":true,\"off\":false,\"s\":\"x\"}",
@@ -392,6 +409,13 @@ static const struct {
 	{ "remove id 255 token 1a2b3c4d", "remove", "{\"token\":\"1a2b3c4d\",\"id\":255}" },
 	{ "monitor", "monitor", NULL },
 	{ "reload", "reload", NULL },
+	{ "events", "events", NULL },
+	{ "events --since 10m", "events", "{\"since_ms\":600000}" },
+	{ "events since 30s --token 1A2B", "events",
+	  "{\"since_ms\":30000,\"token\":\"00001a2b\"}" },
+	{ "events --since 2h", "events", "{\"since_ms\":7200000}" },
+	{ "events --since 2000-01-01T00:00:00.5Z", "events",
+	  "{\"since_ms\":31622400000}" },
 };
 
 START_TEST(test_parse_good)
@@ -428,6 +452,10 @@ static const struct {
 	{ "monitor x", "'monitor' takes no arguments, got 'x'", true },
 	{ "reload x", "'reload' takes no arguments, got 'x'", true },
 	{ "connection", "missing TOKEN", true },
+	{ "events --since", "'--since' needs a value", true },
+	{ "events --since soon", "--since takes a duration (30s, 10m, 1h, 2d) "
+	  "or a time (2026-12-02T02:18:18Z, 02:18:18), not 'soon'", true },
+	{ "events --until 1m", "unknown argument '--until'", true },
 	{ "connection 1 2", "too many arguments", true },
 	{ "connection 123456789", "token must be 1 to 8 hex digits, not '123456789'", true },
 	{ "connection 0x12", "token must be 1 to 8 hex digits, not '0x12'", true },
@@ -525,7 +553,7 @@ static const struct {
 	enum commands_dynamic dynamic;
 } COMPLETE[] = {
 	{ "", "status connections connection interfaces policy strategy interface "
-	  "subflow announce remove monitor reload", COMMANDS_DYNAMIC_NONE },
+	  "subflow announce remove monitor reload events", COMMANDS_DYNAMIC_NONE },
 	{ "st", "status strategy", COMMANDS_DYNAMIC_NONE },
 	{ "co", "connections connection", COMMANDS_DYNAMIC_NONE },
 	{ "comp", "", COMMANDS_DYNAMIC_NONE },

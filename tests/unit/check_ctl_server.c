@@ -16,6 +16,7 @@
 #include "ctl_server.h"
 #include "engine.h"
 #include "fixture.h"
+#include "history.h"
 #include "iface.h"
 #include "log.h"
 #include "loop.h"
@@ -411,6 +412,91 @@ static const char *ask(const char *line, const struct ucred *cred, bool *sub)
 	json_object_put(o);
 	return buf;
 }
+
+/* "events": the whole history, from since_ms ago, of one token; each
+ * entry with its reason and outcome. */
+START_TEST(test_events)
+{
+	struct history *h = history_new(8);
+	struct history_entry *e;
+	const char *a;
+
+	e = history_add(h, HISTORY_ACTION, 10000, 1764642000000LL);
+	e->token = 0x1a2b3c4d;
+	e->action = MPTCPD_ACTION_SET_BACKUP;
+	e->local = fx_addr("198.51.100.2", 41000);
+	e->remote = fx_addr("203.0.113.2", 443);
+	e->outcome = HISTORY_OUTCOME_REFUSED;
+	e->err = -ENOENT;
+	HISTORY_SET(e->strategy, "backup-cellular");
+	HISTORY_SET(e->reason, "promote wwan0 subflow: no working non-cellular "
+		    "subflow (address-removed 192.0.2.2 wlan0)");
+	e = history_add(h, HISTORY_ACTION, 45000, 1764642035000LL);
+	e->token = 0x99;
+	e = history_add(h, HISTORY_RELOAD, 49000, 1764642039000LL);
+	HISTORY_SET(e->reason, "configuration reloaded");
+	F.s->env.history = h;
+
+	a = ask("{\"version\":1,\"id\":1,\"command\":\"events\"}", &USER, NULL);
+	ck_assert_msg(strstr(a, "{\"events\":[{\"seq\":1,\"time\":"
+			     "\"2025-12-02T02:20:00.000Z\",\"mono_ms\":10000,"
+			     "\"kind\":\"action\",\"token\":\"1a2b3c4d\","
+			     "\"action\":\"set-flags\""), "%s", a);
+	ck_assert_msg(strstr(a, "\"outcome\":\"refused\",\"error\":\"ENOENT\","
+			     "\"strategy\":\"backup-cellular\",\"reason\":"
+			     "\"promote wwan0 subflow: no working non-cellular "
+			     "subflow (address-removed 192.0.2.2 wlan0)\"}"), "%s", a);
+	ck_assert_msg(strstr(a, "\"seq\":3,") && strstr(a, "\"kind\":\"reload\""),
+		      "%s", a);
+	/* now is 50000: the last 10 s are seqs 2 and 3 */
+	a = ask("{\"version\":1,\"id\":2,\"command\":\"events\",\"args\":"
+		"{\"since_ms\":10000}}", &USER, NULL);
+	ck_assert_msg(!strstr(a, "\"seq\":1,") && strstr(a, "\"seq\":2,") &&
+		      strstr(a, "\"seq\":3,"), "%s", a);
+	a = ask("{\"version\":1,\"id\":3,\"command\":\"events\",\"args\":"
+		"{\"since_ms\":60000,\"token\":\"1a2b3c4d\"}}", &USER, NULL);
+	ck_assert_msg(strstr(a, "\"seq\":1,") && !strstr(a, "\"seq\":2,") &&
+		      !strstr(a, "\"seq\":3,"), "%s", a);
+	a = ask("{\"version\":1,\"id\":4,\"command\":\"events\",\"args\":"
+		"{\"since_ms\":-1}}", &USER, NULL);
+	ck_assert_msg(strstr(a, "\"code\":\"EINVAL\""), "%s", a);
+	/* without a history: an empty list */
+	F.s->env.history = NULL;
+	a = ask("{\"version\":1,\"id\":5,\"command\":\"events\"}", &USER, NULL);
+	ck_assert_msg(strstr(a, "\"result\":{\"events\":[]}"), "%s", a);
+	history_free(h);
+}
+END_TEST
+
+/* What the daemon waits for, in its words: a join held for a route on
+ * the interface, a stalled subflow on the connection. */
+START_TEST(test_waiting_texts)
+{
+	struct mptcpd_addr v6 = fx_addr("2001:db8::9", 0);
+	struct mptcpd_addr l = fx_addr("192.0.2.2", 40000);
+	struct mptcpd_addr r = fx_addr("203.0.113.2", 443);
+	const char *a;
+
+	a = ask("{\"version\":1,\"id\":1,\"command\":\"interfaces\"}", &USER, NULL);
+	ck_assert_msg(!strstr(a, "waiting"), "%s", a);
+	/* eth0 has an IPv4 default route only */
+	iface_note_no_route(F.t, 2, &v6, 45000);
+	a = ask("{\"version\":1,\"id\":2,\"command\":\"interfaces\"}", &USER, NULL);
+	ck_assert_msg(strstr(a, "\"waiting\":[{\"why\":\"no route\",\"text\":"
+			     "\"no route to 2001:db8::9 yet\""), "%s", a);
+	a = ask("{\"version\":1,\"id\":3,\"command\":\"connection\",\"args\":"
+		"{\"token\":\"1a2b3c4d\"}}", &USER, NULL);
+	ck_assert_msg(!strstr(a, "waiting"), "%s", a);
+	engine_on_stalled(F.e, 0x1a2b3c4d, &l, &r);
+	a = ask("{\"version\":1,\"id\":4,\"command\":\"connection\",\"args\":"
+		"{\"token\":\"1a2b3c4d\"}}", &USER, NULL);
+	ck_assert_msg(strstr(a, "\"why\":\"stalled\",\"text\":\"stalled since "),
+		      "%s", a);
+	/* the list of every connection stays short: no stall detail there */
+	a = ask("{\"version\":1,\"id\":5,\"command\":\"connections\"}", &USER, NULL);
+	ck_assert_msg(!strstr(a, "stalled since"), "%s", a);
+}
+END_TEST
 
 START_TEST(test_dispatch_reads)
 {
@@ -1009,6 +1095,8 @@ static Suite *ctl_suite(void)
 	suite_add_tcase(s, j);
 	tcase_add_checked_fixture(d, fab_setup, fab_teardown);
 	tcase_add_test(d, test_dispatch_reads);
+	tcase_add_test(d, test_events);
+	tcase_add_test(d, test_waiting_texts);
 	tcase_add_test(d, test_dispatch_mutating);
 	tcase_add_test(d, test_dispatch_verdicts);
 	tcase_add_test(d, test_log_escaped);
