@@ -15,6 +15,7 @@ PACKAGES=(
 	# debootstrapped Debian 12 (tests/netns/deb.sh).
 	dpkg-dev debhelper lintian debootstrap
 	clang libclang-rt-14-dev # the libFuzzer targets (tests/fuzz)
+	prometheus # promtool: tests/netns/stats.sh checks stats --openmetrics
 )
 
 missing=()

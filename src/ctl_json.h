@@ -60,8 +60,9 @@ enum ctl_cmd {
 	CTL_CMD_MONITOR = 9,
 	CTL_CMD_RELOAD = 10,
 	CTL_CMD_POLICY = 11,
+	CTL_CMD_STATS = 12,
 };
-#define CTL_CMD_COUNT 12
+#define CTL_CMD_COUNT 13
 
 /* Which arguments a request carried (struct ctl_request.has). */
 enum ctl_req_field {

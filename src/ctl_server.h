@@ -91,6 +91,13 @@ struct ctl_server_env {
 	 * May be NULL. */
 	void (*subflow_stats)(void *arg, const struct mptcpd_conn *c,
 			      struct ctl_subflow_stats *out);
+	/* The per-interface bytes of "stats" (stats.h): begin one sock_diag
+	 * dump of the subflows (its handle; NULL: cannot), read one datagram
+	 * of it (1: over, 0: more, -errno: failed), end it.  The counts go
+	 * to the engine as they come.  May be NULL. */
+	void *(*bytes_begin)(void *arg);
+	int (*bytes_step)(void *arg, void *dump);
+	void (*bytes_end)(void *arg, void *dump);
 	void *arg;
 };
 

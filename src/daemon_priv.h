@@ -19,6 +19,7 @@
 #include "engine.h"
 #include "pace.h"
 #include "reconcile.h"
+#include "stats.h"
 
 struct cgroup_map;
 struct ctl_server;
@@ -78,6 +79,7 @@ struct daemon {
 	gid_t ctl_gid;			/* [core] control-group; -1: root only */
 	struct cgroup_map *cgroups;	/* made when a rule first needs it */
 	struct reconcile reconcile;	/* model vs kernel, round-robin */
+	struct stats stats;		/* counters since start (the engine's) */
 	struct loop_timer *reconcile_timer;
 };
 

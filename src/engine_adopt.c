@@ -114,6 +114,7 @@ static struct model_conn *engine_adopt_conn(struct engine *e,
 	if (!c->created_ms) {
 		c->created_ms = e->ops.now_ms(e->ops_arg);
 		c->adopted = true;
+		e->st->conns++;
 	}
 	c->pub.local = kconn->local;
 	c->pub.remote = kconn->remote;
@@ -122,6 +123,13 @@ static struct model_conn *engine_adopt_conn(struct engine *e,
 		engine_snapshot_fully_established(snap, kconn->token);
 	engine_adopt_subflows(c, snap, e->ops.now_ms(e->ops_arg));
 	engine_add_initial(c);
+	/* The kernel's subflows replaced ours: what they carry is counted
+	 * as it is now, but not as subflows established since start (a
+	 * resync would count them again). */
+	for (size_t i = 0; i < c->pub.n_subflows; i++) {
+		model_subflow_acct(c, &c->subflows[i])->counted = true;
+		engine_acct_update(e, c, &c->subflows[i]);
+	}
 	engine_conn_rearm(e, c);
 	return c;
 }
