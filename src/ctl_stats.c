@@ -144,6 +144,7 @@ static struct json_object *ctl_stats_handovers(const struct stats *st)
 }
 
 static struct json_object *ctl_stats_ifaces(const struct stats *st,
+					    const struct stats_bytes *b,
 					    uint64_t now)
 {
 	struct json_object *list = json_object_new_array();
@@ -155,8 +156,8 @@ static struct json_object *ctl_stats_ifaces(const struct stats *st,
 		json_object_object_add(o, "dev", json_object_new_string(i->name));
 		ctl_stats_add(o, "index", (uint64_t)i->ifindex);
 		ctl_stats_add(o, "subflows", i->subflows);
-		ctl_stats_add(o, "bytes_sent", i->sent + i->live_sent);
-		ctl_stats_add(o, "bytes_received", i->received + i->live_received);
+		ctl_stats_add(o, "bytes_sent", b->sent[k]);
+		ctl_stats_add(o, "bytes_received", b->received[k]);
 		ctl_stats_add(o, "active_ms", stats_iface_active_ms(i, now));
 		json_object_object_add(o, "active", json_object_new_boolean(
 				       i->n_active > 0));
@@ -172,9 +173,11 @@ static struct json_object *ctl_stats_result(struct ctl_server *s, int dump_err)
 	uint64_t now = s->env.now_ms ? s->env.now_ms(s->env.arg) : 0;
 	struct json_object *o = json_object_new_object();
 	struct json_object *m;
+	struct stats_bytes b;
 
 	if (!o)
 		return NULL;
+	engine_bytes_sum(s->env.engine, &b);
 	ctl_stats_add(o, "uptime_ms", now - s->env.started_ms);
 	ctl_stats_add(o, "connections", st->conns);
 	ctl_stats_add(o, "local_connections", st->local_conns_ignored);
@@ -190,12 +193,11 @@ static struct json_object *ctl_stats_result(struct ctl_server *s, int dump_err)
 	ctl_stats_add(o, "commands_failed", st->commands_failed);
 	m = json_object_new_object();
 	if (m) {
-		ctl_stats_add(m, "bytes_sent", st->metered_sent + st->metered_live_sent);
-		ctl_stats_add(m, "bytes_received", st->metered_received +
-			      st->metered_live_received);
+		ctl_stats_add(m, "bytes_sent", b.metered_sent);
+		ctl_stats_add(m, "bytes_received", b.metered_received);
 		json_object_object_add(o, "metered", m);
 	}
-	json_object_object_add(o, "interfaces", ctl_stats_ifaces(st, now));
+	json_object_object_add(o, "interfaces", ctl_stats_ifaces(st, &b, now));
 	ctl_stats_add(o, "interfaces_not_kept", st->ifaces_dropped);
 	/* Whether the live subflows' bytes are from this request: false when
 	 * the dump failed or could not be made (closed totals and the last

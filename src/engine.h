@@ -119,12 +119,15 @@ void engine_set_peer_policy(struct engine *e, bool accept, unsigned int max);
 void engine_set_stats(struct engine *e, struct stats *st);
 const struct stats *engine_get_stats(const struct engine *e);
 /* Per-interface bytes, read on an operator's request (stats.h): a dump
- * begins, then each subflow the kernel reported, with its counts. */
+ * begins (counted), then each subflow the kernel reported, with its
+ * counts; engine_bytes_sum() makes the figures to report, in one walk of
+ * the subflows (per request, never per tick). */
 void engine_bytes_begin(struct engine *e);
 void engine_bytes_seen(struct engine *e, uint32_t token,
 		       const struct mptcpd_addr *local,
 		       const struct mptcpd_addr *remote,
 		       uint64_t sent, uint64_t received);
+void engine_bytes_sum(const struct engine *e, struct stats_bytes *b);
 /* Server side: which usable addresses may be announced: all of them, or
  * only those in list (n == 0 and !all: none).  The list is copied. */
 int engine_set_announce(struct engine *e, bool all,

@@ -68,8 +68,7 @@ void engine_acct_gone(void *arg, struct model_conn *c,
 	if (r->active)
 		stats_iface_active(i, -1, engine_acct_now(e));
 	if (r->sent || r->received)
-		stats_bytes_closed(e->st, i, r->metered, r->dump == e->st->dumps,
-				   r->sent, r->received);
+		stats_bytes_closed(e->st, i, r->metered, r->sent, r->received);
 	r->active = false;
 	r->sent = r->received = 0;
 }
@@ -160,7 +159,7 @@ void engine_acct_result(struct engine *e, struct model_conn *c,
 
 void engine_bytes_begin(struct engine *e)
 {
-	stats_bytes_begin(e->st);
+	e->st->dumps++;
 }
 
 void engine_bytes_seen(struct engine *e, uint32_t token,
@@ -178,14 +177,29 @@ void engine_bytes_seen(struct engine *e, uint32_t token,
 	    s->local.port != local->port)
 		return;
 	r = model_subflow_acct(c, s);
-	/* The kernel's counts never go back; taken once per dump. */
-	if (r->dump == e->st->dumps)
-		return;
+	engine_acct_iface(e, s, r);	/* resolved while the address is */
+	/* The kernel's counts never go back; a smaller one is a reading
+	 * older than ours (two dumps at once). */
 	if (sent > r->sent)
 		r->sent = sent;
 	if (received > r->received)
 		r->received = received;
-	r->dump = e->st->dumps;
-	stats_bytes_live(e->st, engine_acct_iface(e, s, r), r->metered, r->sent,
-			 r->received);
+}
+
+/* O(connections + subflows): an operator's request, like the dump it
+ * follows; nothing on a periodic path calls it. */
+void engine_bytes_sum(const struct engine *e, struct stats_bytes *b)
+{
+	stats_bytes_init(e->st, b);
+	for (struct model_conn *c = model_conn_next(e->model, NULL); c;
+	     c = model_conn_next(e->model, c))
+		for (size_t k = 0; k < c->pub.n_subflows; k++) {
+			struct model_subflow_acct *r = &c->acct[k];
+
+			if (!r->sent && !r->received)
+				continue;
+			stats_bytes_add(e->st, b, stats_iface_find(e->st,
+					r->ifindex), r->metered, r->sent,
+					r->received);
+		}
 }

@@ -51,7 +51,6 @@ struct model_subflow_acct {
 	bool active;			/* established, not backup: counted */
 	bool counted;			/* counted as established once */
 	uint64_t sent, received;	/* at the last stats request */
-	uint32_t dump;			/* that request's stats.dumps */
 };
 
 struct model_conn {

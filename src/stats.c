@@ -85,6 +85,14 @@ struct stats_iface *stats_iface(struct stats *st, int ifindex,
 	return i;
 }
 
+const struct stats_iface *stats_iface_find(const struct stats *st, int ifindex)
+{
+	for (size_t k = 0; k < st->n_ifaces; k++)
+		if (st->ifaces[k].ifindex == ifindex)
+			return &st->ifaces[k];
+	return NULL;
+}
+
 void stats_iface_active(struct stats_iface *i, int delta, uint64_t now_ms)
 {
 	if (!i)
@@ -109,29 +117,8 @@ uint64_t stats_iface_active_ms(const struct stats_iface *i, uint64_t now_ms)
 	return ms;
 }
 
-void stats_bytes_begin(struct stats *st)
-{
-	st->dumps++;
-	st->metered_live_sent = st->metered_live_received = 0;
-	for (size_t k = 0; k < st->n_ifaces; k++)
-		st->ifaces[k].live_sent = st->ifaces[k].live_received = 0;
-}
-
-void stats_bytes_live(struct stats *st, struct stats_iface *i, bool metered,
-		      uint64_t sent, uint64_t received)
-{
-	if (i) {
-		i->live_sent += sent;
-		i->live_received += received;
-	}
-	if (metered) {
-		st->metered_live_sent += sent;
-		st->metered_live_received += received;
-	}
-}
-
 void stats_bytes_closed(struct stats *st, struct stats_iface *i, bool metered,
-			bool in_live, uint64_t sent, uint64_t received)
+			uint64_t sent, uint64_t received)
 {
 	if (i) {
 		i->sent += sent;
@@ -141,20 +128,30 @@ void stats_bytes_closed(struct stats *st, struct stats_iface *i, bool metered,
 		st->metered_sent += sent;
 		st->metered_received += received;
 	}
-	if (!in_live)
-		return;
-	if (i) {
-		/* Its share of the last dump moves into the closed totals:
-		 * the sum reported until the next dump stays the same. */
-		i->live_sent -= sent < i->live_sent ? sent : i->live_sent;
-		i->live_received -= received < i->live_received ? received :
-				    i->live_received;
+}
+
+void stats_bytes_init(const struct stats *st, struct stats_bytes *b)
+{
+	memset(b, 0, sizeof(*b));
+	for (size_t k = 0; k < st->n_ifaces; k++) {
+		b->sent[k] = st->ifaces[k].sent;
+		b->received[k] = st->ifaces[k].received;
+	}
+	b->metered_sent = st->metered_sent;
+	b->metered_received = st->metered_received;
+}
+
+void stats_bytes_add(const struct stats *st, struct stats_bytes *b,
+		     const struct stats_iface *i, bool metered,
+		     uint64_t sent, uint64_t received)
+{
+	if (i && i >= st->ifaces && i < st->ifaces + st->n_ifaces) {
+		b->sent[i - st->ifaces] += sent;
+		b->received[i - st->ifaces] += received;
 	}
 	if (metered) {
-		st->metered_live_sent -= sent < st->metered_live_sent ? sent :
-					 st->metered_live_sent;
-		st->metered_live_received -= received < st->metered_live_received ?
-					     received : st->metered_live_received;
+		b->metered_sent += sent;
+		b->metered_received += received;
 	}
 }
 

@@ -10,13 +10,15 @@
  * Per-interface bytes: the kernel tells a subflow's byte counts only
  * through sock_diag, and a scan of every subflow per tick would cost with
  * the number of connections.  So they are read when an operator asks
- * ("stats" makes one sock_diag dump): each live subflow's counts are
- * remembered with it (stats_bytes_seen), and when it closes its last
- * counts move into the interface's closed totals (stats_bytes_closed).
- * The counter reported is closed totals plus the live subflows of that
- * dump, which never goes back; bytes a subflow moved after the last
- * request before it closed are not counted (a lower bound: ask often,
- * e.g. the contrib/prometheus timer, to keep it close).
+ * ("stats" makes one sock_diag dump, in slices): each live subflow's
+ * counts are remembered beside it in the model (engine_bytes_seen), and
+ * when it leaves the model its last counts move into its interface's
+ * closed totals (stats_bytes_closed).  The figure reported is the closed
+ * totals plus the last counts of the subflows alive (engine_bytes_sum:
+ * one walk of them per request, not per tick).  It never goes back, and
+ * no dump, failed, partial or concurrent, can make it; bytes a subflow
+ * moved after the last request before it closed are not counted (a lower
+ * bound: ask often, e.g. the contrib/prometheus timer, to keep it close).
  */
 #ifndef MPTCPD_STATS_H
 #define MPTCPD_STATS_H
@@ -61,7 +63,6 @@ struct stats_iface {
 	char name[16];
 	uint64_t subflows;		/* established on it */
 	uint64_t sent, received;	/* closed subflows' last counts */
-	uint64_t live_sent, live_received;	/* the last dump's live ones */
 	uint64_t active_ms;		/* carried non-backup subflows */
 	uint64_t active_since_ms;	/* while n_active > 0 */
 	uint32_t n_active;		/* non-backup established now */
@@ -88,10 +89,9 @@ struct stats {
 	uint64_t conns_gone;		/* the kernel had no such connection */
 	uint64_t acks_lost;		/* answers lost; resync covered them */
 	/* Bytes over metered interfaces (as classed when the subflow was
-	 * established): closed totals and the last dump's live ones. */
+	 * established): closed subflows' last counts. */
 	uint64_t metered_sent, metered_received;
-	uint64_t metered_live_sent, metered_live_received;
-	uint32_t dumps;			/* byte dumps begun */
+	uint64_t dumps;			/* byte readings (sock_diag) begun */
 	struct stats_iface ifaces[STATS_IFACES_MAX];
 	size_t n_ifaces;
 	uint64_t ifaces_dropped;
@@ -110,21 +110,30 @@ void stats_promoted(struct stats *st, uint64_t latency_ms);
  * table is full (counted) or ifindex <= 0. */
 struct stats_iface *stats_iface(struct stats *st, int ifindex,
 				const char *name);
+/* The interface's entry if it has one (no entry made, nothing counted). */
+const struct stats_iface *stats_iface_find(const struct stats *st, int ifindex);
 /* An established non-backup subflow starts (+1) or stops (-1) being
  * carried by the interface: its active time runs while any is. */
 void stats_iface_active(struct stats_iface *i, int delta, uint64_t now_ms);
 /* Active time up to now, the running stretch included. */
 uint64_t stats_iface_active_ms(const struct stats_iface *i, uint64_t now_ms);
 
-/* Bytes: a dump begins (live sums zeroed, dumps counted), a live
- * subflow's counts, a closed subflow's last counts (see the top of this
- * file); in_live: they are part of the live sums now (seen in the last
- * dump, st->dumps), and move out of them. */
-void stats_bytes_begin(struct stats *st);
-void stats_bytes_live(struct stats *st, struct stats_iface *i, bool metered,
-		      uint64_t sent, uint64_t received);
+/* A subflow that leaves with these last counts (see the top of this
+ * file); i NULL: no interface known. */
 void stats_bytes_closed(struct stats *st, struct stats_iface *i, bool metered,
-			bool in_live, uint64_t sent, uint64_t received);
+			uint64_t sent, uint64_t received);
+
+/* The byte figures reported: closed totals plus the live subflows' last
+ * counts; sent[k] is st->ifaces[k]'s. */
+struct stats_bytes {
+	uint64_t sent[STATS_IFACES_MAX], received[STATS_IFACES_MAX];
+	uint64_t metered_sent, metered_received;
+};
+/* b from the closed totals, then each live subflow's last counts. */
+void stats_bytes_init(const struct stats *st, struct stats_bytes *b);
+void stats_bytes_add(const struct stats *st, struct stats_bytes *b,
+		     const struct stats_iface *i, bool metered,
+		     uint64_t sent, uint64_t received);
 
 /* The words of the enums, as the protocol and the metrics spell them. */
 const char *stats_close_word(enum stats_close why);
