@@ -9,6 +9,7 @@
  * additions; nothing walks the connections.
  */
 #include <errno.h>
+#include <stdlib.h>
 
 #include "engine_priv.h"
 #include "iface.h"
@@ -71,6 +72,55 @@ void engine_acct_gone(void *arg, struct model_conn *c,
 		stats_bytes_closed(e->st, i, r->metered, r->sent, r->received);
 	r->active = false;
 	r->sent = r->received = 0;
+}
+
+size_t engine_acct_keep(struct model_conn *c, struct engine_acct_keep **out)
+{
+	size_t n = 0, k = 0;
+
+	*out = NULL;
+	for (size_t i = 0; i < c->pub.n_subflows; i++)
+		n += c->acct[i].sent || c->acct[i].received;
+	if (!n || !(*out = calloc(n, sizeof(**out))))
+		return 0;
+	for (size_t i = 0; i < c->pub.n_subflows; i++) {
+		struct model_subflow_acct *r = &c->acct[i];
+
+		if (!r->sent && !r->received)
+			continue;
+		(*out)[k].local = c->subflows[i].local;
+		(*out)[k].remote = c->subflows[i].remote;
+		(*out)[k++].r = *r;
+		r->sent = r->received = 0;
+	}
+	return k;
+}
+
+void engine_acct_restore(struct engine *e, struct model_conn *c,
+			 struct engine_acct_keep *keep, size_t n)
+{
+	for (size_t k = 0; k < n; k++) {
+		const struct engine_acct_keep *x = &keep[k];
+		struct mptcpd_subflow *s = model_subflow_find(c, &x->local,
+							      &x->remote);
+		struct model_subflow_acct *r;
+
+		if (!s || s->local.port != x->local.port) {
+			stats_bytes_closed(e->st, x->r.ifindex ? stats_iface(e->st,
+					   x->r.ifindex, NULL) : NULL,
+					   x->r.metered, x->r.sent, x->r.received);
+			continue;
+		}
+		r = model_subflow_acct(c, s);
+		if (!r->ifindex) {
+			r->ifindex = x->r.ifindex;
+			r->metered = x->r.metered;
+		}
+		r->sent = x->r.sent > r->sent ? x->r.sent : r->sent;
+		r->received = x->r.received > r->received ? x->r.received :
+			      r->received;
+	}
+	free(keep);
 }
 
 void engine_acct_closed(struct engine *e, struct model_conn *c,

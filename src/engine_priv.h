@@ -174,6 +174,20 @@ void engine_acct_update(struct engine *e, struct model_conn *c,
 /* The model's hook: s leaves the model. */
 void engine_acct_gone(void *arg, struct model_conn *c,
 		      struct mptcpd_subflow *s);
+/* Adoption replaces a connection's subflows with the kernel's: the byte
+ * records of those that have any are kept aside (malloc'd into *out, NULL
+ * when none or out of memory; their count), cleared so that leaving the
+ * model does not count them as closed, and put back on the same subflows
+ * afterwards, or counted as closed for the subflows the kernel no longer
+ * has (engine_acct_restore frees them).  Without this a resync would
+ * count a subflow's bytes twice. */
+struct engine_acct_keep {
+	struct mptcpd_addr local, remote;
+	struct model_subflow_acct r;
+};
+size_t engine_acct_keep(struct model_conn *c, struct engine_acct_keep **out);
+void engine_acct_restore(struct engine *e, struct model_conn *c,
+			 struct engine_acct_keep *keep, size_t n);
 /* A subflow of c closed (SUB_CLOSED, or our destroy acked): why. */
 void engine_acct_closed(struct engine *e, struct model_conn *c,
 			const struct mptcpd_subflow *s,

@@ -5,12 +5,15 @@
 #include <check.h>
 #include <errno.h>
 #include <net/if.h>
+#include <netinet/tcp.h>
 #include <stdio.h>
 
+#include "diag.h"
 #include "engine.h"
 #include "fixture.h"
 #include "iface.h"
 #include "model.h"
+#include "snapshot.h"
 #include "stats.h"
 
 START_TEST(test_errno_table_bounded)
@@ -317,6 +320,49 @@ START_TEST(test_engine_counts_a_handover)
 }
 END_TEST
 
+/* A resync replaces a connection's subflows with the kernel's: a subflow
+ * that is still there keeps its last reading (not counted as closed and
+ * read again: twice), one that is gone hands it to the closed totals. */
+START_TEST(test_engine_adoption_keeps_bytes)
+{
+	struct snapshot snap;
+	struct diag_conn kc = { .token = TOKEN, .state = TCP_ESTABLISHED };
+	struct diag_subflow sf = { .token = TOKEN, .established = true };
+	struct mptcpd_addr l0 = fx_addr("192.0.2.2", 40000);
+	struct mptcpd_addr l1 = fx_addr("198.51.100.2", 41000);
+	struct mptcpd_addr r = fx_addr("203.0.113.2", 443);
+	struct stats_bytes b;
+
+	event(MPTCPD_EVENT_CREATED, "192.0.2.2", 40000, false);
+	event(MPTCPD_EVENT_ESTABLISHED, "192.0.2.2", 40000, false);
+	event(MPTCPD_EVENT_SUB_ESTABLISHED, "198.51.100.2", 41000, true);
+	engine_bytes_begin(engine);
+	engine_bytes_seen(engine, TOKEN, &l0, &r, 1000, 10);
+	engine_bytes_seen(engine, TOKEN, &l1, &r, 500, 5);
+
+	/* The kernel still has the initial subflow, not the other one. */
+	snapshot_init(&snap);
+	kc.local = l0;
+	kc.remote = r;
+	snapshot_add_conn(&snap, &kc);
+	sf.local = l0;
+	sf.remote = r;
+	snapshot_add_subflow(&snap, &sf);
+	ck_assert_int_eq(engine_adopt(engine, &snap), 0);
+	snapshot_clear(&snap);
+
+	ck_assert_uint_eq(st.ifaces[0].sent, 0);	/* eth0's: not closed */
+	ck_assert_uint_eq(st.ifaces[1].sent, 500);	/* eth1's: closed */
+	engine_bytes_begin(engine);
+	engine_bytes_seen(engine, TOKEN, &l0, &r, 1200, 12);
+	engine_bytes_sum(engine, &b);
+	ck_assert_uint_eq(b.sent[0], 1200);
+	ck_assert_uint_eq(b.sent[1], 500);
+	ck_assert_uint_eq(st.subflows_established, 2);	/* not again */
+	ck_assert_uint_eq(st.ifaces[0].n_active, 1);
+}
+END_TEST
+
 static Suite *stats_suite(void)
 {
 	Suite *s = suite_create("stats");
@@ -332,6 +378,7 @@ static Suite *stats_suite(void)
 	suite_add_tcase(s, tc);
 	tcase_add_checked_fixture(te, engine_setup, engine_teardown);
 	tcase_add_test(te, test_engine_counts_a_handover);
+	tcase_add_test(te, test_engine_adoption_keeps_bytes);
 	suite_add_tcase(s, te);
 	return s;
 }
