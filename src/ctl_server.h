@@ -92,7 +92,8 @@ struct ctl_server_env {
 	void (*subflow_stats)(void *arg, const struct mptcpd_conn *c,
 			      struct ctl_subflow_stats *out);
 	/* The per-interface bytes of "stats" (stats.h): begin one sock_diag
-	 * dump of the subflows (its handle; NULL: cannot), read one datagram
+	 * dump of the subflows (its handle; NULL: cannot, or another request's
+	 * dump runs: the answer then has the last readings), read one datagram
 	 * of it (1: over, 0: more, -errno: failed), end it.  The counts go
 	 * to the engine as they come.  May be NULL. */
 	void *(*bytes_begin)(void *arg);

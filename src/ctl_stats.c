@@ -259,7 +259,7 @@ int ctl_stats_answer(struct ctl_server *s, int64_t id, struct ctl_reply *reply,
 	j->err = -EOPNOTSUPP;
 	if (s->env.bytes_begin && s->env.bytes_step) {
 		j->dump = s->env.bytes_begin(s->env.arg);
-		j->err = j->dump ? 0 : -ENOMEM;
+		j->err = j->dump ? 0 : -EBUSY;
 	}
 	if (j->dump && reply->may_list) {
 		reply->job = j;		/* the client runs it */

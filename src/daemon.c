@@ -517,13 +517,21 @@ static void daemon_bytes_one(void *arg, const struct diag_subflow *s)
 			  s->bytes_received);
 }
 
+/* One dump at a time, whoever asks: a request made while another's runs
+ * is answered with the last readings (bytes_fresh false), so that clients
+ * asking at once cost one dump's slices per loop turn, not one each. */
 static void *daemon_bytes_begin(void *arg)
 {
 	struct daemon *d = arg;
-	struct diag_dumper *w = diag_dumper_new(NULL, daemon_bytes_one, d);
+	struct diag_dumper *w;
 
-	if (w)
+	if (d->bytes_dumping)
+		return NULL;
+	w = diag_dumper_new(NULL, daemon_bytes_one, d);
+	if (w) {
 		engine_bytes_begin(d->engine);
+		d->bytes_dumping = true;
+	}
 	return w;
 }
 
@@ -535,8 +543,10 @@ static int daemon_bytes_step(void *arg, void *dump)
 
 static void daemon_bytes_end(void *arg, void *dump)
 {
-	(void)arg;
+	struct daemon *d = arg;
+
 	diag_dumper_free(dump);
+	d->bytes_dumping = false;
 }
 
 /* The daemon manages connections without its control socket too: a

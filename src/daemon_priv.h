@@ -80,6 +80,7 @@ struct daemon {
 	struct cgroup_map *cgroups;	/* made when a rule first needs it */
 	struct reconcile reconcile;	/* model vs kernel, round-robin */
 	struct stats stats;		/* counters since start (the engine's) */
+	bool bytes_dumping;		/* a stats request's dump is running */
 	struct loop_timer *reconcile_timer;
 };
 
