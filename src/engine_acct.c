@@ -131,10 +131,11 @@ void engine_acct_closed(struct engine *e, struct model_conn *c,
 	enum stats_close why = STATS_CLOSE_OTHER;
 	uint32_t reset = 0;
 
-	/* A join that never got established did not close: it failed. */
+	/* A join that never got established did not close: it failed (the
+	 * kernel tells the error only while the connection is established:
+	 * without one it counts as "other"). */
 	if (s->state == MPTCPD_SUBFLOW_PENDING) {
-		stats_join_failed(e->st, ev && ev->error ? ev->error :
-				  ECONNREFUSED);
+		stats_join_failed(e->st, ev ? ev->error : 0);
 		return;
 	}
 	if (ev && (ev->fields & MPTCPD_FIELD_RESET))
