@@ -24,6 +24,7 @@
 #include "model.h"
 #include "plugin.h"
 #include "resync.h"
+#include "stats.h"
 #include "strategies/registry.h"
 
 struct ctl_call {
@@ -107,9 +108,8 @@ static size_t ctl_handlers_usable_ifaces(const struct ctl_server *s)
 	return count;
 }
 
-/* What the engine refused or left alone since start (engine_stats). */
-static void ctl_status_refusals(struct json_object *o,
-				const struct engine_stats *st)
+/* What the engine refused or left alone since start (stats.h). */
+static void ctl_status_refusals(struct json_object *o, const struct stats *st)
 {
 	json_object_object_add(o, "announcements_refused", json_object_new_int64(
 			       (int64_t)st->announcements_refused));
@@ -767,6 +767,19 @@ static int ctl_cmd_policy(struct ctl_call *c)
 	return ctl_call_result(c, o);
 }
 
+/* The counters since start; per-interface bytes after a dump that the
+ * client may read in slices (ctl_stats.c). */
+static int ctl_cmd_stats(struct ctl_call *c)
+{
+	struct json_object *o;
+	int err = ctl_stats_answer(c->s, c->req->id, c->reply, &o);
+
+	if (err < 0)
+		return ctl_call_result(c, NULL);
+	/* With a job the line is made later; this one is dropped. */
+	return ctl_call_result(c, o ? o : json_object_new_object());
+}
+
 struct ctl_handler {
 	int (*run)(struct ctl_call *c);
 	bool mutating;
@@ -788,6 +801,7 @@ static const struct ctl_handler ctl_handlers[CTL_CMD_COUNT] = {
 	[CTL_CMD_RELOAD] = { ctl_cmd_reload, true, true },
 	[CTL_CMD_POLICY] = { ctl_cmd_policy, false, false },
 	[CTL_CMD_EVENTS] = { ctl_cmd_events, false, false },
+	[CTL_CMD_STATS] = { ctl_cmd_stats, false, false },
 };
 
 /* Root, or the control group as the peer's primary or one of its

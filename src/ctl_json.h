@@ -65,8 +65,9 @@ enum ctl_cmd {
 	CTL_CMD_RELOAD = 10,
 	CTL_CMD_POLICY = 11,
 	CTL_CMD_EVENTS = 12,
+	CTL_CMD_STATS = 13,
 };
-#define CTL_CMD_COUNT 13
+#define CTL_CMD_COUNT 14
 
 /* Which arguments a request carried (struct ctl_request.has). */
 enum ctl_req_field {

@@ -407,6 +407,7 @@ static const struct ctl_cmd_spec ctl_cmds[CTL_CMD_COUNT] = {
 	[CTL_CMD_RELOAD] = { "reload", NULL, 0, NULL },
 	[CTL_CMD_POLICY] = { "policy", NULL, 0, NULL },
 	[CTL_CMD_EVENTS] = { "events", CTL_ARGS(ctl_args_events), NULL },
+	[CTL_CMD_STATS] = { "stats", NULL, 0, NULL },
 };
 
 const char *ctl_json_cmd_name(enum ctl_cmd cmd)

@@ -139,6 +139,9 @@ struct ctl_conn_list {
 	uint32_t token;
 };
 
+/* A "stats" answer waiting for its sock_diag dump (ctl_stats.c). */
+struct ctl_stats_job;
+
 /* What running a request asks of its client besides the answer line. */
 struct ctl_reply {
 	bool may_list;		/* in: the client can make the list in slices */
@@ -146,6 +149,10 @@ struct ctl_reply {
 	/* out: tokens set when the answer's "connections" was left empty,
 	 * to be filled from it (ctl_handlers_list_conn) */
 	struct ctl_conn_list list;
+	/* out: set when the answer line was left out: the client reads the
+	 * dump a slice per turn (ctl_stats_job_step until it returns 1),
+	 * then sends ctl_stats_job_finish()'s line (which frees the job). */
+	struct ctl_stats_job *job;
 };
 
 /* One request line of this peer: the answer line (NULL only when out of
@@ -191,5 +198,17 @@ struct json_object *ctl_waiting_conn(struct ctl_server *s, struct model_conn *c,
 void ctl_waiting_iface(struct ctl_server *s, const struct iface_info *i,
 		       const struct mptcpd_addr *addrs, size_t n,
 		       struct json_object *o);
+
+/* ctl_stats.c.  The "stats" answer for request id: 0 and *out, or 0
+ * and reply->job (with reply->may_list and a dump to read), or -ENOMEM. */
+int ctl_stats_answer(struct ctl_server *s, int64_t id, struct ctl_reply *reply,
+		     struct json_object **out);
+/* One datagram of the dump: 1 when it is over (or failed), 0 for more. */
+int ctl_stats_job_step(struct ctl_server *s, struct ctl_stats_job *j);
+/* The answer line (NULL: out of memory); frees j. */
+struct json_object *ctl_stats_job_finish(struct ctl_server *s,
+					 struct ctl_stats_job *j);
+/* A job whose client went away. */
+void ctl_stats_job_free(struct ctl_server *s, struct ctl_stats_job *j);
 
 #endif

@@ -100,6 +100,27 @@
  *          "id", "local": ADDR, "remote": ADDR, "backup", "dev", "outcome":
  *          "sent"|"done"|"refused"|"not sent", "error": "ENOENT"...,
  *          "strategy", "policy", "reason", "cause"}
+ *   stats        R  -> the counters since start (stats.h; every key in
+ *                       mptcpd-ctl(8), JSON OUTPUT): {"uptime_ms",
+ *                       "connections", "local_connections",
+ *                       "connections_gone", "subflows": {"requested",
+ *                       "established", "failed", "failed_by": [{"errno",
+ *                       "count"}], "closed", "closed_by": [{"reason",
+ *                       "reset_reason", "count"}], "joins_timed_out",
+ *                       "over_cap"}, "handovers": {"promotions",
+ *                       "demotions", "latency": {"buckets": [{"le_ms"
+ *                       (null: +Inf), "count" (cumulative)}], "count",
+ *                       "sum_ms"}}, "stalls", "announcements_sent",
+ *                       "announcements_refused", "resyncs", "events_lost",
+ *                       "acks_lost", "commands_failed", "metered":
+ *                       {"bytes_sent", "bytes_received"}, "interfaces":
+ *                       [{"dev", "index", "subflows", "bytes_sent",
+ *                       "bytes_received", "active_ms", "active"}],
+ *                       "interfaces_not_kept", "bytes_fresh"}
+ *                       (the answer comes once one sock_diag dump of the
+ *                       subflows has been read, a slice per turn of the
+ *                       daemon's loop; its size does not grow with the
+ *                       connections)
  * ADDR  = {"address": "192.0.2.2", "port": 443}   (port 0/absent = none)
  * CONN  = {"token", "local": ADDR, "remote": ADDR, "server_side": bool,
  *          "state": "pending"|"established" (pending: not fully

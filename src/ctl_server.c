@@ -47,6 +47,7 @@ struct json_object *ctl_server_answer_peer(struct ctl_server *s,
 
 	reply->subscribe = false;
 	reply->list.tokens = NULL;
+	reply->job = NULL;
 	if (ctl_json_parse_request(line, len, &req, &code, msg, sizeof(msg)) < 0) {
 		/* The message quotes the request: the client's bytes. */
 		ctl_escape(esc, sizeof(esc), msg);

@@ -94,6 +94,14 @@ struct ctl_server_env {
 			      struct ctl_subflow_stats *out);
 	/* The decision history ("events"); NULL: none. */
 	const struct history *history;
+	/* The per-interface bytes of "stats" (stats.h): begin one sock_diag
+	 * dump of the subflows (its handle; NULL: cannot, or another request's
+	 * dump runs: the answer then has the last readings), read one datagram
+	 * of it (1: over, 0: more, -errno: failed), end it.  The counts go
+	 * to the engine as they come.  May be NULL. */
+	void *(*bytes_begin)(void *arg);
+	int (*bytes_step)(void *arg, void *dump);
+	void (*bytes_end)(void *arg, void *dump);
 	void *arg;
 };
 

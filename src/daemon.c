@@ -516,6 +516,54 @@ static void daemon_ctl_subflow_stats(void *arg, const struct mptcpd_conn *c,
 	free(keys);
 }
 
+/* The per-interface bytes of "stats": one sock_diag dump of the subflows,
+ * read by the asking client a slice at a time; each subflow's counts go
+ * to the engine, which keeps them with the subflow (stats.h). */
+static void daemon_bytes_one(void *arg, const struct diag_subflow *s)
+{
+	struct daemon *d = arg;
+	struct mptcpd_addr local = s->local, remote = s->remote;
+
+	if (!s->has_tcp_info || !s->established)
+		return;
+	addr_unmap_v4(&local);
+	addr_unmap_v4(&remote);
+	engine_bytes_seen(d->engine, s->token, &local, &remote, s->bytes_acked,
+			  s->bytes_received);
+}
+
+/* One dump at a time, whoever asks: a request made while another's runs
+ * is answered with the last readings (bytes_fresh false), so that clients
+ * asking at once cost one dump's slices per loop turn, not one each. */
+static void *daemon_bytes_begin(void *arg)
+{
+	struct daemon *d = arg;
+	struct diag_dumper *w;
+
+	if (d->bytes_dumping)
+		return NULL;
+	w = diag_dumper_new(NULL, daemon_bytes_one, d);
+	if (w) {
+		engine_bytes_begin(d->engine);
+		d->bytes_dumping = true;
+	}
+	return w;
+}
+
+static int daemon_bytes_step(void *arg, void *dump)
+{
+	(void)arg;
+	return diag_dumper_step(dump);
+}
+
+static void daemon_bytes_end(void *arg, void *dump)
+{
+	struct daemon *d = arg;
+
+	diag_dumper_free(dump);
+	d->bytes_dumping = false;
+}
+
 /* The daemon manages connections without its control socket too: a
  * socket that cannot be made is logged, not fatal. */
 static void daemon_start_ctl(struct daemon *d)
@@ -527,8 +575,10 @@ static void daemon_start_ctl(struct daemon *d)
 		.now_ms = daemon_now_ms, .set_strategy = daemon_ctl_set_strategy,
 		.reload = daemon_ctl_reload, .plugins = daemon_ctl_plugins,
 		.netlink_dropped = daemon_ctl_netlink_dropped,
-		.subflow_stats = daemon_ctl_subflow_stats, .arg = d,
+		.subflow_stats = daemon_ctl_subflow_stats,
 		.history = d->history,
+		.bytes_begin = daemon_bytes_begin, .bytes_step = daemon_bytes_step,
+		.bytes_end = daemon_bytes_end, .arg = d,
 	};
 
 	ctl_server_new(&d->ctl, d->ns_dir, &env);
@@ -553,6 +603,8 @@ static int daemon_start(struct daemon *d)
 			       d->cfg.max_subflows, &daemon_engine_ops, d);
 	if (!d->engine)
 		return -ENOMEM;
+	stats_init(&d->stats);
+	engine_set_stats(d->engine, &d->stats);
 	engine_set_backoff(d->engine, d->cfg.backoff_initial_ms,
 			   d->cfg.backoff_max_ms);
 	engine_set_peer_policy(d->engine, d->cfg.accept_announcements,

@@ -19,6 +19,7 @@
 #include "engine.h"
 #include "pace.h"
 #include "reconcile.h"
+#include "stats.h"
 
 struct cgroup_map;
 struct ctl_server;
@@ -79,6 +80,8 @@ struct daemon {
 	gid_t ctl_gid;			/* [core] control-group; -1: root only */
 	struct cgroup_map *cgroups;	/* made when a rule first needs it */
 	struct reconcile reconcile;	/* model vs kernel, round-robin */
+	struct stats stats;		/* counters since start (the engine's) */
+	bool bytes_dumping;		/* a stats request's dump is running */
 	struct loop_timer *reconcile_timer;
 	struct history *history;	/* decisions, for mptcpd-ctl events */
 	/* The history entry of the command about to be sent (its tag);

@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "mptcpd/strategy.h"
+#include "stats.h"
 
 struct model;
 struct iface_table;
@@ -127,17 +128,21 @@ void engine_set_max_subflows(struct engine *e, unsigned int max);
  * connection (the forbidden kinds are refused either way). */
 void engine_set_peer_policy(struct engine *e, bool accept, unsigned int max);
 
-/* What the engine refused or left alone since start, for operators. */
-struct engine_stats {
-	uint64_t announcements_refused;	/* peers' ADD_ADDR not joined */
-	uint64_t local_conns_ignored;	/* both ends on this host */
-	uint64_t joins_timed_out;	/* pending with no kernel word */
-	uint64_t over_cap;		/* subflows, pairs not tracked: full */
-	uint64_t conns_gone;		/* the kernel said it had no such
-					 * connection: forgotten */
-	uint64_t acks_lost;		/* answers lost; resync covered them */
-};
-const struct engine_stats *engine_get_stats(const struct engine *e);
+/* The counters since start (stats.h): the engine counts into st, which
+ * outlives it (the daemon context owns it); until this is called it
+ * counts into its own.  Read access for the control socket. */
+void engine_set_stats(struct engine *e, struct stats *st);
+const struct stats *engine_get_stats(const struct engine *e);
+/* Per-interface bytes, read on an operator's request (stats.h): a dump
+ * begins (counted), then each subflow the kernel reported, with its
+ * counts; engine_bytes_sum() makes the figures to report, in one walk of
+ * the subflows (per request, never per tick). */
+void engine_bytes_begin(struct engine *e);
+void engine_bytes_seen(struct engine *e, uint32_t token,
+		       const struct mptcpd_addr *local,
+		       const struct mptcpd_addr *remote,
+		       uint64_t sent, uint64_t received);
+void engine_bytes_sum(const struct engine *e, struct stats_bytes *b);
 /* Server side: which usable addresses may be announced: all of them, or
  * only those in list (n == 0 and !all: none).  The list is copied. */
 int engine_set_announce(struct engine *e, bool all,
@@ -182,6 +187,7 @@ void engine_on_stalled(struct engine *e, uint32_t token,
  * be missed: engine_on_dead_path_conn() catches it later. */
 struct engine_path_sweep {
 	struct mptcpd_addr local;	/* port 0 */
+	uint64_t start_ms;		/* the verdict: handovers count from it */
 	uint32_t cursor;		/* last connection visited */
 	bool started;
 	size_t told;

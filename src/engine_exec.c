@@ -222,6 +222,7 @@ static enum engine_verdict engine_prepare(struct engine *e,
 		if (s) {
 			s->backup = a->backup;
 			a->local_id = s->local_id;
+			engine_acct_update(e, c, s);
 		}
 		return ENGINE_VERDICT_SENT;
 	case MPTCPD_ACTION_REMOVE:
@@ -233,7 +234,8 @@ static enum engine_verdict engine_prepare(struct engine *e,
 
 /* A command that never left: take back what engine_prepare() believed,
  * so the model holds nothing the kernel was not asked for. */
-void engine_unprepare(struct model_conn *c, const struct mptcpd_action *a)
+void engine_unprepare(struct engine *e, struct model_conn *c,
+		      const struct mptcpd_action *a)
 {
 	struct mptcpd_subflow *s = model_subflow_find(c, &a->local, &a->remote);
 	struct model_pair *p;
@@ -252,8 +254,10 @@ void engine_unprepare(struct model_conn *c, const struct mptcpd_action *a)
 			p->destroying = false;
 		break;
 	case MPTCPD_ACTION_SET_BACKUP:
-		if (s)
+		if (s) {
 			s->backup = !a->backup;
+			engine_acct_update(e, c, s);
+		}
 		break;
 	case MPTCPD_ACTION_REMOVE:
 		engine_mark_destroying(c, a->local_id, false);
@@ -307,10 +311,12 @@ enum engine_verdict engine_execute(struct engine *e, struct model_conn *c,
 		engine_log_action(engine_in_sweep(e) ? LOG_DEBUG : LOG_ERR, a,
 				  "could not send");
 		engine_sweep_sent(e, a, false);
-		engine_unprepare(c, a);
+		e->st->commands_failed++;
+		engine_unprepare(e, c, a);
 		return ENGINE_VERDICT_FAILED;
 	}
 	engine_sweep_sent(e, a, true);
+	engine_acct_sent(e, c, a);
 	if (a->type == MPTCPD_ACTION_ANNOUNCE) {
 		c->announce_ms = e->ops.now_ms(e->ops_arg);
 		c->announce_wait = a->local_id;

@@ -424,6 +424,20 @@ static int commands_parse_events(int n, char *const w[],
 	return 0;
 }
 
+/* The request has no arguments: --openmetrics only changes how the CLI
+ * prints the answer. */
+static int commands_parse_stats(int n, char *const w[],
+				struct commands_request *req)
+{
+	if (n > 1)
+		return commands_fail(req, "too many arguments");
+	if (n == 1 && strcmp(w[0], "--openmetrics"))
+		return commands_fail(req, "unknown option '%s' (only "
+				     "--openmetrics)", w[0]);
+	req->openmetrics = n == 1;
+	return 0;
+}
+
 static int commands_parse_strategy(int n, char *const w[],
 				   struct commands_request *req)
 {
@@ -618,6 +632,14 @@ static void commands_complete_strategy(int n, char *const w[],
 		c->dynamic = COMMANDS_DYNAMIC_STRATEGY;
 }
 
+static void commands_complete_stats(int n, char *const w[],
+				    struct commands_candidates *c)
+{
+	(void)w;
+	if (n == 1)
+		commands_offer(c, "--openmetrics");
+}
+
 static void commands_complete_interface(int n, char *const w[],
 					struct commands_candidates *c)
 {
@@ -699,6 +721,8 @@ static const struct commands_def COMMANDS[] = {
 	  commands_complete_connection, false, false },
 	{ "interfaces", "interfaces", commands_parse_none, commands_complete_none, false, false },
 	{ "policy", "policy", commands_parse_none, commands_complete_none, false, false },
+	{ "stats", "stats [--openmetrics]", commands_parse_stats,
+	  commands_complete_stats, false, false },
 	{ "strategy", "strategy [NAME]", commands_parse_strategy,
 	  commands_complete_strategy, false, false },
 	{ "interface", "interface IFACE type wifi|cellular|ethernet|other|auto\n"

@@ -593,6 +593,82 @@ static int output_events(FILE *out, struct json_object *res)
 	return 0;
 }
 
+/* "stats": one line per counter, the lists' entries indented below. */
+static void output_stats_list(struct output_table *t, struct json_object *list,
+			      const char *k1, const char *k2)
+{
+	for (size_t i = 0; i < output_len(list); i++) {
+		struct json_object *e = json_object_array_get_idx(list, i);
+		struct output_row *r = output_table_row(t, 0);
+
+		if (k2)
+			output_cell(t, r, "  %s %s", output_str(e, k1),
+				    output_str(e, k2));
+		else
+			output_cell(t, r, "  %s", output_str(e, k1));
+		output_cell(t, r, "%s", output_str(e, "count"));
+	}
+}
+
+static int output_stats(FILE *out, struct json_object *res)
+{
+	struct output_table t = { 0 };
+	struct json_object *sf = output_get(res, "subflows");
+	struct json_object *h = output_get(res, "handovers");
+	struct json_object *lat = output_get(h, "latency");
+	struct json_object *ifs = output_get(res, "interfaces");
+	struct json_object *m = output_get(res, "metered");
+	char up[32];
+
+	output_duration(json_object_get_int64(output_get(res, "uptime_ms")) / 1000,
+			up, sizeof(up));
+	output_kv(&t, "since start", up);
+	output_kv(&t, "connections", output_str(res, "connections"));
+	output_kv(&t, "local conns", output_str(res, "local_connections"));
+	output_kv(&t, "conns gone", output_str(res, "connections_gone"));
+	output_kv(&t, "joins requested", output_str(sf, "requested"));
+	output_kv(&t, "subflows up", output_str(sf, "established"));
+	output_kv(&t, "joins failed", output_str(sf, "failed"));
+	output_stats_list(&t, output_get(sf, "failed_by"), "errno", NULL);
+	output_kv(&t, "subflows closed", output_str(sf, "closed"));
+	output_stats_list(&t, output_get(sf, "closed_by"), "reason", "reset_reason");
+	output_kv(&t, "join timeouts", output_str(sf, "joins_timed_out"));
+	output_kv(&t, "over caps", output_str(sf, "over_cap"));
+	output_kv(&t, "promotions", output_str(h, "promotions"));
+	output_kv(&t, "demotions", output_str(h, "demotions"));
+	if (json_object_get_int64(output_get(lat, "count")) > 0) {
+		struct output_row *r = output_table_row(&t, 0);
+
+		output_cell(&t, r, "handover latency");
+		output_cell(&t, r, "%.1f ms mean of %s",
+			    (double)json_object_get_int64(output_get(lat, "sum_ms")) /
+			    (double)json_object_get_int64(output_get(lat, "count")),
+			    output_str(lat, "count"));
+	}
+	output_kv(&t, "stalls", output_str(res, "stalls"));
+	output_kv(&t, "announced", output_str(res, "announcements_sent"));
+	output_kv(&t, "refused adds", output_str(res, "announcements_refused"));
+	output_kv(&t, "resyncs", output_str(res, "resyncs"));
+	output_kv(&t, "events lost", output_str(res, "events_lost"));
+	output_kv(&t, "acks lost", output_str(res, "acks_lost"));
+	output_kv(&t, "commands failed", output_str(res, "commands_failed"));
+	output_kv(&t, "metered sent", output_str(m, "bytes_sent"));
+	output_kv(&t, "metered received", output_str(m, "bytes_received"));
+	for (size_t i = 0; i < output_len(ifs); i++) {
+		struct json_object *e = json_object_array_get_idx(ifs, i);
+		struct output_row *r = output_table_row(&t, 1);
+
+		output_cell(&t, r, "%s", output_str(e, "dev"));
+		output_cell(&t, r, "subflows %s", output_str(e, "subflows"));
+		output_cell(&t, r, "sent %s", output_str(e, "bytes_sent"));
+		output_cell(&t, r, "received %s", output_str(e, "bytes_received"));
+		output_cell(&t, r, "active %.1f s%s",
+			    (double)json_object_get_int64(output_get(e, "active_ms")) / 1000.0,
+			    output_bool(e, "active") ? " (now)" : "");
+	}
+	return output_table_print(out, &t);
+}
+
 static int output_text(FILE *out, const char *command, struct json_object *res)
 {
 	static const struct {
@@ -604,6 +680,7 @@ static int output_text(FILE *out, const char *command, struct json_object *res)
 		{ "interface", output_interface }, { "strategy", output_strategy },
 		{ "reload", output_strategy }, { "announce", output_announce },
 		{ "policy", output_policy }, { "events", output_events },
+		{ "stats", output_stats },
 	};
 
 	for (size_t i = 0; i < sizeof(LAYOUTS) / sizeof(LAYOUTS[0]); i++)
@@ -638,6 +715,10 @@ int output_result(FILE *out, enum output_format fmt, const char *command,
 		break;
 	case OUTPUT_FORMAT_JSON:
 		err = output_json(out, result);
+		break;
+	case OUTPUT_FORMAT_OPENMETRICS:
+		err = strcmp(command, "stats") ? output_json(out, result) :
+		      openmetrics_stats(out, result);
 		break;
 	}
 	return output_flush(out, err);
@@ -675,6 +756,7 @@ int output_event(FILE *out, enum output_format fmt, struct json_object *event)
 		fputc('\n', out);
 		break;
 	case OUTPUT_FORMAT_JSON:
+	case OUTPUT_FORMAT_OPENMETRICS:
 		output_json(out, event);
 		break;
 	}

@@ -80,6 +80,44 @@ START_TEST(test_status)
 }
 END_TEST
 
+/* stats --openmetrics: families with HELP and TYPE, counters with
+ * _total, the histogram cumulative in seconds, label values escaped,
+ * "# EOF" last. */
+START_TEST(test_stats_openmetrics)
+{
+	char *text = render("stats",
+		"{\"uptime_ms\":1500,\"connections\":3,"
+		"\"subflows\":{\"requested\":3,\"established\":6,"
+		"\"failed_by\":[{\"errno\":\"ETIMEDOUT\",\"count\":2}],"
+		"\"closed_by\":[{\"reason\":\"error\",\"reset_reason\":"
+		"\"unspecified\",\"count\":3}]},"
+		"\"handovers\":{\"promotions\":2,\"demotions\":0,\"latency\":"
+		"{\"buckets\":[{\"le_ms\":1,\"count\":1},{\"le_ms\":5,\"count\":2},"
+		"{\"le_ms\":null,\"count\":2}],\"count\":2,\"sum_ms\":4}},"
+		"\"interfaces\":[{\"dev\":\"we\\\"ird\",\"subflows\":1,"
+		"\"bytes_sent\":10,\"bytes_received\":20,\"active_ms\":2500}],"
+		"\"metered\":{\"bytes_sent\":5,\"bytes_received\":6},"
+		"\"bytes_fresh\":true}", OUTPUT_FORMAT_OPENMETRICS);
+
+	ck_assert_ptr_nonnull(strstr(text, "# TYPE mptcpd_promotions_total counter\n"
+				     "mptcpd_promotions_total 2\n"));
+	ck_assert_ptr_nonnull(strstr(text, "# UNIT mptcpd_handover_latency_seconds seconds\n"));
+	ck_assert_ptr_nonnull(strstr(text,
+		"mptcpd_handover_latency_seconds_bucket{le=\"0.001\"} 1\n"
+		"mptcpd_handover_latency_seconds_bucket{le=\"0.005\"} 2\n"
+		"mptcpd_handover_latency_seconds_bucket{le=\"+Inf\"} 2\n"
+		"mptcpd_handover_latency_seconds_sum 0.004\n"
+		"mptcpd_handover_latency_seconds_count 2\n"));
+	ck_assert_ptr_nonnull(strstr(text, "mptcpd_subflows_failed_total{errno=\"ETIMEDOUT\"} 2\n"));
+	ck_assert_ptr_nonnull(strstr(text, "mptcpd_subflows_closed_total{reason=\"error\","
+				     "reset_reason=\"unspecified\"} 3\n"));
+	ck_assert_ptr_nonnull(strstr(text, "mptcpd_interface_active_seconds_total{dev=\"we\\\"ird\"} 2.500\n"));
+	ck_assert_ptr_nonnull(strstr(text, "mptcpd_bytes_fresh 1\n"));
+	ck_assert_str_eq(text + strlen(text) - 6, "# EOF\n");
+	free(text);
+}
+END_TEST
+
 START_TEST(test_status_durations)
 {
 	static const struct { const char *s, *shown; } T[] = {
@@ -552,9 +590,11 @@ static const struct {
 	const char *expect;	/* candidates, space separated */
 	enum commands_dynamic dynamic;
 } COMPLETE[] = {
-	{ "", "status connections connection interfaces policy strategy interface "
-	  "subflow announce remove monitor reload events", COMMANDS_DYNAMIC_NONE },
-	{ "st", "status strategy", COMMANDS_DYNAMIC_NONE },
+	{ "", "status connections connection interfaces policy stats strategy "
+	  "interface subflow announce remove monitor reload events",
+	  COMMANDS_DYNAMIC_NONE },
+	{ "st", "status stats strategy", COMMANDS_DYNAMIC_NONE },
+	{ "stats ", "--openmetrics", COMMANDS_DYNAMIC_NONE },
 	{ "co", "connections connection", COMMANDS_DYNAMIC_NONE },
 	{ "comp", "", COMMANDS_DYNAMIC_NONE },
 	{ "-", "--json --socket --help --version", COMMANDS_DYNAMIC_NONE },
@@ -632,6 +672,7 @@ static Suite *ctl_output_suite(void)
 	TCase *comp = tcase_create("complete");
 
 	tcase_add_test(out, test_status);
+	tcase_add_test(out, test_stats_openmetrics);
 	tcase_add_test(out, test_status_durations);
 	tcase_add_test(out, test_connection);
 	tcase_add_test(out, test_connection_waiting);

@@ -983,6 +983,82 @@ START_TEST(test_connections_in_slices)
 }
 END_TEST
 
+/* A fake sock_diag dump for "stats": 2 ms a datagram, 20 datagrams; one
+ * at a time. */
+static int dump_steps, dumps_open;
+
+static void *fake_bytes_begin(void *arg)
+{
+	(void)arg;
+	if (dumps_open)
+		return NULL;
+	dumps_open++;
+	dump_steps = 0;
+	return &dump_steps;
+}
+
+static int fake_bytes_step(void *arg, void *dump)
+{
+	struct timespec ts = { 0, 2 * 1000 * 1000 };
+
+	(void)arg;
+	nanosleep(&ts, NULL);
+	return ++*(int *)dump >= 20;
+}
+
+static void fake_bytes_end(void *arg, void *dump)
+{
+	(void)arg;
+	(void)dump;
+	dumps_open--;
+}
+
+/* "stats" reads its dump a slice per turn (40 ms of datagrams never hold
+ * the loop 40 ms), a second client asking meanwhile is answered at once
+ * with the last readings, and the dump ends with the answer. */
+START_TEST(test_stats_in_slices)
+{
+	static const char REQ[] = "{\"version\":1,\"id\":9,\"command\":\"stats\"}\n";
+	char got[64 * 1024] = "", other[64 * 1024];
+	size_t len = 0;
+	int err, fd = join(&USER, NULL, 0, &err), fd2, turns = 0;
+	double worst = 0;
+
+	F.s->env.bytes_begin = fake_bytes_begin;
+	F.s->env.bytes_step = fake_bytes_step;
+	F.s->env.bytes_end = fake_bytes_end;
+	say(fd, REQ);
+	spin(0);
+	ck_assert_int_eq(dumps_open, 1);
+	fd2 = join(&ROOT, NULL, 0, &err);
+	say(fd2, REQ);
+	while (!memchr(got, '\n', len) && turns < 1000) {
+		double t0 = now_s();
+		ssize_t n;
+
+		spin(0);
+		turns++;
+		if (now_s() - t0 > worst)
+			worst = now_s() - t0;
+		n = recv(fd, got + len, sizeof(got) - 1 - len, MSG_DONTWAIT);
+		len += n > 0 ? (size_t)n : 0;
+		got[len] = 0;
+	}
+	printf("stats: a 40 ms dump in %d more turns, the longest %.1f ms\n",
+	       turns, worst * 1e3);
+	ck_assert_int_gt(turns, 1);
+	ck_assert_double_lt(worst, 0.02);
+	ck_assert_msg(strstr(got, "\"ok\":true") && strstr(got, "\"handovers\"") &&
+		      strstr(got, "\"bytes_fresh\":true"), "%s", got);
+	ck_assert_int_eq(dump_steps, 20);
+	ck_assert_int_eq(dumps_open, 0);
+	ck_assert_int_gt(hear(fd2, other, sizeof(other)), 0);
+	ck_assert_msg(strstr(other, "\"bytes_fresh\":false"), "%s", other);
+	close(fd);
+	close(fd2);
+}
+END_TEST
+
 /* A client that closes its side right after asking still gets the whole
  * answer, and then is closed. */
 START_TEST(test_connections_half_closed)
@@ -1109,6 +1185,7 @@ static Suite *ctl_suite(void)
 	tcase_add_test(l, test_batch_per_turn);
 	tcase_add_test(l, test_slow_reader);
 	tcase_add_test(l, test_connections_in_slices);
+	tcase_add_test(l, test_stats_in_slices);
 	tcase_add_test(l, test_connections_half_closed);
 	suite_add_tcase(s, l);
 	return s;
