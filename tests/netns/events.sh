@@ -11,7 +11,9 @@
 #     its reason text and cause, and the refused REMOVE with the kernel's
 #     error (the history's outcome filled in from the kernel's answer);
 #     `--token` keeps that connection's decisions only;
-#   - the daemon's log has the one info line with the same reason.
+#   - the daemon's log has the one info line with the same reason;
+#   - `stats -j` counts the one promotion and its latency, and
+#     `stats --openmetrics` passes `promtool check metrics`.
 # handover_blackhole.sh measures the handover itself; ctl_cli.sh the
 # monitor's action-failed for a REMOVE; this one is about the story.
 [ -n "$BASH_VERSION" ] || exec bash "$0" "$@"
@@ -136,6 +138,24 @@ log "events -j --since 1s: $n decisions"
 # ---- the log's one line per decision, with the same reason
 grep -E "token=$TOK: $PROMOTE" "$DAEMON_LOG" | grep -q "backup change" ||
 	fail "the daemon's log has no info line with the promotion's reason"
+
+# ---- the counters tell the same story: one stall verdict, one promotion
+# (one connection), its latency in the histogram; the exposition passes
+# promtool (stats.sh checks the counters in detail)
+ctl -j stats >"$TMP/stats.json" || fail "stats -j failed: $(cat "$TMP/stats.json")"
+r=$(jq_py '(a["handovers"]["promotions"], a["handovers"]["latency"]["count"], a["stalls"] >= 1)' <"$TMP/stats.json") ||
+	fail "stats -j: not the expected JSON: $(cat "$TMP/stats.json")"
+[ "$r" = "(1, 1, True)" ] || fail "stats -j: (promotions, latencies, stalls >= 1) = $r, expected (1, 1, True)"
+ctl stats --openmetrics >"$TMP/metrics.txt" || fail "stats --openmetrics failed"
+if command -v promtool >/dev/null; then
+	promtool check metrics <"$TMP/metrics.txt" >"$TMP/promtool.out" 2>&1 ||
+		fail "promtool check metrics: $(cat "$TMP/promtool.out")"
+	log "stats: 1 promotion, its latency counted; promtool check metrics: clean"
+elif [ "${CI:-}" = true ]; then
+	fail "promtool is missing (install the prometheus package: scripts/deps.sh)"
+else
+	log "stats: 1 promotion, its latency counted (promtool missing: not checked)"
+fi
 
 wait_client c 40 || fail "the client failed: $(client_out c)"
 pass
