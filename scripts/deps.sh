@@ -15,6 +15,10 @@ PACKAGES=(
 	# debootstrapped Debian 12 (tests/netns/deb.sh).
 	dpkg-dev debhelper lintian debootstrap
 	clang libclang-rt-14-dev # the libFuzzer targets (tests/fuzz)
+	# tests/netns/apps.sh: a real ssh session (its own sshd in a test
+	# namespace, run through mptcpize).
+	openssh-client openssh-server mptcpize
+	prometheus # promtool: tests/netns/stats.sh checks stats --openmetrics
 )
 
 missing=()
@@ -33,4 +37,27 @@ if [ "$(id -u)" != 0 ]; then
 fi
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq
-$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+# The sshd of openssh-server is for a test's own namespace, and prometheus
+# only for its promtool, not to serve this host: while installing, a
+# policy-rc.d (only when none exists; as bench/handover.sh does) keeps
+# services from starting, and the services the packages enabled are
+# disabled again.
+rc_created=0
+if [[ " ${missing[*]} " == *" openssh-server "* || " ${missing[*]} " == *" prometheus "* ]] &&
+	[ ! -e /usr/sbin/policy-rc.d ]; then
+	printf '#!/bin/sh\nexit 101\n' | $SUDO tee /usr/sbin/policy-rc.d >/dev/null
+	$SUDO chmod +x /usr/sbin/policy-rc.d
+	rc_created=1
+fi
+rc=0
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null || rc=$?
+[ "$rc_created" = 0 ] || $SUDO rm -f /usr/sbin/policy-rc.d
+if [[ " ${missing[*]} " == *" openssh-server "* ]] && [ -d /run/systemd/system ]; then
+	$SUDO systemctl disable --now ssh.service ssh.socket >/dev/null 2>&1 || true
+	echo "deps.sh: openssh-server is for tests/netns/apps.sh; its host service stays disabled"
+fi
+if [[ " ${missing[*]} " == *" prometheus "* ]] && [ -d /run/systemd/system ]; then
+	$SUDO systemctl disable --now prometheus.service >/dev/null 2>&1 || true
+	echo "deps.sh: prometheus is for its promtool (tests/netns/stats.sh); its host service stays disabled"
+fi
+exit "$rc"

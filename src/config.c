@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "config_priv.h"
+#include "history.h"
 #include "log.h"
 
 #ifndef PLUGINDIR
@@ -158,6 +159,7 @@ void config_init(struct config *cfg)
 	cfg->rtt_switch_ratio_pct = 150;
 	cfg->rtt_switch_margin_ms = 20;
 	cfg->rtt_switch_hold_ms = 500;
+	cfg->history_size = HISTORY_SIZE_DEFAULT;
 	if (config_globs_parse(&cfg->exclude, config_default_exclude) < 0)
 		log_err(LOG_SUB_CONFIG, "out of memory for the default exclude list");
 }

@@ -70,6 +70,9 @@ struct config {
 	unsigned int rtt_switch_ratio_pct;
 	unsigned int rtt_switch_margin_ms;
 	unsigned int rtt_switch_hold_ms;
+	/* [core] history-size: decisions kept for mptcpd-ctl events
+	 * (0..HISTORY_SIZE_MAX; 0: none). */
+	unsigned int history_size;
 	struct glob_list include;	/* [interfaces] include */
 	struct glob_list exclude;	/* [interfaces] exclude */
 	struct {

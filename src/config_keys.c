@@ -14,6 +14,7 @@
 
 #include "addr.h"
 #include "config_priv.h"
+#include "history.h"
 #include "ctl_proto.h"
 #include "log.h"
 
@@ -205,6 +206,15 @@ static void config_set_max_announcements(struct config_parse *p,
 	(void)continued;	/* single-valued: continuations never get here */
 	config_uint(p, config_keys[key].name, value, 0,
 		    CONFIG_ANNOUNCEMENTS_MAX, &p->cfg.max_announcements);
+}
+
+static void config_set_history_size(struct config_parse *p,
+				    enum config_key key, const char *value,
+				    bool continued)
+{
+	(void)continued;	/* single-valued: continuations never get here */
+	config_uint(p, config_keys[key].name, value, 0, HISTORY_SIZE_MAX,
+		    &p->cfg.history_size);
 }
 
 static void config_set_log_level(struct config_parse *p, enum config_key key,
@@ -535,6 +545,7 @@ const struct config_key_info config_keys[CONFIG_KEY_COUNT] = {
 	[CONFIG_KEY_RTT_SWITCH_RATIO] = { "core", "rtt-switch-ratio", config_set_rtt_switch, false },
 	[CONFIG_KEY_RTT_SWITCH_MARGIN] = { "core", "rtt-switch-margin-ms", config_set_rtt_switch, false },
 	[CONFIG_KEY_RTT_SWITCH_HOLD] = { "core", "rtt-switch-hold-ms", config_set_rtt_switch, false },
+	[CONFIG_KEY_HISTORY_SIZE] = { "core", "history-size", config_set_history_size, false },
 	[CONFIG_KEY_INCLUDE] = { "interfaces", "include", config_set_globs, true },
 	[CONFIG_KEY_EXCLUDE] = { "interfaces", "exclude", config_set_globs, true },
 	[CONFIG_KEY_IFACE_TYPE] = { CONFIG_IFACE, "type", config_set_iface_type, false },

@@ -21,7 +21,7 @@
  * starve the others (the loop is level-triggered: the rest comes next). */
 #define CTL_READ_BUDGET (64 * 1024)
 #define CTL_IN_CHUNK 4096
-/* A slice of a "connections" answer lasts about this long: well under the
+/* A slice of a "connections" or "events" answer lasts about this long: well under the
  * 20 ms a callback may hold the loop, and long enough that a loop busy
  * with other work does not stretch the answer over hundreds of turns
  * (10,000 connections, some 5 us each: about ten turns).  The clock is
@@ -56,6 +56,9 @@ struct ctl_client {
 	char *part;			/* the answer's text so far */
 	size_t part_len, part_cap;
 	struct json_object *part_line;	/* the answer with an empty list */
+	/* A "stats" answer reading its dump a slice per turn (listing is
+	 * set too: the same turns, the same waiting requests). */
+	struct ctl_stats_job *job;
 	struct ctl_client *next;
 };
 
@@ -66,6 +69,7 @@ struct ctl_client {
 
 static void ctl_client_free(struct ctl_client *c)
 {
+	ctl_stats_job_free(c->s, c->job);
 	free(c->list.tokens);
 	free(c->part);
 	json_object_put(c->part_line);
@@ -415,6 +419,27 @@ static bool ctl_client_slice_over(uint64_t start_ns, unsigned int done)
 	       ctl_client_clock_ns() - start_ns >= CTL_CLIENT_LIST_SLICE_NS;
 }
 
+/* The "stats" dump's slice: datagrams for CTL_CLIENT_LIST_SLICE_NS at
+ * most (each holds a few dozen subflows), then the answer once it is
+ * over.  True when the answer is queued. */
+static bool ctl_client_job_step(struct ctl_client *c)
+{
+	uint64_t start = ctl_client_clock_ns();
+	struct ctl_stats_job *j = c->job;
+
+	ctl_client_touch(c);
+	for (;;) {
+		if (ctl_stats_job_step(c->s, j))
+			break;
+		if (ctl_client_clock_ns() - start >= CTL_CLIENT_LIST_SLICE_NS)
+			return false;
+	}
+	c->job = NULL;
+	c->listing = false;
+	ctl_client_send(c, ctl_stats_job_finish(c->s, j));
+	return true;
+}
+
 /* One slice of CTL_CLIENT_LIST_SLICE_NS, so that ten thousand connections
  * never hold the loop for long; the client's next turn in the backlog
  * round makes the next.  True when the answer is done (queued), or the
@@ -425,12 +450,14 @@ static bool ctl_client_list_step(struct ctl_client *c)
 	struct ctl_conn_list *l = &c->list;
 	uint64_t start = ctl_client_clock_ns();
 
+	if (c->job)
+		return ctl_client_job_step(c);
 	/* Being answered is not being idle (CTL_SERVER_IDLE_MS). */
 	ctl_client_touch(c);
 	for (unsigned int i = 0; !ctl_client_slice_over(start, i) &&
 	     l->next < l->n && c->part_len < CTL_ANSWER_MAX; i++) {
 		struct json_object *o = NULL;
-		int err = ctl_handlers_list_conn(c->s, l->tokens[l->next++], &o);
+		int err = ctl_handlers_list_next(c->s, l, &o);
 		const char *text;
 		size_t len;
 
@@ -498,7 +525,14 @@ static void ctl_client_line(struct ctl_client *c, const char *line, size_t len)
 
 	ctl_client_touch(c);
 	answer = ctl_server_answer_peer(c->s, line, len, &peer, &reply);
-	if (answer && reply.list.tokens) {
+	if (reply.job) {
+		json_object_put(answer);
+		c->job = reply.job;
+		c->listing = true;
+		ctl_client_job_step(c);	/* a small host: done at once */
+		return;
+	}
+	if (answer && (reply.list.tokens || reply.list.events)) {
 		ctl_client_list_begin(c, answer, &reply.list);
 		return;
 	}

@@ -17,12 +17,14 @@
 #include "addr.h"
 #include "ctl_priv.h"
 #include "engine.h"
+#include "history.h"
 #include "policy.h"
 #include "iface.h"
 #include "log.h"
 #include "model.h"
 #include "plugin.h"
 #include "resync.h"
+#include "stats.h"
 #include "strategies/registry.h"
 
 struct ctl_call {
@@ -56,40 +58,9 @@ static uint64_t ctl_handlers_now(const struct ctl_server *s)
 	return s->env.now_ms ? s->env.now_ms(s->env.arg) : 0;
 }
 
-/* What the daemon waits for on this connection: the (local, remote) pairs
- * whose joins failed lately and are backing off, with when the next try
- * may go.  NULL (and nothing added) when there is none. */
-static struct json_object *ctl_handlers_waiting(const struct model_conn *c,
-						uint64_t now)
-{
-	struct json_object *list = NULL;
-
-	for (size_t i = 0; i < c->n_pairs; i++) {
-		const struct model_pair *p = &c->pairs[i];
-		struct json_object *w;
-
-		if (p->retry_ms <= now)
-			continue;
-		if (!list && !(list = json_object_new_array()))
-			return NULL;
-		w = json_object_new_object();
-		if (!w)
-			break;
-		json_object_object_add(w, "local", ctl_json_addr(&p->local));
-		json_object_object_add(w, "remote", ctl_json_addr(&p->remote));
-		json_object_object_add(w, "why", json_object_new_string(
-				       "backing off"));
-		json_object_object_add(w, "failures",
-				       json_object_new_int64(p->failures));
-		json_object_object_add(w, "retry_in_ms", json_object_new_int64(
-				       (int64_t)(p->retry_ms - now)));
-		json_object_array_add(list, w);
-	}
-	return list;
-}
-
+/* detail: one connection asked for ("connection"), not a list. */
 static struct json_object *ctl_handlers_conn(struct ctl_server *s,
-					     const struct model_conn *c)
+					     struct model_conn *c, bool detail)
 {
 	uint64_t now = ctl_handlers_now(s);
 	uint64_t age = c->created_ms && now > c->created_ms ?
@@ -112,7 +83,7 @@ static struct json_object *ctl_handlers_conn(struct ctl_server *s,
 				       json_object_new_string(r->name) : NULL);
 		/* Only when there is something to wait for: answers for
 		 * 10,000 quiet connections stay as short as they were. */
-		w = ctl_handlers_waiting(c, now);
+		w = ctl_waiting_conn(s, c, detail);
 		if (w)
 			json_object_object_add(o, "waiting", w);
 		json_object_object_add(o, "strategy", json_object_new_string(
@@ -137,9 +108,8 @@ static size_t ctl_handlers_usable_ifaces(const struct ctl_server *s)
 	return count;
 }
 
-/* What the engine refused or left alone since start (engine_stats). */
-static void ctl_status_refusals(struct json_object *o,
-				const struct engine_stats *st)
+/* What the engine refused or left alone since start (stats.h). */
+static void ctl_status_refusals(struct json_object *o, const struct stats *st)
 {
 	json_object_object_add(o, "announcements_refused", json_object_new_int64(
 			       (int64_t)st->announcements_refused));
@@ -209,22 +179,44 @@ static int ctl_handlers_tokens(const struct ctl_server *s,
 int ctl_handlers_list_conn(struct ctl_server *s, uint32_t token,
 			   struct json_object **out)
 {
-	const struct model_conn *m = model_conn_find(s->env.model, token);
+	struct model_conn *m = model_conn_find(s->env.model, token);
 
 	if (!m)
 		return -ENOENT;
-	*out = ctl_handlers_conn(s, m);
+	*out = ctl_handlers_conn(s, m, false);
 	return *out ? 0 : -ENOMEM;
+}
+
+static int ctl_handlers_list_event(struct ctl_server *s,
+				   const struct ctl_conn_list *l, uint64_t seq,
+				   struct json_object **out)
+{
+	const struct history_entry *e = history_get(s->env.history, seq);
+
+	if (!e || (l->by_token && e->token != l->token))
+		return -ENOENT;
+	*out = ctl_json_history(e);
+	return *out ? 0 : -ENOMEM;
+}
+
+int ctl_handlers_list_next(struct ctl_server *s, struct ctl_conn_list *l,
+			   struct json_object **out)
+{
+	size_t i = l->next++;
+
+	if (l->events)
+		return ctl_handlers_list_event(s, l, i, out);
+	return ctl_handlers_list_conn(s, l->tokens[i], out);
 }
 
 /* All in one go, for callers that cannot take slices (unit tests and
  * fuzzers through ctl_server_answer()). */
 static bool ctl_handlers_fill(struct ctl_server *s, struct json_object *list,
-			      const struct ctl_conn_list *l)
+			      struct ctl_conn_list *l)
 {
-	for (size_t i = 0; i < l->n; i++) {
+	while (l->next < l->n) {
 		struct json_object *conn = NULL;
-		int err = ctl_handlers_list_conn(s, l->tokens[i], &conn);
+		int err = ctl_handlers_list_next(s, l, &conn);
 
 		if (err == -ENOENT)
 			continue;
@@ -260,6 +252,42 @@ static int ctl_cmd_connections(struct ctl_call *c)
 	ok = ctl_handlers_fill(c->s, list, &l);	/* o holds list */
 	free(l.tokens);
 	if (!ok) {
+		json_object_put(o);
+		return ctl_call_result(c, NULL);
+	}
+	return ctl_call_result(c, o);
+}
+
+/* The decision history, from since_ms ago (all of it without), of one
+ * connection with a token: made a slice per turn like "connections".
+ * Where to start is a binary search; the entries are read as the slices
+ * go, without a copy. */
+static int ctl_cmd_events(struct ctl_call *c)
+{
+	struct ctl_server *s = c->s;
+	const struct ctl_request *r = c->req;
+	struct json_object *o = json_object_new_object();
+	struct json_object *list = json_object_new_array();
+	uint64_t now = ctl_handlers_now(s);
+	struct ctl_conn_list l = {
+		.events = true, .n = history_next(s->env.history),
+		.by_token = r->has & CTL_REQ_TOKEN, .token = r->token,
+	};
+	bool ok = o && list && json_object_object_add(o, "events", list) == 0;
+
+	if (!ok) {
+		json_object_put(o);
+		json_object_put(list);
+		return ctl_call_result(c, NULL);
+	}
+	l.next = (r->has & CTL_REQ_SINCE) && r->since_ms < now ?
+		 history_since(s->env.history, now - r->since_ms) :
+		 history_first(s->env.history);
+	if (c->reply->may_list) {
+		c->reply->list = l;
+		return ctl_call_result(c, o);
+	}
+	if (!ctl_handlers_fill(s, list, &l)) {
 		json_object_put(o);
 		return ctl_call_result(c, NULL);
 	}
@@ -317,13 +345,13 @@ static int ctl_cmd_connection(struct ctl_call *c)
 
 	if (err < 0)
 		return err;
-	o = ctl_handlers_conn(c->s, m);
+	o = ctl_handlers_conn(c->s, m, true);
 	if (o)
 		ctl_handlers_stats(c->s, m, o);
 	return ctl_call_result(c, o);
 }
 
-static struct json_object *ctl_handlers_iface(const struct ctl_server *s,
+static struct json_object *ctl_handlers_iface(struct ctl_server *s,
 					      const struct iface_info *i)
 {
 	size_t n = iface_addrs(s->env.ifaces, i->ifindex, NULL, 0);
@@ -334,6 +362,8 @@ static struct json_object *ctl_handlers_iface(const struct ctl_server *s,
 		return NULL;
 	n = iface_addrs(s->env.ifaces, i->ifindex, v, n);
 	o = ctl_json_iface(i, v, n);
+	if (o)
+		ctl_waiting_iface(s, i, v, n, o);
 	free(v);
 	return o;
 }
@@ -737,6 +767,19 @@ static int ctl_cmd_policy(struct ctl_call *c)
 	return ctl_call_result(c, o);
 }
 
+/* The counters since start; per-interface bytes after a dump that the
+ * client may read in slices (ctl_stats.c). */
+static int ctl_cmd_stats(struct ctl_call *c)
+{
+	struct json_object *o;
+	int err = ctl_stats_answer(c->s, c->req->id, c->reply, &o);
+
+	if (err < 0)
+		return ctl_call_result(c, NULL);
+	/* With a job the line is made later; this one is dropped. */
+	return ctl_call_result(c, o ? o : json_object_new_object());
+}
+
 struct ctl_handler {
 	int (*run)(struct ctl_call *c);
 	bool mutating;
@@ -757,6 +800,8 @@ static const struct ctl_handler ctl_handlers[CTL_CMD_COUNT] = {
 	[CTL_CMD_MONITOR] = { ctl_cmd_monitor, false, false },
 	[CTL_CMD_RELOAD] = { ctl_cmd_reload, true, true },
 	[CTL_CMD_POLICY] = { ctl_cmd_policy, false, false },
+	[CTL_CMD_EVENTS] = { ctl_cmd_events, false, false },
+	[CTL_CMD_STATS] = { ctl_cmd_stats, false, false },
 };
 
 /* Root, or the control group as the peer's primary or one of its

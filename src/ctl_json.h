@@ -17,6 +17,7 @@
 #include <stdint.h>
 
 #include "ctl_proto.h"
+#include "history.h"
 #include "iface.h"
 #include "mptcpd/strategy.h"
 
@@ -39,6 +40,9 @@ struct json_object *ctl_json_event(const struct mptcpd_event *ev,
 struct json_object *ctl_json_action(const struct mptcpd_action *a,
 				    ctl_json_ifname_fn ifname, void *arg);
 
+/* One entry of the decision history ("events"). */
+struct json_object *ctl_json_history(const struct history_entry *e);
+
 /* Whole lines.  Each takes ownership of the object passed in (even on
  * failure).  has_id false: "id" is null (the request had no usable id). */
 struct json_object *ctl_json_ok(bool has_id, int64_t id,
@@ -60,8 +64,10 @@ enum ctl_cmd {
 	CTL_CMD_MONITOR = 9,
 	CTL_CMD_RELOAD = 10,
 	CTL_CMD_POLICY = 11,
+	CTL_CMD_EVENTS = 12,
+	CTL_CMD_STATS = 13,
 };
-#define CTL_CMD_COUNT 12
+#define CTL_CMD_COUNT 14
 
 /* Which arguments a request carried (struct ctl_request.has). */
 enum ctl_req_field {
@@ -77,6 +83,7 @@ enum ctl_req_field {
 	CTL_REQ_BACKUP = 1u << 9,
 	CTL_REQ_ADDRESS = 1u << 10,
 	CTL_REQ_ID = 1u << 11,
+	CTL_REQ_SINCE = 1u << 12,
 };
 
 #define CTL_NAME_MAX 64
@@ -99,6 +106,7 @@ struct ctl_request {
 	bool backup;
 	struct mptcpd_addr address;	/* announce */
 	uint8_t addr_id;		/* remove: "id" */
+	uint64_t since_ms;		/* events: "since_ms", how far back */
 };
 
 const char *ctl_json_cmd_name(enum ctl_cmd cmd);

@@ -8,6 +8,7 @@
 #include <arpa/inet.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "addr.h"
 #include "ctl_json.h"
@@ -343,6 +344,75 @@ struct json_object *ctl_json_action(const struct mptcpd_action *a,
 		     ctl_json_add_bool(o, "backup", a->backup);
 	if (ok && a->ifindex > 0)
 		ok = ctl_json_add_dev(o, a->ifindex, ifname, arg);
+	return ctl_json_done(o, ok);
+}
+
+/* "2026-12-02T02:18:18.200Z" */
+static bool ctl_json_add_wall(struct json_object *o, const char *key,
+			      int64_t wall_ms)
+{
+	time_t t = (time_t)(wall_ms / 1000);
+	struct tm tm;
+	char buf[96];
+
+	if (!gmtime_r(&t, &tm))
+		return true;
+	snprintf(buf, sizeof(buf), "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
+		 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+		 tm.tm_min, tm.tm_sec, (int)(wall_ms % 1000));
+	return ctl_json_add_str(o, key, buf);
+}
+
+static bool ctl_json_add_text(struct json_object *o, const char *key,
+			      const char *text)
+{
+	return !text[0] || ctl_json_add_str(o, key, text);
+}
+
+static bool ctl_json_history_action(struct json_object *o,
+				    const struct history_entry *e)
+{
+	bool ok = ctl_json_add_str(o, "action", ctl_value_to_word(
+				   ctl_words_action, e->action, "unknown")) &&
+		  ctl_json_add_int(o, "id", e->local_id) &&
+		  ctl_json_add_addr(o, "local", &e->local);
+
+	if (ok && e->action != MPTCPD_ACTION_ANNOUNCE &&
+	    e->action != MPTCPD_ACTION_REMOVE)
+		ok = ctl_json_add_addr(o, "remote", &e->remote) &&
+		     ctl_json_add_bool(o, "backup", e->backup);
+	if (ok && history_outcome_word(e->outcome))
+		ok = ctl_json_add_str(o, "outcome",
+				      history_outcome_word(e->outcome));
+	if (ok && e->err)
+		ok = ctl_json_add_str(o, "error", strerrorname_np(-e->err) ?
+				      strerrorname_np(-e->err) : "?");
+	return ok;
+}
+
+struct json_object *ctl_json_history(const struct history_entry *e)
+{
+	struct json_object *o = json_object_new_object();
+	bool ok;
+
+	if (!o)
+		return NULL;
+	ok = ctl_json_add_int(o, "seq", (int64_t)e->seq) &&
+	     ctl_json_add_wall(o, "time", e->wall_ms) &&
+	     ctl_json_add_int(o, "mono_ms", (int64_t)e->mono_ms) &&
+	     ctl_json_add_str(o, "kind", history_kind_word(e->kind));
+	if (ok && e->token)
+		ok = ctl_json_add_token(o, e->token);
+	if (ok && e->kind == HISTORY_ACTION)
+		ok = ctl_json_history_action(o, e);
+	else if (ok && (e->kind == HISTORY_PATH_DEAD ||
+			e->kind == HISTORY_PATH_ALIVE))
+		ok = ctl_json_add_addr(o, "local", &e->local);
+	ok = ok && ctl_json_add_text(o, "dev", e->dev) &&
+	     ctl_json_add_text(o, "strategy", e->strategy) &&
+	     ctl_json_add_text(o, "policy", e->policy) &&
+	     ctl_json_add_text(o, "reason", e->reason) &&
+	     ctl_json_add_text(o, "cause", e->cause);
 	return ctl_json_done(o, ok);
 }
 

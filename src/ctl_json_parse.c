@@ -292,6 +292,16 @@ static int ctl_json_arg_subflow_id(struct ctl_parse *p, struct json_object *v)
 	return err;
 }
 
+/* How far back "events" looks, in milliseconds: up to a year. */
+static int ctl_json_arg_since(struct ctl_parse *p, struct json_object *v)
+{
+	int64_t n;
+	int err = ctl_json_int(p, "since_ms", v, 0, 366LL * 24 * 3600 * 1000, &n);
+
+	p->req->since_ms = err == 0 ? (uint64_t)n : 0;
+	return err;
+}
+
 struct ctl_arg_spec {
 	const char *name;
 	enum ctl_req_field field;
@@ -334,6 +344,11 @@ static const struct ctl_arg_spec ctl_args_announce[] = {
 static const struct ctl_arg_spec ctl_args_remove[] = {
 	{ "token", CTL_REQ_TOKEN, true, ctl_json_arg_token },
 	{ "id", CTL_REQ_ID, true, ctl_json_arg_id },
+};
+
+static const struct ctl_arg_spec ctl_args_events[] = {
+	{ "since_ms", CTL_REQ_SINCE, false, ctl_json_arg_since },
+	{ "token", CTL_REQ_TOKEN, false, ctl_json_arg_token },
 };
 
 static int ctl_json_check_interface(struct ctl_parse *p)
@@ -391,6 +406,8 @@ static const struct ctl_cmd_spec ctl_cmds[CTL_CMD_COUNT] = {
 	[CTL_CMD_MONITOR] = { "monitor", NULL, 0, NULL },
 	[CTL_CMD_RELOAD] = { "reload", NULL, 0, NULL },
 	[CTL_CMD_POLICY] = { "policy", NULL, 0, NULL },
+	[CTL_CMD_EVENTS] = { "events", CTL_ARGS(ctl_args_events), NULL },
+	[CTL_CMD_STATS] = { "stats", NULL, 0, NULL },
 };
 
 const char *ctl_json_cmd_name(enum ctl_cmd cmd)

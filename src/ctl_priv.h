@@ -131,7 +131,16 @@ int ctl_server_add_peer(struct ctl_server *s, int fd,
 struct ctl_conn_list {
 	uint32_t *tokens;	/* malloc'd; whoever holds the list frees it */
 	size_t n, next;
+	/* An "events" answer instead: history seqs [next, n), tokens NULL
+	 * (an entry overwritten meanwhile is left out), those of one
+	 * connection only with by_token. */
+	bool events;
+	bool by_token;
+	uint32_t token;
 };
+
+/* A "stats" answer waiting for its sock_diag dump (ctl_stats.c). */
+struct ctl_stats_job;
 
 /* What running a request asks of its client besides the answer line. */
 struct ctl_reply {
@@ -140,6 +149,10 @@ struct ctl_reply {
 	/* out: tokens set when the answer's "connections" was left empty,
 	 * to be filled from it (ctl_handlers_list_conn) */
 	struct ctl_conn_list list;
+	/* out: set when the answer line was left out: the client reads the
+	 * dump a slice per turn (ctl_stats_job_step until it returns 1),
+	 * then sends ctl_stats_job_finish()'s line (which frees the job). */
+	struct ctl_stats_job *job;
 };
 
 /* One request line of this peer: the answer line (NULL only when out of
@@ -168,5 +181,34 @@ struct json_object *ctl_handlers_dispatch(struct ctl_server *s,
  * -ENOENT when the connection has closed since, or -ENOMEM. */
 int ctl_handlers_list_conn(struct ctl_server *s, uint32_t token,
 			   struct json_object **out);
+/* The next element of l (a "connections" or "events" list), l->next
+ * moved past it: as ctl_handlers_list_conn(), -ENOENT when it is left
+ * out. */
+int ctl_handlers_list_next(struct ctl_server *s, struct ctl_conn_list *l,
+			   struct json_object **out);
+
+/* ctl_waiting.c: what the daemon waits for.  A connection's "waiting"
+ * list (NULL when empty): backoffs, and with detail (one connection)
+ * joins held for a route and stalled subflows.  An interface's into o
+ * (nothing when it waits for nothing). */
+struct model_conn;
+struct iface_info;
+struct json_object *ctl_waiting_conn(struct ctl_server *s, struct model_conn *c,
+				     bool detail);
+void ctl_waiting_iface(struct ctl_server *s, const struct iface_info *i,
+		       const struct mptcpd_addr *addrs, size_t n,
+		       struct json_object *o);
+
+/* ctl_stats.c.  The "stats" answer for request id: 0 and *out, or 0
+ * and reply->job (with reply->may_list and a dump to read), or -ENOMEM. */
+int ctl_stats_answer(struct ctl_server *s, int64_t id, struct ctl_reply *reply,
+		     struct json_object **out);
+/* One datagram of the dump: 1 when it is over (or failed), 0 for more. */
+int ctl_stats_job_step(struct ctl_server *s, struct ctl_stats_job *j);
+/* The answer line (NULL: out of memory); frees j. */
+struct json_object *ctl_stats_job_finish(struct ctl_server *s,
+					 struct ctl_stats_job *j);
+/* A job whose client went away. */
+void ctl_stats_job_free(struct ctl_server *s, struct ctl_stats_job *j);
 
 #endif

@@ -44,7 +44,9 @@
  *           (time: the wall clock, UTC; mono_ms: the daemon's monotonic
  *           clock, for exact distances between events; an "action" event
  *           also has "cause" when a strategy asked for it: the triggering
- *           event and who decided)
+ *           event and who decided, and "reason": the whole story in one
+ *           line, "promote wwan0 subflow: no working non-cellular subflow
+ *           (address-removed 192.0.2.2 wlan0)")
  *
  * Commands (R = read-only, open to anyone who can reach the socket;
  * M = mutating, also needs SO_PEERCRED uid 0 or the configured group):
@@ -88,14 +90,48 @@
  *                       "connections": N}]}   ([policy] rules in file
  *                       order; match and actions in the file's words;
  *                       connections: live ones under the rule now)
+ *   events       R  args {"since_ms": N (how far back; absent: all),
+ *                       "token": "1a2b3c4d" (absent: every connection)}
+ *                       -> {"events": [EVENT...]}   (the decision history,
+ *                       oldest first; made a slice per turn like
+ *                       "connections")
+ * EVENT = {"seq", "time", "mono_ms", "kind": "action"|"strategy"|"reload"|
+ *          "path-dead"|"path-alive", and when known "token", "action",
+ *          "id", "local": ADDR, "remote": ADDR, "backup", "dev", "outcome":
+ *          "sent"|"done"|"refused"|"not sent", "error": "ENOENT"...,
+ *          "strategy", "policy", "reason", "cause"}
+ *   stats        R  -> the counters since start (stats.h; every key in
+ *                       mptcpd-ctl(8), JSON OUTPUT): {"uptime_ms",
+ *                       "connections", "local_connections",
+ *                       "connections_gone", "subflows": {"requested",
+ *                       "established", "failed", "failed_by": [{"errno",
+ *                       "count"}], "closed", "closed_by": [{"reason",
+ *                       "reset_reason", "count"}], "joins_timed_out",
+ *                       "over_cap"}, "handovers": {"promotions",
+ *                       "demotions", "latency": {"buckets": [{"le_ms"
+ *                       (null: +Inf), "count" (cumulative)}], "count",
+ *                       "sum_ms"}}, "stalls", "announcements_sent",
+ *                       "announcements_refused", "resyncs", "events_lost",
+ *                       "acks_lost", "commands_failed", "metered":
+ *                       {"bytes_sent", "bytes_received"}, "interfaces":
+ *                       [{"dev", "index", "subflows", "bytes_sent",
+ *                       "bytes_received", "active_ms", "active"}],
+ *                       "interfaces_not_kept", "bytes_fresh"}
+ *                       (the answer comes once one sock_diag dump of the
+ *                       subflows has been read, a slice per turn of the
+ *                       daemon's loop; its size does not grow with the
+ *                       connections)
  * ADDR  = {"address": "192.0.2.2", "port": 443}   (port 0/absent = none)
  * CONN  = {"token", "local": ADDR, "remote": ADDR, "server_side": bool,
  *          "state": "pending"|"established" (pending: not fully
  *          established, no joins yet), "age_s" (null when adopted: the
  *          age is unknown; then "adopted_s", seconds since adoption),
- *          "policy": NAME|null, "strategy": NAME, "waiting": [{"local":
- *          ADDR, "remote": ADDR, "why": "backing off", "failures",
- *          "retry_in_ms"}] (only when there is any), "subflows":
+ *          "policy": NAME|null, "strategy": NAME, "waiting": [{"why",
+ *          "text" (the daemon's words), "local": ADDR, "remote": ADDR;
+ *          why "backing off" also "failures", "retry_in_ms"; "connection"
+ *          only: why "no route" (a join held for a route, "no route to
+ *          203.0.113.1 yet", also "dev") and "stalled" ("stalled since
+ *          02:18:18.200", UTC)}] (only when there is any), "subflows":
  *          [{"local": ADDR, "remote": ADDR, "id",
  *          "remote_id", "backup", "dev", "state": "pending"|"established",
  *          "stalled"; "connection" only, when the kernel answered: "rtt_us",
@@ -104,7 +140,9 @@
  *          "announced": [{"id", "address"}]}
  * IFACE = {"dev", "index", "type", "type_source": "auto"|"config"|"runtime",
  *          "metered", "metered_source", "up": bool, "excluded": bool,
- *          "addresses": ["192.0.2.2", ...]}
+ *          "addresses": ["192.0.2.2", ...], "waiting": [{"why": "no route"
+ *          (and "remote") | "stalled" (a dead path; and "local"), "text"}]
+ *          (only when there is any)}
  * Words follow `ip mptcp`: address, id, port, dev, signal, subflow, backup,
  * fullmesh, token.  The words for our enums (interface types, metered,
  * event and action types, subflow operations) are the ctl_words_* tables

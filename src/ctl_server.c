@@ -47,6 +47,7 @@ struct json_object *ctl_server_answer_peer(struct ctl_server *s,
 
 	reply->subscribe = false;
 	reply->list.tokens = NULL;
+	reply->job = NULL;
 	if (ctl_json_parse_request(line, len, &req, &code, msg, sizeof(msg)) < 0) {
 		/* The message quotes the request: the client's bytes. */
 		ctl_escape(esc, sizeof(esc), msg);
@@ -288,7 +289,8 @@ void ctl_server_publish_event(struct ctl_server *s,
 }
 
 void ctl_server_publish_action(struct ctl_server *s,
-			       const struct mptcpd_action *a, const char *cause)
+			       const struct mptcpd_action *a, const char *cause,
+			       const char *reason)
 {
 	struct json_object *o;
 
@@ -297,6 +299,8 @@ void ctl_server_publish_action(struct ctl_server *s,
 	o = ctl_json_action(a, ctl_server_ifname, s);
 	if (o && cause)
 		json_object_object_add(o, "cause", json_object_new_string(cause));
+	if (o && reason)
+		json_object_object_add(o, "reason", json_object_new_string(reason));
 	ctl_server_broadcast(s, o);
 }
 

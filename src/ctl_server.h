@@ -54,6 +54,7 @@ struct engine;
 struct plugin_set;
 struct ctl_server;
 struct resync;
+struct history;
 
 /* What the server reads and whom it asks; everything outlives the server. */
 /* One subflow as the kernel sees it (struct tcp_info). */
@@ -91,6 +92,16 @@ struct ctl_server_env {
 	 * May be NULL. */
 	void (*subflow_stats)(void *arg, const struct mptcpd_conn *c,
 			      struct ctl_subflow_stats *out);
+	/* The decision history ("events"); NULL: none. */
+	const struct history *history;
+	/* The per-interface bytes of "stats" (stats.h): begin one sock_diag
+	 * dump of the subflows (its handle; NULL: cannot, or another request's
+	 * dump runs: the answer then has the last readings), read one datagram
+	 * of it (1: over, 0: more, -errno: failed), end it.  The counts go
+	 * to the engine as they come.  May be NULL. */
+	void *(*bytes_begin)(void *arg);
+	int (*bytes_step)(void *arg, void *dump);
+	void (*bytes_end)(void *arg, void *dump);
 	void *arg;
 };
 
@@ -110,9 +121,12 @@ size_t ctl_server_clients(const struct ctl_server *s);
 /* The live stream for "monitor" subscribers (engine observe_* hooks). */
 void ctl_server_publish_event(struct ctl_server *s,
 			      const struct mptcpd_event *ev);
-/* cause: why it is asked for (the event and who decided), or NULL. */
+/* cause: the event that led to it and who decided, or NULL; reason: the
+ * whole story ("promote wwan0 subflow: no working non-cellular subflow
+ * (address-removed 192.0.2.2 wlan0)"), or NULL. */
 void ctl_server_publish_action(struct ctl_server *s,
-			       const struct mptcpd_action *a, const char *cause);
+			       const struct mptcpd_action *a, const char *cause,
+			       const char *reason);
 
 /* One request line from a client with these credentials: the answer line
  * (caller puts it; NULL only when out of memory).  *subscribe is set when

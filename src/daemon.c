@@ -21,6 +21,7 @@
 #include "diag.h"
 #include "engine.h"
 #include "genl.h"
+#include "history.h"
 #include "health.h"
 #include "iface.h"
 #include "log.h"
@@ -38,7 +39,7 @@ static int daemon_send(void *arg, const struct mptcpd_action *a)
 {
 	struct daemon *d = arg;
 
-	return genl_send(d->genl, a);
+	return daemon_history_send(d, a);
 }
 
 static uint64_t daemon_now_ms(void *arg)
@@ -98,6 +99,8 @@ static void daemon_path_dead(struct daemon *d, const struct mptcpd_addr *local)
 		loop_timer_del(d->loop, d->sweep_timer);
 		d->sweep_timer = NULL;
 	}
+	daemon_history_path(d, local, true, "subflows from it stalled and "
+			    "nothing was heard from it");
 	engine_hold_path(d->engine, local);
 	engine_path_dead_begin(d->engine, &d->sweep, local, first, n);
 	d->sweep_timer = loop_timer_add(d->loop, 0, 0.001, daemon_sweep_step, d);
@@ -129,6 +132,8 @@ static void daemon_health_sample(void *arg, const struct diag_subflow *s)
 		path.port = 0;
 		log_info(LOG_SUB_CORE, "path from %s works again (a subflow "
 			 "on it heard an ACK)", addr_str(&path, l, sizeof(l)));
+		daemon_history_path(d, &path, false, "a subflow on it heard an "
+				    "ACK");
 		engine_release_path(d->engine, &path, true);
 		break;
 	}
@@ -184,6 +189,8 @@ static void daemon_health_watch(struct daemon *d, const struct mptcpd_event *ev)
 	local.port = 0;
 	log_info(LOG_SUB_CORE, "path from %s works again (a subflow on it was "
 		 "established)", addr_str(&local, l, sizeof(l)));
+	daemon_history_path(d, &local, false, "a subflow on it was "
+			    "established");
 	engine_release_path(d->engine, &local, true);
 }
 
@@ -200,8 +207,13 @@ static void daemon_on_result(void *arg, const struct mptcpd_action *a, int err,
 			     const char *extack)
 {
 	struct daemon *d = arg;
+	struct mptcpd_action plain = *a;
 
-	engine_on_result(d->engine, a, err, extack);
+	daemon_history_result(d, a, err);
+	/* The tag was the history's: the engine and the strategy (in
+	 * ACTION_FAILED) see the command without it. */
+	plain.reason = NULL;
+	engine_on_result(d->engine, &plain, err, extack);
 }
 
 /* The engine and genl name "no such connection" alike. */
@@ -309,11 +321,12 @@ static void daemon_observe_event(void *arg, const struct mptcpd_event *ev)
 }
 
 static void daemon_observe_action(void *arg, const struct mptcpd_action *a,
-				  const char *cause)
+				  const struct engine_why *why)
 {
 	struct daemon *d = arg;
 
-	ctl_server_publish_action(d->ctl, a, cause);
+	daemon_history_action(d, a, why);
+	ctl_server_publish_action(d->ctl, a, why->cause, why->reason);
 }
 
 static const struct engine_ops daemon_engine_ops = {
@@ -417,6 +430,8 @@ static int daemon_ctl_set_strategy(void *arg, const char *name)
 		s = plugin_find(d->plugins, name);
 	if (!s)
 		return -ENOENT;
+	daemon_history_note(d, HISTORY_STRATEGY, s->name, "strategy switched "
+			    "with mptcpd-ctl");
 	engine_set_strategy(d->engine, s);
 	d->strategy = s;
 	snprintf(d->cfg.strategy, sizeof(d->cfg.strategy), "%s", s->name);
@@ -502,6 +517,54 @@ static void daemon_ctl_subflow_stats(void *arg, const struct mptcpd_conn *c,
 	free(keys);
 }
 
+/* The per-interface bytes of "stats": one sock_diag dump of the subflows,
+ * read by the asking client a slice at a time; each subflow's counts go
+ * to the engine, which keeps them with the subflow (stats.h). */
+static void daemon_bytes_one(void *arg, const struct diag_subflow *s)
+{
+	struct daemon *d = arg;
+	struct mptcpd_addr local = s->local, remote = s->remote;
+
+	if (!s->has_tcp_info || !s->established)
+		return;
+	addr_unmap_v4(&local);
+	addr_unmap_v4(&remote);
+	engine_bytes_seen(d->engine, s->token, &local, &remote, s->bytes_acked,
+			  s->bytes_received);
+}
+
+/* One dump at a time, whoever asks: a request made while another's runs
+ * is answered with the last readings (bytes_fresh false), so that clients
+ * asking at once cost one dump's slices per loop turn, not one each. */
+static void *daemon_bytes_begin(void *arg)
+{
+	struct daemon *d = arg;
+	struct diag_dumper *w;
+
+	if (d->bytes_dumping)
+		return NULL;
+	w = diag_dumper_new(NULL, daemon_bytes_one, d);
+	if (w) {
+		engine_bytes_begin(d->engine);
+		d->bytes_dumping = true;
+	}
+	return w;
+}
+
+static int daemon_bytes_step(void *arg, void *dump)
+{
+	(void)arg;
+	return diag_dumper_step(dump);
+}
+
+static void daemon_bytes_end(void *arg, void *dump)
+{
+	struct daemon *d = arg;
+
+	diag_dumper_free(dump);
+	d->bytes_dumping = false;
+}
+
 /* The daemon manages connections without its control socket too: a
  * socket that cannot be made is logged, not fatal. */
 static void daemon_start_ctl(struct daemon *d)
@@ -513,7 +576,10 @@ static void daemon_start_ctl(struct daemon *d)
 		.now_ms = daemon_now_ms, .set_strategy = daemon_ctl_set_strategy,
 		.reload = daemon_ctl_reload, .plugins = daemon_ctl_plugins,
 		.netlink_dropped = daemon_ctl_netlink_dropped,
-		.subflow_stats = daemon_ctl_subflow_stats, .arg = d,
+		.subflow_stats = daemon_ctl_subflow_stats,
+		.history = d->history,
+		.bytes_begin = daemon_bytes_begin, .bytes_step = daemon_bytes_step,
+		.bytes_end = daemon_bytes_end, .arg = d,
 	};
 
 	ctl_server_new(&d->ctl, d->ns_dir, &env);
@@ -532,10 +598,14 @@ static int daemon_start(struct daemon *d)
 	d->ifaces = iface_table_new(daemon_on_local_addr, d);
 	if (!d->loop || !d->model || !d->health || !d->ifaces)
 		return -ENOMEM;
+	if (daemon_history_start(d) < 0)
+		return -ENOMEM;
 	d->engine = engine_new(d->model, d->ifaces, d->strategy,
 			       d->cfg.max_subflows, &daemon_engine_ops, d);
 	if (!d->engine)
 		return -ENOMEM;
+	stats_init(&d->stats);
+	engine_set_stats(d->engine, &d->stats);
 	engine_set_backoff(d->engine, d->cfg.backoff_initial_ms,
 			   d->cfg.backoff_max_ms);
 	engine_set_peer_policy(d->engine, d->cfg.accept_announcements,
@@ -607,6 +677,7 @@ static void daemon_stop(struct daemon *d)
 	rtnl_free(d->rtnl);
 	genl_free(d->genl);
 	engine_free(d->engine);
+	daemon_history_stop(d);
 	iface_table_free(d->ifaces);
 	model_free(d->model);
 	loop_free(d->loop);

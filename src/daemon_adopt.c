@@ -159,6 +159,7 @@ void daemon_on_pm_overflow(void *arg)
 {
 	struct daemon *d = arg;
 
+	d->stats.events_lost++;
 	if (resync_request(d->resync))
 		log_warn(LOG_SUB_GENL, "MPTCP events were lost (receive buffer "
 			 "overflow); resynchronising from sock_diag");

@@ -19,6 +19,7 @@
 #include "engine.h"
 #include "pace.h"
 #include "reconcile.h"
+#include "stats.h"
 
 struct cgroup_map;
 struct ctl_server;
@@ -36,6 +37,7 @@ struct diag_dumper;
 struct rtnl;
 struct rtnl_callbacks;
 struct health;
+struct history;
 struct mptcpd_strategy;
 
 struct daemon {
@@ -78,7 +80,13 @@ struct daemon {
 	gid_t ctl_gid;			/* [core] control-group; -1: root only */
 	struct cgroup_map *cgroups;	/* made when a rule first needs it */
 	struct reconcile reconcile;	/* model vs kernel, round-robin */
+	struct stats stats;		/* counters since start (the engine's) */
+	bool bytes_dumping;		/* a stats request's dump is running */
 	struct loop_timer *reconcile_timer;
+	struct history *history;	/* decisions, for mptcpd-ctl events */
+	/* The history entry of the command about to be sent (its tag);
+	 * NULL: none. */
+	const char *send_tag;
 };
 
 /* daemon.c */
@@ -132,6 +140,26 @@ void daemon_on_pm_overflow(void *arg);
  * connections per tick (reconcile.h). */
 int daemon_reconcile_start(struct daemon *d);	/* 0 or -ENOMEM */
 void daemon_reconcile_stop(struct daemon *d);
+
+/* daemon_history.c: the decision history (history.h). */
+int daemon_history_start(struct daemon *d);	/* 0 or -ENOMEM */
+void daemon_history_reconfigure(struct daemon *d);	/* [core] history-size */
+void daemon_history_stop(struct daemon *d);
+/* engine_ops.observe_action: the command about to be sent, and why. */
+void daemon_history_action(struct daemon *d, const struct mptcpd_action *a,
+			   const struct engine_why *why);
+/* Queue the command with its entry's tag: genl_send()'s result. */
+int daemon_history_send(struct daemon *d, const struct mptcpd_action *a);
+/* The kernel's answer to a command as queued (tag and all). */
+void daemon_history_result(struct daemon *d, const struct mptcpd_action *a,
+			   int err);
+/* Something else worth remembering: a strategy switch, a reload. */
+enum history_kind;
+void daemon_history_note(struct daemon *d, enum history_kind kind,
+			 const char *strategy, const char *text);
+/* A path judged dead, or working again. */
+void daemon_history_path(struct daemon *d, const struct mptcpd_addr *local,
+			 bool dead, const char *why);
 
 /* daemon_notify.c */
 void daemon_notify_start(struct daemon *d);	/* the periodic tick */

@@ -12,6 +12,7 @@
 
 #include "daemon_priv.h"
 #include "engine.h"
+#include "history.h"
 #include "log.h"
 #include "plugin.h"
 #include "policy.h"
@@ -201,6 +202,7 @@ static void daemon_apply_config(struct daemon *d)
 			      d->cfg.rtt_switch_hold_ms);
 	engine_set_announce(d->engine, d->cfg.announce == CONFIG_ANNOUNCE_ALL,
 			    d->cfg.announce_addrs.v, d->cfg.announce_addrs.n);
+	daemon_history_reconfigure(d);
 	daemon_iface_reconfigure(d);
 }
 
@@ -223,6 +225,8 @@ int daemon_reload(struct daemon *d, struct config_report *report)
 	}
 	config_free(&d->cfg);
 	d->cfg = next.cfg;
+	daemon_history_note(d, HISTORY_RELOAD, next.strategy->name,
+			    "configuration reloaded");
 	daemon_apply_config(d);
 	/* The default strategy and the rules together, with the new
 	 * plugins: every live connection is matched once and handed to the

@@ -40,6 +40,11 @@ struct engine *engine_new(struct model *m, struct iface_table *ifaces,
 	e->rtt_ratio_pct = 150;
 	e->rtt_margin_us = 20000;
 	e->rtt_hold_ms = 500;
+	e->st = &e->own_stats;
+	stats_init(e->st);
+	/* Subflows leave the model in many ways (closed, adoption, their
+	 * connection gone): the counters hear of each. */
+	model_set_subflow_gone(m, engine_acct_gone, e);
 	return e;
 }
 
@@ -47,6 +52,7 @@ void engine_free(struct engine *e)
 {
 	if (!e)
 		return;
+	model_set_subflow_gone(e->model, NULL, NULL);
 	free(e->held);
 	free(e->policies);
 	free(e->policy_strategies);
@@ -145,9 +151,14 @@ void engine_set_strategy(struct engine *e, const struct mptcpd_strategy *s)
 			e->strategy->name);
 }
 
-const struct engine_stats *engine_get_stats(const struct engine *e)
+void engine_set_stats(struct engine *e, struct stats *st)
 {
-	return &e->stats;
+	e->st = st ? st : &e->own_stats;
+}
+
+const struct stats *engine_get_stats(const struct engine *e)
+{
+	return e->st;
 }
 
 void engine_set_max_subflows(struct engine *e, unsigned int max)
@@ -271,6 +282,16 @@ void engine_hold_path(struct engine *e, const struct mptcpd_addr *local)
 	h->local = *local;
 	h->local.port = 0;
 	h->probe_until_ms = 0;
+	h->since_ms = e->ops.now_ms(e->ops_arg);
+}
+
+uint64_t engine_path_dead_since(const struct engine *e,
+				const struct mptcpd_addr *local)
+{
+	for (size_t i = 0; i < e->n_held_paths; i++)
+		if (mptcpd_addr_same_ip(&e->held_paths[i].local, local))
+			return e->held_paths[i].since_ms;
+	return 0;
 }
 
 /* The daemon's own events (a refused command, a stall, the end of a
@@ -328,14 +349,33 @@ static void engine_cause(struct engine *e, const struct model_conn *c,
 		snprintf(where, sizeof(where), " %s",
 			 strerrorname_np(-ev->action_error) ?
 			 strerrorname_np(-ev->action_error) : "?");
-	snprintf(e->cause, sizeof(e->cause), "%s%s (%s%s%s%s)",
-		 ctl_value_to_word(ctl_words_event, ev->type, "event"), where,
+	snprintf(e->cause_event, sizeof(e->cause_event), "%s%s",
+		 ctl_value_to_word(ctl_words_event, ev->type, "event"), where);
+	snprintf(e->cause, sizeof(e->cause), "%s (%s%s%s%s)", e->cause_event,
 		 r ? "policy " : "", r ? r->name : "", r ? ": " : "", s->name);
+	e->cause_strategy = s->name;
+	e->cause_policy = r ? r->name : NULL;
+}
+
+/* Which action tells best what a decision does to the connection's paths:
+ * a promotion or demotion, else a close, else a join. */
+static const struct mptcpd_action *engine_headline(const struct engine *e)
+{
+	static const enum mptcpd_action_type order[] = {
+		MPTCPD_ACTION_SET_BACKUP, MPTCPD_ACTION_SUBFLOW_DESTROY,
+		MPTCPD_ACTION_REMOVE, MPTCPD_ACTION_SUBFLOW_CREATE,
+	};
+
+	for (size_t k = 0; k < sizeof(order) / sizeof(order[0]); k++)
+		for (size_t i = 0; i < e->actions.n; i++)
+			if (e->actions.v[i].type == order[k])
+				return &e->actions.v[i];
+	return NULL;
 }
 
 /* One info line per decision that changes a connection's paths, outside a
  * sweep (a sweep has its own line with counts): what and why. */
-static void engine_log_decision(struct engine *e, const struct model_conn *c)
+static void engine_log_decision(struct engine *e, struct model_conn *c)
 {
 	size_t joins = 0, closes = 0, flags = 0;
 
@@ -357,11 +397,17 @@ static void engine_log_decision(struct engine *e, const struct model_conn *c)
 			break;
 		}
 	}
-	if (closes || flags)
-		log_info(LOG_SUB_ENGINE, "token=%08x: %zu join%s, %zu close%s, "
-			 "%zu backup change%s: %s", c->pub.token, joins,
-			 joins == 1 ? "" : "s", closes, closes == 1 ? "" : "s",
-			 flags, flags == 1 ? "" : "s", e->cause);
+	if (closes || flags) {
+		char why[256];
+
+		engine_why_text(e, c, engine_headline(e), why, sizeof(why));
+		log_info(LOG_SUB_ENGINE, "token=%08x: %s; %zu join%s, %zu "
+			 "close%s, %zu backup change%s (%s%s%s)", c->pub.token,
+			 why, joins, joins == 1 ? "" : "s", closes,
+			 closes == 1 ? "" : "s", flags, flags == 1 ? "" : "s",
+			 e->cause_policy ? e->cause_policy : "",
+			 e->cause_policy ? ": " : "", e->cause_strategy);
+	}
 }
 
 void engine_decide(struct engine *e, struct model_conn *c,
@@ -369,6 +415,7 @@ void engine_decide(struct engine *e, struct model_conn *c,
 {
 	const struct mptcpd_strategy *s;
 	struct mptcpd_host host;
+	uint64_t prev_trigger;
 
 	engine_observe_own(e, ev);
 	engine_policy_choose(e, c);
@@ -406,6 +453,10 @@ void engine_decide(struct engine *e, struct model_conn *c,
 		return;
 	engine_cause(e, c, ev, s);
 	engine_log_decision(e, c);
+	prev_trigger = e->trigger_ms;
+	if (!e->trigger_ms)
+		e->trigger_ms = host.now_ms;
+	e->trigger_event = ev->type;
 	for (size_t i = 0; i < e->actions.n; i++) {
 		struct mptcpd_action *a = &e->actions.v[i];
 
@@ -416,6 +467,10 @@ void engine_decide(struct engine *e, struct model_conn *c,
 		engine_run(e, c, a, host.now_ms);
 	}
 	e->cause[0] = '\0';
+	e->cause_event[0] = '\0';
+	e->cause_strategy = e->cause_policy = NULL;
+	e->trigger_ms = prev_trigger;
+	e->trigger_event = 0;
 }
 
 static void engine_conn_fill(struct model_conn *c, const struct mptcpd_event *ev)
@@ -444,7 +499,7 @@ void engine_add_initial(struct model_conn *c)
 
 void engine_over_cap(struct engine *e, struct model_conn *c, const char *what)
 {
-	e->stats.over_cap++;
+	e->st->over_cap++;
 	if (c->cap_logged)
 		return;
 	c->cap_logged = true;
@@ -479,6 +534,7 @@ static void engine_sub_established(struct engine *e, struct model_conn *c,
 	if (s->state != MPTCPD_SUBFLOW_ESTABLISHED)
 		s->since_ms = now_ms;
 	s->state = MPTCPD_SUBFLOW_ESTABLISHED;
+	engine_acct_update(e, c, s);
 }
 
 /* A join that failed before it was established, on an interface that got
@@ -558,12 +614,17 @@ static struct model_conn *engine_apply(struct engine *e, struct model_conn *c,
 			c = model_conn_get(e->model, ev->token);
 		if (!c)
 			return NULL;
-		if (!c->created_ms)
+		if (!c->created_ms) {
 			c->created_ms = e->ops.now_ms(e->ops_arg);
+			e->st->conns++;
+		}
 		engine_conn_fill(c, ev);
 		if (ev->type == MPTCPD_EVENT_ESTABLISHED) {
 			c->pub.established = true;
 			engine_add_initial(c);
+			s = model_subflow_find(c, &c->pub.local, &c->pub.remote);
+			if (s)
+				engine_acct_update(e, c, s);
 		}
 		return c;
 	case MPTCPD_EVENT_ANNOUNCED:
@@ -583,6 +644,7 @@ static struct model_conn *engine_apply(struct engine *e, struct model_conn *c,
 	case MPTCPD_EVENT_SUB_CLOSED:
 		s = c ? model_subflow_find(c, &ev->local, &ev->remote) : NULL;
 		if (s) {
+			engine_acct_closed(e, c, s, ev);
 			engine_subflow_ended(e, c, s);
 			model_subflow_del(c, s);
 		}
@@ -671,7 +733,7 @@ static bool engine_left_alone(struct engine *e, struct model_conn *c,
 		if (c || !engine_conn_is_local(e, ev))
 			return false;
 		if (ev->type == MPTCPD_EVENT_CREATED)
-			e->stats.local_conns_ignored++;
+			e->st->local_conns_ignored++;
 		return true;
 	case MPTCPD_EVENT_ANNOUNCED:
 		return c && engine_peer_refuses(e, c, ev);
@@ -810,7 +872,7 @@ static void engine_action_failed(struct engine *e, struct model_conn *c,
 		engine_remove_fallback(e, c, a);
 		return;
 	}
-	engine_unprepare(c, a);
+	engine_unprepare(e, c, a);
 	if (a->type != MPTCPD_ACTION_SUBFLOW_CREATE) {
 		/* A pair it marked may now hold nothing: the visit prunes it. */
 		if (a->type == MPTCPD_ACTION_SUBFLOW_DESTROY)
@@ -832,7 +894,7 @@ static void engine_conn_gone(struct engine *e, struct model_conn *c)
 {
 	uint32_t token = c->pub.token;
 
-	e->stats.conns_gone++;
+	e->st->conns_gone++;
 	if (engine_in_sweep(e))
 		e->sweep.gone++;
 	else
@@ -845,7 +907,7 @@ bool engine_forget(struct engine *e, uint32_t token)
 {
 	if (!model_conn_find(e->model, token))
 		return false;
-	e->stats.conns_gone++;
+	e->st->conns_gone++;
 	log_debug(LOG_SUB_ENGINE, "token=%08x: the kernel has no such connection "
 		  "any more: forgotten", token);
 	model_conn_del(e->model, token);
@@ -865,7 +927,7 @@ static void engine_log_result(struct engine *e, const struct mptcpd_action *a,
 
 void engine_on_acks_lost(struct engine *e, size_t n)
 {
-	e->stats.acks_lost += n;
+	e->st->acks_lost += n;
 	engine_sweep_acks_lost(e, n);
 }
 
@@ -877,6 +939,7 @@ void engine_on_result(struct engine *e, const struct mptcpd_action *a, int err,
 	struct mptcpd_event ev = { 0 };
 
 	engine_sweep_result(e, a, err);
+	engine_acct_result(e, c, a, err);
 	if (!c)
 		return;
 	if (err == ENGINE_ERR_NO_CONN) {
@@ -891,6 +954,7 @@ void engine_on_result(struct engine *e, const struct mptcpd_action *a, int err,
 		s = model_subflow_find(c, &a->local, &a->remote);
 		if (s && a->type == MPTCPD_ACTION_SUBFLOW_DESTROY &&
 		    s->local.port == a->local.port) {
+			engine_acct_closed(e, c, s, NULL);
 			engine_subflow_ended(e, c, s);
 			model_subflow_del(c, s);
 		}
@@ -908,6 +972,17 @@ void engine_on_result(struct engine *e, const struct mptcpd_action *a, int err,
 	engine_decide(e, c, &ev);
 }
 
+/* When, for `connection TOKEN` ("stalled since ..."): on the pair, which
+ * lives as long as its subflow. */
+static void engine_note_stalled(struct engine *e, struct model_conn *c,
+				const struct mptcpd_subflow *s)
+{
+	struct model_pair *p = model_pair_get(c, &s->local, &s->remote);
+
+	if (p && !p->stalled_ms)
+		p->stalled_ms = e->ops.now_ms(e->ops_arg);
+}
+
 void engine_on_stalled(struct engine *e, uint32_t token,
 		       const struct mptcpd_addr *local,
 		       const struct mptcpd_addr *remote)
@@ -920,6 +995,8 @@ void engine_on_stalled(struct engine *e, uint32_t token,
 	if (!s || s->stalled)
 		return;
 	s->stalled = true;
+	engine_note_stalled(e, c, s);
+	e->st->stalls++;
 	log_info(LOG_SUB_ENGINE, "token=%08x: subflow %s -> %s stalled (unacked "
 		 "data, no ack progress)", token, addr_str(local, l, sizeof(l)),
 		 addr_str(remote, r, sizeof(r)));
@@ -931,7 +1008,8 @@ void engine_on_stalled(struct engine *e, uint32_t token,
 
 /* Flags c's established subflows from local as stalled; the first one
  * newly flagged, or NULL when there was none. */
-static const struct mptcpd_subflow *engine_flag_path(struct model_conn *c,
+static const struct mptcpd_subflow *engine_flag_path(struct engine *e,
+						     struct model_conn *c,
 						     const struct mptcpd_addr *local)
 {
 	const struct mptcpd_subflow *first = NULL;
@@ -943,6 +1021,7 @@ static const struct mptcpd_subflow *engine_flag_path(struct model_conn *c,
 		    !mptcpd_addr_same_ip(&s->local, local))
 			continue;
 		s->stalled = true;
+		e->st->stalls++;
 		if (!first)
 			first = s;
 	}
@@ -958,7 +1037,7 @@ static bool engine_tell_path_dead(struct engine *e, struct model_conn *c,
 				  const struct mptcpd_addr *local)
 {
 	struct mptcpd_event ev = { .type = MPTCPD_EVENT_SUB_STALLED };
-	const struct mptcpd_subflow *s = c ? engine_flag_path(c, local) : NULL;
+	const struct mptcpd_subflow *s = c ? engine_flag_path(e, c, local) : NULL;
 
 	if (!s)
 		return false;	/* none there, or flagged already */
@@ -976,9 +1055,12 @@ void engine_path_dead_begin(struct engine *e, struct engine_path_sweep *sw,
 	memset(sw, 0, sizeof(*sw));
 	sw->local = *local;
 	sw->local.port = 0;
+	sw->start_ms = e->ops.now_ms(e->ops_arg);
+	e->trigger_ms = sw->start_ms;
 	for (size_t i = 0; i < n_first; i++)
 		sw->told += engine_tell_path_dead(e,
 			model_conn_find(e->model, first[i]), &sw->local);
+	e->trigger_ms = 0;
 }
 
 bool engine_path_dead_step(struct engine *e, struct engine_path_sweep *sw,
@@ -990,11 +1072,15 @@ bool engine_path_dead_step(struct engine *e, struct engine_path_sweep *sw,
 	char l[ADDR_STRLEN];
 
 	sw->started = true;
+	/* Its connections' handovers count from the verdict, not from the
+	 * step that reached them. */
+	e->trigger_ms = sw->start_ms;
 	for (size_t n = 0; c && n < budget; n++) {
 		sw->told += engine_tell_path_dead(e, c, &sw->local);
 		sw->cursor = c->pub.token;
 		c = model_conn_next(e->model, c);
 	}
+	e->trigger_ms = 0;
 	if (c)
 		return true;
 	log_info(LOG_SUB_ENGINE, "path from %s dead (unacked data, no ack "
@@ -1029,7 +1115,8 @@ static void engine_join_timed_out(struct engine *e, struct model_conn *c,
 	struct model_pair *p;
 	char l[ADDR_STRLEN], r[ADDR_STRLEN];
 
-	e->stats.joins_timed_out++;
+	e->st->joins_timed_out++;
+	stats_join_failed(e->st, ETIMEDOUT);
 	log_info(LOG_SUB_ENGINE, "token=%08x: join %s -> %s: no answer in %u ms, "
 		 "counted as failed", c->pub.token,
 		 addr_str(&local, l, sizeof(l)), addr_str(&remote, r, sizeof(r)),

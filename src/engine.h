@@ -12,11 +12,27 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "mptcpd/strategy.h"
+#include "stats.h"
 
 struct model;
 struct iface_table;
 struct snapshot;
 struct snapshot_conn;
+
+/* Why an action is sent, for monitors, logs and the history; every
+ * string valid only during the call. */
+struct engine_why {
+	/* The triggering event and who decided: "subflow-stalled 192.0.2.2
+	 * (backup-cellular)"; NULL for a manual action (mptcpd-ctl). */
+	const char *cause;
+	/* The whole story in one line: the action, the strategy's rule and
+	 * the event, "promote wwan0 subflow: no working non-cellular subflow
+	 * (address-removed 192.0.2.2 wlan0)". */
+	const char *reason;
+	const char *strategy;	/* NULL: manual */
+	const char *policy;	/* the [policy] rule; NULL: none */
+	const char *dev;	/* the action's interface; NULL: unknown */
+};
 
 struct engine_ops {
 	/* Queue a command; 0 or -errno. */
@@ -31,7 +47,7 @@ struct engine_ops {
 	 * sent; for the control socket's live stream.  Optional. */
 	void (*observe_event)(void *arg, const struct mptcpd_event *ev);
 	void (*observe_action)(void *arg, const struct mptcpd_action *a,
-			       const char *cause);	/* why; NULL: unknown */
+			       const struct engine_why *why);
 	/* Who owns connection token's socket: its uid and cgroup v2 path
 	 * (cgroup "" when not known); 0 or -errno.  Asked at most once per
 	 * connection, only when a [policy] rule naming a user or cgroup
@@ -112,17 +128,21 @@ void engine_set_max_subflows(struct engine *e, unsigned int max);
  * connection (the forbidden kinds are refused either way). */
 void engine_set_peer_policy(struct engine *e, bool accept, unsigned int max);
 
-/* What the engine refused or left alone since start, for operators. */
-struct engine_stats {
-	uint64_t announcements_refused;	/* peers' ADD_ADDR not joined */
-	uint64_t local_conns_ignored;	/* both ends on this host */
-	uint64_t joins_timed_out;	/* pending with no kernel word */
-	uint64_t over_cap;		/* subflows, pairs not tracked: full */
-	uint64_t conns_gone;		/* the kernel said it had no such
-					 * connection: forgotten */
-	uint64_t acks_lost;		/* answers lost; resync covered them */
-};
-const struct engine_stats *engine_get_stats(const struct engine *e);
+/* The counters since start (stats.h): the engine counts into st, which
+ * outlives it (the daemon context owns it); until this is called it
+ * counts into its own.  Read access for the control socket. */
+void engine_set_stats(struct engine *e, struct stats *st);
+const struct stats *engine_get_stats(const struct engine *e);
+/* Per-interface bytes, read on an operator's request (stats.h): a dump
+ * begins (counted), then each subflow the kernel reported, with its
+ * counts; engine_bytes_sum() makes the figures to report, in one walk of
+ * the subflows (per request, never per tick). */
+void engine_bytes_begin(struct engine *e);
+void engine_bytes_seen(struct engine *e, uint32_t token,
+		       const struct mptcpd_addr *local,
+		       const struct mptcpd_addr *remote,
+		       uint64_t sent, uint64_t received);
+void engine_bytes_sum(const struct engine *e, struct stats_bytes *b);
 /* Server side: which usable addresses may be announced: all of them, or
  * only those in list (n == 0 and !all: none).  The list is copied. */
 int engine_set_announce(struct engine *e, bool all,
@@ -167,6 +187,7 @@ void engine_on_stalled(struct engine *e, uint32_t token,
  * be missed: engine_on_dead_path_conn() catches it later. */
 struct engine_path_sweep {
 	struct mptcpd_addr local;	/* port 0 */
+	uint64_t start_ms;		/* the verdict: handovers count from it */
 	uint32_t cursor;		/* last connection visited */
 	bool started;
 	size_t told;
@@ -190,6 +211,10 @@ size_t engine_on_path_dead(struct engine *e, const struct mptcpd_addr *local,
 void engine_hold_path(struct engine *e, const struct mptcpd_addr *local);
 void engine_release_path(struct engine *e, const struct mptcpd_addr *local,
 			 bool redecide);
+/* When the path from local was judged dead (engine_hold_path), or 0
+ * when it is not held: for `interfaces` and `connection TOKEN`. */
+uint64_t engine_path_dead_since(const struct engine *e,
+				const struct mptcpd_addr *local);
 /* One connection's subflow from local was seen on a path already dead:
  * act as the sweep would have (nothing when flagged already). */
 void engine_on_dead_path_conn(struct engine *e, uint32_t token,

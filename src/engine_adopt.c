@@ -39,9 +39,11 @@ static void engine_drop_vanished(struct engine *e, const struct snapshot *snap)
 
 /* The kernel's subflows replace whatever we believed, except subflows we
  * asked for whose fate is still unknown: the snapshot may predate them. */
-static void engine_adopt_subflows(struct model_conn *c,
+static void engine_adopt_subflows(struct engine *e, struct model_conn *c,
 				  const struct snapshot *snap, uint64_t now)
 {
+	struct engine_acct_keep *keep;
+	size_t n_keep = engine_acct_keep(c, &keep);
 	size_t n_sf, n_ids;
 	const struct snapshot_subflow *sfs = snapshot_subflows_of(snap,
 							c->pub.token, &n_sf);
@@ -74,6 +76,7 @@ static void engine_adopt_subflows(struct model_conn *c,
 			model_subflow_add(c, &s);
 		model_local_id_reserve(c, ksf->local_id, &ksf->local);
 	}
+	engine_acct_restore(e, c, keep, n_keep);
 	for (size_t i = 0; i < n_ids; i++) {
 		const struct snapshot_id *id = &ids[i];
 
@@ -114,14 +117,22 @@ static struct model_conn *engine_adopt_conn(struct engine *e,
 	if (!c->created_ms) {
 		c->created_ms = e->ops.now_ms(e->ops_arg);
 		c->adopted = true;
+		e->st->conns++;
 	}
 	c->pub.local = kconn->local;
 	c->pub.remote = kconn->remote;
 	c->pub.server_side = snapshot_conn_server_side(snap, kconn);
 	c->pub.established = c->pub.established ||
 		engine_snapshot_fully_established(snap, kconn->token);
-	engine_adopt_subflows(c, snap, e->ops.now_ms(e->ops_arg));
+	engine_adopt_subflows(e, c, snap, e->ops.now_ms(e->ops_arg));
 	engine_add_initial(c);
+	/* The kernel's subflows replaced ours: what they carry is counted
+	 * as it is now, but not as subflows established since start (a
+	 * resync would count them again). */
+	for (size_t i = 0; i < c->pub.n_subflows; i++) {
+		model_subflow_acct(c, &c->subflows[i])->counted = true;
+		engine_acct_update(e, c, &c->subflows[i]);
+	}
 	engine_conn_rearm(e, c);
 	return c;
 }

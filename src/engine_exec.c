@@ -93,6 +93,7 @@ static enum engine_verdict engine_may_join(struct engine *e,
 	}
 	if (a->ifindex > 0 && !iface_routable(e->ifaces, a->ifindex, &a->remote)) {
 		engine_log_action(LOG_DEBUG, a, "no route yet, not sending");
+		iface_note_no_route(e->ifaces, a->ifindex, &a->remote, now_ms);
 		return ENGINE_VERDICT_NO_ROUTE;
 	}
 	p = model_pair_find(c, &a->local, &a->remote);
@@ -221,6 +222,7 @@ static enum engine_verdict engine_prepare(struct engine *e,
 		if (s) {
 			s->backup = a->backup;
 			a->local_id = s->local_id;
+			engine_acct_update(e, c, s);
 		}
 		return ENGINE_VERDICT_SENT;
 	case MPTCPD_ACTION_REMOVE:
@@ -232,7 +234,8 @@ static enum engine_verdict engine_prepare(struct engine *e,
 
 /* A command that never left: take back what engine_prepare() believed,
  * so the model holds nothing the kernel was not asked for. */
-void engine_unprepare(struct model_conn *c, const struct mptcpd_action *a)
+void engine_unprepare(struct engine *e, struct model_conn *c,
+		      const struct mptcpd_action *a)
 {
 	struct mptcpd_subflow *s = model_subflow_find(c, &a->local, &a->remote);
 	struct model_pair *p;
@@ -251,13 +254,32 @@ void engine_unprepare(struct model_conn *c, const struct mptcpd_action *a)
 			p->destroying = false;
 		break;
 	case MPTCPD_ACTION_SET_BACKUP:
-		if (s)
+		if (s) {
 			s->backup = !a->backup;
+			engine_acct_update(e, c, s);
+		}
 		break;
 	case MPTCPD_ACTION_REMOVE:
 		engine_mark_destroying(c, a->local_id, false);
 		break;
 	}
+}
+
+/* Monitors and the history learn of the action with its story. */
+static void engine_observe_action(struct engine *e, struct model_conn *c,
+				  const struct mptcpd_action *a)
+{
+	char text[256];
+	struct engine_why why = {
+		.cause = e->cause[0] ? e->cause : NULL,
+		.reason = text,
+		.strategy = e->cause[0] ? e->cause_strategy : NULL,
+		.policy = e->cause[0] ? e->cause_policy : NULL,
+		.dev = engine_why_dev(e, c, a),
+	};
+
+	engine_why_text(e, c, a, text, sizeof(text));
+	e->ops.observe_action(e->ops_arg, a, &why);
 }
 
 enum engine_verdict engine_execute(struct engine *e, struct model_conn *c,
@@ -283,17 +305,18 @@ enum engine_verdict engine_execute(struct engine *e, struct model_conn *c,
 	}
 	engine_log_action(LOG_DEBUG, a, "send");
 	if (e->ops.observe_action)
-		e->ops.observe_action(e->ops_arg, a,
-				      e->cause[0] ? e->cause : NULL);
+		engine_observe_action(e, c, a);
 	if (e->ops.send(e->ops_arg, a) < 0) {
 		/* In a sweep, the sweep's line counts them. */
 		engine_log_action(engine_in_sweep(e) ? LOG_DEBUG : LOG_ERR, a,
 				  "could not send");
 		engine_sweep_sent(e, a, false);
-		engine_unprepare(c, a);
+		e->st->commands_failed++;
+		engine_unprepare(e, c, a);
 		return ENGINE_VERDICT_FAILED;
 	}
 	engine_sweep_sent(e, a, true);
+	engine_acct_sent(e, c, a);
 	if (a->type == MPTCPD_ACTION_ANNOUNCE) {
 		c->announce_ms = e->ops.now_ms(e->ops_arg);
 		c->announce_wait = a->local_id;

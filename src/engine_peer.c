@@ -75,7 +75,7 @@ bool engine_peer_refuses(struct engine *e, struct model_conn *c,
 
 	if (!why)
 		return false;
-	e->stats.announcements_refused++;
+	e->st->announcements_refused++;
 	now = e->ops.now_ms(e->ops_arg);
 	if (c->refusal_logged ||
 	    (e->last_refusal_log_ms && now - e->last_refusal_log_ms <

@@ -7,6 +7,7 @@
 #include "engine.h"
 #include "model.h"
 #include "policy.h"
+#include "stats.h"
 
 struct iface_table;
 
@@ -55,6 +56,7 @@ struct engine_sweep {
 struct engine_held_path {
 	struct mptcpd_addr local;	/* port 0 */
 	uint64_t probe_until_ms;	/* the probe join's time to answer */
+	uint64_t since_ms;		/* judged dead then */
 };
 
 struct engine {
@@ -76,7 +78,13 @@ struct engine {
 	bool accept_announcements;	/* [core] accept-announcements */
 	unsigned int max_announcements;	/* [core] max-announcements */
 	uint64_t last_refusal_log_ms;	/* engine_peer.c's log limit */
-	struct engine_stats stats;
+	struct stats *st;		/* the counters: the daemon's, or */
+	struct stats own_stats;		/* these until engine_set_stats() */
+	/* When the event behind the decision being made happened (0: now);
+	 * a handover's latency counts from it. */
+	uint64_t trigger_ms;
+	/* The type of that event, while a decision runs (0 outside one). */
+	int trigger_event;
 	struct mptcpd_held_pair *held;	/* conn->held scratch, reused */
 	size_t cap_held;
 	struct engine_sweep sweep;	/* the mass action under way */
@@ -90,7 +98,11 @@ struct engine {
 	/* Why the actions being run are asked for: the triggering event and
 	 * who decided ("subflow-stalled 192.0.2.2 (backup-cellular)"), set
 	 * for the length of one decision; "" outside one. */
-	char cause[160];
+	char cause[288];
+	/* Its parts: the event alone ("address-removed 192.0.2.2 wlan0"),
+	 * the strategy and the rule (NULL: none) deciding. */
+	char cause_event[112];
+	const char *cause_strategy, *cause_policy;
 	struct engine_held_path held_paths[ENGINE_HELD_PATHS_MAX];
 	/* [core] rtt-switch-*, for the host view. */
 	unsigned int rtt_ratio_pct;
@@ -123,6 +135,12 @@ void engine_conn_wake(struct engine *e, struct model_conn *c, uint64_t at_ms);
 /* The connection's due time from what it has pending or held (after
  * adoption changed its subflows behind the engine's back). */
 void engine_conn_rearm(struct engine *e, struct model_conn *c);
+/* engine_why.c: the interface an action concerns (NULL: unknown), and
+ * the one-line story of an action (struct engine_why.reason) into buf. */
+const char *engine_why_dev(struct engine *e, struct model_conn *c,
+			   const struct mptcpd_action *a);
+void engine_why_text(struct engine *e, struct model_conn *c,
+		     const struct mptcpd_action *a, char *buf, size_t len);
 void engine_log_action(int level, const struct mptcpd_action *a,
 		       const char *what);
 /* A strategy's ANNOUNCE for c must wait (ENGINE_ANNOUNCE_GAP_MS): the
@@ -139,7 +157,8 @@ static inline uint64_t engine_announce_at(const struct model_conn *c)
 bool engine_announce_due(struct model_conn *c, uint64_t now_ms);
 /* Take back what preparing a (now failed or never sent) action made the
  * model believe. */
-void engine_unprepare(struct model_conn *c, const struct mptcpd_action *a);
+void engine_unprepare(struct engine *e, struct model_conn *c,
+		      const struct mptcpd_action *a);
 /* A connection's table is full (what: "subflow", "pair"): counted,
  * logged once per connection. */
 void engine_over_cap(struct engine *e, struct model_conn *c, const char *what);
@@ -164,6 +183,38 @@ bool engine_peer_refuses(struct engine *e, struct model_conn *c,
  * our own addresses as the remote)? */
 bool engine_conn_is_local(const struct engine *e,
 			  const struct mptcpd_event *ev);
+
+/* engine_acct.c: the counters' per-subflow records (model_subflow_acct).
+ * Every call is O(1).  After s's state or backup flag changed: */
+void engine_acct_update(struct engine *e, struct model_conn *c,
+			struct mptcpd_subflow *s);
+/* The model's hook: s leaves the model. */
+void engine_acct_gone(void *arg, struct model_conn *c,
+		      struct mptcpd_subflow *s);
+/* Adoption replaces a connection's subflows with the kernel's: the byte
+ * records of those that have any are kept aside (malloc'd into *out, NULL
+ * when none or out of memory; their count), cleared so that leaving the
+ * model does not count them as closed, and put back on the same subflows
+ * afterwards, or counted as closed for the subflows the kernel no longer
+ * has (engine_acct_restore frees them).  Without this a resync would
+ * count a subflow's bytes twice. */
+struct engine_acct_keep {
+	struct mptcpd_addr local, remote;
+	struct model_subflow_acct r;
+};
+size_t engine_acct_keep(struct model_conn *c, struct engine_acct_keep **out);
+void engine_acct_restore(struct engine *e, struct model_conn *c,
+			 struct engine_acct_keep *keep, size_t n);
+/* A subflow of c closed (SUB_CLOSED, or our destroy acked): why. */
+void engine_acct_closed(struct engine *e, struct model_conn *c,
+			const struct mptcpd_subflow *s,
+			const struct mptcpd_event *ev);
+/* An action was handed to the kernel (in a decision, trigger_* say
+ * why), and the kernel's answer to it. */
+void engine_acct_sent(struct engine *e, struct model_conn *c,
+		      const struct mptcpd_action *a);
+void engine_acct_result(struct engine *e, struct model_conn *c,
+			const struct mptcpd_action *a, int err);
 
 /* engine_sweep.c: a mass action opens a sweep (merged into one already
  * open); engine_sweep_conn() after each connection's decision, given

@@ -27,6 +27,10 @@ struct iface_link {
 	enum mptcpd_iface_type rt_type;
 	enum mptcpd_metered rt_metered;
 	bool rt_excluded;		/* mptcpd-ctl interface DEV exclude */
+	/* The last peer a join through it waited for a route to (AF_UNSPEC:
+	 * none), and since when: what `interfaces` says it waits for. */
+	struct mptcpd_addr no_route;
+	uint64_t no_route_ms;
 };
 
 struct iface_route {
@@ -562,9 +566,29 @@ void iface_sync_end(struct iface_table *t)
 	iface_recompute(t);
 }
 
-static void iface_info_fill(const struct iface_link *l, struct iface_info *out)
+void iface_note_no_route(struct iface_table *t, int ifindex,
+			 const struct mptcpd_addr *remote, uint64_t now_ms)
+{
+	struct iface_link *l = iface_link_find(t, ifindex);
+
+	if (!l || (mptcpd_addr_same_ip(&l->no_route, remote) &&
+		   l->no_route_ms))
+		return;
+	l->no_route = *remote;
+	l->no_route.port = 0;
+	l->no_route_ms = now_ms;
+}
+
+static void iface_info_fill(const struct iface_table *t,
+			    const struct iface_link *l, struct iface_info *out)
 {
 	const unsigned int uprun = IFF_UP | IFF_RUNNING;
+	bool waits = l->no_route.family != AF_UNSPEC &&
+		     !iface_routable(t, l->link.ifindex, &l->no_route);
+
+	/* Told when asked, not tracked: a route's arrival ends the wait. */
+	out->no_route = waits ? l->no_route : (struct mptcpd_addr){ 0 };
+	out->no_route_ms = waits ? l->no_route_ms : 0;
 
 	out->ifindex = l->link.ifindex;
 	snprintf(out->name, sizeof(out->name), "%s", l->link.name);
@@ -578,8 +602,18 @@ bool iface_info_at(const struct iface_table *t, size_t i,
 {
 	if (i >= t->n_links)
 		return false;
-	iface_info_fill(&t->links[i], out);
+	iface_info_fill(t, &t->links[i], out);
 	return true;
+}
+
+bool iface_info_by_index(const struct iface_table *t, int ifindex,
+			 struct iface_info *out)
+{
+	const struct iface_link *l = iface_link_find(t, ifindex);
+
+	if (l)
+		iface_info_fill(t, l, out);
+	return l != NULL;
 }
 
 bool iface_info_by_name(const struct iface_table *t, const char *ifname,
@@ -588,7 +622,7 @@ bool iface_info_by_name(const struct iface_table *t, const char *ifname,
 	const struct iface_link *l = iface_link_by_name(t, ifname);
 
 	if (l)
-		iface_info_fill(l, out);
+		iface_info_fill(t, l, out);
 	return l != NULL;
 }
 

@@ -137,7 +137,19 @@ struct iface_info {
 	bool up;		/* up and running */
 	bool excluded;		/* by [interfaces] or at run time */
 	struct iface_class cls;
+	/* A join through it waits for a route to this peer (port 0), since
+	 * no_route_ms; AF_UNSPEC: it waits for none. */
+	struct mptcpd_addr no_route;
+	uint64_t no_route_ms;
 };
+/* A join through ifindex to remote waits for a route (the engine held
+ * it): remembered until a route to remote comes, for `interfaces` and
+ * `connection`.  O(1); the last such peer per interface. */
+void iface_note_no_route(struct iface_table *t, int ifindex,
+			 const struct mptcpd_addr *remote, uint64_t now_ms);
+/* The interface's no-route wait (as struct iface_info), by index. */
+bool iface_info_by_index(const struct iface_table *t, int ifindex,
+			 struct iface_info *out);
 /* The i-th known interface (in no particular order); false past the end. */
 bool iface_info_at(const struct iface_table *t, size_t i,
 		   struct iface_info *out);

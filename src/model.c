@@ -25,7 +25,22 @@ struct model {
 	 * recently read first. */
 	struct model_conn *rtt_head, *rtt_tail;
 	size_t n_rtt;
+	model_subflow_gone_fn gone;	/* the counters' hook */
+	void *gone_arg;
 };
+
+void model_set_subflow_gone(struct model *m, model_subflow_gone_fn fn,
+			    void *arg)
+{
+	m->gone = fn;
+	m->gone_arg = arg;
+}
+
+static void model_subflow_gone(struct model_conn *c, struct mptcpd_subflow *s)
+{
+	if (c->model->gone)
+		c->model->gone(c->model->gone_arg, c, s);
+}
 
 #define MODEL_MIN_BUCKETS 64
 
@@ -57,6 +72,7 @@ static void model_conn_free(struct model_conn *c)
 	free(c->strategy_data);
 	free(c->cgroup);
 	free(c->subflows);
+	free(c->acct);
 	free(c->remotes);
 	free(c->ids);
 	free(c);
@@ -149,6 +165,8 @@ void model_conn_del(struct model *m, uint32_t token)
 
 		if (c->pub.token == token) {
 			*pp = c->next;
+			for (size_t i = 0; i < c->pub.n_subflows; i++)
+				model_subflow_gone(c, &c->subflows[i]);
 			heap_del(&m->due, &c->due);
 			model_rtt_watch(m, c, false);
 			m->n_subflows -= c->pub.n_subflows;
@@ -360,9 +378,12 @@ struct mptcpd_subflow *model_subflow_add(struct model_conn *c,
 {
 	if (c->pub.n_subflows >= MODEL_SUBFLOWS_MAX)
 		return NULL;
-	if (model_reserve((void **)&c->subflows, &c->cap_subflows,
+	if (model_reserve((void **)&c->acct, &c->cap_acct,
+			  c->pub.n_subflows, sizeof(*c->acct)) < 0 ||
+	    model_reserve((void **)&c->subflows, &c->cap_subflows,
 			  c->pub.n_subflows, sizeof(*s)) < 0)
 		return NULL;
+	memset(&c->acct[c->pub.n_subflows], 0, sizeof(*c->acct));
 	c->subflows[c->pub.n_subflows] = *s;
 	c->pub.subflows = c->subflows;
 	c->model->n_subflows++;
@@ -375,8 +396,11 @@ void model_subflow_del(struct model_conn *c, struct mptcpd_subflow *s)
 
 	if (i >= c->pub.n_subflows)
 		return;
+	model_subflow_gone(c, s);
 	memmove(&c->subflows[i], &c->subflows[i + 1],
 		(c->pub.n_subflows - i - 1) * sizeof(*s));
+	memmove(&c->acct[i], &c->acct[i + 1],
+		(c->pub.n_subflows - i - 1) * sizeof(*c->acct));
 	c->pub.n_subflows--;
 	c->model->n_subflows--;
 }
@@ -385,9 +409,14 @@ void model_subflow_keep_pending(struct model_conn *c)
 {
 	size_t kept = 0;
 
-	for (size_t i = 0; i < c->pub.n_subflows; i++)
-		if (c->subflows[i].state == MPTCPD_SUBFLOW_PENDING)
-			c->subflows[kept++] = c->subflows[i];
+	for (size_t i = 0; i < c->pub.n_subflows; i++) {
+		if (c->subflows[i].state != MPTCPD_SUBFLOW_PENDING) {
+			model_subflow_gone(c, &c->subflows[i]);
+			continue;
+		}
+		c->acct[kept] = c->acct[i];
+		c->subflows[kept++] = c->subflows[i];
+	}
 	c->model->n_subflows -= c->pub.n_subflows - kept;
 	c->pub.n_subflows = kept;
 }

@@ -40,12 +40,26 @@ struct model_pair {
 	uint64_t retry_ms;		/* not before this; 0 = free to try */
 	bool destroying;		/* we asked the kernel to close it */
 	bool joined;			/* we asked for a join on it */
+	uint64_t stalled_ms;		/* its subflow stalled then; 0: not */
+};
+
+/* The counters' record of one subflow (engine_acct.c), beside it in
+ * model_conn.acct: the interface it counts for, whether it counts as
+ * carrying traffic there now, and its byte counts when last read. */
+struct model_subflow_acct {
+	int ifindex;			/* 0: not known (yet) */
+	bool metered;			/* its interface's class when known */
+	bool active;			/* established, not backup: counted */
+	bool counted;			/* counted as established once */
+	uint64_t sent, received;	/* at the last stats request */
 };
 
 struct model_conn {
 	struct mptcpd_conn pub;		/* the strategies' read-only view */
 	struct mptcpd_subflow *subflows;	/* pub.subflows aliases this */
 	size_t cap_subflows;
+	struct model_subflow_acct *acct;	/* acct[i] is subflows[i]'s */
+	size_t cap_acct;
 	struct mptcpd_remote_addr *remotes;	/* pub.remotes aliases this */
 	size_t cap_remotes;
 	struct model_id *ids;		/* local IDs in use (1..255) */
@@ -80,6 +94,9 @@ struct model_conn {
 	bool announce_held;
 	bool refusal_logged;		/* a peer's announcement refused */
 	bool cap_logged;		/* a table of it was full */
+	/* A promotion sent and not answered yet: when its trigger happened
+	 * (0: none); the kernel's yes counts the handover (engine_acct.c). */
+	uint64_t handover_ms;
 	struct heap_node due;		/* in the model's due heap (key: ms) */
 	/* In the model's RTT list (model_rtt_watch), and when its subflows'
 	 * RTTs were last read. */
@@ -165,6 +182,20 @@ void model_subflow_del(struct model_conn *c, struct mptcpd_subflow *s);
 /* Keep only the pending subflows (adoption: the kernel's list replaces
  * the others). */
 void model_subflow_keep_pending(struct model_conn *c);
+/* The counters' record of s (a subflow of c). */
+static inline struct model_subflow_acct *
+model_subflow_acct(struct model_conn *c, const struct mptcpd_subflow *s)
+{
+	return &c->acct[s - c->subflows];
+}
+/* Called for every subflow that leaves the model (deleted, dropped by
+ * model_subflow_keep_pending, or with its connection; not at
+ * model_free), before it goes, so that the counters can close its
+ * record.  One hook; NULL: none. */
+typedef void (*model_subflow_gone_fn)(void *arg, struct model_conn *c,
+				      struct mptcpd_subflow *s);
+void model_set_subflow_gone(struct model *m, model_subflow_gone_fn fn,
+			    void *arg);
 
 /* Remote (announced) addresses, by remote ID. */
 struct mptcpd_remote_addr *model_remote_find(struct model_conn *c, uint8_t id);

@@ -84,6 +84,11 @@ if [ "$unitdir" != no ]; then
 	need -f "$unitdir/mptcpd.service"
 	grep -qx "ExecStart=$(dir sbindir)/mptcpd -f" "$dest$unitdir/mptcpd.service" 2>/dev/null ||
 		fail "$unitdir/mptcpd.service does not start $(dir sbindir)/mptcpd"
+	need -f "$unitdir/mptcpd-metrics.service"
+	need -f "$unitdir/mptcpd-metrics.timer"
+	grep -q "$(dir bindir)/mptcpd-ctl stats --openmetrics" \
+		"$dest$unitdir/mptcpd-metrics.service" 2>/dev/null ||
+		fail "$unitdir/mptcpd-metrics.service does not run $(dir bindir)/mptcpd-ctl"
 fi
 [ "$(dir sysusersdir)" = no ] || need -f "$(dir sysusersdir)/mptcpd.conf"
 [ "$(dir dispatcherdir)" = no ] || need -x "$(dir dispatcherdir)/90-mptcpd"

@@ -87,6 +87,10 @@ static void example_second_path(const struct mptcpd_conn *conn,
 	/* Bind to the address's interface: without policy routing, the
 	 * main table would send the subflow out of the default uplink. */
 	a->ifindex = l->ifindex;
+	/* For operators: the monitor stream, the log and `mptcpd-ctl events`
+	 * show it with the event that led here.  A literal: the daemon keeps
+	 * the pointer. */
+	a->reason = "a second path from another local address";
 	data->asks++;
 }
 

@@ -318,7 +318,9 @@ struct mptcpd_action {
 	 * history): the rule that chose this action, e.g. "no working
 	 * non-cellular subflow".  A string with static storage duration (a
 	 * literal), never one built in conn->data or on the stack; NULL:
-	 * none given.  The daemon adds the triggering event itself. */
+	 * none given.  The daemon adds what the action does and the
+	 * triggering event itself: "promote wwan0 subflow: no working
+	 * non-cellular subflow (address-removed 192.0.2.2 wlan0)". */
 	const char *reason;
 };
 

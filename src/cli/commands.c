@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cli/commands.h"
 #include "ctl_proto.h"
@@ -323,6 +324,120 @@ static int commands_parse_connection(int n, char *const w[],
 	return commands_add_token(req, w[0]);
 }
 
+/* "30s", "10m", "1h", "2d" (a bare number: seconds) in milliseconds. */
+static bool commands_duration_ms(const char *w, long long *ms)
+{
+	char *end;
+	long long n;
+
+	if (!isdigit((unsigned char)w[0]))
+		return false;
+	errno = 0;
+	n = strtoll(w, &end, 10);
+	if (errno || n > 366LL * 24 * 3600)
+		return false;
+	if (!strcmp(end, "") || !strcmp(end, "s"))
+		*ms = n * 1000;
+	else if (!strcmp(end, "m"))
+		*ms = n * 60 * 1000;
+	else if (!strcmp(end, "h"))
+		*ms = n * 3600 * 1000;
+	else if (!strcmp(end, "d"))
+		*ms = n * 86400 * 1000;
+	else
+		return false;
+	return *ms <= 366LL * 24 * 3600 * 1000;
+}
+
+/* "2026-12-02T02:18:18" with an optional ".200" and an optional "Z"
+ * (without it: local time), or "02:18:18" (today, local time): how long
+ * ago, in milliseconds (0 for a time to come). */
+static bool commands_time_ago_ms(const char *w, long long *ms)
+{
+	struct timespec now;
+	struct tm tm = { 0 };
+	const char *end = strptime(w, "%Y-%m-%dT%H:%M:%S", &tm);
+	long long frac = 0, at;
+	time_t t;
+
+	clock_gettime(CLOCK_REALTIME, &now);
+	if (!end) {
+		time_t today = now.tv_sec;
+
+		localtime_r(&today, &tm);
+		end = strptime(w, "%H:%M:%S", &tm);
+	}
+	if (!end)
+		return false;
+	if (*end == '.') {
+		int digits = 0;
+
+		for (end++; isdigit((unsigned char)*end); end++, digits++)
+			if (digits < 3)
+				frac = frac * 10 + (*end - '0');
+		for (; digits > 0 && digits < 3; digits++)
+			frac *= 10;
+	}
+	tm.tm_isdst = -1;
+	t = *end == 'Z' ? timegm(&tm) : mktime(&tm);
+	if (*end == 'Z')
+		end++;
+	if (*end || t == (time_t)-1)
+		return false;
+	at = (long long)t * 1000 + frac;
+	*ms = (long long)now.tv_sec * 1000 + now.tv_nsec / 1000000 - at;
+	if (*ms < 0)
+		*ms = 0;
+	/* Further back than the daemon takes: all it has. */
+	if (*ms > 366LL * 24 * 3600 * 1000)
+		*ms = 366LL * 24 * 3600 * 1000;
+	return true;
+}
+
+/* events [--since D|TIME] [--token T] (or since, token without dashes) */
+static int commands_parse_events(int n, char *const w[],
+				 struct commands_request *req)
+{
+	for (int i = 0; i < n; i += 2) {
+		const char *k = w[i] + (strncmp(w[i], "--", 2) ? 0 : 2);
+		long long ms;
+
+		if (i + 1 >= n)
+			return commands_fail(req, "'%s' needs a value", w[i]);
+		if (!strcmp(k, "token")) {
+			if (commands_add_token(req, w[i + 1]))
+				return -EINVAL;
+		} else if (!strcmp(k, "since")) {
+			if (!commands_duration_ms(w[i + 1], &ms) &&
+			    !commands_time_ago_ms(w[i + 1], &ms))
+				return commands_fail(req, "--since takes a "
+						     "duration (30s, 10m, 1h, "
+						     "2d) or a time "
+						     "(2026-12-02T02:18:18Z, "
+						     "02:18:18), not '%s'",
+						     w[i + 1]);
+			commands_add_int(req, "since_ms", (long)ms);
+		} else {
+			return commands_fail(req, "unknown argument '%s'", w[i]);
+		}
+	}
+	return 0;
+}
+
+/* The request has no arguments: --openmetrics only changes how the CLI
+ * prints the answer. */
+static int commands_parse_stats(int n, char *const w[],
+				struct commands_request *req)
+{
+	if (n > 1)
+		return commands_fail(req, "too many arguments");
+	if (n == 1 && strcmp(w[0], "--openmetrics"))
+		return commands_fail(req, "unknown option '%s' (only "
+				     "--openmetrics)", w[0]);
+	req->openmetrics = n == 1;
+	return 0;
+}
+
 static int commands_parse_strategy(int n, char *const w[],
 				   struct commands_request *req)
 {
@@ -499,11 +614,30 @@ static void commands_complete_connection(int n, char *const w[],
 		c->dynamic = COMMANDS_DYNAMIC_TOKEN;
 }
 
+static void commands_complete_events(int n, char *const w[],
+				     struct commands_candidates *c)
+{
+	static const char *const words[] = { "--since", "--token", NULL };
+
+	if (n % 2 == 1)
+		commands_offer_list(c, words);
+	else if (n >= 2 && strstr(w[n - 2], "token"))
+		c->dynamic = COMMANDS_DYNAMIC_TOKEN;
+}
+
 static void commands_complete_strategy(int n, char *const w[],
 				       struct commands_candidates *c)
 {
 	if (n == 1)
 		c->dynamic = COMMANDS_DYNAMIC_STRATEGY;
+}
+
+static void commands_complete_stats(int n, char *const w[],
+				    struct commands_candidates *c)
+{
+	(void)w;
+	if (n == 1)
+		commands_offer(c, "--openmetrics");
 }
 
 static void commands_complete_interface(int n, char *const w[],
@@ -587,6 +721,8 @@ static const struct commands_def COMMANDS[] = {
 	  commands_complete_connection, false, false },
 	{ "interfaces", "interfaces", commands_parse_none, commands_complete_none, false, false },
 	{ "policy", "policy", commands_parse_none, commands_complete_none, false, false },
+	{ "stats", "stats [--openmetrics]", commands_parse_stats,
+	  commands_complete_stats, false, false },
 	{ "strategy", "strategy [NAME]", commands_parse_strategy,
 	  commands_complete_strategy, false, false },
 	{ "interface", "interface IFACE type wifi|cellular|ethernet|other|auto\n"
@@ -603,6 +739,8 @@ static const struct commands_def COMMANDS[] = {
 	  commands_complete_remove, false, false },
 	{ "monitor", "monitor", commands_parse_none, commands_complete_none, true, false },
 	{ "reload", "reload", commands_parse_none, commands_complete_none, false, false },
+	{ "events", "events [--since 10m|30s|1h|TIME] [--token TOKEN]",
+	  commands_parse_events, commands_complete_events, false, false },
 	{ "complete", "complete [WORDS...]", NULL, commands_complete_none, false, true },
 };
 

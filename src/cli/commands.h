@@ -31,6 +31,7 @@ struct commands_request {
 	const char *command;		/* protocol command name */
 	struct json_object *args;
 	bool monitor;			/* answer is followed by events */
+	bool openmetrics;		/* stats --openmetrics: print it so */
 	const char *usage;		/* synopsis, for a usage error hint */
 	char err[COMMANDS_ERR_MAX];	/* why parsing failed */
 };

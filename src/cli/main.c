@@ -391,7 +391,9 @@ static int main_run(const struct main_opts *o, const struct commands_request *re
 	if (req->monitor)	/* its result is an empty object: events follow */
 		ret = main_monitor(c, sfd, o->fmt);
 	else
-		ret = main_output_error(output_result(stdout, o->fmt, req->command, result));
+		ret = main_output_error(output_result(stdout, req->openmetrics ?
+				OUTPUT_FORMAT_OPENMETRICS : o->fmt, req->command,
+				result));
 out:
 	json_object_put(msg);
 	client_free(c);

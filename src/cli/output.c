@@ -277,7 +277,9 @@ static void output_id_rows(struct output_table *t, struct json_object *list,
 	}
 }
 
-/* What the daemon waits for: pairs backing off, and when they may go. */
+/* What the daemon waits for: pairs backing off and when they may go,
+ * joins held for a route, stalled subflows.  The daemon's own words
+ * ("text") when it says them; older daemons only said backoffs. */
 static void output_waiting_rows(struct output_table *t, struct json_object *list)
 {
 	char local[64], remote[64], in[32];
@@ -291,10 +293,17 @@ static void output_waiting_rows(struct output_table *t, struct json_object *list
 		output_endpoint(output_get(w, "remote"), remote, sizeof(remote));
 		output_duration((ms + 999) / 1000, in, sizeof(in));
 		output_cell(t, r, "  waiting");
-		output_cell(t, r, "%s -> %s", local, remote);
-		output_cell(t, r, "%s after %s failure%s, next try in %s",
-			    output_str(w, "why"), output_str(w, "failures"),
-			    strcmp(output_str(w, "failures"), "1") ? "s" : "", in);
+		if (output_get(w, "local"))
+			output_cell(t, r, "%s -> %s", local, remote);
+		else
+			output_cell(t, r, "%s", remote);
+		if (output_get(w, "failures"))
+			output_cell(t, r, "%s after %s failure%s, next try in %s",
+				    output_str(w, "why"), output_str(w, "failures"),
+				    strcmp(output_str(w, "failures"), "1") ? "s" : "",
+				    in);
+		else
+			output_cell(t, r, "%s", output_str(w, "text"));
 	}
 }
 
@@ -382,13 +391,34 @@ static void output_iface_row(struct output_table *t, struct json_object *ifc)
 	free(list);
 }
 
+/* An interface's waits, under it: "no route to 203.0.113.1 yet",
+ * "stalled since 02:18:18.200". */
+static void output_iface_waiting(struct output_table *t, struct json_object *ifc)
+{
+	struct json_object *list = output_get(ifc, "waiting");
+
+	for (size_t i = 0; i < output_len(list); i++) {
+		struct json_object *w = json_object_array_get_idx(list, i);
+		struct output_row *r = output_table_row(t, 1);
+		char where[64] = "";
+
+		if (output_get(w, "local"))
+			output_endpoint(output_get(w, "local"), where, sizeof(where));
+		output_cell(t, r, "  waiting");
+		output_cell(t, r, "%s", where);
+		output_cell(t, r, "%s", output_str(w, "text"));
+	}
+}
+
 static int output_interfaces(FILE *out, struct json_object *res)
 {
 	struct json_object *list = output_get(res, "interfaces");
 	struct output_table t = { 0 };
 
-	for (size_t i = 0; i < output_len(list); i++)
+	for (size_t i = 0; i < output_len(list); i++) {
 		output_iface_row(&t, json_object_array_get_idx(list, i));
+		output_iface_waiting(&t, json_object_array_get_idx(list, i));
+	}
 	return output_table_print(out, &t);
 }
 
@@ -519,6 +549,126 @@ static int output_generic(FILE *out, struct json_object *res)
 	return 0;
 }
 
+static void output_event_type(FILE *out, const char *type);
+
+/* One decision of the history: "02:18:18.200 action token 1a2b3c4d
+ * promote wwan0 subflow: ... -> done", its cause on a second line. */
+static void output_history_entry(FILE *out, struct json_object *e)
+{
+	const char *time = output_str(e, "time");
+	const char *outcome = output_str_or(e, "outcome", NULL);
+
+	fprintf(out, "%.12s ", strlen(time) >= 23 ? time + 11 : time);
+	output_event_type(out, output_str(e, "kind"));
+	if (output_get(e, "token")) {
+		fputs(" token ", out);
+		output_puts(out, output_str(e, "token"));
+	}
+	fputc(' ', out);
+	output_puts(out, output_str(e, "reason"));
+	if (outcome) {
+		fputs(" -> ", out);
+		output_puts(out, outcome);
+		if (output_get(e, "error")) {
+			fputc(' ', out);
+			output_puts(out, output_str(e, "error"));
+		}
+	}
+	fputc('\n', out);
+	if (output_get(e, "cause")) {
+		fputs("             cause: ", out);
+		output_puts(out, output_str(e, "cause"));
+		fputc('\n', out);
+	}
+}
+
+static int output_events(FILE *out, struct json_object *res)
+{
+	struct json_object *list = output_get(res, "events");
+
+	for (size_t i = 0; i < output_len(list); i++)
+		output_history_entry(out, json_object_array_get_idx(list, i));
+	if (!output_len(list))
+		fputs("no decisions recorded in that time\n", out);
+	return 0;
+}
+
+/* "stats": one line per counter, the lists' entries indented below. */
+static void output_stats_list(struct output_table *t, struct json_object *list,
+			      const char *k1, const char *k2)
+{
+	for (size_t i = 0; i < output_len(list); i++) {
+		struct json_object *e = json_object_array_get_idx(list, i);
+		struct output_row *r = output_table_row(t, 0);
+
+		if (k2)
+			output_cell(t, r, "  %s %s", output_str(e, k1),
+				    output_str(e, k2));
+		else
+			output_cell(t, r, "  %s", output_str(e, k1));
+		output_cell(t, r, "%s", output_str(e, "count"));
+	}
+}
+
+static int output_stats(FILE *out, struct json_object *res)
+{
+	struct output_table t = { 0 };
+	struct json_object *sf = output_get(res, "subflows");
+	struct json_object *h = output_get(res, "handovers");
+	struct json_object *lat = output_get(h, "latency");
+	struct json_object *ifs = output_get(res, "interfaces");
+	struct json_object *m = output_get(res, "metered");
+	char up[32];
+
+	output_duration(json_object_get_int64(output_get(res, "uptime_ms")) / 1000,
+			up, sizeof(up));
+	output_kv(&t, "since start", up);
+	output_kv(&t, "connections", output_str(res, "connections"));
+	output_kv(&t, "local conns", output_str(res, "local_connections"));
+	output_kv(&t, "conns gone", output_str(res, "connections_gone"));
+	output_kv(&t, "joins requested", output_str(sf, "requested"));
+	output_kv(&t, "subflows up", output_str(sf, "established"));
+	output_kv(&t, "joins failed", output_str(sf, "failed"));
+	output_stats_list(&t, output_get(sf, "failed_by"), "errno", NULL);
+	output_kv(&t, "subflows closed", output_str(sf, "closed"));
+	output_stats_list(&t, output_get(sf, "closed_by"), "reason", "reset_reason");
+	output_kv(&t, "join timeouts", output_str(sf, "joins_timed_out"));
+	output_kv(&t, "over caps", output_str(sf, "over_cap"));
+	output_kv(&t, "promotions", output_str(h, "promotions"));
+	output_kv(&t, "demotions", output_str(h, "demotions"));
+	if (json_object_get_int64(output_get(lat, "count")) > 0) {
+		struct output_row *r = output_table_row(&t, 0);
+
+		output_cell(&t, r, "handover latency");
+		output_cell(&t, r, "%.1f ms mean of %s",
+			    (double)json_object_get_int64(output_get(lat, "sum_ms")) /
+			    (double)json_object_get_int64(output_get(lat, "count")),
+			    output_str(lat, "count"));
+	}
+	output_kv(&t, "stalls", output_str(res, "stalls"));
+	output_kv(&t, "announced", output_str(res, "announcements_sent"));
+	output_kv(&t, "refused adds", output_str(res, "announcements_refused"));
+	output_kv(&t, "resyncs", output_str(res, "resyncs"));
+	output_kv(&t, "events lost", output_str(res, "events_lost"));
+	output_kv(&t, "acks lost", output_str(res, "acks_lost"));
+	output_kv(&t, "commands failed", output_str(res, "commands_failed"));
+	output_kv(&t, "metered sent", output_str(m, "bytes_sent"));
+	output_kv(&t, "metered received", output_str(m, "bytes_received"));
+	for (size_t i = 0; i < output_len(ifs); i++) {
+		struct json_object *e = json_object_array_get_idx(ifs, i);
+		struct output_row *r = output_table_row(&t, 1);
+
+		output_cell(&t, r, "%s", output_str(e, "dev"));
+		output_cell(&t, r, "subflows %s", output_str(e, "subflows"));
+		output_cell(&t, r, "sent %s", output_str(e, "bytes_sent"));
+		output_cell(&t, r, "received %s", output_str(e, "bytes_received"));
+		output_cell(&t, r, "active %.1f s%s",
+			    (double)json_object_get_int64(output_get(e, "active_ms")) / 1000.0,
+			    output_bool(e, "active") ? " (now)" : "");
+	}
+	return output_table_print(out, &t);
+}
+
 static int output_text(FILE *out, const char *command, struct json_object *res)
 {
 	static const struct {
@@ -529,7 +679,8 @@ static int output_text(FILE *out, const char *command, struct json_object *res)
 		{ "connection", output_connection }, { "interfaces", output_interfaces },
 		{ "interface", output_interface }, { "strategy", output_strategy },
 		{ "reload", output_strategy }, { "announce", output_announce },
-		{ "policy", output_policy },
+		{ "policy", output_policy }, { "events", output_events },
+		{ "stats", output_stats },
 	};
 
 	for (size_t i = 0; i < sizeof(LAYOUTS) / sizeof(LAYOUTS[0]); i++)
@@ -564,6 +715,10 @@ int output_result(FILE *out, enum output_format fmt, const char *command,
 		break;
 	case OUTPUT_FORMAT_JSON:
 		err = output_json(out, result);
+		break;
+	case OUTPUT_FORMAT_OPENMETRICS:
+		err = strcmp(command, "stats") ? output_json(out, result) :
+		      openmetrics_stats(out, result);
 		break;
 	}
 	return output_flush(out, err);
@@ -601,6 +756,7 @@ int output_event(FILE *out, enum output_format fmt, struct json_object *event)
 		fputc('\n', out);
 		break;
 	case OUTPUT_FORMAT_JSON:
+	case OUTPUT_FORMAT_OPENMETRICS:
 		output_json(out, event);
 		break;
 	}

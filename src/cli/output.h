@@ -14,6 +14,9 @@ struct json_object;
 enum output_format {
 	OUTPUT_FORMAT_TEXT = 0,
 	OUTPUT_FORMAT_JSON,
+	/* "stats" only (--openmetrics): the OpenMetrics text exposition;
+	 * other results and events print as JSON. */
+	OUTPUT_FORMAT_OPENMETRICS,
 };
 
 /* Prints the result object of `command` (a protocol command name).  JSON:
@@ -30,5 +33,9 @@ int output_event(FILE *out, enum output_format fmt, struct json_object *event);
 /* A string from the daemon made safe to print (ctl_escape()): malloc'd,
  * the caller frees it; NULL when out of memory. */
 char *output_escape(const char *s);
+
+/* openmetrics.c: the "stats" result as an OpenMetrics text exposition
+ * (names in mptcpd-ctl(8)), ending with "# EOF".  Returns 0. */
+int openmetrics_stats(FILE *out, struct json_object *res);
 
 #endif

@@ -26,10 +26,21 @@ static void backup_cellular_reconcile(const struct mptcpd_event *ev,
 	 * a host sends on a fresh uplink decides the source of its ARP
 	 * request, and the dead subflow's FIN would carry the vanished
 	 * address, which a strict access router ignores. */
+	size_t n = out->n;
+
 	strat_mesh(conn, host, strat_not_cellular, false, out);
+	strat_reason(out, n, "non-cellular paths are meshed");
+	n = out->n;
 	strat_one(conn, host, strat_cellular, primary_ok, out);
+	strat_reason(out, n, primary_ok ? "one cellular subflow is kept as "
+		     "backup" : "no working non-cellular subflow");
+	n = out->n;
 	strat_set_backup(conn, host, strat_not_cellular, false, out);
+	strat_reason(out, n, "non-cellular paths carry data");
+	n = out->n;
 	strat_set_backup(conn, host, strat_cellular, primary_ok, out);
+	strat_reason(out, n, primary_ok ? "a non-cellular subflow works again"
+		     : "no working non-cellular subflow");
 	strat_drop_dead(conn, ev, out);
 }
 

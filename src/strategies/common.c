@@ -2,6 +2,13 @@
 #include "addr.h"
 #include "strategies/common.h"
 
+void strat_reason(struct mptcpd_actions *out, size_t from, const char *why)
+{
+	for (size_t i = from; i < out->n && i < MPTCPD_ACTIONS_MAX; i++)
+		if (!out->v[i].reason)
+			out->v[i].reason = why;
+}
+
 bool strat_any(const struct mptcpd_local_addr *a) { return a != NULL; }
 bool strat_cellular(const struct mptcpd_local_addr *a)
 {
@@ -168,7 +175,7 @@ bool strat_one(const struct mptcpd_conn *conn, const struct mptcpd_host *host,
 
 static void strat_destroy(const struct mptcpd_conn *conn,
 			  const struct mptcpd_subflow *s,
-			  struct mptcpd_actions *out)
+			  struct mptcpd_actions *out, const char *why)
 {
 	struct mptcpd_action *a;
 
@@ -180,6 +187,7 @@ static void strat_destroy(const struct mptcpd_conn *conn,
 		return;
 	a->local = s->local;
 	a->remote = s->remote;
+	a->reason = why;
 }
 
 /* The address is gone: withdraw it (RM_ADDR) rather than close its
@@ -202,6 +210,7 @@ static void strat_withdraw_local(const struct mptcpd_conn *conn,
 		if (a) {
 			a->local = s->local;
 			a->local_id = s->local_id;
+			a->reason = STRAT_WHY_ADDR_GONE;
 		}
 		return;		/* one ID per address: one RM_ADDR */
 	}
@@ -219,9 +228,10 @@ void strat_drop_dead(const struct mptcpd_conn *conn,
 	for (size_t i = 0; i < conn->n_subflows; i++) {
 		const struct mptcpd_subflow *s = &conn->subflows[i];
 
-		if (s->stalled || (removed &&
-		    mptcpd_addr_same_ip(&s->local, &ev->addr->addr)))
-			strat_destroy(conn, s, out);
+		if (removed && mptcpd_addr_same_ip(&s->local, &ev->addr->addr))
+			strat_destroy(conn, s, out, STRAT_WHY_ADDR_GONE);
+		else if (s->stalled)
+			strat_destroy(conn, s, out, STRAT_WHY_STALLED);
 	}
 }
 
@@ -233,7 +243,7 @@ void strat_drop(const struct mptcpd_conn *conn, const struct mptcpd_host *host,
 			strat_source(host, &conn->subflows[i]);
 
 		if (l && filter(l))
-			strat_destroy(conn, &conn->subflows[i], out);
+			strat_destroy(conn, &conn->subflows[i], out, NULL);
 	}
 }
 
@@ -316,6 +326,7 @@ static void strat_withdraw(const struct mptcpd_conn *conn,
 			return;
 		a->local = an->addr;
 		a->local_id = an->id;
+		a->reason = STRAT_WHY_WITHDRAW;
 	}
 }
 
@@ -339,6 +350,7 @@ void strat_announce(const struct mptcpd_conn *conn,
 			return;
 		a->local = l->addr;
 		a->ifindex = l->ifindex;
+		a->reason = STRAT_WHY_ANNOUNCE;
 	}
 }
 

@@ -11,6 +11,17 @@
 
 #include "mptcpd/strategy.h"
 
+/* Why, for operators (struct mptcpd_action.reason): the rule of the step
+ * that asked for out->v[from..n), given to those it did not name. */
+void strat_reason(struct mptcpd_actions *out, size_t from, const char *why);
+
+/* The reasons the shared steps give themselves (strat_drop_dead,
+ * strat_announce); strategy-specific steps are named by their strategy. */
+#define STRAT_WHY_ADDR_GONE "its address went away"
+#define STRAT_WHY_STALLED "the subflow stalled"
+#define STRAT_WHY_ANNOUNCE "a listener serves this address"
+#define STRAT_WHY_WITHDRAW "the address or its listener went away"
+
 /* Which local addresses a step applies to. */
 typedef bool (*strat_filter_fn)(const struct mptcpd_local_addr *a);
 

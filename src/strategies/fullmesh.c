@@ -17,8 +17,13 @@ static void fullmesh_reconcile(const struct mptcpd_event *ev,
 	/* Creations before destructions (see backup_cellular.c).  No
 	 * subflow is a backup here, whatever the strategy before this one
 	 * (or an operator) made it. */
+	size_t n = out->n;
+
 	strat_mesh(conn, host, strat_any, false, out);
+	strat_reason(out, n, "one subflow per local address and peer address");
+	n = out->n;
 	strat_set_backup(conn, host, strat_any, false, out);
+	strat_reason(out, n, "fullmesh has no backup subflows");
 	strat_drop_dead(conn, ev, out);
 }
 

@@ -17,12 +17,22 @@ static void metered_aware_reconcile(const struct mptcpd_event *ev,
 	/* Creations before destructions (see backup_cellular.c). */
 	/* Metered subflows exist only while nothing else works, so none is a
 	 * backup, whatever the strategy before this one made it. */
+	size_t n = out->n;
+
 	strat_mesh(conn, host, strat_unmetered, false, out);
-	if (strat_path_ok(conn, host, strat_unmetered))
+	strat_reason(out, n, "unmetered paths are meshed");
+	n = out->n;
+	if (strat_path_ok(conn, host, strat_unmetered)) {
 		strat_drop(conn, host, strat_metered, out);
-	else
+		strat_reason(out, n, "an unmetered path works again");
+	} else {
 		strat_mesh(conn, host, strat_metered, false, out);
+		strat_reason(out, n, "no working unmetered path: metered "
+			     "fallback");
+	}
+	n = out->n;
 	strat_set_backup(conn, host, strat_any, false, out);
+	strat_reason(out, n, "metered-aware has no backup subflows");
 	strat_drop_dead(conn, ev, out);
 }
 

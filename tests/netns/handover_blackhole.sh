@@ -96,6 +96,18 @@ grep '"type":"subflow-stalled"' "$TMP/monitor.out" | grep -q "\"address\":\"$WIF
 	fail "the stall shown is not Wi-Fi's: $(grep subflow-stalled "$TMP/monitor.out")"
 log "monitor -j showed the stall and the retry"
 
+# The counters: the stall, and the one handover it caused, timed from the
+# stall verdict (not from the blackhole: detecting it is not the daemon's
+# reaction time).
+timeout 20 ip netns exec "$C" "$CTL" -j stats >"$TMP/stats.json" ||
+	fail "stats -j failed: $(cat "$TMP/stats.json")"
+read -r stalls prom hist sum < <(python3 -c 'import json, sys
+s = json.load(open(sys.argv[1])); h = s["handovers"]
+print(s["stalls"], h["promotions"], h["latency"]["count"], h["latency"]["sum_ms"])' "$TMP/stats.json")
+log "stats: $stalls stalled subflows, $prom promotions ($hist timed, $sum ms in all)"
+[ "$stalls" -ge 1 ] || fail "stats: no stall counted"
+[ "$prom" -ge 1 ] && [ "$prom" = "$hist" ] || fail "stats: $prom promotions, $hist timed"
+
 wait_client c 25 || fail "the client failed: $(client_out c)"
 check_sent_received c 5000 1
 pass

@@ -4,8 +4,10 @@
 # connection ends with its cellular subflow promoted and no live subflow
 # left on Wi-Fi, the commands of that sweep are paced by the kernel's ACKs
 # (none lost: no resync for them), and the daemon tells the sweep in one
-# line with counts, not a line per connection.  Prints the time from link
-# down to the last Wi-Fi subflow closed.  For a benchmark: MASS_CLIENTS=K
+# line with counts, not a line per connection; mptcpd-ctl stats counts a
+# promotion per connection.  Prints the time from link down to the last
+# Wi-Fi subflow closed, and the handover latency percentiles of stats'
+# histogram.  For a benchmark: MASS_CLIENTS=K
 # clients of MASS_CONNS=N connections each (N up to 1000), and
 # MASS_RCVBUF=BYTES for the command socket's buffer (default: 64 KiB, far
 # too small for the sweep's answers, so that the window has to pace it).
@@ -126,6 +128,31 @@ grep -q "answers lost\|outcome unknown\|ACKs were lost" <<<"$after" &&
 per_conn=$(grep -v "\] debug:" <<<"$after" | grep "token=" | grep -vc " stalled ")
 [ "$per_conn" -lt 10 ] ||
 	fail "$per_conn log lines about single connections: $(grep -v "\] debug:" <<<"$after" | grep "token=" | grep -v " stalled " | head -3)"
+
+# The counters (mptcpd-ctl stats): one handover per connection, each with
+# its latency from the link event to the kernel's yes; the answer's time
+# under $N connections (one sock_diag dump, in slices).
+CTL=${MPTCPD_CTL:-$top_builddir/src/mptcpd-ctl}
+t1=$(ms_now)
+timeout 20 ip netns exec "$C" "$CTL" -j stats >"$TMP/stats.json" ||
+	fail "stats -j failed: $(cat "$TMP/stats.json")"
+t1=$(($(ms_now) - t1))
+read -r prom hist p50 p99 < <(python3 - "$TMP/stats.json" <<'EOP'
+import json, sys
+h = json.load(open(sys.argv[1]))['handovers']
+lat = h['latency']
+def q(f):
+    for b in lat['buckets']:
+        if b['count'] >= f * lat['count']:
+            return b['le_ms'] if b['le_ms'] is not None else 'inf'
+    return 'none'
+print(h['promotions'], lat['count'], q(0.5), q(0.99))
+EOP
+)
+log "stats: $prom promotions, handover latency p50 <= $p50 ms, p99 <= $p99 ms (buckets); answered in $t1 ms"
+[ "$prom" = "$hist" ] || fail "stats: $prom promotions but $hist latencies"
+[ "$prom" -ge "$READY" ] && [ "$prom" -le "$N" ] ||
+	fail "stats: $prom promotions for $READY connections with a backup subflow"
 
 for k in $(seq "$K"); do
 	client_alive "c$k" || fail "client $k ended early: $(tail -n 3 "$TMP/c$k.out")"

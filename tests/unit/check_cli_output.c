@@ -80,6 +80,44 @@ START_TEST(test_status)
 }
 END_TEST
 
+/* stats --openmetrics: families with HELP and TYPE, counters with
+ * _total, the histogram cumulative in seconds, label values escaped,
+ * "# EOF" last. */
+START_TEST(test_stats_openmetrics)
+{
+	char *text = render("stats",
+		"{\"uptime_ms\":1500,\"connections\":3,"
+		"\"subflows\":{\"requested\":3,\"established\":6,"
+		"\"failed_by\":[{\"errno\":\"ETIMEDOUT\",\"count\":2}],"
+		"\"closed_by\":[{\"reason\":\"error\",\"reset_reason\":"
+		"\"unspecified\",\"count\":3}]},"
+		"\"handovers\":{\"promotions\":2,\"demotions\":0,\"latency\":"
+		"{\"buckets\":[{\"le_ms\":1,\"count\":1},{\"le_ms\":5,\"count\":2},"
+		"{\"le_ms\":null,\"count\":2}],\"count\":2,\"sum_ms\":4}},"
+		"\"interfaces\":[{\"dev\":\"we\\\"ird\",\"subflows\":1,"
+		"\"bytes_sent\":10,\"bytes_received\":20,\"active_ms\":2500}],"
+		"\"metered\":{\"bytes_sent\":5,\"bytes_received\":6},"
+		"\"bytes_fresh\":true}", OUTPUT_FORMAT_OPENMETRICS);
+
+	ck_assert_ptr_nonnull(strstr(text, "# TYPE mptcpd_promotions_total counter\n"
+				     "mptcpd_promotions_total 2\n"));
+	ck_assert_ptr_nonnull(strstr(text, "# UNIT mptcpd_handover_latency_seconds seconds\n"));
+	ck_assert_ptr_nonnull(strstr(text,
+		"mptcpd_handover_latency_seconds_bucket{le=\"0.001\"} 1\n"
+		"mptcpd_handover_latency_seconds_bucket{le=\"0.005\"} 2\n"
+		"mptcpd_handover_latency_seconds_bucket{le=\"+Inf\"} 2\n"
+		"mptcpd_handover_latency_seconds_sum 0.004\n"
+		"mptcpd_handover_latency_seconds_count 2\n"));
+	ck_assert_ptr_nonnull(strstr(text, "mptcpd_subflows_failed_total{errno=\"ETIMEDOUT\"} 2\n"));
+	ck_assert_ptr_nonnull(strstr(text, "mptcpd_subflows_closed_total{reason=\"error\","
+				     "reset_reason=\"unspecified\"} 3\n"));
+	ck_assert_ptr_nonnull(strstr(text, "mptcpd_interface_active_seconds_total{dev=\"we\\\"ird\"} 2.500\n"));
+	ck_assert_ptr_nonnull(strstr(text, "mptcpd_bytes_fresh 1\n"));
+	ck_assert_str_eq(text + strlen(text) - 6, "# EOF\n");
+	free(text);
+}
+END_TEST
+
 START_TEST(test_status_durations)
 {
 	static const struct { const char *s, *shown; } T[] = {
@@ -217,6 +255,23 @@ START_TEST(test_small_results)
 		   "strategy fullmesh\navailable fullmesh backup-cellular metered-aware\n");
 	check_text("reload", "{\"strategy\":\"metered-aware\"}", "strategy metered-aware\n");
 	check_text("announce", "{\"id\":3}", "id 3\n");
+	check_text("events", "{\"events\":[{\"seq\":7,\"time\":"
+		   "\"2026-12-02T02:18:18.200Z\",\"mono_ms\":5,\"kind\":\"action\","
+		   "\"token\":\"1a2b3c4d\",\"action\":\"set-flags\",\"outcome\":"
+		   "\"refused\",\"error\":\"ENOENT\",\"reason\":\"promote wwan0 "
+		   "subflow: no working non-cellular subflow (address-removed "
+		   "192.0.2.2 wlan0)\",\"cause\":\"address-removed 192.0.2.2 wlan0 "
+		   "(backup-cellular)\"},{\"seq\":8,\"time\":\"2026-12-02T02:18:19."
+		   "000Z\",\"kind\":\"reload\",\"reason\":\"configuration "
+		   "reloaded\"}]}",
+		   "02:18:18.200 action              token 1a2b3c4d promote wwan0 "
+		   "subflow: no working non-cellular subflow (address-removed "
+		   "192.0.2.2 wlan0) -> refused ENOENT\n"
+		   "             cause: address-removed 192.0.2.2 wlan0 "
+		   "(backup-cellular)\n"
+		   "02:18:19.000 reload              configuration reloaded\n");
+	check_text("events", "{\"events\":[]}",
+		   "no decisions recorded in that time\n");
 	check_text("subflow", "{}", "");
 	check_text("remove", "{}", "");
 	check_text("future", "{\"answer\":42,\"flag\":true,\"off\":false,\"s\":\"x\"}",
@@ -392,6 +447,13 @@ static const struct {
 	{ "remove id 255 token 1a2b3c4d", "remove", "{\"token\":\"1a2b3c4d\",\"id\":255}" },
 	{ "monitor", "monitor", NULL },
 	{ "reload", "reload", NULL },
+	{ "events", "events", NULL },
+	{ "events --since 10m", "events", "{\"since_ms\":600000}" },
+	{ "events since 30s --token 1A2B", "events",
+	  "{\"since_ms\":30000,\"token\":\"00001a2b\"}" },
+	{ "events --since 2h", "events", "{\"since_ms\":7200000}" },
+	{ "events --since 2000-01-01T00:00:00.5Z", "events",
+	  "{\"since_ms\":31622400000}" },
 };
 
 START_TEST(test_parse_good)
@@ -428,6 +490,10 @@ static const struct {
 	{ "monitor x", "'monitor' takes no arguments, got 'x'", true },
 	{ "reload x", "'reload' takes no arguments, got 'x'", true },
 	{ "connection", "missing TOKEN", true },
+	{ "events --since", "'--since' needs a value", true },
+	{ "events --since soon", "--since takes a duration (30s, 10m, 1h, 2d) "
+	  "or a time (2026-12-02T02:18:18Z, 02:18:18), not 'soon'", true },
+	{ "events --until 1m", "unknown argument '--until'", true },
 	{ "connection 1 2", "too many arguments", true },
 	{ "connection 123456789", "token must be 1 to 8 hex digits, not '123456789'", true },
 	{ "connection 0x12", "token must be 1 to 8 hex digits, not '0x12'", true },
@@ -524,9 +590,11 @@ static const struct {
 	const char *expect;	/* candidates, space separated */
 	enum commands_dynamic dynamic;
 } COMPLETE[] = {
-	{ "", "status connections connection interfaces policy strategy interface "
-	  "subflow announce remove monitor reload", COMMANDS_DYNAMIC_NONE },
-	{ "st", "status strategy", COMMANDS_DYNAMIC_NONE },
+	{ "", "status connections connection interfaces policy stats strategy "
+	  "interface subflow announce remove monitor reload events",
+	  COMMANDS_DYNAMIC_NONE },
+	{ "st", "status stats strategy", COMMANDS_DYNAMIC_NONE },
+	{ "stats ", "--openmetrics", COMMANDS_DYNAMIC_NONE },
 	{ "co", "connections connection", COMMANDS_DYNAMIC_NONE },
 	{ "comp", "", COMMANDS_DYNAMIC_NONE },
 	{ "-", "--json --socket --help --version", COMMANDS_DYNAMIC_NONE },
@@ -604,6 +672,7 @@ static Suite *ctl_output_suite(void)
 	TCase *comp = tcase_create("complete");
 
 	tcase_add_test(out, test_status);
+	tcase_add_test(out, test_stats_openmetrics);
 	tcase_add_test(out, test_status_durations);
 	tcase_add_test(out, test_connection);
 	tcase_add_test(out, test_connection_waiting);

@@ -183,6 +183,21 @@ START_TEST(test_announcement_keys)
 }
 END_TEST
 
+/* [core] history-size: 0 (none) to 1000000, 4096 by default. */
+START_TEST(test_history_size)
+{
+	ck_assert_int_eq(load(""), 0);
+	ck_assert_uint_eq(cfg.history_size, 4096);
+	ck_assert_int_eq(load("[core]\nhistory-size = 0\n"), 0);
+	ck_assert_uint_eq(cfg.history_size, 0);
+	ck_assert_int_eq(load("[core]\nhistory-size = 1000000\n"), 0);
+	ck_assert_uint_eq(cfg.history_size, 1000000);
+	assert_bad("[core]\nhistory-size = 1000001\n", 2, "history-size");
+	assert_bad("[core]\nstrategy = fullmesh\nhistory-size = lots\n", 3,
+		   "history-size");
+}
+END_TEST
+
 /* Comments, "key: value", CRLF, BOM, continuation lines. */
 START_TEST(test_syntax_variants)
 {
@@ -1115,6 +1130,7 @@ static Suite *config_suite(void)
 	tcase_add_test(tc, test_log_levels);
 	tcase_add_test(tc, test_max_subflows_bounds);
 	tcase_add_test(tc, test_announcement_keys);
+	tcase_add_test(tc, test_history_size);
 	tcase_add_test(tc, test_syntax_variants);
 	tcase_add_test(tc, test_layered);
 	tcase_add_test(tc, test_include);

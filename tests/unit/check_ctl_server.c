@@ -16,6 +16,7 @@
 #include "ctl_server.h"
 #include "engine.h"
 #include "fixture.h"
+#include "history.h"
 #include "iface.h"
 #include "log.h"
 #include "loop.h"
@@ -412,6 +413,91 @@ static const char *ask(const char *line, const struct ucred *cred, bool *sub)
 	return buf;
 }
 
+/* "events": the whole history, from since_ms ago, of one token; each
+ * entry with its reason and outcome. */
+START_TEST(test_events)
+{
+	struct history *h = history_new(8);
+	struct history_entry *e;
+	const char *a;
+
+	e = history_add(h, HISTORY_ACTION, 10000, 1764642000000LL);
+	e->token = 0x1a2b3c4d;
+	e->action = MPTCPD_ACTION_SET_BACKUP;
+	e->local = fx_addr("198.51.100.2", 41000);
+	e->remote = fx_addr("203.0.113.2", 443);
+	e->outcome = HISTORY_OUTCOME_REFUSED;
+	e->err = -ENOENT;
+	HISTORY_SET(e->strategy, "backup-cellular");
+	HISTORY_SET(e->reason, "promote wwan0 subflow: no working non-cellular "
+		    "subflow (address-removed 192.0.2.2 wlan0)");
+	e = history_add(h, HISTORY_ACTION, 45000, 1764642035000LL);
+	e->token = 0x99;
+	e = history_add(h, HISTORY_RELOAD, 49000, 1764642039000LL);
+	HISTORY_SET(e->reason, "configuration reloaded");
+	F.s->env.history = h;
+
+	a = ask("{\"version\":1,\"id\":1,\"command\":\"events\"}", &USER, NULL);
+	ck_assert_msg(strstr(a, "{\"events\":[{\"seq\":1,\"time\":"
+			     "\"2025-12-02T02:20:00.000Z\",\"mono_ms\":10000,"
+			     "\"kind\":\"action\",\"token\":\"1a2b3c4d\","
+			     "\"action\":\"set-flags\""), "%s", a);
+	ck_assert_msg(strstr(a, "\"outcome\":\"refused\",\"error\":\"ENOENT\","
+			     "\"strategy\":\"backup-cellular\",\"reason\":"
+			     "\"promote wwan0 subflow: no working non-cellular "
+			     "subflow (address-removed 192.0.2.2 wlan0)\"}"), "%s", a);
+	ck_assert_msg(strstr(a, "\"seq\":3,") && strstr(a, "\"kind\":\"reload\""),
+		      "%s", a);
+	/* now is 50000: the last 10 s are seqs 2 and 3 */
+	a = ask("{\"version\":1,\"id\":2,\"command\":\"events\",\"args\":"
+		"{\"since_ms\":10000}}", &USER, NULL);
+	ck_assert_msg(!strstr(a, "\"seq\":1,") && strstr(a, "\"seq\":2,") &&
+		      strstr(a, "\"seq\":3,"), "%s", a);
+	a = ask("{\"version\":1,\"id\":3,\"command\":\"events\",\"args\":"
+		"{\"since_ms\":60000,\"token\":\"1a2b3c4d\"}}", &USER, NULL);
+	ck_assert_msg(strstr(a, "\"seq\":1,") && !strstr(a, "\"seq\":2,") &&
+		      !strstr(a, "\"seq\":3,"), "%s", a);
+	a = ask("{\"version\":1,\"id\":4,\"command\":\"events\",\"args\":"
+		"{\"since_ms\":-1}}", &USER, NULL);
+	ck_assert_msg(strstr(a, "\"code\":\"EINVAL\""), "%s", a);
+	/* without a history: an empty list */
+	F.s->env.history = NULL;
+	a = ask("{\"version\":1,\"id\":5,\"command\":\"events\"}", &USER, NULL);
+	ck_assert_msg(strstr(a, "\"result\":{\"events\":[]}"), "%s", a);
+	history_free(h);
+}
+END_TEST
+
+/* What the daemon waits for, in its words: a join held for a route on
+ * the interface, a stalled subflow on the connection. */
+START_TEST(test_waiting_texts)
+{
+	struct mptcpd_addr v6 = fx_addr("2001:db8::9", 0);
+	struct mptcpd_addr l = fx_addr("192.0.2.2", 40000);
+	struct mptcpd_addr r = fx_addr("203.0.113.2", 443);
+	const char *a;
+
+	a = ask("{\"version\":1,\"id\":1,\"command\":\"interfaces\"}", &USER, NULL);
+	ck_assert_msg(!strstr(a, "waiting"), "%s", a);
+	/* eth0 has an IPv4 default route only */
+	iface_note_no_route(F.t, 2, &v6, 45000);
+	a = ask("{\"version\":1,\"id\":2,\"command\":\"interfaces\"}", &USER, NULL);
+	ck_assert_msg(strstr(a, "\"waiting\":[{\"why\":\"no route\",\"text\":"
+			     "\"no route to 2001:db8::9 yet\""), "%s", a);
+	a = ask("{\"version\":1,\"id\":3,\"command\":\"connection\",\"args\":"
+		"{\"token\":\"1a2b3c4d\"}}", &USER, NULL);
+	ck_assert_msg(!strstr(a, "waiting"), "%s", a);
+	engine_on_stalled(F.e, 0x1a2b3c4d, &l, &r);
+	a = ask("{\"version\":1,\"id\":4,\"command\":\"connection\",\"args\":"
+		"{\"token\":\"1a2b3c4d\"}}", &USER, NULL);
+	ck_assert_msg(strstr(a, "\"why\":\"stalled\",\"text\":\"stalled since "),
+		      "%s", a);
+	/* the list of every connection stays short: no stall detail there */
+	a = ask("{\"version\":1,\"id\":5,\"command\":\"connections\"}", &USER, NULL);
+	ck_assert_msg(!strstr(a, "stalled since"), "%s", a);
+}
+END_TEST
+
 START_TEST(test_dispatch_reads)
 {
 	char want[384];
@@ -804,7 +890,9 @@ START_TEST(test_answer_cap)
 	}
 	fd = join(&USER, NULL, 0, &err);
 	say(fd, "{\"version\":1,\"id\":5,\"command\":\"connections\"}\n");
-	for (int i = 0; i < 200 && !memchr(buf, '\n', got) && got < 200; i++) {
+	/* Up to 15 s: 60,000 connections are walked before the refusal,
+	 * which takes seconds under the sanitizers on a loaded machine. */
+	for (int i = 0; i < 1500 && !memchr(buf, '\n', got) && got < 200; i++) {
 		ssize_t n;
 
 		spin(0.01);
@@ -893,6 +981,82 @@ START_TEST(test_connections_in_slices)
 	ck_assert_int_gt(hear(fd, got, sizeof(got)), 0);
 	ck_assert_msg(strstr(got, "\"ok\":true"), "%s", got);
 	close(fd);
+}
+END_TEST
+
+/* A fake sock_diag dump for "stats": 2 ms a datagram, 20 datagrams; one
+ * at a time. */
+static int dump_steps, dumps_open;
+
+static void *fake_bytes_begin(void *arg)
+{
+	(void)arg;
+	if (dumps_open)
+		return NULL;
+	dumps_open++;
+	dump_steps = 0;
+	return &dump_steps;
+}
+
+static int fake_bytes_step(void *arg, void *dump)
+{
+	struct timespec ts = { 0, 2 * 1000 * 1000 };
+
+	(void)arg;
+	nanosleep(&ts, NULL);
+	return ++*(int *)dump >= 20;
+}
+
+static void fake_bytes_end(void *arg, void *dump)
+{
+	(void)arg;
+	(void)dump;
+	dumps_open--;
+}
+
+/* "stats" reads its dump a slice per turn (40 ms of datagrams never hold
+ * the loop 40 ms), a second client asking meanwhile is answered at once
+ * with the last readings, and the dump ends with the answer. */
+START_TEST(test_stats_in_slices)
+{
+	static const char REQ[] = "{\"version\":1,\"id\":9,\"command\":\"stats\"}\n";
+	char got[64 * 1024] = "", other[64 * 1024];
+	size_t len = 0;
+	int err, fd = join(&USER, NULL, 0, &err), fd2, turns = 0;
+	double worst = 0;
+
+	F.s->env.bytes_begin = fake_bytes_begin;
+	F.s->env.bytes_step = fake_bytes_step;
+	F.s->env.bytes_end = fake_bytes_end;
+	say(fd, REQ);
+	spin(0);
+	ck_assert_int_eq(dumps_open, 1);
+	fd2 = join(&ROOT, NULL, 0, &err);
+	say(fd2, REQ);
+	while (!memchr(got, '\n', len) && turns < 1000) {
+		double t0 = now_s();
+		ssize_t n;
+
+		spin(0);
+		turns++;
+		if (now_s() - t0 > worst)
+			worst = now_s() - t0;
+		n = recv(fd, got + len, sizeof(got) - 1 - len, MSG_DONTWAIT);
+		len += n > 0 ? (size_t)n : 0;
+		got[len] = 0;
+	}
+	printf("stats: a 40 ms dump in %d more turns, the longest %.1f ms\n",
+	       turns, worst * 1e3);
+	ck_assert_int_gt(turns, 1);
+	ck_assert_double_lt(worst, 0.02);
+	ck_assert_msg(strstr(got, "\"ok\":true") && strstr(got, "\"handovers\"") &&
+		      strstr(got, "\"bytes_fresh\":true"), "%s", got);
+	ck_assert_int_eq(dump_steps, 20);
+	ck_assert_int_eq(dumps_open, 0);
+	ck_assert_int_gt(hear(fd2, other, sizeof(other)), 0);
+	ck_assert_msg(strstr(other, "\"bytes_fresh\":false"), "%s", other);
+	close(fd);
+	close(fd2);
 }
 END_TEST
 
@@ -1008,6 +1172,8 @@ static Suite *ctl_suite(void)
 	suite_add_tcase(s, j);
 	tcase_add_checked_fixture(d, fab_setup, fab_teardown);
 	tcase_add_test(d, test_dispatch_reads);
+	tcase_add_test(d, test_events);
+	tcase_add_test(d, test_waiting_texts);
 	tcase_add_test(d, test_dispatch_mutating);
 	tcase_add_test(d, test_dispatch_verdicts);
 	tcase_add_test(d, test_log_escaped);
@@ -1020,6 +1186,7 @@ static Suite *ctl_suite(void)
 	tcase_add_test(l, test_batch_per_turn);
 	tcase_add_test(l, test_slow_reader);
 	tcase_add_test(l, test_connections_in_slices);
+	tcase_add_test(l, test_stats_in_slices);
 	tcase_add_test(l, test_connections_half_closed);
 	suite_add_tcase(s, l);
 	return s;

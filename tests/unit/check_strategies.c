@@ -124,6 +124,12 @@ START_TEST(test_bc_wifi_lost_promotes_and_destroys_at_once)
 	ck_assert_ptr_nonnull(a);
 	ck_assert(!a->backup);
 	ck_assert_uint_eq(a->local.port, 41000);
+	/* each says why, in its rule's words */
+	ck_assert_str_eq(a->reason, "no working non-cellular subflow");
+	ck_assert_str_eq(find(&w, MPTCPD_ACTION_REMOVE, WIFI)->reason,
+			 "its address went away");
+	ck_assert_str_eq(find(&w, MPTCPD_ACTION_SUBFLOW_DESTROY, WIFI)->reason,
+			 "its address went away");
 }
 END_TEST
 
@@ -180,6 +186,8 @@ START_TEST(test_bc_wifi_back_demotes_only_once_established)
 	world_decide(&w, &strategy_backup_cellular, MPTCPD_EVENT_SUB_ESTABLISHED);
 	ck_assert_uint_eq(w.out.n, 1);
 	ck_assert(find(&w, MPTCPD_ACTION_SET_BACKUP, CELL)->backup);
+	ck_assert_str_eq(find(&w, MPTCPD_ACTION_SET_BACKUP, CELL)->reason,
+			 "a non-cellular subflow works again");
 	ck_assert_ptr_nonnull(cell);
 }
 END_TEST
@@ -279,6 +287,8 @@ START_TEST(test_ma_wifi_lost_opens_metered)
 	a = find(&w, MPTCPD_ACTION_SUBFLOW_CREATE, CELL);
 	ck_assert_ptr_nonnull(a);
 	ck_assert(!a->backup);
+	ck_assert_str_eq(a->reason, "no working unmetered path: metered "
+			 "fallback");
 }
 END_TEST
 
@@ -297,6 +307,8 @@ START_TEST(test_ma_metered_closed_after_wifi_established)
 	world_decide(&w, &strategy_metered_aware, MPTCPD_EVENT_SUB_ESTABLISHED);
 	ck_assert_uint_eq(w.out.n, 1);
 	ck_assert_ptr_nonnull(find(&w, MPTCPD_ACTION_SUBFLOW_DESTROY, CELL));
+	ck_assert_str_eq(find(&w, MPTCPD_ACTION_SUBFLOW_DESTROY, CELL)->reason,
+			 "an unmetered path works again");
 }
 END_TEST
 
@@ -403,6 +415,9 @@ static void check_case(struct world *w, const struct mptcpd_strategy *s,
 		ck_assert(mptcpd_addr_same_ip(&a->local, &cell));
 		ck_assert_int_eq(a->ifindex, 3);
 		ck_assert(a->backup == x.backup);
+		/* every action of a built-in strategy names its rule */
+		ck_assert_msg(a->reason && a->reason[0], "%s, event %d: an "
+			      "action without a reason", s->name, e);
 	}
 }
 
@@ -519,6 +534,37 @@ START_TEST(test_withdraw_when_address_or_listener_goes)
 }
 END_TEST
 
+/* Every action of every built-in strategy says why, over the handover
+ * sequences too (promotion, destruction of a stalled subflow, fullmesh's
+ * mesh and its promotion of a backup left by another strategy). */
+START_TEST(test_every_action_has_a_reason)
+{
+	const struct mptcpd_strategy *all[] = { &strategy_fullmesh,
+		&strategy_backup_cellular, &strategy_metered_aware };
+
+	for (size_t k = 0; k < 3; k++) {
+		struct world w;
+		struct mptcpd_local_addr gone;
+
+		world_init(&w);
+		world_add(&w, CELL, 41000, true);
+		w.subflows[0].stalled = true;
+		world_decide(&w, all[k], MPTCPD_EVENT_SUB_STALLED);
+		ck_assert_uint_gt(w.out.n, 0);
+		for (size_t i = 0; i < w.out.n; i++)
+			ck_assert_msg(w.out.v[i].reason, "%s: action %zu",
+				      all[k]->name, i);
+		ck_assert_str_eq(find(&w, MPTCPD_ACTION_SUBFLOW_DESTROY,
+				      WIFI)->reason, "the subflow stalled");
+		world_lose_wifi(&w, &gone);
+		world_decide(&w, all[k], MPTCPD_EVENT_ADDR_REMOVED);
+		for (size_t i = 0; i < w.out.n; i++)
+			ck_assert_msg(w.out.v[i].reason, "%s: action %zu",
+				      all[k]->name, i);
+	}
+}
+END_TEST
+
 START_TEST(test_registry)
 {
 	ck_assert_ptr_eq(strategy_find("backup-cellular"), &strategy_backup_cellular);
@@ -549,6 +595,7 @@ static Suite *strategies_suite(void)
 	tcase_add_test(ma, test_ma_unknown_counts_as_resolved);
 	tcase_add_test(all, test_invariants_matrix);
 	tcase_add_test(all, test_registry);
+	tcase_add_test(all, test_every_action_has_a_reason);
 	tcase_add_test(all, test_announce_other_addresses_of_the_family);
 	tcase_add_test(all, test_announce_needs_a_listener);
 	tcase_add_test(all, test_withdraw_when_address_or_listener_goes);
