@@ -579,8 +579,11 @@ static void engine_subflow_ended(struct engine *e, struct model_conn *c,
 	uint64_t now = e->ops.now_ms(e->ops_arg);
 	bool ours = p && p->destroying && !s->stalled;
 
-	if (p)
+	/* The pair outlives its subflow: a later stall is a new one. */
+	if (p) {
 		p->destroying = false;
+		p->stalled_ms = 0;
+	}
 	if (ours || engine_join_lost_to_route(e, s) ||
 	    !engine_pair_has_history(c, p))
 		goto out;

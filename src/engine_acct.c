@@ -19,6 +19,15 @@ static uint64_t engine_acct_now(struct engine *e)
 	return e->ops.now_ms(e->ops_arg);
 }
 
+/* The entry r counts for, once resolved.  Kept by position, not by
+ * index: a link created again under its name moves its entry to the new
+ * index, and this subflow's old index would find nothing. */
+static struct stats_iface *engine_acct_slot(const struct engine *e,
+					    const struct model_subflow_acct *r)
+{
+	return r->slot ? &e->st->ifaces[r->slot - 1] : NULL;
+}
+
 /* Which interface s counts for: its bound device, else the interface of
  * its local address while that is usable.  Resolved once: the address
  * may be gone when the subflow closes. */
@@ -27,14 +36,19 @@ static struct stats_iface *engine_acct_iface(struct engine *e,
 					     struct model_subflow_acct *r)
 {
 	const struct mptcpd_local_addr *l = NULL;
+	struct stats_iface *i;
 
 	if (!r->ifindex) {
 		l = iface_usable_find(e->ifaces, &s->local);
 		r->ifindex = s->ifindex > 0 ? s->ifindex : l ? l->ifindex : 0;
 		r->metered = l && l->metered;
 	}
-	return r->ifindex ? stats_iface(e->st, r->ifindex,
-					iface_name(e->ifaces, r->ifindex)) : NULL;
+	if (!r->slot && r->ifindex) {
+		i = stats_iface(e->st, r->ifindex, iface_name(e->ifaces,
+							       r->ifindex));
+		r->slot = i ? (uint8_t)(i - e->st->ifaces + 1) : 0;
+	}
+	return engine_acct_slot(e, r);
 }
 
 void engine_acct_update(struct engine *e, struct model_conn *c,
@@ -80,13 +94,13 @@ size_t engine_acct_keep(struct model_conn *c, struct engine_acct_keep **out)
 
 	*out = NULL;
 	for (size_t i = 0; i < c->pub.n_subflows; i++)
-		n += c->acct[i].sent || c->acct[i].received;
+		n += c->acct[i].sent || c->acct[i].received || c->acct[i].counted;
 	if (!n || !(*out = calloc(n, sizeof(**out))))
 		return 0;
 	for (size_t i = 0; i < c->pub.n_subflows; i++) {
 		struct model_subflow_acct *r = &c->acct[i];
 
-		if (!r->sent && !r->received)
+		if (!r->sent && !r->received && !r->counted)
 			continue;
 		(*out)[k].local = c->subflows[i].local;
 		(*out)[k].remote = c->subflows[i].remote;
@@ -106,21 +120,30 @@ void engine_acct_restore(struct engine *e, struct model_conn *c,
 		struct model_subflow_acct *r;
 
 		if (!s || s->local.port != x->local.port) {
-			stats_bytes_closed(e->st, x->r.ifindex ? stats_iface(e->st,
-					   x->r.ifindex, NULL) : NULL,
-					   x->r.metered, x->r.sent, x->r.received);
+			if (x->r.sent || x->r.received)
+				stats_bytes_closed(e->st,
+						   engine_acct_slot(e, &x->r),
+						   x->r.metered, x->r.sent,
+						   x->r.received);
 			continue;
 		}
 		r = model_subflow_acct(c, s);
 		if (!r->ifindex) {
 			r->ifindex = x->r.ifindex;
+			r->slot = x->r.slot;
 			r->metered = x->r.metered;
 		}
+		r->counted = r->counted || x->r.counted;
 		r->sent = x->r.sent > r->sent ? x->r.sent : r->sent;
 		r->received = x->r.received > r->received ? x->r.received :
 			      r->received;
 	}
 	free(keep);
+	/* The subflows came back with fresh records: those counted before
+	 * are not counted twice, and all that carry traffic count as
+	 * active again (leaving the model ended their active time). */
+	for (size_t i = 0; i < c->pub.n_subflows; i++)
+		engine_acct_update(e, c, &c->subflows[i]);
 }
 
 void engine_acct_closed(struct engine *e, struct model_conn *c,
@@ -193,7 +216,9 @@ void engine_acct_result(struct engine *e, struct model_conn *c,
 {
 	uint64_t now;
 
-	if (err) {
+	/* A connection that closed before our command reached it counts in
+	 * conns_gone: nothing failed. */
+	if (err && err != ENGINE_ERR_NO_CONN) {
 		e->st->commands_failed++;
 		if (a->type == MPTCPD_ACTION_SUBFLOW_CREATE && err != -ENOBUFS)
 			stats_join_failed(e->st, -err);
@@ -249,8 +274,7 @@ void engine_bytes_sum(const struct engine *e, struct stats_bytes *b)
 
 			if (!r->sent && !r->received)
 				continue;
-			stats_bytes_add(e->st, b, stats_iface_find(e->st,
-					r->ifindex), r->metered, r->sent,
-					r->received);
+			stats_bytes_add(e->st, b, engine_acct_slot(e, r),
+					r->metered, r->sent, r->received);
 		}
 }

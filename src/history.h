@@ -19,7 +19,7 @@
 
 /* [core] history-size: entries kept (0: no history). */
 #define HISTORY_SIZE_DEFAULT 4096
-#define HISTORY_SIZE_MAX 1000000
+#define HISTORY_SIZE_MAX 100000	/* about 70 MB: the bound of one table */
 
 enum history_kind {
 	HISTORY_ACTION = 0,	/* a command sent to the kernel */

@@ -48,6 +48,7 @@ struct model_pair {
  * carrying traffic there now, and its byte counts when last read. */
 struct model_subflow_acct {
 	int ifindex;			/* 0: not known (yet) */
+	uint8_t slot;			/* stats ifaces[slot - 1]; 0: none */
 	bool metered;			/* its interface's class when known */
 	bool active;			/* established, not backup: counted */
 	bool counted;			/* counted as established once */

@@ -24,6 +24,12 @@ void stats_join_failed(struct stats *st, int err)
 {
 	struct stats_errno *free_slot = NULL;
 
+	/* No errno (the kernel tells none without an established
+	 * connection): an empty slot has err 0 and must stay empty. */
+	if (err <= 0) {
+		st->failed_other++;
+		return;
+	}
 	for (size_t i = 0; i < STATS_ERRNOS_MAX; i++) {
 		struct stats_errno *e = &st->failed[i];
 
@@ -34,7 +40,7 @@ void stats_join_failed(struct stats *st, int err)
 		if (!e->err && !free_slot)
 			free_slot = e;
 	}
-	if (err <= 0 || !free_slot) {
+	if (!free_slot) {
 		st->failed_other++;
 		return;
 	}
@@ -70,9 +76,23 @@ struct stats_iface *stats_iface(struct stats *st, int ifindex,
 
 	if (ifindex <= 0)
 		return NULL;
-	for (size_t k = 0; k < st->n_ifaces; k++)
-		if (st->ifaces[k].ifindex == ifindex)
-			return &st->ifaces[k];
+	/* The name is the series' label: a link deleted and created again
+	 * (a modem's wwan0 after a reset) has a new index but is the same
+	 * series, and takes no second entry. */
+	for (size_t k = 0; k < st->n_ifaces; k++) {
+		i = &st->ifaces[k];
+		if (i->ifindex == ifindex && (!name || !i->name[0] ||
+					      !strncmp(i->name, name,
+						       sizeof(i->name) - 1)))
+			goto named;
+	}
+	for (size_t k = 0; name && k < st->n_ifaces; k++) {
+		i = &st->ifaces[k];
+		if (!strncmp(i->name, name, sizeof(i->name) - 1)) {
+			i->ifindex = ifindex;
+			return i;
+		}
+	}
 	if (st->n_ifaces == STATS_IFACES_MAX) {
 		st->ifaces_dropped++;
 		return NULL;
@@ -80,7 +100,8 @@ struct stats_iface *stats_iface(struct stats *st, int ifindex,
 	i = &st->ifaces[st->n_ifaces++];
 	memset(i, 0, sizeof(*i));
 	i->ifindex = ifindex;
-	if (name)
+named:
+	if (name && !i->name[0])
 		strncpy(i->name, name, sizeof(i->name) - 1);
 	return i;
 }

@@ -183,16 +183,16 @@ START_TEST(test_announcement_keys)
 }
 END_TEST
 
-/* [core] history-size: 0 (none) to 1000000, 4096 by default. */
+/* [core] history-size: 0 (none) to 100000, 4096 by default. */
 START_TEST(test_history_size)
 {
 	ck_assert_int_eq(load(""), 0);
 	ck_assert_uint_eq(cfg.history_size, 4096);
 	ck_assert_int_eq(load("[core]\nhistory-size = 0\n"), 0);
 	ck_assert_uint_eq(cfg.history_size, 0);
-	ck_assert_int_eq(load("[core]\nhistory-size = 1000000\n"), 0);
-	ck_assert_uint_eq(cfg.history_size, 1000000);
-	assert_bad("[core]\nhistory-size = 1000001\n", 2, "history-size");
+	ck_assert_int_eq(load("[core]\nhistory-size = 100000\n"), 0);
+	ck_assert_uint_eq(cfg.history_size, 100000);
+	assert_bad("[core]\nhistory-size = 100001\n", 2, "history-size");
 	assert_bad("[core]\nstrategy = fullmesh\nhistory-size = lots\n", 3,
 		   "history-size");
 }

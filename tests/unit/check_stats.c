@@ -21,6 +21,11 @@ START_TEST(test_errno_table_bounded)
 	struct stats st;
 
 	stats_init(&st);
+	/* No errno first: "other", and the first slot stays free (an
+	 * entry with err 0 would be hidden, then taken over). */
+	stats_join_failed(&st, 0);
+	ck_assert_uint_eq(st.failed_other, 1);
+	ck_assert_uint_eq(st.failed[0].count, 0);
 	stats_join_failed(&st, ETIMEDOUT);
 	stats_join_failed(&st, ETIMEDOUT);
 	stats_join_failed(&st, ECONNREFUSED);
@@ -33,7 +38,7 @@ START_TEST(test_errno_table_bounded)
 		stats_join_failed(&st, 1000 + e);
 	stats_join_failed(&st, 0);
 	stats_join_failed(&st, -5);
-	ck_assert_uint_eq(st.failed_other, STATS_ERRNOS_MAX + 2 + 2);
+	ck_assert_uint_eq(st.failed_other, 1 + STATS_ERRNOS_MAX + 2 + 2);
 	ck_assert_uint_eq(st.failed[0].count, 2);
 }
 END_TEST
@@ -79,10 +84,21 @@ START_TEST(test_iface_table_bounded)
 {
 	struct stats st;
 
+	char name[16];
+
 	stats_init(&st);
 	ck_assert_ptr_null(stats_iface(&st, 0, "x"));
-	for (int i = 1; i <= STATS_IFACES_MAX; i++)
-		ck_assert_ptr_nonnull(stats_iface(&st, i, "eth"));
+	/* A link deleted and created again under its name (a modem's
+	 * wwan0 after a reset) is the same entry at its new index. */
+	ck_assert_ptr_eq(stats_iface(&st, 1, "wwan0"), &st.ifaces[0]);
+	ck_assert_ptr_eq(stats_iface(&st, 77, "wwan0"), &st.ifaces[0]);
+	ck_assert_int_eq(st.ifaces[0].ifindex, 77);
+	ck_assert_ptr_eq(stats_iface(&st, 77, NULL), &st.ifaces[0]);
+	ck_assert_uint_eq(st.n_ifaces, 1);
+	for (int i = 2; i <= STATS_IFACES_MAX; i++) {
+		snprintf(name, sizeof(name), "eth%d", i);
+		ck_assert_ptr_nonnull(stats_iface(&st, i, name));
+	}
 	ck_assert_ptr_null(stats_iface(&st, STATS_IFACES_MAX + 1, "one-too-many"));
 	ck_assert_uint_eq(st.ifaces_dropped, 1);
 	ck_assert_ptr_eq(stats_iface(&st, 3, NULL), &st.ifaces[2]);
@@ -360,6 +376,18 @@ START_TEST(test_engine_adoption_keeps_bytes)
 	ck_assert_uint_eq(b.sent[1], 500);
 	ck_assert_uint_eq(st.subflows_established, 2);	/* not again */
 	ck_assert_uint_eq(st.ifaces[0].n_active, 1);
+	/* eth0's subflow carries traffic all along: its active time goes
+	 * on through the resync, and a second one counts nothing twice. */
+	now_ms = 3000;
+	ck_assert_uint_eq(stats_iface_active_ms(&st.ifaces[0], now_ms), 2000);
+	snapshot_init(&snap);
+	snapshot_add_conn(&snap, &kc);
+	snapshot_add_subflow(&snap, &sf);
+	ck_assert_int_eq(engine_adopt(engine, &snap), 0);
+	snapshot_clear(&snap);
+	ck_assert_uint_eq(st.subflows_established, 2);
+	ck_assert_uint_eq(st.ifaces[0].n_active, 1);
+	ck_assert_uint_eq(stats_iface_active_ms(&st.ifaces[0], 4000), 3000);
 }
 END_TEST
 
