@@ -373,6 +373,22 @@ static const struct mptcpd_action *engine_headline(const struct engine *e)
 	return NULL;
 }
 
+/* Will a flag change go out?  Not when the model has that flag already,
+ * nor while the kernel's refusal of it backs off: a strategy asks at
+ * every decision (an RTT reading is one, ten a second), and a line each
+ * time would flood the log with changes that are not made. */
+static bool engine_flag_goes(struct engine *e, struct model_conn *c,
+			     const struct mptcpd_action *a)
+{
+	const struct mptcpd_subflow *s = model_subflow_find(c, &a->local,
+							    &a->remote);
+	const struct model_pair *p = model_pair_find(c, &a->local, &a->remote);
+
+	if (s && s->backup == a->backup)
+		return false;
+	return !p || p->flag_retry_ms <= e->ops.now_ms(e->ops_arg);
+}
+
 /* One info line per decision that changes a connection's paths, outside a
  * sweep (a sweep has its own line with counts): what and why. */
 static void engine_log_decision(struct engine *e, struct model_conn *c)
@@ -391,7 +407,7 @@ static void engine_log_decision(struct engine *e, struct model_conn *c)
 			closes++;
 			break;
 		case MPTCPD_ACTION_SET_BACKUP:
-			flags++;
+			flags += engine_flag_goes(e, c, &e->actions.v[i]);
 			break;
 		case MPTCPD_ACTION_ANNOUNCE:
 			break;
@@ -583,6 +599,8 @@ static void engine_subflow_ended(struct engine *e, struct model_conn *c,
 	if (p) {
 		p->destroying = false;
 		p->stalled_ms = 0;
+		p->flag_failures = 0;
+		p->flag_retry_ms = 0;
 	}
 	if (ours || engine_join_lost_to_route(e, s) ||
 	    !engine_pair_has_history(c, p))
@@ -866,6 +884,33 @@ static void engine_remove_fallback(struct engine *e, struct model_conn *c,
 /* The kernel refused an action: what engine_prepare() believed is taken
  * back as for one never sent; a refused join also backs its pair off, a
  * refused REMOVE falls back to destroying the subflows one by one. */
+/* A refused flag change is asked again after a backoff that starts
+ * short: the kernel refuses MP_PRIO on a join whose MP_JOIN handshake is
+ * not yet complete (its third ACK not acknowledged: a subflow behind a
+ * full queue stays so for hundreds of ms) with "subflow not found", and
+ * the strategy would ask again at every decision: thousands of commands
+ * a second. */
+#define ENGINE_FLAG_RETRY_MS 100
+#define ENGINE_FLAG_RETRY_MAX_MS 10000
+
+static void engine_flag_refused(struct engine *e, struct model_conn *c,
+				const struct mptcpd_action *a)
+{
+	struct model_pair *p = model_pair_get(c, &a->local, &a->remote);
+	uint64_t gap = ENGINE_FLAG_RETRY_MS;
+
+	if (!p)
+		return;
+	for (unsigned int i = 0; i < p->flag_failures &&
+	     gap < ENGINE_FLAG_RETRY_MAX_MS; i++)
+		gap *= 2;
+	if (gap > ENGINE_FLAG_RETRY_MAX_MS)
+		gap = ENGINE_FLAG_RETRY_MAX_MS;
+	p->flag_failures++;
+	p->flag_retry_ms = e->ops.now_ms(e->ops_arg) + gap;
+	engine_conn_wake(e, c, p->flag_retry_ms);
+}
+
 static void engine_action_failed(struct engine *e, struct model_conn *c,
 				 const struct mptcpd_action *a)
 {
@@ -876,6 +921,10 @@ static void engine_action_failed(struct engine *e, struct model_conn *c,
 		return;
 	}
 	engine_unprepare(e, c, a);
+	if (a->type == MPTCPD_ACTION_SET_BACKUP) {
+		engine_flag_refused(e, c, a);
+		return;
+	}
 	if (a->type != MPTCPD_ACTION_SUBFLOW_CREATE) {
 		/* A pair it marked may now hold nothing: the visit prunes it. */
 		if (a->type == MPTCPD_ACTION_SUBFLOW_DESTROY)
@@ -939,6 +988,7 @@ void engine_on_result(struct engine *e, const struct mptcpd_action *a, int err,
 {
 	struct model_conn *c = model_conn_find(e->model, a->token);
 	struct mptcpd_subflow *s;
+	struct model_pair *p;
 	struct mptcpd_event ev = { 0 };
 
 	engine_sweep_result(e, a, err);
@@ -965,6 +1015,9 @@ void engine_on_result(struct engine *e, const struct mptcpd_action *a, int err,
 			model_announced_del(c, a->local_id);
 			model_local_id_release(c, a->local_id);
 		}
+		if (a->type == MPTCPD_ACTION_SET_BACKUP &&
+		    (p = model_pair_find(c, &a->local, &a->remote)))
+			p->flag_failures = 0;
 		return;
 	}
 	engine_action_failed(e, c, a);
@@ -1168,6 +1221,10 @@ static bool engine_conn_due(struct engine *e, struct model_conn *c,
 			p->retry_ms = 0;
 			due = true;
 		}
+		if (p->flag_retry_ms && p->flag_retry_ms <= now) {
+			p->flag_retry_ms = 0;
+			due = true;
+		}
 	}
 	return due;
 }
@@ -1179,7 +1236,7 @@ static void engine_pairs_prune(struct model_conn *c, uint64_t now)
 	for (size_t i = c->n_pairs; i-- > 0;) {
 		struct model_pair *p = &c->pairs[i];
 
-		if (p->destroying || p->retry_ms > now)
+		if (p->destroying || p->retry_ms > now || p->flag_retry_ms > now)
 			continue;	/* still held, and cheaper than a find */
 		if (!model_subflow_find(c, &p->local, &p->remote))
 			model_pair_del(c, p);
@@ -1201,9 +1258,12 @@ static uint64_t engine_conn_next_due(const struct model_conn *c)
 	}
 	for (size_t i = 0; i < c->n_pairs; i++) {
 		uint64_t at = c->pairs[i].retry_ms;
+		uint64_t flag_at = c->pairs[i].flag_retry_ms;
 
 		if (at && (!next || at < next))
 			next = at;
+		if (flag_at && (!next || flag_at < next))
+			next = flag_at;
 	}
 	if (c->announce_held && (!next || engine_announce_at(c) < next))
 		next = engine_announce_at(c);

@@ -219,6 +219,16 @@ static enum engine_verdict engine_prepare(struct engine *e,
 		s = model_subflow_find(c, &a->local, &a->remote);
 		if (s && s->backup == a->backup)
 			return ENGINE_VERDICT_ALREADY;
+		/* Refused lately: the same question would earn the same
+		 * answer at once, and a strategy asks again at every
+		 * decision (ACTION_FAILED is one). */
+		p = model_pair_find(c, &a->local, &a->remote);
+		if (p && p->flag_retry_ms > now) {
+			engine_log_action(LOG_DEBUG, a, "flag change refused "
+					  "lately, backing off");
+			engine_conn_wake(e, c, p->flag_retry_ms);
+			return ENGINE_VERDICT_BACKING_OFF;
+		}
 		if (s) {
 			s->backup = a->backup;
 			a->local_id = s->local_id;

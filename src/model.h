@@ -41,6 +41,10 @@ struct model_pair {
 	bool destroying;		/* we asked the kernel to close it */
 	bool joined;			/* we asked for a join on it */
 	uint64_t stalled_ms;		/* its subflow stalled then; 0: not */
+	/* Flag changes (SET_BACKUP) the kernel refused in a row, and not
+	 * before when to ask again (engine_exec.c). */
+	unsigned int flag_failures;
+	uint64_t flag_retry_ms;
 };
 
 /* The counters' record of one subflow (engine_acct.c), beside it in

@@ -25,7 +25,10 @@
  * (a probe that shows it better by the margin goes on for the hold time,
  * and the path takes over).
  * Probes back off from 1 s to 8 s apart, so a path that stays slow costs
- * at most 300 ms of its delay every 8 s.
+ * at most 300 ms of its delay every 8 s.  A path whose subflow stalled is
+ * probed the same way once a subflow works on it again (a queue that
+ * fills at once stalls a subflow too, and its replacement keeps the RTT
+ * its handshake met in that queue).
  */
 #include "strategies/registry.h"
 #include "strategies/common.h"
@@ -166,9 +169,13 @@ static void interactive_take(struct interactive_data *d,
 static struct interactive_path *interactive_fallback(struct interactive_data *d,
 						     struct interactive_view *v,
 						     const struct mptcpd_conn *conn,
+						     uint64_t now,
 						     const char **why)
 {
 	struct interactive_path *p = NULL;
+	struct mptcpd_addr was = d->active;
+	uint32_t was_min_us = d->active_min_us;
+	bool lost = false;
 
 	if (d->active.family == AF_UNSPEC) {
 		p = interactive_find(v, &conn->local);
@@ -180,12 +187,25 @@ static struct interactive_path *interactive_fallback(struct interactive_data *d,
 	} else {
 		*why = "active path stalled or gone: the working path with "
 		       "the lowest smoothed RTT takes over";
+		lost = true;
 	}
 	if (!p || !interactive_eligible(v, p))
 		p = interactive_best(v, NULL);
-	if (p) {
-		interactive_take(d, p);
-		d->left.family = AF_UNSPEC;	/* a dead path is not probed */
+	if (!p)
+		return NULL;
+	interactive_take(d, p);
+	d->left.family = AF_UNSPEC;
+	/* A path that stalled is probed like one left for its RTT, once a
+	 * subflow works on it again: a queue that filled at once stalls a
+	 * subflow as surely as a blackhole, and the join that replaces it
+	 * keeps the RTT its handshake met in that queue, stale, for as long
+	 * as it carries nothing.  A blackholed path gets no working subflow
+	 * (its SYNs go unanswered), so it is not probed. */
+	if (lost && !mptcpd_addr_same_ip(&was, &p->l->addr)) {
+		d->left = was;
+		d->left_min_us = was_min_us;
+		d->next_probe_ms = now + INTERACTIVE_PROBE_GAP_MS;
+		d->probe_gap_ms = INTERACTIVE_PROBE_GAP_MS;
 	}
 	return p;
 }
@@ -308,7 +328,8 @@ static void interactive_reconcile(const struct mptcpd_event *ev,
 	interactive_view_fill(&v, conn, host);
 	act = interactive_find(&v, &d->active);
 	if (!act || !interactive_eligible(&v, act))
-		act = interactive_fallback(d, &v, conn, &why);
+		act = interactive_fallback(d, &v, conn, host->now_ms,
+					   &why);
 	else
 		act = interactive_hysteresis(d, &v, act, host, &why);
 	if (act && act->srtt_us &&

@@ -13,8 +13,12 @@
 #     one byte of it crosses the cellular link (nft counters there) and the
 #     kernel lists no cellular subflow for it;
 #   - a third application told apart by its remote port: APP3_STRATEGY
-#     (fullmesh: a subflow on each uplink; interactive: its data moves to
-#     cellular within 1 s when a competing flow fills a tbf queue on Wi-Fi);
+#     (interactive: its data moves to cellular within 1 s of Wi-Fi's RTT
+#     rising past cellular's by the hysteresis when a competing download
+#     fills a tbf queue on Wi-Fi, stays there while the queue lasts, and
+#     comes back to Wi-Fi once it is gone, without flapping; cellular is
+#     the slower path all along, its own queue kept full; fullmesh, the
+#     other check kept: a subflow on each uplink);
 #   - a connection that matches no rule gets [core] strategy.
 # mptcpd-ctl connections -j names the policy and strategy of all four.
 # Order: the policy check, the metered check, the third application's
@@ -26,7 +30,7 @@ needs_daemon "per-application policy is the daemon's"
 # The third application's strategy: switching it to interactive is this
 # one line (check_app3_$APP3_STRATEGY is its check; its rule allows the
 # metered link, which interactive needs to move there).
-APP3_STRATEGY=fullmesh
+APP3_STRATEGY=interactive
 CORE_STRATEGY=fullmesh
 
 WIFI=192.0.2.2
@@ -39,12 +43,12 @@ BULK_UID=4242
 # The applications run until the checks are done (the ssh printer stops
 # at a file's creation, the others at SIGTERM); these bounds are only
 # there if something hangs.
-SSH_LINES=2000		# 20 ms apart: 40 s at most
-CLIENT_S=45
+SSH_LINES=3000		# 20 ms apart: 60 s at most
+CLIENT_S=60
 AFTER_LOSS_S=3		# how long the session goes on after Wi-Fi is lost
 SSH_PERIOD_MS=20
 MAX_PAUSE_MS=150
-DEADLINE_S=60
+DEADLINE_S=90
 CTL=$top_builddir/src/mptcpd-ctl
 ctl() { timeout 20 ip netns exec "$C" "$CTL" "$@"; }
 
@@ -201,7 +205,7 @@ EOP
 # The kernel's MPTCP events on both ends, for the timeline of the loss
 # (stamped with CLOCK_MONOTONIC; MONO_OFF turns that into wall clock).
 for ns in "$C" "$S"; do
-	nsx "$ns" "$MPTCP_EVENTS" -t 60 >"$TMP/events-${ns##*-}.out" 2>"$TMP/events-${ns##*-}.err" &
+	nsx "$ns" "$MPTCP_EVENTS" -t 90 >"$TMP/events-${ns##*-}.out" 2>"$TMP/events-${ns##*-}.err" &
 	LAB_PIDS+=("$!")
 done
 MONO_OFF=$(python3 -c 'import time; print(time.time_ns() - time.monotonic_ns())')
@@ -213,6 +217,62 @@ start_server "$APP3_PORT"
 start_server "$PLAIN_PORT"
 start_daemon
 log "mptcpd ready"
+
+# start_download NAME DEV ADDR PORT SECONDS [MBIT/S]: a plain TCP download
+# (python at both ends: no connection of the daemon's) from the server to
+# a sink in the client on ADDR, bound to DEV as an application pinned to
+# an uplink is (its replies leave by DEV: no per-source rule); at most
+# MBIT/S if given.  CUBIC, not the host's default (BBR here, which keeps
+# queues short by design): a loss-based sender fills the queue, as most
+# of the internet's traffic does.  Both ends bounded in time; killing the
+# sink (DL_SINK[NAME]) resets the connection with data unread, which
+# stops the sender at once.
+declare -A DL_SINK
+start_download() {
+	ip netns exec "$C" "$PY" -c '
+import socket, sys, time
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_BINDTODEVICE, sys.argv[1].encode())
+s.bind((sys.argv[2], int(sys.argv[3]))); s.listen(1); s.settimeout(10)
+c, _ = s.accept(); c.settimeout(1); end = time.monotonic() + int(sys.argv[4])
+while time.monotonic() < end:
+    try:
+        if not c.recv(65536): break
+    except socket.timeout: pass' "$2" "$3" "$4" "$5" >"$TMP/dl-$1-sink.out" 2>&1 &
+	DL_SINK[$1]=$!
+	LAB_PIDS+=("$!")
+	wait_until 5 eval 'nsx "$C" ss -tlnH "sport = :$4" | grep -q .' ||
+		fail "the $1 download's sink does not listen: $(cat "$TMP/dl-$1-sink.out")"
+	ip netns exec "$S" "$PY" -c '
+import socket, sys, time
+s = socket.socket()
+s.setsockopt(socket.IPPROTO_TCP, socket.TCP_CONGESTION, b"cubic")
+s.settimeout(5); s.connect((sys.argv[1], int(sys.argv[2])))
+rate, end = int(sys.argv[4]) * 125000, time.monotonic() + int(sys.argv[3])
+chunk = rate // 100 if rate else 65536
+buf, t = bytes(chunk), time.monotonic()
+try:
+    while time.monotonic() < end:
+        s.sendall(buf)
+        if rate:
+            t += 0.01
+            time.sleep(max(0, t - time.monotonic()))
+except OSError: pass' "$3" "$4" "$5" "${6:-0}" >"$TMP/dl-$1-send.out" 2>&1 &
+	LAB_PIDS+=("$!")
+}
+
+# Cellular is the slower path, as it is in the field: its queue (a tbf on
+# the router's port towards the client, 60 ms) is kept full by a download
+# for as long as the third application is checked, from before its
+# connection opens (its cellular subflow, a backup that sends nothing,
+# keeps the RTT its handshake measured).  Not for ssh's loss: it ends
+# before.
+if [ "$APP3_STRATEGY" = interactive ]; then
+	nsx "$R" tc qdisc add dev c1 root tbf rate 5mbit burst 16kb latency 60ms ||
+		fail "tbf on the router's c1"
+	start_download cell eth1 "$CELL" 6001 40
+	sleep 1
+fi
 
 # ---- the four applications.
 # ssh: real-time priority like sshd; into the cgroup first (outside the namespace, where /sys has it),
@@ -311,48 +371,91 @@ check_app3_fullmesh() {
 		fail "the third application's cellular subflow is a backup under fullmesh"
 	log "app3 (fullmesh): one subflow per uplink, none a backup"
 }
-# interactive: the bulk upload (Wi-Fi only, under metered-aware) is the
-# competing flow: a tbf on Wi-Fi's egress slows it to 4 Mbit/s and its
-# queue adds up to 300 ms to Wi-Fi's RTT.  Within 1 s the third
-# application's data must move to cellular (its bytes out on eth1 rise),
-# stay there while the queue lasts (no flapping back), and come back to
-# Wi-Fi once the tbf is gone.  Not run yet: written for when the
-# interactive strategy is on main.
+# interactive: a competing bulk flow fills a queue on the Wi-Fi link: a
+# download to the client over Wi-Fi (plain TCP, python at both ends: no
+# connection of the daemon's), through a tbf on the router's Wi-Fi port
+# towards the client (5 Mbit/s, up to 400 ms).  The third application's
+# data goes the other way; its ACKs queue there, so its Wi-Fi subflow's
+# smoothed RTT rises.  (A tbf on the client's own eth0 would not do: TCP
+# small queues keep a local sender's share of its own qdisc to about a
+# millisecond, and the queue never builds.)  Within 1 s of the rise being
+# measurable (the kernel's srtt of that subflow above 100 ms, read with ss
+# every 50 ms) its data must move to cellular (its bytes out on eth1
+# rise) and stay there while the queue lasts (no flapping back); once the
+# download ends it comes back to Wi-Fi (a probe of the left path finds it
+# fast again: about 3 s, bench/interactive_switch.sh; given 15 s).
+app3_rtts() {
+	nsx "$C" ss -tniH state established dport = ":$APP3_PORT" |
+		awk -v wifi="$WIFI" -v cell="$CELL" '
+		/^[0-9]/ { src = $3; next }
+		{ for (i = 1; i <= NF; i++) if ($i ~ /^rtt:/) {
+			r = $i; sub("rtt:", "", r); sub("[./].*", "", r)
+			if (index(src, wifi) == 1) w = r
+			if (index(src, cell) == 1) c = r } }
+		END { print w + 0, c + 0 }'
+}
 check_app3_interactive() {
-	local t0 c0 i moved= rtt
-	nsx "$C" tc qdisc add dev eth0 root tbf rate 4mbit burst 32kb latency 300ms ||
-		fail "tbf on eth0"
+	local t0 c0 i now rose= moved= rtt cell peak=0 back=
+	nsx "$R" tc qdisc add dev c0 root tbf rate 5mbit burst 16kb latency 400ms ||
+		fail "tbf on the router's c0"
+	start_download wifi eth0 "$WIFI" 6000 30 7
 	t0=$(date +%s%N)
 	c0=$(counter_bytes app3_cell_out)
-	for i in $(seq 30); do
-		sleep 0.1
-		if [ "$(counter_bytes app3_cell_out)" -gt $((c0 + 2000)) ]; then
+	for i in $(seq 100); do
+		now=$(date +%s%N)
+		read -r rtt cell < <(app3_rtts)
+		[ "${rtt:-0}" -gt "$peak" ] && peak=$rtt
+		[ -z "$rose" ] && [ "${rtt:-0}" -gt $((cell * 3 / 2)) ] &&
+			[ "${rtt:-0}" -gt $((cell + 20)) ] && rose=$(((now - t0) / 1000000))
+		# Two writes with their headers: the cellular subflow, a
+		# backup, sent nothing before.
+		if [ "$(counter_bytes app3_cell_out)" -gt $((c0 + 500)) ]; then
 			moved=$((($(date +%s%N) - t0) / 1000000))
 			break
 		fi
+		[ $((($(date +%s%N) - t0) / 1000000)) -lt 5000 ] || break
+		sleep 0.05
 	done
-	rtt=$(nsx "$C" ss -tniH state established src "$WIFI" "sport = :$(lport "$APP3_PORT")" |
-		sed -n 's/.* rtt:\([0-9.]*\)\/.*/\1/p')
-	log "app3 (interactive): Wi-Fi RTT ${rtt} ms under the queue; on cellular after ${moved:-(never)} ms"
-	[ -n "$moved" ] || fail "the third application's data did not move to cellular in 3 s"
-	[ "$moved" -le 1000 ] || fail "the third application moved to cellular after $moved ms (> 1000)"
-	# No flapping: it keeps going over cellular, 5 writes (1 KB) or more
-	# in each of four 250 ms windows.
+	log "app3 (interactive): Wi-Fi srtt past cellular's ($cell ms) by the hysteresis ${rose:-(not seen)} ms into the download (peak ${peak} ms), data on cellular after ${moved:-(never)} ms"
+	[ -n "$moved" ] || fail "the third application's data did not move to cellular in 5 s (Wi-Fi RTT peak $peak ms)"
+	log "app3 (interactive): why: $(ctl events --token "${TOKEN[$APP3_PORT]}" | grep -m1 promote)"
+	# The RTT rose between two readings: before the move in any case.
+	[ -n "$rose" ] || rose=$moved
+	log "app3 (interactive): switch $((moved - rose)) ms after the rise (bound 1000 ms)"
+	[ $((moved - rose)) -le 1000 ] ||
+		fail "the third application moved to cellular $((moved - rose)) ms after Wi-Fi's RTT rose (> 1000)"
+	# No flapping: it keeps going over cellular while the queue lasts, 5
+	# writes (1 KB) or more in each of four 500 ms windows (of 25; a probe
+	# of Wi-Fi, 300 ms, takes at most 15 of a window).
 	for i in 1 2 3 4; do
 		c0=$(counter_bytes app3_cell_out)
-		sleep 0.25
+		sleep 0.5
 		[ $(($(counter_bytes app3_cell_out) - c0)) -ge 1000 ] ||
-			fail "the third application left cellular while Wi-Fi's queue lasted"
+			fail "the third application left cellular while Wi-Fi's queue lasted (window $i)"
 	done
-	nsx "$C" tc qdisc del dev eth0 root || fail "tbf removal"
-	# Back on Wi-Fi within 2 s (the queue drains, the RTT falls, the
-	# hysteresis holds), then nothing more on cellular.
-	sleep 2
-	c0=$(counter_bytes app3_cell_out)
-	sleep 1
-	[ $(($(counter_bytes app3_cell_out) - c0)) -lt 1000 ] ||
-		fail "the third application did not come back to Wi-Fi"
-	log "app3 (interactive): back on Wi-Fi once the queue was gone"
+	kill "${DL_SINK[wifi]}" 2>/dev/null
+	t0=$(date +%s%N)
+	# Back on Wi-Fi: a 1 s window with (almost) nothing on cellular.
+	for i in $(seq 15); do
+		c0=$(counter_bytes app3_cell_out)
+		sleep 1
+		if [ $(($(counter_bytes app3_cell_out) - c0)) -lt 1000 ]; then
+			back=$((($(date +%s%N) - t0) / 1000000))
+			break
+		fi
+	done
+	[ -n "$back" ] || fail "the third application did not come back to Wi-Fi within 15 s of the download's end"
+	# and stays: no flap back to cellular.
+	for i in 1 2; do
+		c0=$(counter_bytes app3_cell_out)
+		sleep 1
+		[ $(($(counter_bytes app3_cell_out) - c0)) -lt 1000 ] ||
+			fail "the third application went back to cellular after its return to Wi-Fi"
+	done
+	log "app3 (interactive): back on Wi-Fi after the download (a quiet second on cellular ended ${back} ms after)"
+	kill "${DL_SINK[cell]}" 2>/dev/null
+	nsx "$R" tc qdisc del dev c0 root || fail "tbf removal (c0)"
+	nsx "$R" tc qdisc del dev c1 root || fail "tbf removal (c1)"
 }
 "check_app3_$APP3_STRATEGY"
 
@@ -416,10 +519,12 @@ awk '$2 != NR - 1 { exit 1 }' "$TMP/ssh.lines" ||
 [ "$lines" -lt "$SSH_LINES" ] || fail "the ssh session was not stopped (all $SSH_LINES lines)"
 # The longest pause between consecutive lines at the client (and where it
 # was), the longest delay of a line (printer to client), and how many
-# lines came after the link went down.
+# lines came after the link went down; from 1 s before it (the third
+# application's check queued Wi-Fi's traffic earlier, on purpose).
 awk -v down="$T_DOWN" '
-	NR > 1 && $1 - prev > pause { pause = $1 - prev; at = prev; seq = $2 }
-	{ prev = $1; if ($1 - $3 > delay) delay = $1 - $3 }
+	prev >= down - 1e9 && $1 - prev > pause { pause = $1 - prev; at = prev; seq = $2 }
+	$1 >= down - 1e9 && $1 - $3 > delay { delay = $1 - $3 }
+	{ prev = $1 }
 	$1 >= down { after++ }
 	END { printf "%d %d %d %d %d\n", pause / 1e6, (at - down) / 1e6, delay / 1e6, seq, after }' \
 	"$TMP/ssh.lines" >"$TMP/ssh.stats"

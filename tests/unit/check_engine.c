@@ -963,6 +963,46 @@ START_TEST(test_peer_opened_subflow_leaves_no_history)
 }
 END_TEST
 
+/* A flag change the kernel refused (it does so for a join whose
+ * handshake is not complete: "subflow not found") is not asked again at
+ * once, although the strategy wants it at every decision: after 100 ms,
+ * then 200 ms, ...; a yes ends the backoff. */
+START_TEST(test_refused_flag_change_backs_off)
+{
+	struct mptcpd_event ev = { .type = MPTCPD_EVENT_SUB_ESTABLISHED,
+				   .token = TOKEN };
+
+	kernel_event(MPTCPD_EVENT_ESTABLISHED);
+	ev.local = fx_addr("198.51.100.2", 41000);
+	ev.remote = fx_addr("203.0.113.2", PORT);
+	ev.local_id = 1;
+	ev.backup = true;		/* fullmesh wants no backup */
+	F.n_sent = 0;
+	engine_on_event(F.engine, &ev);
+	ck_assert_uint_eq(F.n_sent, 1);
+	ck_assert_int_eq(F.sent[0].type, MPTCPD_ACTION_SET_BACKUP);
+	ck_assert(!F.sent[0].backup);
+	engine_on_result(F.engine, &F.sent[0], -EINVAL, "subflow not found");
+	ck_assert_uint_eq(F.n_sent, 1);		/* not again at once */
+	F.now += 50;
+	engine_on_timer(F.engine);
+	ck_assert_uint_eq(F.n_sent, 1);
+	F.now += 50;
+	engine_on_timer(F.engine);
+	ck_assert_uint_eq(F.n_sent, 2);		/* 100 ms on */
+	engine_on_result(F.engine, &F.sent[1], -EINVAL, "subflow not found");
+	F.now += 100;
+	engine_on_timer(F.engine);
+	ck_assert_uint_eq(F.n_sent, 2);		/* 200 ms now */
+	F.now += 100;
+	engine_on_timer(F.engine);
+	ck_assert_uint_eq(F.n_sent, 3);
+	engine_on_result(F.engine, &F.sent[2], 0, NULL);
+	ck_assert_uint_eq(conn()->pairs[0].flag_failures, 0);
+	ck_assert(!model_subflow_find(conn(), &ev.local, &ev.remote)->backup);
+}
+END_TEST
+
 START_TEST(test_pair_forgotten_when_it_holds_nothing)
 {
 	kernel_event(MPTCPD_EVENT_ESTABLISHED);
@@ -1279,6 +1319,7 @@ static Suite *engine_suite(void)
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, test_peer_opened_subflow_leaves_no_history);
 	tcase_add_test(tc, test_pair_forgotten_when_it_holds_nothing);
+	tcase_add_test(tc, test_refused_flag_change_backs_off);
 	tcase_add_test(tc, test_local_ids_reused_after_remove);
 	tcase_add_test(tc, test_subflow_cap_counts_the_rest);
 	tcase_add_test(tc, test_join_churn_stays_bounded);

@@ -276,6 +276,48 @@ START_TEST(test_stall_swaps_at_once)
 }
 END_TEST
 
+/* Wi-Fi's subflow stalled when a queue filled at once; its replacement
+ * joined through that queue (350 ms from its handshake, stale: it
+ * carries nothing).  Once the queue is gone a probe finds Wi-Fi fast, and
+ * the data goes back: a stall does not exile a path for good. */
+START_TEST(test_stalled_path_probed_once_it_works_again)
+{
+	struct world w;
+
+	world_init(&w);
+	world_tick(&w, 0, 10, 40);
+	w.subflows[0].stalled = true;
+	w.host.now_ms += 10;
+	world_decide(&w, MPTCPD_EVENT_SUB_STALLED);
+	ck_assert(carries(&w, 1));
+	/* the stalled subflow closed; the join that replaced it */
+	w.subflows[0] = fx_subflow(WIFI, 40002, SRV, PORT);
+	w.subflows[0].backup = true;
+	w.subflows[0].srtt_us = 350000;
+	w.subflows[0].rtt_at_ms = w.host.now_ms;
+	for (int i = 0; i < 4; i++) {
+		w.host.now_ms += 200;
+		w.subflows[1].rtt_at_ms = w.host.now_ms;
+		world_decide(&w, MPTCPD_EVENT_RTT_UPDATED);
+		ck_assert(carries(&w, 1) && !carries(&w, 0));
+	}
+	w.host.now_ms += 400;
+	w.subflows[1].rtt_at_ms = w.host.now_ms;
+	world_decide(&w, MPTCPD_EVENT_RTT_UPDATED);
+	ck_assert_msg(carries(&w, 0), "the stalled path was never probed");
+	w.host.now_ms += 300;
+	w.subflows[0].srtt_us = 9000;
+	w.subflows[0].rtt_at_ms = w.host.now_ms;
+	world_decide(&w, MPTCPD_EVENT_RTT_UPDATED);
+	for (int i = 0; i < 4; i++) {
+		w.host.now_ms += 200;
+		w.subflows[0].rtt_at_ms = w.host.now_ms;
+		world_decide(&w, MPTCPD_EVENT_RTT_UPDATED);
+	}
+	ck_assert(carries(&w, 0) && !carries(&w, 1));
+}
+END_TEST
+
 START_TEST(test_metered_path_only_when_nothing_else_works)
 {
 	struct world w;
@@ -485,6 +527,7 @@ static Suite *interactive_suite(void)
 	tcase_add_test(t, test_no_flapping);
 	tcase_add_test(t, test_goes_back_when_clearly_better);
 	tcase_add_test(t, test_stall_swaps_at_once);
+	tcase_add_test(t, test_stalled_path_probed_once_it_works_again);
 	tcase_add_test(t, test_metered_path_only_when_nothing_else_works);
 	tcase_add_test(t, test_metered_back_to_backup_when_unmetered_works);
 	tcase_add_test(t, test_three_paths_lowest_wins);
