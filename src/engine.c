@@ -885,11 +885,11 @@ static void engine_remove_fallback(struct engine *e, struct model_conn *c,
  * back as for one never sent; a refused join also backs its pair off, a
  * refused REMOVE falls back to destroying the subflows one by one. */
 /* A refused flag change is asked again after a backoff that starts
- * short: the kernel refuses MP_PRIO on a join whose MP_JOIN handshake is
- * not yet complete (its third ACK not acknowledged: a subflow behind a
- * full queue stays so for hundreds of ms) with "subflow not found", and
- * the strategy would ask again at every decision: thousands of commands
- * a second. */
+ * short.  Seen on 6.18: SET_FLAGS on a join just established behind a
+ * full queue answered "subflow not found" (EINVAL) for about a second,
+ * then ok (most likely until the MP_JOIN handshake completed: its third
+ * ACK acknowledged); the strategy asks again at every decision, so
+ * without this it went out thousands of times a second. */
 #define ENGINE_FLAG_RETRY_MS 100
 #define ENGINE_FLAG_RETRY_MAX_MS 10000
 
