@@ -881,9 +881,6 @@ static void engine_remove_fallback(struct engine *e, struct model_conn *c,
 	}
 }
 
-/* The kernel refused an action: what engine_prepare() believed is taken
- * back as for one never sent; a refused join also backs its pair off, a
- * refused REMOVE falls back to destroying the subflows one by one. */
 /* A refused flag change is asked again after a backoff that starts
  * short.  Seen on 6.18: SET_FLAGS on a join just established behind a
  * full queue answered "subflow not found" (EINVAL) for about a second,
@@ -911,6 +908,10 @@ static void engine_flag_refused(struct engine *e, struct model_conn *c,
 	engine_conn_wake(e, c, p->flag_retry_ms);
 }
 
+/* The kernel refused an action: what engine_prepare() believed is taken
+ * back as for one never sent; a refused join also backs its pair off, a
+ * refused flag change is asked again later (above), a refused REMOVE
+ * falls back to destroying the subflows one by one. */
 static void engine_action_failed(struct engine *e, struct model_conn *c,
 				 const struct mptcpd_action *a)
 {
