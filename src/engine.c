@@ -1017,8 +1017,10 @@ void engine_on_result(struct engine *e, const struct mptcpd_action *a, int err,
 			model_local_id_release(c, a->local_id);
 		}
 		if (a->type == MPTCPD_ACTION_SET_BACKUP &&
-		    (p = model_pair_find(c, &a->local, &a->remote)))
+		    (p = model_pair_find(c, &a->local, &a->remote))) {
 			p->flag_failures = 0;
+			p->flag_retry_ms = 0;
+		}
 		return;
 	}
 	engine_action_failed(e, c, a);

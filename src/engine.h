@@ -71,8 +71,10 @@ enum engine_verdict {
 	ENGINE_VERDICT_NOT_ESTABLISHED,	/* a join on a connection not fully
 					 * established yet (the kernel
 					 * refuses it: ENOTCONN) */
-	ENGINE_VERDICT_BACKING_OFF,	/* a join whose pair failed lately; a
-					 * RETRY event ends the delay */
+	ENGINE_VERDICT_BACKING_OFF,	/* a join whose pair failed lately, or
+					 * a flag change the kernel refused
+					 * lately; a RETRY event ends the
+					 * delay */
 	ENGINE_VERDICT_LIMIT,		/* no local ID free (all 255 in use) */
 	ENGINE_VERDICT_INVALID,		/* cannot be: announcing the initial
 					 * address (ID 0) */

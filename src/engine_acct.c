@@ -25,7 +25,8 @@ static uint64_t engine_acct_now(struct engine *e)
 static struct stats_iface *engine_acct_slot(const struct engine *e,
 					    const struct model_subflow_acct *r)
 {
-	return r->slot ? &e->st->ifaces[r->slot - 1] : NULL;
+	return r->slot && r->slot <= e->st->n_ifaces ?
+	       &e->st->ifaces[r->slot - 1] : NULL;
 }
 
 /* Which interface s counts for: its bound device, else the interface of
@@ -139,11 +140,6 @@ void engine_acct_restore(struct engine *e, struct model_conn *c,
 			      r->received;
 	}
 	free(keep);
-	/* The subflows came back with fresh records: those counted before
-	 * are not counted twice, and all that carry traffic count as
-	 * active again (leaving the model ended their active time). */
-	for (size_t i = 0; i < c->pub.n_subflows; i++)
-		engine_acct_update(e, c, &c->subflows[i]);
 }
 
 void engine_acct_closed(struct engine *e, struct model_conn *c,
@@ -226,6 +222,10 @@ void engine_acct_result(struct engine *e, struct model_conn *c,
 	if (!c || !c->handover_ms || a->backup ||
 	    (a->type != MPTCPD_ACTION_SET_BACKUP &&
 	     a->type != MPTCPD_ACTION_SUBFLOW_CREATE))
+		return;
+	/* A refused promotion is asked again after a backoff (engine.c):
+	 * the handover is over when the kernel says yes to that. */
+	if (err && a->type == MPTCPD_ACTION_SET_BACKUP)
 		return;
 	now = engine_acct_now(e);
 	if (!err)

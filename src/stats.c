@@ -76,6 +76,9 @@ struct stats_iface *stats_iface(struct stats *st, int ifindex,
 
 	if (ifindex <= 0)
 		return NULL;
+	/* iface_name() says "?" for a link it does not know: no name. */
+	if (name && (!name[0] || !strcmp(name, "?")))
+		name = NULL;
 	/* The name is the series' label: a link deleted and created again
 	 * (a modem's wwan0 after a reset) has a new index but is the same
 	 * series, and takes no second entry. */

@@ -391,6 +391,31 @@ START_TEST(test_engine_adoption_keeps_bytes)
 }
 END_TEST
 
+/* Connections adopted at start (or found by a resync) count as managed,
+ * their subflows as carrying traffic, but not as subflows established
+ * since start. */
+START_TEST(test_engine_adopted_not_established_since_start)
+{
+	struct snapshot snap;
+	struct diag_conn kc = { .token = TOKEN + 1, .state = TCP_ESTABLISHED };
+	struct diag_subflow sf = { .token = TOKEN + 1, .established = true };
+
+	snapshot_init(&snap);
+	kc.local = fx_addr("192.0.2.2", 40010);
+	kc.remote = fx_addr("203.0.113.2", 443);
+	snapshot_add_conn(&snap, &kc);
+	sf.local = kc.local;
+	sf.remote = kc.remote;
+	snapshot_add_subflow(&snap, &sf);
+	ck_assert_int_eq(engine_adopt(engine, &snap), 0);
+	snapshot_clear(&snap);
+	ck_assert_uint_eq(st.conns, 1);
+	ck_assert_uint_eq(st.subflows_established, 0);
+	ck_assert_uint_eq(st.ifaces[0].subflows, 0);
+	ck_assert_uint_eq(st.ifaces[0].n_active, 1);
+}
+END_TEST
+
 static Suite *stats_suite(void)
 {
 	Suite *s = suite_create("stats");
@@ -407,6 +432,7 @@ static Suite *stats_suite(void)
 	tcase_add_checked_fixture(te, engine_setup, engine_teardown);
 	tcase_add_test(te, test_engine_counts_a_handover);
 	tcase_add_test(te, test_engine_adoption_keeps_bytes);
+	tcase_add_test(te, test_engine_adopted_not_established_since_start);
 	suite_add_tcase(s, te);
 	return s;
 }
