@@ -259,16 +259,23 @@ START_TEST(test_goes_back_when_clearly_better)
 }
 END_TEST
 
+/* Wi-Fi carries (10 ms against cellular's 40), then its subflow stalls:
+ * cellular takes over at once. */
+static void wifi_stalls(struct world *w)
+{
+	world_init(w);
+	world_tick(w, 0, 10, 40);
+	w->subflows[0].stalled = true;
+	w->host.now_ms += 10;
+	world_decide(w, MPTCPD_EVENT_SUB_STALLED);
+	ck_assert(carries(w, 1));
+}
+
 START_TEST(test_stall_swaps_at_once)
 {
 	struct world w;
 
-	world_init(&w);
-	world_tick(&w, 0, 10, 40);
-	w.subflows[0].stalled = true;
-	w.host.now_ms += 10;
-	world_decide(&w, MPTCPD_EVENT_SUB_STALLED);
-	ck_assert(carries(&w, 1));
+	wifi_stalls(&w);
 	ck_assert_int_eq(fx_count(&w.out, MPTCPD_ACTION_SUBFLOW_DESTROY, WIFI,
 				  SRV, PORT), 1);
 	/* the promotion comes before the destruction */
@@ -284,12 +291,7 @@ START_TEST(test_stalled_path_probed_once_it_works_again)
 {
 	struct world w;
 
-	world_init(&w);
-	world_tick(&w, 0, 10, 40);
-	w.subflows[0].stalled = true;
-	w.host.now_ms += 10;
-	world_decide(&w, MPTCPD_EVENT_SUB_STALLED);
-	ck_assert(carries(&w, 1));
+	wifi_stalls(&w);
 	/* the stalled subflow closed; the join that replaced it */
 	w.subflows[0] = fx_subflow(WIFI, 40002, SRV, PORT);
 	w.subflows[0].backup = true;
