@@ -86,6 +86,31 @@ static void ctl_waiting_backoff(const struct model_conn *c, uint64_t now,
 	}
 }
 
+/* A flag change (promotion or demotion) the kernel refused, asked again
+ * after a backoff (engine.c): why a subflow keeps its old flag. */
+static void ctl_waiting_flag(const struct model_conn *c, uint64_t now,
+			     struct json_object **list)
+{
+	for (size_t i = 0; i < c->n_pairs; i++) {
+		const struct model_pair *p = &c->pairs[i];
+		struct json_object *w;
+		char text[80];
+
+		if (p->flag_retry_ms <= now)
+			continue;
+		snprintf(text, sizeof(text), "flag change refused %u time(s), "
+			 "next try in %llu ms", p->flag_failures,
+			 (unsigned long long)(p->flag_retry_ms - now));
+		w = ctl_waiting_add(list, "flag refused", text);
+		if (!w)
+			return;
+		json_object_object_add(w, "local", ctl_json_addr(&p->local));
+		json_object_object_add(w, "remote", ctl_json_addr(&p->remote));
+		json_object_object_add(w, "retry_in_ms", json_object_new_int64(
+				       (int64_t)(p->flag_retry_ms - now)));
+	}
+}
+
 /* When a stalled subflow stalled: its own verdict, else its path's. */
 static uint64_t ctl_waiting_stalled_ms(const struct ctl_server *s,
 				       struct model_conn *c,
@@ -185,6 +210,7 @@ struct json_object *ctl_waiting_conn(struct ctl_server *s, struct model_conn *c,
 	struct json_object *list = NULL;
 
 	ctl_waiting_backoff(c, ctl_waiting_now(s), &list);
+	ctl_waiting_flag(c, ctl_waiting_now(s), &list);
 	/* The rest reads the interface table: for one connection only. */
 	if (detail) {
 		ctl_waiting_routes(s, c, &list);

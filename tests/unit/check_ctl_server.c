@@ -495,6 +495,19 @@ START_TEST(test_waiting_texts)
 	/* the list of every connection stays short: no stall detail there */
 	a = ask("{\"version\":1,\"id\":5,\"command\":\"connections\"}", &USER, NULL);
 	ck_assert_msg(!strstr(a, "stalled since"), "%s", a);
+	/* a flag change the kernel refused twice, asked again in 200 ms */
+	{
+		struct model_pair *p = model_pair_get(model_conn_find(F.m,
+						      0x1a2b3c4d), &l, &r);
+
+		ck_assert_ptr_nonnull(p);
+		p->flag_failures = 2;
+		p->flag_retry_ms = fab_now(NULL) + 200;
+	}
+	a = ask("{\"version\":1,\"id\":6,\"command\":\"connection\",\"args\":"
+		"{\"token\":\"1a2b3c4d\"}}", &USER, NULL);
+	ck_assert_msg(strstr(a, "\"why\":\"flag refused\",\"text\":\"flag change "
+			     "refused 2 time(s), next try in 200 ms\""), "%s", a);
 }
 END_TEST
 
