@@ -61,6 +61,23 @@ static struct json_object *ctl_waiting_add(struct json_object **list,
 	return w;
 }
 
+/* A pair that waits until retry_ms: its addresses and the time left. */
+static struct json_object *ctl_waiting_pair(struct json_object **list,
+					    const char *why, const char *text,
+					    const struct model_pair *p,
+					    uint64_t retry_ms, uint64_t now)
+{
+	struct json_object *w = ctl_waiting_add(list, why, text);
+
+	if (!w)
+		return NULL;
+	json_object_object_add(w, "local", ctl_json_addr(&p->local));
+	json_object_object_add(w, "remote", ctl_json_addr(&p->remote));
+	json_object_object_add(w, "retry_in_ms",
+			       json_object_new_int64((int64_t)(retry_ms - now)));
+	return w;
+}
+
 static void ctl_waiting_backoff(const struct model_conn *c, uint64_t now,
 				struct json_object **list)
 {
@@ -74,15 +91,12 @@ static void ctl_waiting_backoff(const struct model_conn *c, uint64_t now,
 		/* Rounded up: "in 0 s" would read as "now". */
 		snprintf(text, sizeof(text), "backing off, next try in %llu s",
 			 (unsigned long long)((p->retry_ms - now + 999) / 1000));
-		w = ctl_waiting_add(list, "backing off", text);
+		w = ctl_waiting_pair(list, "backing off", text, p, p->retry_ms,
+				     now);
 		if (!w)
 			return;
-		json_object_object_add(w, "local", ctl_json_addr(&p->local));
-		json_object_object_add(w, "remote", ctl_json_addr(&p->remote));
 		json_object_object_add(w, "failures",
 				       json_object_new_int64(p->failures));
-		json_object_object_add(w, "retry_in_ms", json_object_new_int64(
-				       (int64_t)(p->retry_ms - now)));
 	}
 }
 
@@ -93,7 +107,6 @@ static void ctl_waiting_flag(const struct model_conn *c, uint64_t now,
 {
 	for (size_t i = 0; i < c->n_pairs; i++) {
 		const struct model_pair *p = &c->pairs[i];
-		struct json_object *w;
 		char text[80];
 
 		if (p->flag_retry_ms <= now)
@@ -101,13 +114,9 @@ static void ctl_waiting_flag(const struct model_conn *c, uint64_t now,
 		snprintf(text, sizeof(text), "flag change refused %u time(s), "
 			 "next try in %llu ms", p->flag_failures,
 			 (unsigned long long)(p->flag_retry_ms - now));
-		w = ctl_waiting_add(list, "flag refused", text);
-		if (!w)
+		if (!ctl_waiting_pair(list, "flag refused", text, p,
+				      p->flag_retry_ms, now))
 			return;
-		json_object_object_add(w, "local", ctl_json_addr(&p->local));
-		json_object_object_add(w, "remote", ctl_json_addr(&p->remote));
-		json_object_object_add(w, "retry_in_ms", json_object_new_int64(
-				       (int64_t)(p->flag_retry_ms - now)));
 	}
 }
 

@@ -382,11 +382,10 @@ static bool engine_flag_goes(struct engine *e, struct model_conn *c,
 {
 	const struct mptcpd_subflow *s = model_subflow_find(c, &a->local,
 							    &a->remote);
-	const struct model_pair *p = model_pair_find(c, &a->local, &a->remote);
 
 	if (s && s->backup == a->backup)
 		return false;
-	return !p || p->flag_retry_ms <= e->ops.now_ms(e->ops_arg);
+	return !engine_flag_backing_off(c, a, e->ops.now_ms(e->ops_arg));
 }
 
 /* One info line per decision that changes a connection's paths, outside a

@@ -95,13 +95,13 @@ size_t engine_acct_keep(struct model_conn *c, struct engine_acct_keep **out)
 
 	*out = NULL;
 	for (size_t i = 0; i < c->pub.n_subflows; i++)
-		n += c->acct[i].sent || c->acct[i].received || c->acct[i].counted;
+		n += c->acct[i].sent || c->acct[i].received;
 	if (!n || !(*out = calloc(n, sizeof(**out))))
 		return 0;
 	for (size_t i = 0; i < c->pub.n_subflows; i++) {
 		struct model_subflow_acct *r = &c->acct[i];
 
-		if (!r->sent && !r->received && !r->counted)
+		if (!r->sent && !r->received)
 			continue;
 		(*out)[k].local = c->subflows[i].local;
 		(*out)[k].remote = c->subflows[i].remote;
@@ -121,11 +121,8 @@ void engine_acct_restore(struct engine *e, struct model_conn *c,
 		struct model_subflow_acct *r;
 
 		if (!s || s->local.port != x->local.port) {
-			if (x->r.sent || x->r.received)
-				stats_bytes_closed(e->st,
-						   engine_acct_slot(e, &x->r),
-						   x->r.metered, x->r.sent,
-						   x->r.received);
+			stats_bytes_closed(e->st, engine_acct_slot(e, &x->r),
+					   x->r.metered, x->r.sent, x->r.received);
 			continue;
 		}
 		r = model_subflow_acct(c, s);
@@ -134,7 +131,6 @@ void engine_acct_restore(struct engine *e, struct model_conn *c,
 			r->slot = x->r.slot;
 			r->metered = x->r.metered;
 		}
-		r->counted = r->counted || x->r.counted;
 		r->sent = x->r.sent > r->sent ? x->r.sent : r->sent;
 		r->received = x->r.received > r->received ? x->r.received :
 			      r->received;

@@ -184,6 +184,15 @@ static enum engine_verdict engine_prepare_announce(struct model_conn *c,
 	       ENGINE_VERDICT_FAILED : ENGINE_VERDICT_SENT;
 }
 
+const struct model_pair *engine_flag_backing_off(struct model_conn *c,
+						 const struct mptcpd_action *a,
+						 uint64_t now)
+{
+	const struct model_pair *p = model_pair_find(c, &a->local, &a->remote);
+
+	return p && p->flag_retry_ms > now ? p : NULL;
+}
+
 /* What the model believes before the command goes (SENT: ready to send);
  * engine_unprepare() and engine_on_result() take it back. */
 static enum engine_verdict engine_prepare(struct engine *e,
@@ -194,6 +203,7 @@ static enum engine_verdict engine_prepare(struct engine *e,
 	enum engine_verdict v;
 	struct mptcpd_subflow *s;
 	struct model_pair *p;
+	const struct model_pair *held;
 
 	switch (a->type) {
 	case MPTCPD_ACTION_SUBFLOW_CREATE:
@@ -222,11 +232,11 @@ static enum engine_verdict engine_prepare(struct engine *e,
 		/* Refused lately: the same question would earn the same
 		 * answer at once, and a strategy asks again at every
 		 * decision (ACTION_FAILED is one). */
-		p = model_pair_find(c, &a->local, &a->remote);
-		if (p && p->flag_retry_ms > now) {
+		held = engine_flag_backing_off(c, a, now);
+		if (held) {
 			engine_log_action(LOG_DEBUG, a, "flag change refused "
 					  "lately, backing off");
-			engine_conn_wake(e, c, p->flag_retry_ms);
+			engine_conn_wake(e, c, held->flag_retry_ms);
 			return ENGINE_VERDICT_BACKING_OFF;
 		}
 		if (s) {

@@ -159,6 +159,11 @@ bool engine_announce_due(struct model_conn *c, uint64_t now_ms);
  * model believe. */
 void engine_unprepare(struct engine *e, struct model_conn *c,
 		      const struct mptcpd_action *a);
+/* The pair of a's subflow while a refused flag change of it backs off
+ * (engine.c, engine_flag_refused), else NULL. */
+const struct model_pair *engine_flag_backing_off(struct model_conn *c,
+						 const struct mptcpd_action *a,
+						 uint64_t now);
 /* A connection's table is full (what: "subflow", "pair"): counted,
  * logged once per connection. */
 void engine_over_cap(struct engine *e, struct model_conn *c, const char *what);

@@ -164,6 +164,18 @@ static void interactive_take(struct interactive_data *d,
 	d->probe_until_ms = 0;
 }
 
+/* The path the data leaves, to be probed later (interactive_probe): the
+ * first probe a gap after now, the gaps growing from there. */
+static void interactive_leave(struct interactive_data *d,
+			      const struct mptcpd_addr *left, uint32_t min_us,
+			      uint64_t now)
+{
+	d->left = *left;
+	d->left_min_us = min_us;
+	d->next_probe_ms = now + INTERACTIVE_PROBE_GAP_MS;
+	d->probe_gap_ms = INTERACTIVE_PROBE_GAP_MS;
+}
+
 /* No active path, or it stopped working: the initial subflow's path at
  * first (no RTT is known yet), else the lowest RTT, at once. */
 static struct interactive_path *interactive_fallback(struct interactive_data *d,
@@ -201,12 +213,8 @@ static struct interactive_path *interactive_fallback(struct interactive_data *d,
 	 * keeps the RTT its handshake met in that queue, stale, for as long
 	 * as it carries nothing.  A blackholed path gets no working subflow
 	 * (its SYNs go unanswered), so it is not probed. */
-	if (lost && !mptcpd_addr_same_ip(&was, &p->l->addr)) {
-		d->left = was;
-		d->left_min_us = was_min_us;
-		d->next_probe_ms = now + INTERACTIVE_PROBE_GAP_MS;
-		d->probe_gap_ms = INTERACTIVE_PROBE_GAP_MS;
-	}
+	if (lost && !mptcpd_addr_same_ip(&was, &p->l->addr))
+		interactive_leave(d, &was, was_min_us, now);
 	return p;
 }
 
@@ -231,10 +239,7 @@ static struct interactive_path *interactive_hysteresis(struct interactive_data *
 	}
 	if (now - d->worse_since_ms < host->rtt_switch_hold_ms)
 		return act;
-	d->left = act->l->addr;
-	d->left_min_us = d->active_min_us;
-	d->next_probe_ms = now + INTERACTIVE_PROBE_GAP_MS;
-	d->probe_gap_ms = INTERACTIVE_PROBE_GAP_MS;
+	interactive_leave(d, &act->l->addr, d->active_min_us, now);
 	interactive_take(d, b);
 	*why = "active path's smoothed RTT exceeded the best alternative's by "
 	       "the margin for the hold time";
