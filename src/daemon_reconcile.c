@@ -16,14 +16,19 @@ static void daemon_reconcile_tick(void *arg)
 {
 	struct daemon *d = arg;
 	uint32_t tokens[2 * RECONCILE_PER_TICK];
-	struct diag_conn kconn;
+	int found[2 * RECONCILE_PER_TICK];
 	size_t n = reconcile_pick(&d->reconcile, d->model, tokens,
 				  2 * RECONCILE_PER_TICK);
 	uint64_t forgotten;
 
+	_Static_assert(2 * RECONCILE_PER_TICK <= DIAG_EXIST_MAX,
+		       "a tick's lookups go in one batch");
+	/* One socket and one sendmsg for the tick's lookups: a socket per
+	 * lookup was most of what an idle daemon paid here. */
+	if (n && diag_conns_exist(tokens, n, found) < 0)
+		return;
 	for (size_t i = 0; i < n; i++)
-		if (reconcile_answer(&d->reconcile, tokens[i],
-				     diag_conn_lookup(tokens[i], &kconn)))
+		if (reconcile_answer(&d->reconcile, tokens[i], found[i]))
 			engine_forget(d->engine, tokens[i]);
 	if (reconcile_log_due(&d->reconcile, loop_now_ms(d->loop), &forgotten))
 		log_info(LOG_SUB_ENGINE, "reconcile: %llu connection(s) the kernel "

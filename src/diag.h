@@ -85,6 +85,13 @@ int diag_dumper_run(void (*conn_cb)(void *arg, const struct diag_conn *c),
  * gone, -errno. */
 int diag_conn_lookup(uint32_t token, struct diag_conn *out);
 
+/* Whether each of n (<= DIAG_EXIST_MAX) connections exists, asked by
+ * token on one socket in one sendmsg(): result[i] is 0 (found), -ENOENT
+ * (the kernel has no such token) or another -errno (no answer: unknown).
+ * 0, or -errno when nothing could be asked. */
+#define DIAG_EXIST_MAX	64
+int diag_conns_exist(const uint32_t *tokens, size_t n, int *result);
+
 /* Replies refused by the dumps and lookups so far because the kernel did
  * not send them (another local program did). */
 uint64_t diag_dropped(void);

@@ -91,3 +91,95 @@ int diag_conn_lookup(uint32_t token, struct diag_conn *out)
 		return err;
 	return ctx.found ? 0 : -ENOENT;
 }
+
+/* ---- many tokens on one socket ----------------------------------- */
+
+struct diag_exist_ctx {
+	size_t n;
+	int *result;		/* 1 found, -errno, DIAG_EXIST_UNANSWERED */
+	size_t answered;
+};
+
+#define DIAG_EXIST_UNANSWERED	1
+
+/* Sequence numbers 1..n name the requests: reply i answers tokens[i-1]. */
+static int diag_exist_msg(const struct nlmsghdr *nlh, void *arg)
+{
+	struct diag_exist_ctx *ctx = arg;
+	const struct nlmsgerr *e;
+	size_t i = nlh->nlmsg_seq;
+	int r;
+
+	if (i < 1 || i > ctx->n || ctx->result[i - 1] != DIAG_EXIST_UNANSWERED)
+		return 0;
+	if (nlh->nlmsg_type == NLMSG_ERROR) {
+		if (nlh->nlmsg_len < NLMSG_LENGTH(sizeof(*e)))
+			return -EIO;
+		e = NLMSG_DATA(nlh);
+		r = e->error < 0 ? nlutil_kernel_errno(e->error) : -EIO;
+	} else if (nlh->nlmsg_type == SOCK_DIAG_BY_FAMILY) {
+		r = 0;
+	} else {
+		return 0;
+	}
+	ctx->result[i - 1] = r;
+	ctx->answered++;
+	return 0;
+}
+
+int diag_conns_exist(const uint32_t *tokens, size_t n, int *result)
+{
+	struct diag_request reqs[DIAG_EXIST_MAX];
+	char buf[16384] __attribute__((aligned(NLMSG_ALIGNTO)));
+	struct diag_exist_ctx ctx = { n, result, 0 };
+	struct sockaddr_nl from;
+	socklen_t from_len;
+	ssize_t got;
+	int fd, err = 0, reads;
+
+	if (n > DIAG_EXIST_MAX)
+		return -E2BIG;
+	for (size_t i = 0; i < n; i++) {
+		result[i] = DIAG_EXIST_UNANSWERED;
+		/* As diag_lookup_send: AF_INET finds either family, and no
+		 * extension is asked for: only whether it exists. */
+		diag_request_init(&reqs[i], NLM_F_REQUEST, (uint32_t)i + 1,
+				  AF_INET, IPPROTO_MPTCP, DIAG_STATES_ALL, 0);
+		reqs[i].r.id.idiag_cookie[0] = tokens[i];
+	}
+	if (!n)
+		return 0;
+	fd = diag_open(DIAG_LOOKUP_TIMEOUT_S);
+	if (fd < 0)
+		return fd;
+	/* All requests in one sendmsg: the kernel answers each in turn
+	 * before send() returns (replies of about 200 bytes: a batch fits
+	 * the default receive buffer). */
+	if (send(fd, reqs, n * sizeof(reqs[0]), 0) < 0) {
+		err = -errno;
+		goto out;
+	}
+	for (reads = 0; ctx.answered < n && reads < (int)n + 16; reads++) {
+		from_len = sizeof(from);
+		got = recvfrom(fd, buf, sizeof(buf), 0, (struct sockaddr *)&from,
+			       &from_len);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0) {
+			err = -errno;
+			break;
+		}
+		if (!diag_from_kernel(&from, from_len))
+			continue;
+		err = nlutil_walk(buf, (size_t)got, diag_exist_msg, &ctx);
+		if (err < 0)
+			break;
+	}
+out:
+	close(fd);
+	/* A request left unanswered tells nothing: not "gone". */
+	for (size_t i = 0; i < n; i++)
+		if (result[i] == DIAG_EXIST_UNANSWERED)
+			result[i] = err < 0 ? err : -ETIMEDOUT;
+	return err < 0 && ctx.answered == 0 ? err : 0;
+}

@@ -61,10 +61,13 @@
  * subflows sending at once); the first 256 senders are each looked at
  * every tick, more take turns. */
 #define HEALTH_TICK_BUDGET	256
-/* Idle subflows per tick: what an idle daemon pays, about 0.4% of a core
- * (measured: one lookup costs 3-4 us); a round over 20,000 subflows
- * takes 16 s, over 2,000 1.6 s. */
-#define HEALTH_IDLE_BUDGET	128
+/* Idle subflows per tick: what an idle daemon pays, about 0.25% of a
+ * core (measured: one lookup costs 3-4 us); a round over 20,000 subflows
+ * takes 31 s, over 2,000 3.1 s.  A longer round only delays noticing that
+ * a long-idle subflow started sending (a new subflow is looked at at
+ * once): 128 made an idle daemon with 10,000 connections cost 2% of a
+ * core, issue #9's bound. */
+#define HEALTH_IDLE_BUDGET	64
 /* However many are hot, the round-robin goes on at this pace. */
 #define HEALTH_IDLE_MIN		32
 /* Connections visited per tick at most, subflows or not: a table of
