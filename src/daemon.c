@@ -649,7 +649,7 @@ static int daemon_start(struct daemon *d)
 					daemon_health_tick, d);
 	if (!d->keys || !d->health_tick)
 		return -ENOMEM;
-	if (daemon_reconcile_start(d) < 0)
+	if (daemon_reconcile_start(d) < 0 || daemon_trim_start(d) < 0)
 		return -ENOMEM;
 	d->started_ms = loop_now_ms(d->loop);
 	daemon_start_ctl(d);
@@ -660,6 +660,7 @@ static void daemon_stop(struct daemon *d)
 {
 	ctl_server_free(d->ctl);	/* first: it reads everything below */
 	daemon_reconcile_stop(d);
+	daemon_trim_stop(d);
 	if (d->loop) {
 		loop_io_del(d->loop, d->io_events);
 		loop_timer_del(d->loop, d->pace_timer);

@@ -83,6 +83,7 @@ struct daemon {
 	struct stats stats;		/* counters since start (the engine's) */
 	bool bytes_dumping;		/* a stats request's dump is running */
 	struct loop_timer *reconcile_timer;
+	struct loop_timer *trim_timer;		/* daemon_trim.c */
 	struct history *history;	/* decisions, for mptcpd-ctl events */
 	/* The history entry of the command about to be sent (its tag);
 	 * NULL: none. */
@@ -140,6 +141,10 @@ void daemon_on_pm_overflow(void *arg);
  * connections per tick (reconcile.h). */
 int daemon_reconcile_start(struct daemon *d);	/* 0 or -ENOMEM */
 void daemon_reconcile_stop(struct daemon *d);
+
+/* daemon_trim.c: freed heap pages back to the system, once a minute. */
+int daemon_trim_start(struct daemon *d);	/* 0 or -ENOMEM */
+void daemon_trim_stop(struct daemon *d);
 
 /* daemon_history.c: the decision history (history.h). */
 int daemon_history_start(struct daemon *d);	/* 0 or -ENOMEM */
