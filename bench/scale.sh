@@ -15,6 +15,12 @@
 #   SERVER_STRATEGY   the server's mptcpd strategy (fullmesh; announce = all)
 #   IDLE_SECONDS      10: how long the idle CPU is measured
 #   STATUS_CALLS      50: "mptcpd-ctl status" calls timed while idle
+#   SCALE_RPS         1: the router's receive work off CPU 0 (far_side_rps)
+#   SCALE_OUT         a directory: keep the table, raw results, events, log
+#   SCALE_PERF        1 (with SCALE_OUT): perf profiles of the daemon, idle
+#                     (perf-idle-N.MODE.data) and in the Wi-Fi-down sweep
+#                     (perf-N.MODE.data); the idle CPU figure then includes
+#                     the cost of perf's sampling
 #
 # Per N and path manager, on the client side: the time for all N
 # connections to get their cellular subflow (kernel events recorded in C
@@ -69,6 +75,27 @@ scale_sysctls() {
 	nsx "$1" sysctl -qw net.core.somaxconn=65535 net.ipv4.tcp_max_syn_backlog=65535 \
 		net.ipv4.ip_local_port_range="1024 65535" net.ipv4.tcp_tw_reuse=1 ||
 		fail "sysctls in $1"
+}
+
+# far_side_rps: the router's ports facing C hand what they receive to the
+# CPUs other than CPU 0 (RPS).  A veth delivers a packet on the sender's
+# own CPU, inside its sendmsg: without this, every command that sends a
+# packet (a promotion's MP_PRIO, a withdrawal's RM_ADDR) also paid for the
+# router forwarding it and the server taking it in, which on a real
+# network other machines do (22% of the daemon's samples in a
+# 10,000-connection Wi-Fi-down sweep).  The kernel PM's runs get the same
+# lab.  SCALE_RPS=0 leaves it out; a one-CPU machine has nowhere to go.
+far_side_rps() {
+	local n mask dev
+	n=$(nproc)
+	[ "${SCALE_RPS:-1}" = 1 ] && [ "$n" -ge 2 ] || return 0
+	[ "$n" -le 32 ] || n=32
+	mask=$(printf '%x' $(((1 << n) - 2)))
+	for dev in c0 c1; do
+		ip netns exec "$R" sh -c "echo $mask >/sys/class/net/$dev/queues/rx-0/rps_cpus" ||
+			fail "RPS on the router's $dev"
+	done
+	log "router ports c0, c1: receive work on CPUs mask $mask (RPS)"
 }
 
 # ---- the daemon ----------------------------------------------------------
@@ -233,7 +260,13 @@ client_phase() {
 
 	read -r m0 t0 < <(machine_ticks)
 	[ "$mode" = kernel ] || c0=$(cpu_ns "$DAEMON_PID")
-	sleep "$IDLE_SECONDS"
+	if [ "$mode" != kernel ] && [ "${SCALE_PERF:-0}" = 1 ] && [ -n "${SCALE_OUT:-}" ]; then
+		mkdir -p "$SCALE_OUT"
+		timeout -s INT "$IDLE_SECONDS" perf record -q -g -p "$DAEMON_PID" \
+			-o "$SCALE_OUT/perf-idle-$k.data" >/dev/null 2>&1
+	else
+		sleep "$IDLE_SECONDS"
+	fi
 	read -r m1 t1 < <(machine_ticks)
 	put "$k.machine" "$(awk -v a="$m0" -v b="$m1" -v t="$((t1 - t0))" -v n="$(nproc)" \
 		'BEGIN { printf "%.1f", (b - a) * 100 / t * n }')"
@@ -242,9 +275,12 @@ client_phase() {
 		put "$k.cpu" "$(awk -v a="$c0" -v b="$c1" -v s="$IDLE_SECONDS" \
 			'BEGIN { printf "%.2f", (b - a) / 1e7 / s }')"
 		: >"$TMP/lat"
+		# No timeout(1) around it: mptcpd-ctl gives up by itself after
+		# 10 s, and timeout's own fork and exec (1.5 ms here) would be
+		# counted as the daemon's, while the -V row below has none.
 		for i in $(seq "$STATUS_CALLS"); do
 			lat=$EPOCHREALTIME
-			timeout 30 "$CTL" -s "$(ctl_sock "$C")" status >/dev/null 2>&1 ||
+			"$CTL" -s "$(ctl_sock "$C")" status >/dev/null 2>&1 ||
 				echo "status failed" >>"$TMP/status.err"
 			awk -v a="$lat" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.2f\n", (b - a) * 1000 }' >>"$TMP/lat"
 		done
@@ -280,10 +316,35 @@ client_phase() {
 
 	log "Wi-Fi link down"
 	from=$(wc -l <"$DAEMON_LOG")
+	perf_pid=
+	if [ "$mode" != kernel ]; then
+		c0=$(cpu_ns "$DAEMON_PID")
+		# SCALE_PERF=1: where the daemon's handover time goes (needs perf).
+		if [ "${SCALE_PERF:-0}" = 1 ] && [ -n "${SCALE_OUT:-}" ]; then
+			mkdir -p "$SCALE_OUT"
+			perf record -q -g -p "$DAEMON_PID" -o "$SCALE_OUT/perf-$k.data" \
+				>/dev/null 2>&1 &
+			perf_pid=$!
+			sleep 1
+		fi
+	fi
+	read -r m0 t0 < <(machine_ticks)
 	tdown=$("$MANY" at ip -n "$C" link set eth0 down)
 	bound=$((10 + n / 1000))
 	[ "$mode" = kernel ] && bound=5
 	wait_until "$bound" no_tcp_from "$WIFI"
+	[ "$mode" = backup-cellular ] && wait_until 5 cell_promoted
+	read -r m1 t1 < <(machine_ticks)
+	put "$k.ho_machine" "$(awk -v a="$m0" -v b="$m1" -v hz="$(getconf CLK_TCK)" \
+		'BEGIN { printf "%.0f", (b - a) * 1000 / hz }')"
+	if [ "$mode" != kernel ]; then
+		c1=$(cpu_ns "$DAEMON_PID")
+		put "$k.ho_cpu" "$(awk -v a="$c0" -v b="$c1" 'BEGIN { printf "%.0f", (b - a) / 1e6 }')"
+		if [ -n "$perf_pid" ]; then
+			kill -INT "$perf_pid" 2>/dev/null
+			wait "$perf_pid" 2>/dev/null
+		fi
+	fi
 	put "$k.wifi_left" "$(nsx "$C" ss -tnH state established src "$WIFI" | grep -c .)"
 	if [ "$mode" = backup-cellular ]; then
 		wait_until 5 cell_promoted
@@ -442,6 +503,7 @@ report() {
 		row "  connections measured" "N" "$n" ho_n
 		row "Wi-Fi down: + cell promoted, med/max ms" "<= 300 / <= 1000" "$n" hp_med hp_max
 		row "  connections measured" "N" "$n" hp_n
+		row "Wi-Fi down: daemon CPU / machine busy, ms" "" "$n" ho_cpu ho_machine
 		row "Wi-Fi down: Wi-Fi subflows left" "0" "$n" wifi_left
 		row "Wi-Fi down: cellular still backup" "0" "$n" still_backup
 		row "Wi-Fi down: ACKs lost (outcome unknown)" "0" "$n" acks_lost
@@ -483,6 +545,7 @@ done
 lab_setup v4
 : >"$DAEMON_LOG"
 for ns in "$C" "$S"; do scale_sysctls "$ns"; done
+far_side_rps
 ip -n "$S" addr add 203.0.113.3/24 dev eth0 || fail "server address"
 ip -n "$S" addr add 203.0.113.4/24 dev eth0 || fail "server address"
 ip netns exec "$S" "$MANY" server -a 0.0.0.0 -p "$PORT" -n 200000 -t 86400 >"$TMP/many-s.out" 2>&1 &
