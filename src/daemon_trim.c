@@ -10,6 +10,7 @@
  * not the connections, so its cost follows the heap's fragmentation, not
  * the number of idle connections.
  */
+#include <errno.h>
 #include <malloc.h>
 #include <time.h>
 

@@ -101,6 +101,7 @@ struct diag_exist_ctx {
 };
 
 #define DIAG_EXIST_UNANSWERED	1
+#define DIAG_EXIST_RCVBUF	(256 * 1024)
 
 /* Sequence numbers 1..n name the requests: reply i answers tokens[i-1]. */
 static int diag_exist_msg(const struct nlmsghdr *nlh, void *arg)
@@ -152,6 +153,9 @@ int diag_conns_exist(const uint32_t *tokens, size_t n, int *result)
 	fd = diag_open(DIAG_LOOKUP_TIMEOUT_S);
 	if (fd < 0)
 		return fd;
+	/* Every reply arrives before we read one: room for a batch even
+	 * where the default receive buffer is small. */
+	nlutil_set_rcvbuf(fd, DIAG_EXIST_RCVBUF);
 	/* All requests in one sendmsg: the kernel answers each in turn
 	 * before send() returns (replies of about 200 bytes: a batch fits
 	 * the default receive buffer). */

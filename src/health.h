@@ -17,7 +17,7 @@
  *    sending.  A subflow just established (health_watch) is hot until
  *    its first look, so a fresh transfer is watched from its start.
  * With 10,000 idle connections a tick costs HEALTH_IDLE_BUDGET lookups
- * (about 0.5 ms of CPU) instead of 20,000; the price is that an idle
+ * (about 0.25 ms of CPU) instead of 20,000; the price is that an idle
  * subflow that starts sending into an already dead path is found within
  * one round (subflows / budget ticks) rather than at once.
  *
