@@ -21,16 +21,36 @@
 /* The kernel answers at once; this only guards against a wedged socket. */
 #define DIAG_LOOKUP_TIMEOUT_S	1
 
+/* AF_INET: the token finds either family.  The owner (uid, cgroup id)
+ * comes without extensions: no mptcp_info to fill. */
+static void diag_token_request(struct diag_request *req, uint32_t seq,
+			       uint32_t token)
+{
+	diag_request_init(req, NLM_F_REQUEST, seq, AF_INET, IPPROTO_MPTCP,
+			  DIAG_STATES_ALL, 0);
+	req->r.id.idiag_cookie[0] = token;
+}
+
 static int diag_lookup_send(int fd, uint32_t token)
 {
 	struct diag_request req;
 
-	/* AF_INET: the token finds either family.  The owner (uid, cgroup
-	 * id) comes without extensions: no mptcp_info to fill. */
-	diag_request_init(&req, NLM_F_REQUEST, 1, AF_INET, IPPROTO_MPTCP,
-			  DIAG_STATES_ALL, 0);
-	req.r.id.idiag_cookie[0] = token;
+	diag_token_request(&req, 1, token);
 	return send(fd, &req, sizeof(req), 0) < 0 ? -errno : 0;
+}
+
+/* One datagram into buf: its length; 0 for one to skip (an interrupted
+ * read, or not from the kernel); or -errno. */
+static ssize_t diag_recv_reply(int fd, char *buf, size_t len)
+{
+	struct sockaddr_nl from;
+	socklen_t from_len = sizeof(from);
+	ssize_t n = recvfrom(fd, buf, len, 0, (struct sockaddr *)&from,
+			     &from_len);
+
+	if (n < 0)
+		return errno == EINTR ? 0 : -errno;
+	return diag_from_kernel(&from, from_len) ? n : 0;
 }
 
 struct diag_lookup_ctx {
@@ -63,8 +83,6 @@ int diag_conn_lookup(uint32_t token, struct diag_conn *out)
 {
 	char buf[8192] __attribute__((aligned(NLMSG_ALIGNTO)));
 	struct diag_lookup_ctx ctx = { out, 0 };
-	struct sockaddr_nl from;
-	socklen_t from_len;
 	ssize_t n;
 	int fd, err, reads;
 
@@ -73,18 +91,11 @@ int diag_conn_lookup(uint32_t token, struct diag_conn *out)
 		return fd;
 	err = diag_lookup_send(fd, token);
 	for (reads = 0; err == 0 && reads < 16; reads++) {
-		from_len = sizeof(from);
-		n = recvfrom(fd, buf, sizeof(buf), 0, (struct sockaddr *)&from,
-			     &from_len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			err = -errno;
-			break;
-		}
-		if (!diag_from_kernel(&from, from_len))
-			continue;
-		err = nlutil_walk(buf, (size_t)n, diag_lookup_msg, &ctx);
+		n = diag_recv_reply(fd, buf, sizeof(buf));
+		if (n < 0)
+			err = (int)n;
+		else if (n > 0)
+			err = nlutil_walk(buf, (size_t)n, diag_lookup_msg, &ctx);
 	}
 	close(fd);
 	if (err < 0)
@@ -133,8 +144,6 @@ int diag_conns_exist(const uint32_t *tokens, size_t n, int *result)
 	struct diag_request reqs[DIAG_EXIST_MAX];
 	char buf[16384] __attribute__((aligned(NLMSG_ALIGNTO)));
 	struct diag_exist_ctx ctx = { n, result, 0 };
-	struct sockaddr_nl from;
-	socklen_t from_len;
 	ssize_t got;
 	int fd, err = 0, reads;
 
@@ -142,11 +151,7 @@ int diag_conns_exist(const uint32_t *tokens, size_t n, int *result)
 		return -E2BIG;
 	for (size_t i = 0; i < n; i++) {
 		result[i] = DIAG_EXIST_UNANSWERED;
-		/* As diag_lookup_send: AF_INET finds either family, and no
-		 * extension is asked for: only whether it exists. */
-		diag_request_init(&reqs[i], NLM_F_REQUEST, (uint32_t)i + 1,
-				  AF_INET, IPPROTO_MPTCP, DIAG_STATES_ALL, 0);
-		reqs[i].r.id.idiag_cookie[0] = tokens[i];
+		diag_token_request(&reqs[i], (uint32_t)i + 1, tokens[i]);
 	}
 	if (!n)
 		return 0;
@@ -157,27 +162,18 @@ int diag_conns_exist(const uint32_t *tokens, size_t n, int *result)
 	 * where the default receive buffer is small. */
 	nlutil_set_rcvbuf(fd, DIAG_EXIST_RCVBUF);
 	/* All requests in one sendmsg: the kernel answers each in turn
-	 * before send() returns (replies of about 200 bytes: a batch fits
-	 * the default receive buffer). */
+	 * before send() returns. */
 	if (send(fd, reqs, n * sizeof(reqs[0]), 0) < 0) {
 		err = -errno;
 		goto out;
 	}
-	for (reads = 0; ctx.answered < n && reads < (int)n + 16; reads++) {
-		from_len = sizeof(from);
-		got = recvfrom(fd, buf, sizeof(buf), 0, (struct sockaddr *)&from,
-			       &from_len);
-		if (got < 0 && errno == EINTR)
-			continue;
-		if (got < 0) {
-			err = -errno;
-			break;
-		}
-		if (!diag_from_kernel(&from, from_len))
-			continue;
-		err = nlutil_walk(buf, (size_t)got, diag_exist_msg, &ctx);
-		if (err < 0)
-			break;
+	for (reads = 0; err == 0 && ctx.answered < n && reads < (int)n + 16;
+	     reads++) {
+		got = diag_recv_reply(fd, buf, sizeof(buf));
+		if (got < 0)
+			err = (int)got;
+		else if (got > 0)
+			err = nlutil_walk(buf, (size_t)got, diag_exist_msg, &ctx);
 	}
 out:
 	close(fd);
