@@ -41,7 +41,10 @@ struct resync_ops {
  * that overflowed is read first. */
 #define RESYNC_SETTLE_MS	50
 #define RESYNC_MIN_GAP_MS	1000	/* between two resyncs' starts */
-#define RESYNC_SLICE_MS		50	/* loop time per slice, at most */
+/* Loop time per slice: a slice stops once this is spent, after the step
+ * or record under way, so that no callback holds the loop for more than
+ * 20 ms (a 10,000-connection resync overflowed 50 by 20 ms). */
+#define RESYNC_SLICE_MS		10
 
 struct resync *resync_new(struct engine *e, const struct resync_ops *ops,
 			  void *arg, uint64_t min_gap_ms, uint64_t slice_ms);
