@@ -553,8 +553,10 @@ static void *daemon_bytes_begin(void *arg)
 
 static int daemon_bytes_step(void *arg, void *dump)
 {
+	int r = diag_dumper_step(dump);
+
 	(void)arg;
-	return diag_dumper_step(dump);
+	return r == DIAG_STEP_NEXT_DUMP ? 0 : r;
 }
 
 static void daemon_bytes_end(void *arg, void *dump)

@@ -80,6 +80,8 @@ static int daemon_take_step(void *arg, struct snapshot *snap)
 			return -ENOMEM;
 	}
 	done = diag_dumper_step(d->dumper);
+	if (done == DIAG_STEP_NEXT_DUMP)
+		return RESYNC_STEP_BREAK;
 	if (done != 0) {
 		diag_dumper_free(d->dumper);
 		d->dumper = NULL;

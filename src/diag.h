@@ -70,9 +70,13 @@ struct diag_dumper *diag_dumper_new(void (*conn_cb)(void *arg,
 						       const struct diag_subflow *s),
 				    void *arg);
 /* Reads one datagram (sending the next dump's request first when one
- * dump ends): 1 when every dump is complete, 0 to call again, -errno when
- * a dump failed (the dumper is then done; -EOPNOTSUPP: mptcp_diag is
- * missing).  A host without IPv6 is not an error. */
+ * dump ends): 1 when every dump is complete, 0 to call again,
+ * DIAG_STEP_NEXT_DUMP to call again when a dump ended (the next read
+ * starts another walk of the kernel's tables, the longest step: ~10 ms
+ * on this test host; an owner that slices its loop time stops here),
+ * -errno when a dump failed (the dumper is then done; -EOPNOTSUPP:
+ * mptcp_diag is missing).  A host without IPv6 is not an error. */
+#define DIAG_STEP_NEXT_DUMP	2
 int diag_dumper_step(struct diag_dumper *w);
 void diag_dumper_free(struct diag_dumper *w);
 /* All steps at once: 0 or -errno. */

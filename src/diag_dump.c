@@ -99,14 +99,16 @@ int diag_dump_walk(const void *buf, size_t len, const struct diag_dump *d)
 struct diag_conn_ctx {
 	void (*cb)(void *arg, const struct diag_conn *c);
 	void *arg;
+	size_t records;		/* MPTCP sockets seen, any kind */
 };
 
 static void diag_on_conn(const struct nlmsghdr *nlh, size_t len, void *ctx)
 {
-	const struct diag_conn_ctx *cc = ctx;
+	struct diag_conn_ctx *cc = ctx;
 	char l[ADDR_STRLEN], r[ADDR_STRLEN];
 	struct diag_conn c;
 
+	cc->records++;
 	if (diag_parse_conn(nlh, len, &c) != 0)
 		return;
 	log_debug(LOG_SUB_DIAG, "conn token %08x %s -> %s state %u%s%s",
@@ -141,6 +143,12 @@ struct diag_dumper {
 	size_t stage;		/* index in diag_stages; DIAG_N_STAGES: done */
 	bool sent;		/* the stage's request is out */
 	unsigned int reads;	/* datagrams of this stage */
+	/* The IPv6 MPTCP dump found no socket at all, so no connection can
+	 * have an IPv6 subflow (an IPv4 one has IPv4 subflows only): the
+	 * IPv6 subflow dump, a walk of the whole established hash that
+	 * finds nothing, is skipped. */
+	bool no_mptcp_v6;
+	size_t records_before;	/* cc.records when this stage began */
 	void *buf;
 	struct diag_dump d;
 	struct diag_conn_ctx cc;
@@ -149,7 +157,13 @@ struct diag_dumper {
 
 static bool diag_stage_wanted(const struct diag_dumper *w, size_t stage)
 {
-	return diag_stages[stage].subflows ? w->sc.cb != NULL : w->cc.cb != NULL;
+	const struct diag_stage *st = &diag_stages[stage];
+
+	if (!st->subflows)
+		return w->cc.cb != NULL;
+	if (st->family == AF_INET6 && w->no_mptcp_v6)
+		return false;
+	return w->sc.cb != NULL;
 }
 
 static void diag_dumper_skip(struct diag_dumper *w)
@@ -211,6 +225,7 @@ static int diag_stage_send(struct diag_dumper *w)
 	w->d.seq++;
 	w->reads = 0;
 	w->sent = true;
+	w->records_before = w->cc.records;
 	return diag_send(w->fd, &w->d);
 }
 
@@ -280,10 +295,14 @@ int diag_dumper_step(struct diag_dumper *w)
 			return err;
 		}
 	}
+	if (!diag_stages[w->stage].subflows &&
+	    diag_stages[w->stage].family == AF_INET6 &&
+	    w->cc.records == w->records_before)
+		w->no_mptcp_v6 = true;
 	w->stage++;
 	w->sent = false;
 	diag_dumper_skip(w);
-	return w->stage >= DIAG_N_STAGES ? 1 : 0;
+	return w->stage >= DIAG_N_STAGES ? 1 : DIAG_STEP_NEXT_DUMP;
 }
 
 int diag_dumper_run(void (*conn_cb)(void *arg, const struct diag_conn *c),
@@ -297,7 +316,7 @@ int diag_dumper_run(void (*conn_cb)(void *arg, const struct diag_conn *c),
 		return -ENOMEM;
 	do {
 		err = diag_dumper_step(w);
-	} while (err == 0);
+	} while (err == 0 || err == DIAG_STEP_NEXT_DUMP);
 	diag_dumper_free(w);
 	return err < 0 ? err : 0;
 }

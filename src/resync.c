@@ -178,7 +178,7 @@ static void resync_dump_slice(struct resync *r)
 	resync_slice_done(r, t0);
 	if (done < 0)
 		resync_give_up(r, done);
-	else if (done > 0)
+	else if (done == 1)
 		resync_dumped(r);
 	else
 		r->ops.wake(r->arg, 0);

@@ -23,7 +23,9 @@ struct resync_ops {
 	uint64_t (*now_ms)(void *arg);
 	/* Read a little more of the kernel's connections and subflows into
 	 * snap (the first call starts the dumps): 1 when snap is complete,
-	 * 0 to call again, -errno (the dumps are then given up). */
+	 * 0 to call again, RESYNC_STEP_BREAK to call again in a new slice
+	 * (the next step is a long one), -errno (the dumps are then given
+	 * up). */
 	int (*take_step)(void *arg, struct snapshot *snap);
 	/* Give up dumps in progress (the resync is freed mid-way). */
 	void (*take_abort)(void *arg);
@@ -45,6 +47,7 @@ struct resync_ops {
  * or record under way, so that no callback holds the loop for more than
  * 20 ms (a 10,000-connection resync overflowed 50 by 20 ms). */
 #define RESYNC_SLICE_MS		10
+#define RESYNC_STEP_BREAK	2
 
 struct resync *resync_new(struct engine *e, const struct resync_ops *ops,
 			  void *arg, uint64_t min_gap_ms, uint64_t slice_ms);

@@ -26,6 +26,7 @@ struct fake {
 	uint64_t tick;		/* added to now by every clock read */
 	size_t n_conns;		/* what the dump reports: tokens 1..n_conns */
 	size_t per_step;	/* records per take_step (0: all in one) */
+	size_t break_after;	/* steps: the next says "new slice" (0: none) */
 	size_t dumped;		/* records of the dump in progress so far */
 	size_t n_steps, n_aborts;
 	int take_error;
@@ -98,7 +99,7 @@ static int fake_take_step(void *arg, struct snapshot *s)
 	for (; n > 0 && f->dumped < f->n_conns; n--, f->dumped++)
 		snap_conn(s, (uint32_t)(f->n_conns - f->dumped), false);
 	if (f->dumped < f->n_conns)
-		return 0;
+		return f->n_steps == f->break_after ? RESYNC_STEP_BREAK : 0;
 	f->dumped = 0;
 	return 1;
 }
@@ -416,6 +417,26 @@ START_TEST(test_dump_spread_over_slices)
 }
 END_TEST
 
+/* A step that ends a dump, when the next one's first read is a long
+ * walk of the kernel's tables, ends the slice even with time left: the
+ * long read starts a slice of its own. */
+START_TEST(test_next_dump_starts_a_slice)
+{
+	F.n_conns = 100;
+	F.per_step = 5;			/* 20 steps */
+	F.break_after = 3;
+	resync_request(F.resync);
+	resync_run(F.resync);		/* the clock stands still: only the break ends it */
+	ck_assert_uint_eq(F.n_steps, 3);
+	ck_assert_uint_eq(F.last_delay, 0);
+	ck_assert(resync_busy(F.resync));
+	run_until_idle();
+	ck_assert_uint_eq(F.n_steps, 20);
+	ck_assert_uint_eq(model_conn_count(F.model), 100);
+	ck_assert_uint_eq(F.n_done, 1);
+}
+END_TEST
+
 /* Events that arrive while the dump is read: a connection created after
  * the dump passed its place stays, one closed meanwhile is not brought
  * back, one only the model knew goes. */
@@ -501,6 +522,7 @@ static Suite *resync_suite(void)
 	tcase_add_test(tc, test_rate_limited_and_coalesced);
 	tcase_add_test(tc, test_failed_snapshot_ends_the_resync);
 	tcase_add_test(tc, test_dump_spread_over_slices);
+	tcase_add_test(tc, test_next_dump_starts_a_slice);
 	tcase_add_test(tc, test_live_events_during_the_dump_win);
 	tcase_add_test(tc, test_listener_event_during_the_dump_asks_again);
 	tcase_add_test(tc, test_free_during_the_dump_aborts_it);
