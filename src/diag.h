@@ -71,9 +71,9 @@ struct diag_dumper *diag_dumper_new(void (*conn_cb)(void *arg,
 				    void *arg);
 /* Reads one datagram (sending the next dump's request first when one
  * dump ends): 1 when every dump is complete, 0 to call again,
- * DIAG_STEP_NEXT_DUMP to call again when a dump ended (the next read
- * starts another walk of the kernel's tables, the longest step: ~10 ms
- * on this test host; an owner that slices its loop time stops here),
+ * DIAG_STEP_NEXT_DUMP to call again when a dump ended (the next read,
+ * the first of another dump, is the longest step: 10-15 ms of kernel
+ * time on the test host; an owner that slices its loop time stops here),
  * -errno when a dump failed (the dumper is then done; -EOPNOTSUPP:
  * mptcp_diag is missing).  A host without IPv6 is not an error. */
 #define DIAG_STEP_NEXT_DUMP	2
