@@ -79,9 +79,17 @@ mono_ms() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", (b - a) * 1000 }'; }
 
 # scale_sysctls NS: room for tens of thousands of connections, set in our
 # own namespaces only.
+# No TIME-WAIT sockets (tcp_max_tw_buckets 0): each phase starts with the
+# port space its predecessor found.  Otherwise a 10,000 burst's closed
+# connections and joins (30,000 TIME-WAIT sockets on the client) held most
+# of the 64,000 ports for a minute, and the next burst paid for it: every
+# join the client's kernel made binds an ephemeral port, and finding a
+# free one among 60,000 taken cost the machine both CPUs for 15 s
+# (inet_csk_get_port in the kworkers), whichever path manager came second.
 scale_sysctls() {
 	nsx "$1" sysctl -qw net.core.somaxconn=65535 net.ipv4.tcp_max_syn_backlog=65535 \
-		net.ipv4.ip_local_port_range="1024 65535" net.ipv4.tcp_tw_reuse=1 ||
+		net.ipv4.ip_local_port_range="1024 65535" net.ipv4.tcp_tw_reuse=1 \
+		net.ipv4.tcp_max_tw_buckets=0 ||
 		fail "sysctls in $1"
 }
 
@@ -476,7 +484,7 @@ all_announced() { [ "$(awk '$2 == "announced" { n++ } END { print n + 0 }' "$TMP
 
 # server_phase BURST MODE: MODE "kernel" (signal endpoints) or "mptcpd".
 server_phase() {
-	local b=$1 mode=$2 k="srv$1.$2" m0 t0 m1 t1 window med p99 cnt from
+	local b=$1 mode=$2 k="srv$1.$2" m0 t0 m1 t1 window med p99 cnt from c0 c1 perf_pid=
 	log "server side: burst of $b, $mode"
 	from=$(wc -l <"$DAEMON_LOG")
 	set_pm "$C" kernel
@@ -494,6 +502,16 @@ server_phase() {
 	fi
 	start_events_in "$C" b
 	window=$((5 + b / 1000))
+	if [ "$mode" != kernel ]; then
+		c0=$(cpu_ns "$DAEMON_PID")
+		if [ "${SCALE_PERF:-0}" = 1 ] && [ -n "${SCALE_OUT:-}" ]; then
+			mkdir -p "$SCALE_OUT"
+			perf record -q -g -p "$DAEMON_PID" -o "$SCALE_OUT/perf-$k.data" \
+				>/dev/null 2>&1 &
+			perf_pid=$!
+			sleep 1
+		fi
+	fi
 	read -r m0 t0 < <(machine_ticks)
 	ip netns exec "$C" "$MANY" client -a "$SRV4" -p "$PORT" -n "$b" -t 1800 \
 		>"$TMP/many-c.out" 2>&1 &
@@ -501,6 +519,14 @@ server_phase() {
 	LAB_PIDS+=("$MANY_PID")
 	sleep "$window"
 	read -r m1 t1 < <(machine_ticks)
+	if [ "$mode" != kernel ]; then
+		c1=$(cpu_ns "$DAEMON_PID")
+		put "$k.dcpu_s" "$(awk -v a="$c0" -v b="$c1" 'BEGIN { printf "%.2f", (b - a) / 1e9 }')"
+		if [ -n "$perf_pid" ]; then
+			kill -INT "$perf_pid" 2>/dev/null
+			wait "$perf_pid" 2>/dev/null
+		fi
+	fi
 	grep -q '^connected=' "$TMP/many-c.out" ||
 		log "the client has not connected all $b within $window s: $(tail -n 3 "$TMP/many-c.out" | tr '\n' ' ')"
 	cp "$TMP/many-c.out" "$TMP/many-c-$k.out"
@@ -514,7 +540,14 @@ server_phase() {
 	put "$k.heard" "$cnt"
 	put "$k.conns" "$(awk '$2 == "established" { n++ } END { print n + 0 }' "$TMP/ev-b.txt")"
 	put "$k.ann" "$(ann_per_conn "$TMP/ev-b.txt")"
+	put "$k.joins" "$(awk '$2 == "established" { c++ } $2 == "subflow-established" { j++ }
+		END { if (c) printf "%.2f\n", j / c; else print "-" }' "$TMP/ev-b.txt")"
 	if [ "$mode" != kernel ]; then
+		# The daemon's ANNOUNCE commands, against the ADD_ADDRs the client
+		# heard (the kernel sends one again when its echo is late).
+		put "$k.ann_sent" "$(timeout 30 "$CTL" -s "$(ctl_sock "$S")" -j stats 2>/dev/null |
+			sed -n 's/.*"announcements_sent": *\([0-9]*\).*/\1/p' |
+			awk -v b="$b" '{ printf "%.2f\n", $1 / b }')"
 		put "$k.overflow" "$(log_count "$from" "command socket overflowed")"
 		put "$k.invalid" "$(log_count "$from" "invalid token")"
 	fi
@@ -628,10 +661,15 @@ report() {
 			"$(get "srv$b.mptcpd.conns")/$(get "srv$b.mptcpd.heard")" "" "B/B"
 		printf '%-52s %12s %12s %8s  %s\n' "B=$b: announcements per connection" \
 			"$(get "srv$b.kernel.ann")" "$(get "srv$b.mptcpd.ann")" "" "2"
+		printf '%-52s %12s %12s %8s  %s\n' "B=$b: ANNOUNCE commands per connection" \
+			"-" "$(get "srv$b.mptcpd.ann_sent")" "" "2"
 		km=$(get "srv$b.kernel.cpu_s"); mm=$(get "srv$b.mptcpd.cpu_s")
 		printf '%-52s %12s %12s %8s  %s\n' "B=$b: mptcpd log: socket overflows / invalid token" \
 			"-" "$(get "srv$b.mptcpd.overflow")/$(get "srv$b.mptcpd.invalid")" "" "0/0"
 		printf '%-52s %12s %12s %8s  %s\n' "B=$b: machine busy CPU s ($((5 + b / 1000)) s window)" "$km" "$mm" "$(ratio "$mm" "$km")" "<= 1.3x"
+		printf '%-52s %12s %12s %8s  %s\n' "B=$b: of which mptcpd's own CPU s" "-" "$(get "srv$b.mptcpd.dcpu_s")" "" ""
+		printf '%-52s %12s %12s %8s  %s\n' "B=$b: client joins per connection" \
+			"$(get "srv$b.kernel.joins")" "$(get "srv$b.mptcpd.joins")" "" "2"
 	done
 }
 
