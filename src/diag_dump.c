@@ -143,10 +143,13 @@ struct diag_dumper {
 	size_t stage;		/* index in diag_stages; DIAG_N_STAGES: done */
 	bool sent;		/* the stage's request is out */
 	unsigned int reads;	/* datagrams of this stage */
-	/* The IPv6 MPTCP dump found no socket at all, so no connection can
-	 * have an IPv6 subflow (an IPv4 one has IPv4 subflows only): the
-	 * IPv6 subflow dump, a walk of the whole established hash that
-	 * finds nothing, is skipped. */
+	/* The IPv6 MPTCP dump found no socket at all: the IPv6 subflow
+	 * dump, a walk of the whole established hash, is skipped.  The
+	 * subflows of an IPv4 connection are IPv4 sockets, unless a path
+	 * manager gave the kernel a v4-mapped local address (the kernel then
+	 * opens an IPv6 socket); we unmap every address we send, so only
+	 * another path manager's subflow, before we adopted the connection,
+	 * could be missed, and the live events still bring it in. */
 	bool no_mptcp_v6;
 	size_t records_before;	/* cc.records when this stage began */
 	void *buf;
@@ -216,6 +219,7 @@ void diag_dumper_free(struct diag_dumper *w)
 static int diag_stage_send(struct diag_dumper *w)
 {
 	const struct diag_stage *st = &diag_stages[w->stage];
+	int err;
 
 	w->d.family = st->family;
 	w->d.protocol = st->protocol;
@@ -224,9 +228,11 @@ static int diag_stage_send(struct diag_dumper *w)
 	w->d.ctx = st->subflows ? (void *)&w->sc : (void *)&w->cc;
 	w->d.seq++;
 	w->reads = 0;
-	w->sent = true;
 	w->records_before = w->cc.records;
-	return diag_send(w->fd, &w->d);
+	err = diag_send(w->fd, &w->d);
+	/* Not sent: nothing to read; the stage ends on the error. */
+	w->sent = err == 0;
+	return err;
 }
 
 /* A stage that ended in an error: the errors a host may legitimately
@@ -280,14 +286,14 @@ int diag_dumper_step(struct diag_dumper *w)
 
 	if (w->stage >= DIAG_N_STAGES)
 		return 1;
-	if (!w->sent) {
-		err = diag_stage_send(w);
-		if (err < 0)
-			return diag_stage_failed(w, err);
+	/* A request that could not be sent ends its stage like a dump that
+	 * failed: absent (no IPv6) is no error, the rest abandon. */
+	err = w->sent ? 0 : diag_stage_send(w);
+	if (err == 0) {
+		err = diag_stage_read(w);
+		if (err == 0)
+			return 0;
 	}
-	err = diag_stage_read(w);
-	if (err == 0)
-		return 0;
 	if (err < 0) {
 		err = diag_stage_failed(w, err);
 		if (err < 0) {
