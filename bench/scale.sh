@@ -23,8 +23,10 @@
 #   SCALE_RPS         1: the router's receive work off CPU 0 (far_side_rps)
 #   SCALE_OUT         a directory: keep the table, raw results, events, log
 #   SCALE_PERF        1 (with SCALE_OUT): perf profiles of the daemon, idle
-#                     (perf-idle-N.MODE.data) and in the Wi-Fi-down sweep
-#                     (perf-N.MODE.data); the idle CPU figure then includes
+#                     (perf-idle-N.MODE.data), in the Wi-Fi-down sweep
+#                     (perf-N.MODE.data) and serving a server burst
+#                     (perf-srvB.mptcpd.data); the idle CPU figure and the
+#                     mptcpd column of the server's machine CPU then include
 #                     the cost of perf's sampling
 #
 # Per N and path manager, on the client side: the time for all N
@@ -80,7 +82,7 @@ mono_ms() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", (b - a) * 1000 }'; }
 # scale_sysctls NS: room for tens of thousands of connections, set in our
 # own namespaces only.
 # No TIME-WAIT sockets (tcp_max_tw_buckets 0): each phase starts with the
-# port space its predecessor found.  Otherwise a 10,000 burst's closed
+# whole port space, whatever the phase before it did.  Otherwise a 10,000 burst's closed
 # connections and joins (30,000 TIME-WAIT sockets on the client) held most
 # of the 64,000 ports for a minute, and the next burst paid for it: every
 # join the client's kernel made binds an ephemeral port, and finding a
@@ -422,8 +424,9 @@ client_phase() {
 
 # ---- event overflow --------------------------------------------------------
 
-# genl_drops NS: messages the kernel dropped on generic netlink sockets of
-# NS (the daemon's and the recorder's): proof that events were lost.
+# genl_drops NS: messages the kernel dropped on the generic netlink
+# sockets of NS (the daemon's three and the recorder's; the recorder's own
+# losses are warned about by stop_events_in): proof that events were lost.
 genl_drops() { nsx "$1" awk '$2 == 16 { n += $9 } END { print n + 0 }' /proc/net/netlink; }
 
 # longest_slice FROM_LINE: the longest resync slice the daemon logged, ms.
@@ -456,7 +459,6 @@ overflow_phase() {
 	stop_events_in c
 	put "$k.burst" "$(burst_s "$TMP/ev-c.txt")"
 	put "$k.catchup" "$(catchup_ms "$TMP/ev-c.txt" "$n")"
-	put "$k.lost" "$(log_count "$from" "MPTCP events were lost")"
 	put "$k.resyncs" "$(log_count "$from" "resynchronising with the kernel")"
 	put "$k.slice" "$(longest_slice "$from")"
 	put "$k.held" "$(ctl_status_field "$C" connections)"
@@ -502,16 +504,14 @@ server_phase() {
 	fi
 	start_events_in "$C" b
 	window=$((5 + b / 1000))
-	if [ "$mode" != kernel ]; then
-		c0=$(cpu_ns "$DAEMON_PID")
-		if [ "${SCALE_PERF:-0}" = 1 ] && [ -n "${SCALE_OUT:-}" ]; then
-			mkdir -p "$SCALE_OUT"
-			perf record -q -g -p "$DAEMON_PID" -o "$SCALE_OUT/perf-$k.data" \
-				>/dev/null 2>&1 &
-			perf_pid=$!
-			sleep 1
-		fi
+	if [ "$mode" != kernel ] && [ "${SCALE_PERF:-0}" = 1 ] && [ -n "${SCALE_OUT:-}" ]; then
+		mkdir -p "$SCALE_OUT"
+		perf record -q -g -p "$DAEMON_PID" -o "$SCALE_OUT/perf-$k.data" \
+			>/dev/null 2>&1 &
+		perf_pid=$!
+		sleep 1
 	fi
+	[ "$mode" = kernel ] || c0=$(cpu_ns "$DAEMON_PID")
 	read -r m0 t0 < <(machine_ticks)
 	ip netns exec "$C" "$MANY" client -a "$SRV4" -p "$PORT" -n "$b" -t 1800 \
 		>"$TMP/many-c.out" 2>&1 &
@@ -529,7 +529,6 @@ server_phase() {
 	fi
 	grep -q '^connected=' "$TMP/many-c.out" ||
 		log "the client has not connected all $b within $window s: $(tail -n 3 "$TMP/many-c.out" | tr '\n' ' ')"
-	cp "$TMP/many-c.out" "$TMP/many-c-$k.out"
 	wait_until 10 all_announced "$b"
 	stop_events_in b
 	cp "$TMP/ev-b.txt" "$TMP/ev-$k.txt"
@@ -552,6 +551,7 @@ server_phase() {
 		put "$k.invalid" "$(log_count "$from" "invalid token")"
 	fi
 	client_stop
+	cp "$TMP/many-c.out" "$TMP/many-c-$k.out"
 	if [ "$mode" = kernel ]; then
 		ip -n "$S" mptcp endpoint flush
 	else
@@ -634,7 +634,7 @@ report() {
 		printf '%-52s %12s %12s  %s\n' "connections up / cellular subflows" \
 			"$(get "$nb.connected") / $(get "$nb.cell")" \
 			"$(get "$no.connected") / $(get "$no.cell")" "N / N"
-		printf '%-52s %12s %12s  %s\n' "events the kernel dropped / resyncs started" \
+		printf '%-52s %12s %12s  %s\n' "genl messages dropped in C / resyncs started" \
 			"-" "$(get "$no.drops") / $(get "$no.resyncs")" "> 0 / >= 1"
 		printf '%-52s %12s %12s  %s\n' "burst: all cellular subflows up, s" \
 			"$(get "$nb.burst")" "$(get "$no.burst")" ""

@@ -167,6 +167,7 @@ RSS0=
 t0=$SECONDS
 next_flap=$SOAK_FLAP_EVERY
 next_addr=$SOAK_ADDR_EVERY
+next_sample=10
 : >"$TMP/rss"
 while [ $((SECONDS - t0)) -lt "$SOAK_SECONDS" ]; do
 	sleep 1
@@ -178,10 +179,13 @@ while [ $((SECONDS - t0)) -lt "$SOAK_SECONDS" ]; do
 		FD0=$(fd_count)
 		log "after the warm-up: VmRSS $RSS0 kB, $FD0 fds, $(churn_live) live connections"
 	fi
-	if [ $((el % 10)) = 0 ]; then
+	# Every 10 s on a schedule (an iteration with a flap takes longer
+	# than 1 s), the live count every third sample (ss costs).
+	if [ "$el" -ge "$next_sample" ]; then
 		live=-
-		[ $((el % 30)) = 0 ] && live=$(churn_live)
+		[ $((next_sample % 30)) = 0 ] && live=$(churn_live)
 		echo "$el $(kb "$DAEMON_PID" VmRSS) $(fd_count) $live" >>"$TMP/rss"
+		next_sample=$((next_sample + 10))
 	fi
 	# Nothing in the last 10 s: the final RSS is not a mass action's peak.
 	if [ $((el + 10)) -ge "$SOAK_SECONDS" ]; then
@@ -205,6 +209,7 @@ FD1=$(fd_count)
 # the last RSS_W s, windows with as many address changes and flaps.
 RSS_W=$(((SOAK_SECONDS - SOAK_WARMUP) / 2))
 [ "$RSS_W" -le 600 ] || RSS_W=600
+[ "$RSS_W" -ge 10 ] || RSS_W=10
 rss_median() { # FROM TO: median VmRSS of the samples in [FROM, TO) s
 	awk -v a="$1" -v b="$2" '$1 >= a && $1 < b { print $2 }' "$TMP/rss" | sort -n |
 		awk '{ v[NR] = $1 } END { print NR ? v[int((NR + 1) / 2)] : 0 }'
@@ -264,7 +269,7 @@ check all "VmRSS growth, median of the first $RSS_W s after the warm-up (${SOAK_
 # One fd comes and goes (a control client being served).
 check all "fd count flat (+-1)" \
 	"$(awk -v a="${FD0:-0}" -v b="$FD1" 'BEGIN { print (a > 0 && b <= a + 1) ? 1 : 0 }')" "${FD0:-?} -> $FD1"
-echo "  samples every 30 s (s rss_kB fds live): $(awk '$1 % 30 == 0' "$TMP/rss" | tr '\n' ',' | sed 's/,$//;s/,/; /g')"
+echo "  samples with a live count, every 30 s (s rss_kB fds live): $(awk '$4 != "-"' "$TMP/rss" | tr '\n' ',' | sed 's/,$//;s/,/; /g')"
 # What the daemon logged about the connections it holds in excess: how
 # they escaped.
 for tok in $(comm -23 "$TMP/d.tok" "$TMP/k-all.tok" | head -n 3) \

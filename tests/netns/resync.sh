@@ -76,12 +76,13 @@ wait_until 3 eval '[ "$(warns)" -le "$(starts)" ]' ||
 	fail "$(warns) overflow warnings for $(starts) resyncs"
 starts=$(starts)
 [ "$starts" -ge 1 ] || fail "no resync was logged"
-# Each slice of the dump and of the reconcile stops at 50 ms of loop time
-# (a step may overrun it a little; the margin is for a loaded machine).
+# Each slice of the dump and of the reconcile stops at 10 ms of loop time,
+# or where the next dump begins (whose first read alone is 10-15 ms of
+# kernel time on the test host); the margin is for a loaded machine.
 longest=$(this_run | sed -n 's/.*resync done in .* the longest \([0-9]*\) ms.*/\1/p' | sort -n | tail -n 1)
 [ -n "$longest" ] || fail "no resync finished"
 log "longest resync slice: $longest ms"
-[ "$longest" -le 100 ] || fail "a resync slice held the loop for $longest ms"
+[ "$longest" -le 60 ] || fail "a resync slice held the loop for $longest ms"
 secs=$(since "$RESUMED")
 [ "$starts" -le "$(( ${secs%.*} + 2 ))" ] ||
 	fail "$starts resyncs in ${secs}s: not rate-limited"
