@@ -145,6 +145,23 @@ daemon_kill9() {
 
 ctl_sock() { echo "$(ns_dir "$1")/control"; }
 
+# perf_start FILE: with SCALE_PERF=1 (and SCALE_OUT), a perf profile of
+# the daemon into $SCALE_OUT/FILE until perf_stop (needs perf).
+PERF_PID=
+perf_start() {
+	[ "${SCALE_PERF:-0}" = 1 ] && [ -n "${SCALE_OUT:-}" ] || return 0
+	mkdir -p "$SCALE_OUT" || fail "cannot make $SCALE_OUT"
+	perf record -q -g -p "$DAEMON_PID" -o "$SCALE_OUT/$1" >/dev/null 2>&1 &
+	PERF_PID=$!
+	sleep 1	# perf attaches
+}
+perf_stop() {
+	[ -n "$PERF_PID" ] || return 0
+	kill -INT "$PERF_PID" 2>/dev/null
+	wait "$PERF_PID" 2>/dev/null
+	PERF_PID=
+}
+
 # ctl_status_field NS FIELD: a number of "status -j".
 ctl_status_field() {
 	timeout 30 "$CTL" -s "$(ctl_sock "$1")" -j status 2>/dev/null |
@@ -348,17 +365,9 @@ client_phase() {
 
 	log "Wi-Fi link down"
 	from=$(wc -l <"$DAEMON_LOG")
-	perf_pid=
 	if [ "$mode" != kernel ]; then
+		perf_start "perf-$k.data"	# where the handover time goes
 		c0=$(cpu_ns "$DAEMON_PID")
-		# SCALE_PERF=1: where the daemon's handover time goes (needs perf).
-		if [ "${SCALE_PERF:-0}" = 1 ] && [ -n "${SCALE_OUT:-}" ]; then
-			mkdir -p "$SCALE_OUT"
-			perf record -q -g -p "$DAEMON_PID" -o "$SCALE_OUT/perf-$k.data" \
-				>/dev/null 2>&1 &
-			perf_pid=$!
-			sleep 1
-		fi
 	fi
 	# Nothing looks at the kernel during the sweep, the recorders aside:
 	# `ss` over N connections every 0.1 s took CPU and socket locks from
@@ -379,10 +388,7 @@ client_phase() {
 	if [ "$mode" != kernel ]; then
 		c1=$(cpu_ns "$DAEMON_PID")
 		put "$k.ho_cpu" "$(awk -v a="$c0" -v b="$c1" 'BEGIN { printf "%.0f", (b - a) / 1e6 }')"
-		if [ -n "$perf_pid" ]; then
-			kill -INT "$perf_pid" 2>/dev/null
-			wait "$perf_pid" 2>/dev/null
-		fi
+		perf_stop
 	fi
 	put "$k.wifi_left" "$(nsx "$C" ss -tnH state established src "$WIFI" | grep -c .)"
 	if [ "$mode" = backup-cellular ]; then
@@ -486,7 +492,7 @@ all_announced() { [ "$(awk '$2 == "announced" { n++ } END { print n + 0 }' "$TMP
 
 # server_phase BURST MODE: MODE "kernel" (signal endpoints) or "mptcpd".
 server_phase() {
-	local b=$1 mode=$2 k="srv$1.$2" m0 t0 m1 t1 window med p99 cnt from c0 c1 perf_pid=
+	local b=$1 mode=$2 k="srv$1.$2" m0 t0 m1 t1 window med p99 cnt from c0 c1
 	log "server side: burst of $b, $mode"
 	from=$(wc -l <"$DAEMON_LOG")
 	set_pm "$C" kernel
@@ -504,14 +510,10 @@ server_phase() {
 	fi
 	start_events_in "$C" b
 	window=$((5 + b / 1000))
-	if [ "$mode" != kernel ] && [ "${SCALE_PERF:-0}" = 1 ] && [ -n "${SCALE_OUT:-}" ]; then
-		mkdir -p "$SCALE_OUT"
-		perf record -q -g -p "$DAEMON_PID" -o "$SCALE_OUT/perf-$k.data" \
-			>/dev/null 2>&1 &
-		perf_pid=$!
-		sleep 1
+	if [ "$mode" != kernel ]; then
+		perf_start "perf-$k.data"
+		c0=$(cpu_ns "$DAEMON_PID")
 	fi
-	[ "$mode" = kernel ] || c0=$(cpu_ns "$DAEMON_PID")
 	read -r m0 t0 < <(machine_ticks)
 	ip netns exec "$C" "$MANY" client -a "$SRV4" -p "$PORT" -n "$b" -t 1800 \
 		>"$TMP/many-c.out" 2>&1 &
@@ -522,10 +524,7 @@ server_phase() {
 	if [ "$mode" != kernel ]; then
 		c1=$(cpu_ns "$DAEMON_PID")
 		put "$k.dcpu_s" "$(awk -v a="$c0" -v b="$c1" 'BEGIN { printf "%.2f", (b - a) / 1e9 }')"
-		if [ -n "$perf_pid" ]; then
-			kill -INT "$perf_pid" 2>/dev/null
-			wait "$perf_pid" 2>/dev/null
-		fi
+		perf_stop
 	fi
 	grep -q '^connected=' "$TMP/many-c.out" ||
 		log "the client has not connected all $b within $window s: $(tail -n 3 "$TMP/many-c.out" | tr '\n' ' ')"
