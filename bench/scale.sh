@@ -490,6 +490,38 @@ ann_per_conn() {
 }
 all_announced() { [ "$(awk '$2 == "announced" { n++ } END { print n + 0 }' "$TMP/ev-b.txt")" -ge $((2 * $1)) ]; }
 
+# withdraw_step B MODE KEY: one of the server's two extra addresses goes
+# away under every live connection: mptcpd withdraws it when the address
+# is deleted (as when a network manager takes it), the kernel PM when its
+# `signal` endpoint is.  Per connection, the time from then to the
+# client's kernel hearing the RM_ADDR ("removed"); for mptcpd also the
+# command ACKs it lost and the lines it logged meanwhile (one per sweep,
+# not one per connection).
+GONE_ADDR=203.0.113.4
+withdraw_step() {
+	local b=$1 mode=$2 k=$3 tw from id window=$((3 + $1 / 2000)) med p99 cnt
+	from=$(wc -l <"$DAEMON_LOG")
+	if [ "$mode" = kernel ]; then
+		id=$(ip -n "$S" mptcp endpoint show |
+			awk -v a="$GONE_ADDR" '$1 == a { for (i = 1; i < NF; i++) if ($i == "id") print $(i + 1) }')
+		[ -n "$id" ] || fail "no endpoint for $GONE_ADDR"
+		tw=$("$MANY" at ip -n "$S" mptcp endpoint delete id "$id")
+	else
+		tw=$("$MANY" at ip -n "$S" addr del "$GONE_ADDR/24" dev eth0)
+	fi
+	sleep "$window"
+	awk -v t0="$tw" '$2 == "removed" && $1 >= t0 && !($3 in seen) { seen[$3] = 1; printf "%.3f\n", ($1 - t0) * 1000 }' \
+		"$TMP/ev-b.txt" >"$TMP/rm.tmp"
+	read -r med p99 cnt < <(stats <"$TMP/rm.tmp")
+	put "$k.rm_med" "$med"
+	put "$k.rm_max" "$(sort -n "$TMP/rm.tmp" | tail -n 1)"
+	put "$k.rm_n" "$cnt"
+	if [ "$mode" != kernel ]; then
+		put "$k.rm_acks" "$(acks_lost "$from")"
+		put "$k.rm_lines" "$(tail -n +"$((from + 1))" "$DAEMON_LOG" | grep -c .)"
+	fi
+}
+
 # server_phase BURST MODE: MODE "kernel" (signal endpoints) or "mptcpd".
 server_phase() {
 	local b=$1 mode=$2 k="srv$1.$2" m0 t0 m1 t1 window med p99 cnt from c0 c1
@@ -529,6 +561,7 @@ server_phase() {
 	grep -q '^connected=' "$TMP/many-c.out" ||
 		log "the client has not connected all $b within $window s: $(tail -n 3 "$TMP/many-c.out" | tr '\n' ' ')"
 	wait_until 10 all_announced "$b"
+	withdraw_step "$b" "$mode" "$k"
 	stop_events_in b
 	cp "$TMP/ev-b.txt" "$TMP/ev-$k.txt"
 	put "$k.cpu_s" "$(awk -v a="$m0" -v b="$m1" -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.2f", (b - a) / hz }')"
@@ -556,6 +589,7 @@ server_phase() {
 	else
 		stop_daemon
 		set_pm "$S" kernel
+		ip -n "$S" addr add "$GONE_ADDR/24" dev eth0 || fail "server address back"
 	fi
 }
 
@@ -669,6 +703,14 @@ report() {
 		printf '%-52s %12s %12s %8s  %s\n' "B=$b: of which mptcpd's own CPU s" "-" "$(get "srv$b.mptcpd.dcpu_s")" "" ""
 		printf '%-52s %12s %12s %8s  %s\n' "B=$b: client joins per connection" \
 			"$(get "srv$b.kernel.joins")" "$(get "srv$b.mptcpd.joins")" "" "2"
+		km=$(get "srv$b.kernel.rm_med"); mm=$(get "srv$b.mptcpd.rm_med")
+		printf '%-52s %12s %12s %8s  %s\n' "B=$b: $GONE_ADDR withdrawn: RM_ADDR heard, median ms" "$km" "$mm" "$(ratio "$mm" "$km")" ""
+		km=$(get "srv$b.kernel.rm_max"); mm=$(get "srv$b.mptcpd.rm_max")
+		printf '%-52s %12s %12s %8s  %s\n' "B=$b: $GONE_ADDR withdrawn: RM_ADDR heard, max ms" "$km" "$mm" "$(ratio "$mm" "$km")" ""
+		printf '%-52s %12s %12s %8s  %s\n' "B=$b: connections that heard the RM_ADDR" \
+			"$(get "srv$b.kernel.rm_n")" "$(get "srv$b.mptcpd.rm_n")" "" "B"
+		printf '%-52s %12s %12s %8s  %s\n' "B=$b: withdrawal: mptcpd ACKs lost / log lines" \
+			"-" "$(get "srv$b.mptcpd.rm_acks") / $(get "srv$b.mptcpd.rm_lines")" "" "0 / few"
 	done
 }
 
