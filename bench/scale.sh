@@ -81,18 +81,31 @@ mono_ms() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", (b - a) * 1000 }'; }
 
 # scale_sysctls NS: room for tens of thousands of connections, set in our
 # own namespaces only.
-# No TIME-WAIT sockets (tcp_max_tw_buckets 0): each phase starts with the
-# whole port space, whatever the phase before it did.  Otherwise a 10,000 burst's closed
-# connections and joins (30,000 TIME-WAIT sockets on the client) held most
-# of the 64,000 ports for a minute, and the next burst paid for it: every
-# join the client's kernel made binds an ephemeral port, and finding a
-# free one among 60,000 taken cost the machine both CPUs for 15 s
-# (inet_csk_get_port in the kworkers), whichever path manager came second.
 scale_sysctls() {
 	nsx "$1" sysctl -qw net.core.somaxconn=65535 net.ipv4.tcp_max_syn_backlog=65535 \
-		net.ipv4.ip_local_port_range="1024 65535" net.ipv4.tcp_tw_reuse=1 \
-		net.ipv4.tcp_max_tw_buckets=0 ||
+		net.ipv4.ip_local_port_range="1024 65535" net.ipv4.tcp_tw_reuse=1 ||
 		fail "sysctls in $1"
+}
+
+# drain_time_wait: wait (at most 75 s) until the client's TIME-WAIT
+# sockets of the burst before are nearly gone.  A 10,000 server burst
+# leaves 30,000 of them (connections and joins) holding most of the
+# 64,000 ports for a minute; in the next burst each join the client's
+# kernel makes binds an ephemeral port, and finding a free one kept both
+# CPUs busy for 15 s (inet_csk_get_port in the kworkers), whichever path
+# manager came second.  Not by doing without TIME-WAIT
+# (tcp_max_tw_buckets 0): ports then came back while the server still had
+# the old connection, 559 MP_CAPABLE SYNs went unanswered, and the
+# client's kernel took MPTCP for blackholed and turned it off for the
+# namespace (MPTcpExtBlackhole, MPCapableSYNTXDisabled).
+drain_time_wait() {
+	local i n
+	for i in $(seq 75); do
+		n=$(nsx "$C" ss -tanH state time-wait | grep -c .)
+		[ "$n" -lt 1000 ] && return 0
+		sleep 1
+	done
+	log "the client still has $n TIME-WAIT sockets"
 }
 
 # far_side_rps: the router's ports facing C hand what they receive to the
@@ -525,6 +538,7 @@ withdraw_step() {
 # server_phase BURST MODE: MODE "kernel" (signal endpoints) or "mptcpd".
 server_phase() {
 	local b=$1 mode=$2 k="srv$1.$2" m0 t0 m1 t1 window med p99 cnt from c0 c1
+	drain_time_wait
 	log "server side: burst of $b, $mode"
 	from=$(wc -l <"$DAEMON_LOG")
 	set_pm "$C" kernel
@@ -762,4 +776,8 @@ report | tee "$TMP/table.txt"
 [ -z "${SCALE_OUT:-}" ] || { mkdir -p "$SCALE_OUT" && cp "$TMP"/table.txt "$TMP"/results "$TMP"/ev-* "$DAEMON_LOG" "$SCALE_OUT"/ &&
 	{ ! ls "$TMP"/many-c-* >/dev/null 2>&1 || cp "$TMP"/many-c-* "$SCALE_OUT"/; }; }
 [ -s "$TMP/status.err" ] && log "some status calls failed: $(wc -l <"$TMP/status.err")"
+# The client's kernel turns MPTCP off for a while when MP_CAPABLE SYNs go
+# unanswered (blackhole detection): every later figure would be plain TCP.
+bh=$(nsx "$C" awk '$1 == "MPTcpExt:" { if (!h) { for (i = 2; i <= NF; i++) if ($i == "Blackhole") c = i; h = 1 } else print $c + 0 }' /proc/net/netstat)
+[ "${bh:-0}" = 0 ] || fail "the client's kernel took MPTCP for blackholed $bh times (MPTcpExtBlackhole): figures after that are not MPTCP's"
 pass
