@@ -20,7 +20,8 @@
 #   SERVER_STRATEGY   the server's mptcpd strategy (fullmesh; announce = all)
 #   IDLE_SECONDS      10: how long the idle CPU is measured
 #   STATUS_CALLS      50: "mptcpd-ctl status" calls timed while idle
-#   SCALE_RPS         1: the router's receive work off CPU 0 (far_side_rps)
+#   SCALE_RPS         1: the router's receive work off CPU 0 during the
+#                     Wi-Fi-down sweep (far_side_rps)
 #   SCALE_OUT         a directory: keep the table, raw results, events, log
 #   SCALE_PERF        1 (with SCALE_OUT): perf profiles of the daemon, idle
 #                     (perf-idle-N.MODE.data), in the Wi-Fi-down sweep
@@ -93,11 +94,10 @@ scale_sysctls() {
 # 64,000 ports for a minute; in the next burst each join the client's
 # kernel makes binds an ephemeral port, and finding a free one kept both
 # CPUs busy for 15 s (inet_csk_get_port in the kworkers), whichever path
-# manager came second.  Not by doing without TIME-WAIT
-# (tcp_max_tw_buckets 0): ports then came back while the server still had
-# the old connection, 559 MP_CAPABLE SYNs went unanswered, and the
-# client's kernel took MPTCP for blackholed and turned it off for the
-# namespace (MPTcpExtBlackhole, MPCapableSYNTXDisabled).
+# manager came second.  TIME-WAIT is kept (a port that comes back while
+# the server still has the old connection is what it is for): a run with
+# tcp_max_tw_buckets 0 lost 559 MP_CAPABLE SYNs twice over, though RPS
+# (far_side_rps) was on in the bursts then too.
 drain_time_wait() {
 	local i n
 	for i in $(seq 75); do
