@@ -211,8 +211,8 @@ RSS_W=$(((SOAK_SECONDS - SOAK_WARMUP) / 2))
 [ "$RSS_W" -le 600 ] || RSS_W=600
 [ "$RSS_W" -ge 10 ] || RSS_W=10
 rss_median() { # FROM TO: median VmRSS of the samples in [FROM, TO) s
-	awk -v a="$1" -v b="$2" '$1 >= a && $1 < b { print $2 }' "$TMP/rss" | sort -n |
-		awk '{ v[NR] = $1 } END { print NR ? v[int((NR + 1) / 2)] : 0 }'
+	awk -v a="$1" -v b="$2" '$1 >= a && $1 < b { print $2 }' "$TMP/rss" | stats |
+		awk '{ printf "%.0f\n", $1 }'
 }
 RSS_A=$(rss_median "$SOAK_WARMUP" $((SOAK_WARMUP + RSS_W)))
 RSS_B=$(rss_median $((SOAK_SECONDS - RSS_W)) $((SOAK_SECONDS + 1)))

@@ -99,7 +99,7 @@ int diag_dump_walk(const void *buf, size_t len, const struct diag_dump *d)
 struct diag_conn_ctx {
 	void (*cb)(void *arg, const struct diag_conn *c);
 	void *arg;
-	size_t records;		/* MPTCP sockets seen, any kind */
+	size_t records;		/* MPTCP sockets seen in this dump, any kind */
 };
 
 static void diag_on_conn(const struct nlmsghdr *nlh, size_t len, void *ctx)
@@ -151,7 +151,6 @@ struct diag_dumper {
 	 * another path manager's subflow, before we adopted the connection,
 	 * could be missed, and the live events still bring it in. */
 	bool no_mptcp_v6;
-	size_t records_before;	/* cc.records when this stage began */
 	void *buf;
 	struct diag_dump d;
 	struct diag_conn_ctx cc;
@@ -228,7 +227,7 @@ static int diag_stage_send(struct diag_dumper *w)
 	w->d.ctx = st->subflows ? (void *)&w->sc : (void *)&w->cc;
 	w->d.seq++;
 	w->reads = 0;
-	w->records_before = w->cc.records;
+	w->cc.records = 0;
 	err = diag_send(w->fd, &w->d);
 	/* Not sent: nothing to read; the stage ends on the error. */
 	w->sent = err == 0;
@@ -303,7 +302,7 @@ int diag_dumper_step(struct diag_dumper *w)
 	}
 	if (!diag_stages[w->stage].subflows &&
 	    diag_stages[w->stage].family == AF_INET6 &&
-	    w->cc.records == w->records_before)
+	    w->cc.records == 0)
 		w->no_mptcp_v6 = true;
 	w->stage++;
 	w->sent = false;
