@@ -530,6 +530,7 @@ static void engine_sub_established(struct engine *e, struct model_conn *c,
 {
 	struct mptcpd_subflow *s = model_subflow_find(c, &ev->local, &ev->remote);
 	struct mptcpd_subflow fresh = { 0 };
+	bool asked_backup;
 
 	model_local_id_reserve(c, ev->local_id, &ev->local);
 	if (!s && c->pub.n_subflows >= MODEL_SUBFLOWS_MAX) {
@@ -540,11 +541,17 @@ static void engine_sub_established(struct engine *e, struct model_conn *c,
 		s = model_subflow_add(c, &fresh);
 	if (!s)
 		return;
+	/* For a join we opened, the event's backup bit is the one the peer
+	 * set in its SYN-ACK, not ours: the backup we asked for in
+	 * SUBFLOW_CREATE is set all the same (ss -M shows it), and either
+	 * makes the subflow backup.  Taking the event's 0 for the truth
+	 * cost one needless MP_PRIO and one log line per join. */
+	asked_backup = s->state == MPTCPD_SUBFLOW_PENDING && s->backup;
 	s->local = ev->local;
 	s->remote = ev->remote;
 	s->local_id = ev->local_id;
 	s->remote_id = ev->remote_id;
-	s->backup = ev->backup;
+	s->backup = ev->backup || asked_backup;
 	s->ifindex = ev->ifindex;
 	if (s->state != MPTCPD_SUBFLOW_ESTABLISHED)
 		s->since_ms = now_ms;

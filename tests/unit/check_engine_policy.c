@@ -188,6 +188,33 @@ START_TEST(test_strategy_per_connection)
 }
 END_TEST
 
+/* The kernel's SUB_ESTABLISHED carries the peer's backup bit for a join
+ * we opened, 0 here, though ours is set: a backup join asked for is kept
+ * backup, with no MP_PRIO sent to set what is already set. */
+START_TEST(test_backup_join_stays_backup_without_mp_prio)
+{
+	struct mptcpd_event ev = { .type = MPTCPD_EVENT_SUB_ESTABLISHED,
+				   .token = 1 };
+	struct model_conn *c;
+	size_t sent;
+
+	rules("[policy ssh]\nremote-port = 22\nstrategy = backup-cellular\n");
+	c = connect_to(1, 22);
+	ck_assert(join_from(1, CELL) && join_from(1, CELL)->backup);
+	sent = F.n_sent;
+	ev.fields = MPTCPD_FIELD_TOKEN | MPTCPD_FIELD_LOCAL | MPTCPD_FIELD_REMOTE;
+	ev.local = fx_addr(CELL, 41000);
+	ev.remote = fx_addr(SERVER, 22);
+	ev.local_id = join_from(1, CELL)->local_id;
+	ev.backup = false;
+	engine_on_event(F.engine, &ev);
+	ck_assert_uint_eq(F.n_sent, sent);
+	ck_assert(model_subflow_find(c, &ev.local, &ev.remote)->backup);
+	ck_assert_int_eq(model_subflow_find(c, &ev.local, &ev.remote)->state,
+			 MPTCPD_SUBFLOW_ESTABLISHED);
+}
+END_TEST
+
 START_TEST(test_max_subflows_per_policy)
 {
 	rules("[policy one]\nremote-port = 80\nmax-subflows = 1\n");
@@ -355,6 +382,7 @@ static Suite *engine_policy_suite(void)
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_strategy_per_connection);
+	tcase_add_test(tc, test_backup_join_stays_backup_without_mp_prio);
 	tcase_add_test(tc, test_max_subflows_per_policy);
 	tcase_add_test(tc, test_interfaces_per_policy);
 	tcase_add_test(tc, test_metered_never_and_allow);
