@@ -591,6 +591,7 @@ void genl_free(struct genl *p)
 		return;
 	nl_socket_free(p->ev_sk);
 	nl_socket_free(p->cmd_sk);
+	nl_socket_free(p->dump_sk);
 	genl_queue_clear(&p->queue);
 	free(p);
 }

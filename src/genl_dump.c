@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * The synchronous GET_ADDR dump by token (Linux 6.9+), used at start-up
- * only to recover the local address ids of connections that existed before
- * the daemon: a probe that tells whether the kernel understands the
- * request, then one dump per connection on its own short-lived socket with
- * every read bounded in time.
+ * The synchronous GET_ADDR dump by token (Linux 6.9+), which recovers the
+ * local address ids of a connection at start-up (connections that existed
+ * before the daemon) and in a resync: a probe that tells whether the kernel
+ * understands the request, then one dump per connection with every read
+ * bounded in time.
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -39,7 +39,7 @@ static const struct nla_policy genl_addr_policy[MPTCP_PM_ADDR_ATTR_MAX + 1] = {
 	[MPTCP_PM_ADDR_ATTR_IF_IDX] = GENL_FIXED(NLA_U32, 4),
 };
 
-/* ---- GET_ADDR dump by token (start-up only, synchronous) ------------ */
+/* ---- GET_ADDR dump by token (synchronous) --------------------------- */
 
 struct genl_dump {
 	int family;
@@ -131,21 +131,29 @@ static int genl_dump_msg(struct nl_msg *msg, void *arg)
 	return NL_SKIP;
 }
 
-static int genl_dump_socket(struct genl_dump *d, struct nl_sock **out)
+/* The dump socket lives from the first dump to the daemon's end (or to
+ * a read that fails): a resync asks for the ids of every connection it
+ * adopts, and a socket of its own per dump (socket, bind, getsockname,
+ * three setsockopts, close) was most of what each of them cost.  A late
+ * reply to an earlier dump carries that dump's sequence number and is
+ * skipped. */
+static int genl_dump_socket(struct genl *p)
 {
 	struct timeval tv = { .tv_sec = GENL_DUMP_TIMEOUT_S };
-	int err = genl_sock_connect(out);
+	int err;
 
+	if (p->dump_sk)
+		return 0;
+	err = genl_sock_connect(&p->dump_sk);
 	if (err)
 		return err;
-	genl_set_ext_ack(*out);
-	/* Bound every read so start-up cannot hang on a silent kernel. */
-	setsockopt(nl_socket_get_fd(*out), SOL_SOCKET, SO_RCVTIMEO, &tv,
+	genl_set_ext_ack(p->dump_sk);
+	/* Bound every read so that no dump hangs on a silent kernel. */
+	setsockopt(nl_socket_get_fd(p->dump_sk), SOL_SOCKET, SO_RCVTIMEO, &tv,
 		   sizeof(tv));
 	/* genl_dump_msg() checks the sender and the sequence number. */
-	nl_socket_disable_seq_check(*out);
-	nl_socket_disable_auto_ack(*out);
-	nl_socket_modify_cb(*out, NL_CB_MSG_IN, NL_CB_CUSTOM, genl_dump_msg, d);
+	nl_socket_disable_seq_check(p->dump_sk);
+	nl_socket_disable_auto_ack(p->dump_sk);
 	return 0;
 }
 
@@ -174,23 +182,29 @@ out:
 /* One dump; d->error/d->extack hold the kernel's verdict. */
 static int genl_dump_run(struct genl *p, uint32_t token, struct genl_dump *d)
 {
-	struct nl_sock *sk = NULL;
 	int i, err;
 
 	d->family = p->family;
 	d->guard = &p->dump_guard;
-	err = genl_dump_socket(d, &sk);
+	err = genl_dump_socket(p);
 	if (err)
 		return err;
-	err = genl_dump_request(sk, p->family, token, &d->seq);
+	nl_socket_modify_cb(p->dump_sk, NL_CB_MSG_IN, NL_CB_CUSTOM,
+			    genl_dump_msg, d);
+	err = genl_dump_request(p->dump_sk, p->family, token, &d->seq);
 	for (i = 0; !err && !d->done && i < GENL_DUMP_MAX_READS; i++) {
-		err = nl_recvmsgs_default(sk);
+		err = nl_recvmsgs_default(p->dump_sk);
 		err = err == -NLE_AGAIN ? -ETIMEDOUT :
 		      err < 0 ? nlutil_errno(err) : 0;
 	}
 	if (!err && !d->done)
 		err = -ETIMEDOUT;
-	nl_socket_free(sk);
+	/* The socket may hold the rest of a dump cut short: the next one
+	 * starts on a fresh socket. */
+	if (err) {
+		nl_socket_free(p->dump_sk);
+		p->dump_sk = NULL;
+	}
 	return err;
 }
 

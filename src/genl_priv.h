@@ -42,6 +42,7 @@ int genl_slot_check(int msg_flags);
 struct genl {
 	struct nl_sock *ev_sk;
 	struct nl_sock *cmd_sk;
+	struct nl_sock *dump_sk;	/* GET_ADDR by token; opened at first use */
 	/* Events and ACKs are read here with recvmmsg(), not through
 	 * nl_recvmsgs(): libnl allocates a buffer and an nl_msg and makes a
 	 * syscall per message; a connection brings five or more messages,
