@@ -141,7 +141,7 @@ static const struct resync_ops daemon_resync_ops = {
 int daemon_resync_init(struct daemon *d)
 {
 	d->resync = resync_new(d->engine, &daemon_resync_ops, d,
-			       RESYNC_MIN_GAP_MS, RESYNC_SLICE_MS);
+			       RESYNC_MAX_GAP_MS, RESYNC_SLICE_MS);
 	return d->resync ? 0 : -ENOMEM;
 }
 

@@ -30,13 +30,14 @@ struct resync {
 	struct engine *engine;
 	struct resync_ops ops;
 	void *arg;
-	uint64_t min_gap_ms, slice_ms;
+	uint64_t max_gap_ms, slice_ms;
 	enum resync_state state;
 	bool again;		/* events lost during this one */
 	bool no_ids;		/* the kernel has no per-connection GET_ADDR */
 	bool started;		/* last_start_ms is set */
 	bool begun;		/* the reconcile has indexed the snapshot */
 	uint64_t last_start_ms;
+	uint64_t last_took_ms;	/* start to finish, of the last one */
 	struct snapshot snap;
 	size_t next;		/* the next conns[] record to adopt */
 	size_t adopted;
@@ -45,7 +46,7 @@ struct resync {
 };
 
 struct resync *resync_new(struct engine *e, const struct resync_ops *ops,
-			  void *arg, uint64_t min_gap_ms, uint64_t slice_ms)
+			  void *arg, uint64_t max_gap_ms, uint64_t slice_ms)
 {
 	struct resync *r = calloc(1, sizeof(*r));
 
@@ -54,7 +55,7 @@ struct resync *resync_new(struct engine *e, const struct resync_ops *ops,
 	r->engine = e;
 	r->ops = *ops;
 	r->arg = arg;
-	r->min_gap_ms = min_gap_ms;
+	r->max_gap_ms = max_gap_ms;
 	r->slice_ms = slice_ms;
 	snapshot_init(&r->snap);
 	return r;
@@ -80,9 +81,12 @@ bool resync_request(struct resync *r)
 		return false;
 	if (r->started) {
 		uint64_t since = r->ops.now_ms(r->arg) - r->last_start_ms;
+		uint64_t gap = r->last_took_ms * RESYNC_GAP_FACTOR;
 
-		if (since < r->min_gap_ms && r->min_gap_ms - since > delay)
-			delay = r->min_gap_ms - since;
+		if (gap > r->max_gap_ms)
+			gap = r->max_gap_ms;
+		if (since < gap && gap - since > delay)
+			delay = gap - since;
 	}
 	r->state = RESYNC_WAITING;
 	r->ops.wake(r->arg, delay);
@@ -103,6 +107,7 @@ static void resync_slice_done(struct resync *r, uint64_t t0)
 
 static void resync_finish(struct resync *r)
 {
+	r->last_took_ms = r->ops.now_ms(r->arg) - r->last_start_ms;
 	engine_adopt_log(r->adopted);
 	log_info(LOG_SUB_CORE, "resync done in %llu slice%s, the longest "
 		 "%llu ms", (unsigned long long)r->slices_this,

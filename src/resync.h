@@ -42,7 +42,13 @@ struct resync_ops {
 /* Settling delay before a resync starts, so that the rest of the burst
  * that overflowed is read first. */
 #define RESYNC_SETTLE_MS	50
-#define RESYNC_MIN_GAP_MS	1000	/* between two resyncs' starts */
+/* Between two resyncs' starts: three times what the last one took, so
+ * that resyncs take at most a third of the loop's time while events keep
+ * being lost, and at most this.  A fixed second made a burst that
+ * overflowed for a second and a half wait a second for each resync
+ * after the first (10,000 connections: the last join 2.5 s late). */
+#define RESYNC_MAX_GAP_MS	1000
+#define RESYNC_GAP_FACTOR	3
 /* Loop time per slice: a slice stops once this is spent, after the step
  * or record under way, so that no callback holds the loop for more than
  * 20 ms (a 10,000-connection resync overflowed 50 by 20 ms). */
@@ -50,7 +56,7 @@ struct resync_ops {
 #define RESYNC_STEP_BREAK	2
 
 struct resync *resync_new(struct engine *e, const struct resync_ops *ops,
-			  void *arg, uint64_t min_gap_ms, uint64_t slice_ms);
+			  void *arg, uint64_t max_gap_ms, uint64_t slice_ms);
 void resync_free(struct resync *r);
 
 /* Events were lost.  Schedules a resync (after the settling delay, or

@@ -352,6 +352,35 @@ START_TEST(test_live_events_between_slices_win)
 }
 END_TEST
 
+/* Resyncs start at most every three times what the last one took, and
+ * at most a second apart: a cheap one may follow soon, an expensive one
+ * cannot take more than a third of the loop's time. */
+static void resync_taking(uint64_t took_ms)
+{
+	ck_assert(resync_request(F.resync) || resync_busy(F.resync));
+	F.now += F.last_delay;
+	resync_run(F.resync);			/* starts, dumps */
+	F.now += took_ms;
+	run_until_idle();
+}
+
+START_TEST(test_gap_follows_the_last_cost)
+{
+	F.n_conns = 30;
+	F.now = 10000;
+	resync_taking(200);
+	ck_assert(resync_request(F.resync));
+	ck_assert_uint_eq(F.last_delay, 3 * 200 - 200);
+	resync_taking(20);			/* 60 ms: the settling delay */
+	ck_assert(resync_request(F.resync));
+	ck_assert_uint_eq(F.last_delay, RESYNC_SETTLE_MS);
+	resync_taking(900);			/* 2,700 ms: the cap */
+	ck_assert(resync_request(F.resync));
+	ck_assert_uint_eq(F.last_delay, RESYNC_MAX_GAP_MS - 900);
+	ck_assert_uint_eq(resync_count(F.resync), 3);
+}
+END_TEST
+
 START_TEST(test_rate_limited_and_coalesced)
 {
 	F.n_conns = 30;
@@ -520,6 +549,7 @@ static Suite *resync_suite(void)
 	tcase_add_test(tc, test_a_slow_clock_still_progresses);
 	tcase_add_test(tc, test_live_events_between_slices_win);
 	tcase_add_test(tc, test_rate_limited_and_coalesced);
+	tcase_add_test(tc, test_gap_follows_the_last_cost);
 	tcase_add_test(tc, test_failed_snapshot_ends_the_resync);
 	tcase_add_test(tc, test_dump_spread_over_slices);
 	tcase_add_test(tc, test_next_dump_starts_a_slice);
