@@ -495,10 +495,15 @@ overflow_phase() {
 
 # ---- the server side -------------------------------------------------------
 
-# announced_delays EVENTS: per connection, ms from "established" to the
-# announcement of the last of the two extra server addresses.
+# announced_delays EVENTS [FROM]: per connection, ms from its FROM event
+# ("established", or "created": the client's connect) to the announcement
+# of the last of the two extra server addresses.  The client's kernel
+# turns a connection fully established (its ESTABLISHED event) on the
+# first packet from the server after the handshake, and with mptcpd that
+# packet is the first ADD_ADDR: from "created" shows the wait that
+# "established" hides.
 announced_delays() {
-	awk '$2 == "established" { est[$3] = $1 }
+	awk -v from="${2:-established}" '$2 == from { est[$3] = $1 }
 	     $2 == "announced" && ($3 in est) {
 		for (i = 4; i <= NF; i++) if ($i ~ /^daddr=/) a = $i
 		if (!(($3, a) in seen)) { seen[$3, a] = 1; if (++n[$3] == 2) printf "%.3f\n", ($1 - est[$3]) * 1000 } }' "$1"
@@ -589,6 +594,9 @@ server_phase() {
 	put "$k.med" "$med"
 	put "$k.p99" "$p99"
 	put "$k.heard" "$cnt"
+	read -r med p99 cnt < <(announced_delays "$TMP/ev-b.txt" created | stats)
+	put "$k.cmed" "$med"
+	put "$k.cp99" "$p99"
 	put "$k.conns" "$(awk '$2 == "established" { n++ } END { print n + 0 }' "$TMP/ev-b.txt")"
 	put "$k.ann" "$(ann_per_conn "$TMP/ev-b.txt")"
 	put "$k.joins" "$(awk '$2 == "established" { c++ } $2 == "subflow-established" { j++ }
@@ -709,6 +717,10 @@ report() {
 		printf '%-52s %12s %12s %8s  %s\n' "B=$b: established -> announced, median ms" "$km" "$mm" "$(ratio "$mm" "$km")" "<= 2x"
 		km=$(get "srv$b.kernel.p99"); mm=$(get "srv$b.mptcpd.p99")
 		printf '%-52s %12s %12s %8s  %s\n' "B=$b: established -> announced, p99 ms" "$km" "$mm" "$(ratio "$mm" "$km")" "<= 2x"
+		km=$(get "srv$b.kernel.cmed"); mm=$(get "srv$b.mptcpd.cmed")
+		printf '%-52s %12s %12s %8s  %s\n' "B=$b: connect -> announced, median ms" "$km" "$mm" "$(ratio "$mm" "$km")" ""
+		km=$(get "srv$b.kernel.cp99"); mm=$(get "srv$b.mptcpd.cp99")
+		printf '%-52s %12s %12s %8s  %s\n' "B=$b: connect -> announced, p99 ms" "$km" "$mm" "$(ratio "$mm" "$km")" ""
 		printf '%-52s %12s %12s %8s  %s\n' "B=$b: connections / heard both addresses" \
 			"$(get "srv$b.kernel.conns")/$(get "srv$b.kernel.heard")" \
 			"$(get "srv$b.mptcpd.conns")/$(get "srv$b.mptcpd.heard")" "" "B/B"
