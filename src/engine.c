@@ -650,6 +650,15 @@ static struct model_conn *engine_apply(struct engine *e, struct model_conn *c,
 			c->pub.established = true;
 			engine_add_initial(c);
 			s = model_subflow_find(c, &c->pub.local, &c->pub.remote);
+			/* Adopted before it was fully established, the initial
+			 * subflow was taken as still opening: it is up now.
+			 * Left so, backup-cellular saw no working Wi-Fi, opened
+			 * cellular as a full path and demoted it at the next
+			 * resync (1,160 MP_PRIOs in a 10,000 overflow burst). */
+			if (s && s->state == MPTCPD_SUBFLOW_PENDING) {
+				s->state = MPTCPD_SUBFLOW_ESTABLISHED;
+				s->since_ms = e->ops.now_ms(e->ops_arg);
+			}
 			if (s)
 				engine_acct_update(e, c, s);
 		}

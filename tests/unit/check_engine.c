@@ -777,9 +777,16 @@ START_TEST(test_adopt_not_fully_established_waits)
 	ck_assert_int_eq(manual(MPTCPD_ACTION_SUBFLOW_CREATE, "198.51.100.2",
 				"203.0.113.2", 3), ENGINE_VERDICT_NOT_ESTABLISHED);
 	ck_assert_uint_eq(F.n_sent, 0);
+	ck_assert_int_eq(model_subflow_find(conn(), &sf.local, &sf.remote)->state,
+			 MPTCPD_SUBFLOW_PENDING);
 	kernel_event(MPTCPD_EVENT_ESTABLISHED);
 	ck_assert_uint_eq(F.n_sent, 1);
 	ck_assert_int_eq(F.sent[0].type, MPTCPD_ACTION_SUBFLOW_CREATE);
+	/* The initial subflow is up with its connection: a strategy that
+	 * keeps cellular as backup while another path works must see it so
+	 * (it opened cellular as a full path, then demoted it). */
+	ck_assert_int_eq(model_subflow_find(conn(), &sf.local, &sf.remote)->state,
+			 MPTCPD_SUBFLOW_ESTABLISHED);
 	snapshot_clear(&s);
 }
 END_TEST
