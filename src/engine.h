@@ -275,6 +275,10 @@ int engine_adopt(struct engine *e, struct snapshot *snap);
 void engine_adopt_begin(struct engine *e, const struct snapshot *snap);
 bool engine_adopt_one(struct engine *e, const struct snapshot *snap,
 		      const struct snapshot_conn *kconn);
+/* Should this record be adopted before the others: a connection the
+ * model does not hold, or holds as not yet established (its joins wait
+ * for it)?  The others are most often as the model has them. */
+bool engine_adopt_first(struct engine *e, const struct snapshot_conn *kconn);
 void engine_adopt_log(size_t adopted);
 
 #endif

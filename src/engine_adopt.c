@@ -173,6 +173,13 @@ bool engine_adopt_one(struct engine *e, const struct snapshot *snap,
 	return true;
 }
 
+bool engine_adopt_first(struct engine *e, const struct snapshot_conn *kconn)
+{
+	const struct model_conn *c = model_conn_find(e->model, kconn->token);
+
+	return !c || !c->pub.established;
+}
+
 void engine_adopt_log(size_t adopted)
 {
 	log_info(LOG_SUB_ENGINE, "adopted %zu existing connection%s", adopted,

@@ -39,7 +39,10 @@ struct resync {
 	uint64_t last_start_ms;
 	uint64_t last_took_ms;	/* start to finish, of the last one */
 	struct snapshot snap;
-	size_t next;		/* the next conns[] record to adopt */
+	/* conns[] indexes in the order of adoption (engine_adopt_first's
+	 * first), and the next one to adopt. */
+	size_t *order, n_order;
+	size_t next;
 	size_t adopted;
 	uint64_t slices_this, longest_ms;	/* of the resync running */
 	uint64_t count, slices;
@@ -68,6 +71,7 @@ void resync_free(struct resync *r)
 	if (r->state == RESYNC_DUMPING && r->ops.take_abort)
 		r->ops.take_abort(r->arg);
 	snapshot_clear(&r->snap);
+	free(r->order);
 	free(r);
 }
 
@@ -114,6 +118,9 @@ static void resync_finish(struct resync *r)
 		 r->slices_this == 1 ? "" : "s",
 		 (unsigned long long)r->longest_ms);
 	snapshot_clear(&r->snap);
+	free(r->order);
+	r->order = NULL;
+	r->n_order = 0;
 	r->state = RESYNC_IDLE;
 	if (r->ops.done)
 		r->ops.done(r->arg);
@@ -156,9 +163,34 @@ static void resync_dumped(struct resync *r)
 	r->ops.wake(r->arg, 0);
 }
 
-/* What can be settled at once: the records are indexed, the connections
- * that vanished go and the listeners are replaced.  The records wait for
- * the rest of this slice and the next ones.  0 or -errno. */
+/* The connection records, those the engine wants first at the front.
+ * In a burst that overflowed, they are the connections still waiting for
+ * their joins; the rest, most often as the model has them already, come
+ * after instead of between them.  0 or -ENOMEM. */
+static int resync_order(struct resync *r)
+{
+	size_t n = r->snap.n_conns - r->snap.n_listeners;
+	size_t front = 0, back = n;
+
+	free(r->order);
+	r->order = n ? malloc(n * sizeof(*r->order)) : NULL;
+	r->n_order = 0;
+	if (n && !r->order)
+		return -ENOMEM;
+	for (size_t i = r->snap.n_listeners; i < r->snap.n_conns; i++) {
+		if (engine_adopt_first(r->engine, &r->snap.conns[i]))
+			r->order[front++] = i;
+		else
+			r->order[--back] = i;
+	}
+	r->n_order = n;
+	return 0;
+}
+
+/* What can be settled at once: the records are indexed and ordered, the
+ * connections that vanished go and the listeners are replaced.  The
+ * records wait for the rest of this slice and the next ones.  0 or
+ * -errno. */
 static int resync_begin(struct resync *r)
 {
 	int err = snapshot_index(&r->snap);
@@ -166,7 +198,10 @@ static int resync_begin(struct resync *r)
 	if (err < 0)
 		return err;
 	engine_adopt_begin(r->engine, &r->snap);
-	r->next = r->snap.n_listeners;
+	err = resync_order(r);
+	if (err < 0)
+		return err;
+	r->next = 0;
 	r->begun = true;
 	return 0;
 }
@@ -193,7 +228,7 @@ static void resync_dump_slice(struct resync *r)
  * then the engine. */
 static void resync_adopt_next(struct resync *r)
 {
-	struct snapshot_conn *k = &r->snap.conns[r->next++];
+	struct snapshot_conn *k = &r->snap.conns[r->order[r->next++]];
 
 	if (!snapshot_conn_managed(k) || k->live_closed)
 		return;
@@ -217,13 +252,13 @@ static void resync_slice(struct resync *r)
 			return;
 		}
 	}
-	while (r->next < r->snap.n_conns) {
+	while (r->next < r->n_order) {
 		resync_adopt_next(r);
 		if (r->ops.now_ms(r->arg) - t0 >= r->slice_ms)
 			break;
 	}
 	resync_slice_done(r, t0);
-	if (r->next < r->snap.n_conns)
+	if (r->next < r->n_order)
 		r->ops.wake(r->arg, 0);
 	else
 		resync_finish(r);

@@ -381,6 +381,28 @@ START_TEST(test_gap_follows_the_last_cost)
 }
 END_TEST
 
+/* Connections the model does not hold, or holds as not established, are
+ * adopted before those it holds: in an overflowed burst they are the
+ * ones still waiting for their joins. */
+START_TEST(test_unknown_connections_adopted_first)
+{
+	F.n_conns = 6;				/* dumped: tokens 6 down to 1 */
+	for (uint32_t t = 1; t <= 3; t++)
+		live_event(MPTCPD_EVENT_ESTABLISHED, t);
+	F.now = 10000;
+	ck_assert(resync_request(F.resync));
+	resync_run(F.resync);			/* starts, dumps */
+	F.tick = 20;				/* a record per slice */
+	for (int i = 0; i < 3; i++)
+		resync_run(F.resync);
+	for (uint32_t t = 4; t <= 6; t++)
+		ck_assert_ptr_nonnull(model_conn_find(F.model, t));
+	ck_assert_uint_eq(F.n_ids_calls, 3);	/* none of 1..3 yet */
+	run_until_idle();
+	ck_assert_uint_eq(F.n_ids_calls, 6);
+}
+END_TEST
+
 START_TEST(test_rate_limited_and_coalesced)
 {
 	F.n_conns = 30;
@@ -549,6 +571,7 @@ static Suite *resync_suite(void)
 	tcase_add_test(tc, test_a_slow_clock_still_progresses);
 	tcase_add_test(tc, test_live_events_between_slices_win);
 	tcase_add_test(tc, test_rate_limited_and_coalesced);
+	tcase_add_test(tc, test_unknown_connections_adopted_first);
 	tcase_add_test(tc, test_gap_follows_the_last_cost);
 	tcase_add_test(tc, test_failed_snapshot_ends_the_resync);
 	tcase_add_test(tc, test_dump_spread_over_slices);
