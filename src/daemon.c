@@ -623,6 +623,8 @@ static int daemon_start(struct daemon *d)
 	err = genl_new(&d->genl, &daemon_genl_cb, d);
 	if (err < 0)
 		return err;
+	engine_set_join_backup_honoured(d->engine,
+					genl_upm_checks_flags(d->genl));
 	err = rtnl_new(&d->rtnl, &daemon_rtnl_cb, d);
 	if (err < 0)
 		return err;

@@ -166,6 +166,11 @@ void engine_set_max_subflows(struct engine *e, unsigned int max)
 	e->max_subflows = max;
 }
 
+void engine_set_join_backup_honoured(struct engine *e, bool honoured)
+{
+	e->join_backup_honoured = honoured;
+}
+
 void engine_set_backoff(struct engine *e, uint64_t initial_ms, uint64_t max_ms)
 {
 	e->backoff.initial_ms = initial_ms;
@@ -542,11 +547,12 @@ static void engine_sub_established(struct engine *e, struct model_conn *c,
 	if (!s)
 		return;
 	/* For a join we opened, the event's backup bit is the one the peer
-	 * set in its SYN-ACK, not ours: the backup we asked for in
+	 * set in its SYN-ACK, not ours: from 6.9 the backup we asked for in
 	 * SUBFLOW_CREATE is set all the same (ss -M shows it), and either
 	 * makes the subflow backup.  Taking the event's 0 for the truth
-	 * cost one needless MP_PRIO and one log line per join. */
-	asked_backup = s->state == MPTCPD_SUBFLOW_PENDING && s->backup;
+	 * there cost one needless MP_PRIO and one log line per join. */
+	asked_backup = e->join_backup_honoured &&
+		       s->state == MPTCPD_SUBFLOW_PENDING && s->backup;
 	s->local = ev->local;
 	s->remote = ev->remote;
 	s->local_id = ev->local_id;

@@ -126,6 +126,11 @@ const struct policy_rule *engine_conn_policy(const struct engine *e,
 const struct mptcpd_strategy *engine_conn_strategy(const struct engine *e,
 						   const struct model_conn *c);
 void engine_set_max_subflows(struct engine *e, unsigned int max);
+/* The kernel sets the backup bit a SUBFLOW_CREATE asks for (6.9+,
+ * genl_upm_checks_flags()): a backup join we opened is backup though
+ * its SUB_ESTABLISHED reports the peer's bit, 0.  Before 6.9 it is not,
+ * and the strategy's MP_PRIO sets it. */
+void engine_set_join_backup_honoured(struct engine *e, bool honoured);
 /* What peers' announcements may do: accept none, or at most max per
  * connection (the forbidden kinds are refused either way). */
 void engine_set_peer_policy(struct engine *e, bool accept, unsigned int max);

@@ -66,6 +66,7 @@ struct engine {
 	struct iface_table *ifaces;
 	const struct mptcpd_strategy *strategy;
 	unsigned int max_subflows;
+	bool join_backup_honoured;	/* engine_set_join_backup_honoured() */
 	struct backoff_policy backoff;
 	struct engine_ops ops;
 	void *ops_arg;

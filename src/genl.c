@@ -4,8 +4,8 @@
  * family and joining its events group, the receive path (recvmmsg() into
  * fixed slots) that hands events to genl_event.c's parser and ACKs to the
  * FIFO of what was sent, which reports each command's result in order,
- * and genl_send().  Encoding commands is genl_cmd.c's job, the start-up
- * GET_ADDR dump genl_dump.c's.  Only the genl*.c files include libnl-genl.
+ * and genl_send().  Encoding commands is genl_cmd.c's job, the GET_ADDR
+ * dump by token genl_dump.c's.  Only the genl*.c files include libnl-genl.
  */
 #include <errno.h>
 #include <stdbool.h>

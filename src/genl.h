@@ -2,8 +2,8 @@
 /*
  * The kernel's mptcp_pm generic-netlink family: events in, commands out.
  * The module's interface; only src/genl*.c know libnl-genl.  Two sockets:
- * one joined to the mptcp_pm_events group, one for commands (the start-up
- * GET_ADDR dump opens short-lived ones of its own).  Commands never block:
+ * one joined to the mptcp_pm_events group, one for commands (and a third
+ * for the GET_ADDR dump by token, opened at its first use).  Commands never block:
  * each is sent with an ACK requested and its result arrives later through
  * genl_callbacks.result when the command socket becomes readable.
  */
@@ -78,8 +78,14 @@ uint64_t genl_refused(const struct genl *p);
  * words: GENL_ERR_NO_CONN for an unknown token, else err. */
 int genl_translate_error(int err, const char *extack);
 
-/* Synchronous GET_ADDR dump by token (6.9+), used at start-up only.
- * -EOPNOTSUPP when the kernel cannot do it. */
+/* Does the kernel's userspace PM take the flags of the addresses it is
+ * given ("mptcp: check userspace pm flags", 6.9), so that SUBFLOW_CREATE
+ * opens a join asked for as backup as backup?  Probed (once, then
+ * remembered) by GET_ADDR by token, which came in the same series. */
+bool genl_upm_checks_flags(struct genl *p);
+
+/* Synchronous GET_ADDR dump by token (6.9+), at start-up and in a
+ * resync.  -EOPNOTSUPP when the kernel cannot do it. */
 int genl_dump_local_addrs(struct genl *p, uint32_t token,
 			  void (*cb)(void *arg, const struct genl_local_entry *e),
 			  void *arg);

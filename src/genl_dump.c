@@ -132,11 +132,10 @@ static int genl_dump_msg(struct nl_msg *msg, void *arg)
 }
 
 /* The dump socket lives from the first dump to the daemon's end (or to
- * a read that fails): a resync asks for the ids of every connection it
- * adopts, and a socket of its own per dump (socket, bind, getsockname,
- * three setsockopts, close) was most of what each of them cost.  A late
- * reply to an earlier dump carries that dump's sequence number and is
- * skipped. */
+ * a dump that fails, whose rest it may still hold): a resync asks for
+ * the ids of every connection it adopts, and a socket of its own per
+ * dump (socket, bind, getsockname, three setsockopts, close) was most of
+ * what each of them cost. */
 static int genl_dump_socket(struct genl *p)
 {
 	struct timeval tv = { .tv_sec = GENL_DUMP_TIMEOUT_S };
@@ -189,6 +188,8 @@ static int genl_dump_run(struct genl *p, uint32_t token, struct genl_dump *d)
 	err = genl_dump_socket(p);
 	if (err)
 		return err;
+	/* d lives on the caller's stack: the callback is only run by the
+	 * reads below, and set again before the next dump's. */
 	nl_socket_modify_cb(p->dump_sk, NL_CB_MSG_IN, NL_CB_CUSTOM,
 			    genl_dump_msg, d);
 	err = genl_dump_request(p->dump_sk, p->family, token, &d->seq);
@@ -211,6 +212,13 @@ static int genl_dump_run(struct genl *p, uint32_t token, struct genl_dump *d)
 /* Kernels before 6.9 ignore the token and dump the in-kernel endpoints,
  * which would look like a valid answer.  Token 0 tells them apart: a
  * kernel that understands it refuses it as "invalid token". */
+static void genl_dump_unsupported(struct genl *p)
+{
+	p->dump_support = GENL_DUMP_SUPPORT_NO;
+	nl_socket_free(p->dump_sk);
+	p->dump_sk = NULL;
+}
+
 static bool genl_dump_supported(struct genl *p)
 {
 	struct genl_dump d = { .cb = NULL };
@@ -223,7 +231,7 @@ static bool genl_dump_supported(struct genl *p)
 		p->dump_support = GENL_DUMP_SUPPORT_YES;
 		return true;
 	}
-	p->dump_support = GENL_DUMP_SUPPORT_NO;
+	genl_dump_unsupported(p);
 	log_info(LOG_SUB_GENL, "kernel cannot list a connection's local "
 		 "addresses (GET_ADDR by token needs Linux 6.9); address ids "
 		 "of existing connections are not recovered");
@@ -243,7 +251,7 @@ int genl_dump_local_addrs(struct genl *p, uint32_t token,
 	if (!err)
 		err = d.error;
 	if (err == -EOPNOTSUPP) {
-		p->dump_support = GENL_DUMP_SUPPORT_NO;
+		genl_dump_unsupported(p);
 		return err;
 	}
 	if (err)
@@ -251,4 +259,9 @@ int genl_dump_local_addrs(struct genl *p, uint32_t token,
 			 token, strerror(-err), d.extack[0] ? " (" : "",
 			 d.extack, d.extack[0] ? ")" : "");
 	return err;
+}
+
+bool genl_upm_checks_flags(struct genl *p)
+{
+	return genl_dump_supported(p);
 }

@@ -188,30 +188,83 @@ START_TEST(test_strategy_per_connection)
 }
 END_TEST
 
-/* The kernel's SUB_ESTABLISHED carries the peer's backup bit for a join
- * we opened, 0 here, though ours is set: a backup join asked for is kept
- * backup, with no MP_PRIO sent to set what is already set. */
-START_TEST(test_backup_join_stays_backup_without_mp_prio)
+/* The cellular join of a backup-cellular connection comes up: its
+ * SUB_ESTABLISHED (or a later event of type) reports backup 0.  The
+ * connection, and how many commands that sent. */
+static struct model_conn *cellular_join_reports_no_backup(
+	enum mptcpd_event_type type, struct mptcpd_event *ev, size_t *sent)
 {
-	struct mptcpd_event ev = { .type = MPTCPD_EVENT_SUB_ESTABLISHED,
-				   .token = 1 };
 	struct model_conn *c;
-	size_t sent;
+	size_t before;
 
 	rules("[policy ssh]\nremote-port = 22\nstrategy = backup-cellular\n");
 	c = connect_to(1, 22);
 	ck_assert(join_from(1, CELL) && join_from(1, CELL)->backup);
-	sent = F.n_sent;
-	ev.fields = MPTCPD_FIELD_TOKEN | MPTCPD_FIELD_LOCAL | MPTCPD_FIELD_REMOTE;
-	ev.local = fx_addr(CELL, 41000);
-	ev.remote = fx_addr(SERVER, 22);
-	ev.local_id = join_from(1, CELL)->local_id;
-	ev.backup = false;
-	engine_on_event(F.engine, &ev);
-	ck_assert_uint_eq(F.n_sent, sent);
+	before = F.n_sent;
+	memset(ev, 0, sizeof(*ev));
+	ev->type = MPTCPD_EVENT_SUB_ESTABLISHED;
+	ev->token = 1;
+	ev->fields = MPTCPD_FIELD_TOKEN | MPTCPD_FIELD_LOCAL | MPTCPD_FIELD_REMOTE;
+	ev->local = fx_addr(CELL, 41000);
+	ev->remote = fx_addr(SERVER, 22);
+	ev->local_id = join_from(1, CELL)->local_id;
+	engine_on_event(F.engine, ev);
+	if (type != MPTCPD_EVENT_SUB_ESTABLISHED) {
+		before = F.n_sent;
+		ev->type = type;
+		engine_on_event(F.engine, ev);
+	}
+	*sent = F.n_sent - before;
+	return c;
+}
+
+/* From 6.9 the kernel's SUB_ESTABLISHED carries the peer's backup bit
+ * for a join we opened, 0 here, though ours is set: the join asked for
+ * as backup is kept backup, with no MP_PRIO sent to set what is set. */
+START_TEST(test_backup_join_stays_backup_without_mp_prio)
+{
+	struct mptcpd_event ev;
+	struct model_conn *c;
+	size_t sent;
+
+	engine_set_join_backup_honoured(F.engine, true);
+	c = cellular_join_reports_no_backup(MPTCPD_EVENT_SUB_ESTABLISHED, &ev,
+					    &sent);
+	ck_assert_uint_eq(sent, 0);
 	ck_assert(model_subflow_find(c, &ev.local, &ev.remote)->backup);
 	ck_assert_int_eq(model_subflow_find(c, &ev.local, &ev.remote)->state,
 			 MPTCPD_SUBFLOW_ESTABLISHED);
+}
+END_TEST
+
+/* Before 6.9 the kernel did not set the backup bit SUBFLOW_CREATE asked
+ * for: the event's 0 is the truth, and MP_PRIO sets it. */
+START_TEST(test_backup_join_set_by_mp_prio_before_6_9)
+{
+	struct mptcpd_event ev;
+	size_t sent;
+
+	cellular_join_reports_no_backup(MPTCPD_EVENT_SUB_ESTABLISHED, &ev, &sent);
+	ck_assert_uint_eq(sent, 1);
+	ck_assert_int_eq(F.sent[F.n_sent - 1].type, MPTCPD_ACTION_SET_BACKUP);
+	ck_assert(F.sent[F.n_sent - 1].backup);
+}
+END_TEST
+
+/* Once the join is up, what the kernel reports counts: a SUB_PRIORITY
+ * (the peer's MP_PRIO) that clears the bit is believed; the strategies
+ * do not answer a peer's MP_PRIO with one of their own. */
+START_TEST(test_backup_cleared_on_established_join_is_believed)
+{
+	struct mptcpd_event ev;
+	struct model_conn *c;
+	size_t sent;
+
+	engine_set_join_backup_honoured(F.engine, true);
+	c = cellular_join_reports_no_backup(MPTCPD_EVENT_SUB_PRIORITY, &ev,
+					    &sent);
+	ck_assert_uint_eq(sent, 0);
+	ck_assert(!model_subflow_find(c, &ev.local, &ev.remote)->backup);
 }
 END_TEST
 
@@ -383,6 +436,8 @@ static Suite *engine_policy_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_strategy_per_connection);
 	tcase_add_test(tc, test_backup_join_stays_backup_without_mp_prio);
+	tcase_add_test(tc, test_backup_join_set_by_mp_prio_before_6_9);
+	tcase_add_test(tc, test_backup_cleared_on_established_join_is_believed);
 	tcase_add_test(tc, test_max_subflows_per_policy);
 	tcase_add_test(tc, test_interfaces_per_policy);
 	tcase_add_test(tc, test_metered_never_and_allow);
