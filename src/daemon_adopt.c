@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <string.h>
+#include <time.h>
 
 #include "daemon_priv.h"
 #include "diag.h"
@@ -129,6 +130,16 @@ static void daemon_resync_done(void *arg)
 	daemon_notify_status(arg);
 }
 
+static uint64_t daemon_resync_cpu_us(void *arg)
+{
+	struct timespec ts;
+
+	(void)arg;
+	if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) < 0)
+		return 0;
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
 static const struct resync_ops daemon_resync_ops = {
 	.now_ms = daemon_resync_now,
 	.take_step = daemon_take_step,
@@ -136,6 +147,7 @@ static const struct resync_ops daemon_resync_ops = {
 	.ids = daemon_take_ids,
 	.wake = daemon_resync_wake,
 	.done = daemon_resync_done,
+	.cpu_us = daemon_resync_cpu_us,
 };
 
 int daemon_resync_init(struct daemon *d)

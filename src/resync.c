@@ -45,6 +45,7 @@ struct resync {
 	size_t next;
 	size_t adopted;
 	uint64_t slices_this, longest_ms;	/* of the resync running */
+	uint64_t most_cpu_us;			/* of one of its slices */
 	uint64_t count, slices;
 };
 
@@ -99,9 +100,18 @@ bool resync_request(struct resync *r)
 
 /* A slice that began at t0 ended now: the longest is logged at the end,
  * so an operator (and a test) can see the loop was never held long. */
-static void resync_slice_done(struct resync *r, uint64_t t0)
+static uint64_t resync_cpu_us(struct resync *r)
+{
+	return r->ops.cpu_us ? r->ops.cpu_us(r->arg) : 0;
+}
+
+static void resync_slice_done(struct resync *r, uint64_t t0, uint64_t c0)
 {
 	uint64_t took = r->ops.now_ms(r->arg) - t0;
+	uint64_t cpu = resync_cpu_us(r) - c0;
+
+	if (cpu > r->most_cpu_us)
+		r->most_cpu_us = cpu;
 
 	r->slices++;
 	r->slices_this++;
@@ -109,14 +119,20 @@ static void resync_slice_done(struct resync *r, uint64_t t0)
 		r->longest_ms = took;
 }
 
-static void resync_finish(struct resync *r)
+/* failed: a resync that fails fails fast, and the next one waits the
+ * longest gap, not three times a millisecond. */
+static void resync_finish(struct resync *r, bool failed)
 {
-	r->last_took_ms = r->ops.now_ms(r->arg) - r->last_start_ms;
+	r->last_took_ms = failed ? r->max_gap_ms :
+			  r->ops.now_ms(r->arg) - r->last_start_ms;
 	engine_adopt_log(r->adopted);
-	log_info(LOG_SUB_CORE, "resync done in %llu slice%s, the longest "
-		 "%llu ms", (unsigned long long)r->slices_this,
+	log_info(LOG_SUB_CORE, "resync done in %llu slice%s over %llu ms, the "
+		 "longest %llu ms (on the CPU at most %llu ms)",
+		 (unsigned long long)r->slices_this,
 		 r->slices_this == 1 ? "" : "s",
-		 (unsigned long long)r->longest_ms);
+		 (unsigned long long)(r->ops.now_ms(r->arg) - r->last_start_ms),
+		 (unsigned long long)r->longest_ms,
+		 (unsigned long long)((r->most_cpu_us + 500) / 1000));
 	snapshot_clear(&r->snap);
 	free(r->order);
 	r->order = NULL;
@@ -137,7 +153,7 @@ static void resync_give_up(struct resync *r, int err)
 	log_warn(LOG_SUB_DIAG, "cannot resynchronise (%s): connections whose "
 		 "events were lost stay unmanaged", strerror(-err));
 	r->adopted = 0;
-	resync_finish(r);
+	resync_finish(r, true);
 }
 
 static void resync_start(struct resync *r)
@@ -150,6 +166,7 @@ static void resync_start(struct resync *r)
 	snapshot_clear(&r->snap);
 	r->slices_this = 0;
 	r->longest_ms = 0;
+	r->most_cpu_us = 0;
 	r->state = RESYNC_DUMPING;
 }
 
@@ -163,10 +180,12 @@ static void resync_dumped(struct resync *r)
 	r->ops.wake(r->arg, 0);
 }
 
-/* The connection records, those the engine wants first at the front.
- * In a burst that overflowed, they are the connections still waiting for
- * their joins; the rest, most often as the model has them already, come
- * after instead of between them.  0 or -ENOMEM. */
+/* The records to adopt, those the engine wants first at the front (the
+ * others fill the array from its end, in reverse).  In a burst that
+ * overflowed, they are the connections still waiting for their joins;
+ * the rest, most often as the model has them already, come after
+ * instead of between them.  Records with nothing to adopt (unmanaged,
+ * or closed by a live event) are left out.  0 or -ENOMEM. */
 static int resync_order(struct resync *r)
 {
 	size_t n = r->snap.n_conns - r->snap.n_listeners;
@@ -178,12 +197,18 @@ static int resync_order(struct resync *r)
 	if (n && !r->order)
 		return -ENOMEM;
 	for (size_t i = r->snap.n_listeners; i < r->snap.n_conns; i++) {
-		if (engine_adopt_first(r->engine, &r->snap.conns[i]))
+		const struct snapshot_conn *k = &r->snap.conns[i];
+
+		if (!snapshot_conn_managed(k) || k->live_closed)
+			continue;
+		if (engine_adopt_first(r->engine, k))
 			r->order[front++] = i;
 		else
 			r->order[--back] = i;
 	}
-	r->n_order = n;
+	/* The others, moved up against the first ones. */
+	memmove(r->order + front, r->order + back, (n - back) * sizeof(*r->order));
+	r->n_order = front + (n - back);
 	return 0;
 }
 
@@ -197,10 +222,12 @@ static int resync_begin(struct resync *r)
 
 	if (err < 0)
 		return err;
-	engine_adopt_begin(r->engine, &r->snap);
+	/* Before anything changes: a resync that cannot go on leaves the
+	 * model as it was. */
 	err = resync_order(r);
 	if (err < 0)
 		return err;
+	engine_adopt_begin(r->engine, &r->snap);
 	r->next = 0;
 	r->begun = true;
 	return 0;
@@ -209,13 +236,13 @@ static int resync_begin(struct resync *r)
 /* Datagrams of the dumps until the slice's time is up. */
 static void resync_dump_slice(struct resync *r)
 {
-	uint64_t t0 = r->ops.now_ms(r->arg);
+	uint64_t t0 = r->ops.now_ms(r->arg), c0 = resync_cpu_us(r);
 	int done;
 
 	do {
 		done = r->ops.take_step(r->arg, &r->snap);
 	} while (done == 0 && r->ops.now_ms(r->arg) - t0 < r->slice_ms);
-	resync_slice_done(r, t0);
+	resync_slice_done(r, t0, c0);
 	if (done < 0)
 		resync_give_up(r, done);
 	else if (done == 1)
@@ -242,7 +269,7 @@ static void resync_adopt_next(struct resync *r)
  * clock cannot stall the resync. */
 static void resync_slice(struct resync *r)
 {
-	uint64_t t0 = r->ops.now_ms(r->arg);
+	uint64_t t0 = r->ops.now_ms(r->arg), c0 = resync_cpu_us(r);
 	int err;
 
 	if (!r->begun) {
@@ -257,11 +284,11 @@ static void resync_slice(struct resync *r)
 		if (r->ops.now_ms(r->arg) - t0 >= r->slice_ms)
 			break;
 	}
-	resync_slice_done(r, t0);
+	resync_slice_done(r, t0, c0);
 	if (r->next < r->n_order)
 		r->ops.wake(r->arg, 0);
 	else
-		resync_finish(r);
+		resync_finish(r, false);
 }
 
 void resync_run(struct resync *r)

@@ -3,7 +3,8 @@
  * Resynchronisation after lost events: take a fresh snapshot of the
  * kernel's connections and reconcile the model with it, both in slices of
  * bounded loop time, so that events and the control socket are served in
- * between; at most one resync starts per rate-limit period, and an
+ * between; the next one starts at most every three times what the last
+ * took (RESYNC_GAP_FACTOR, at most RESYNC_MAX_GAP_MS apart), and an
  * overflow during one asks for another after it.  No netlink and no
  * libev here: the owner supplies the clock, the dumps and the wake-ups.
  */
@@ -37,6 +38,10 @@ struct resync_ops {
 	void (*wake)(void *arg, uint64_t delay_ms);
 	/* A resync finished (optional). */
 	void (*done)(void *arg);
+	/* The thread's CPU time in microseconds (optional): the slices'
+	 * longest is logged too, which tells a slice that worked long from
+	 * one that other tasks kept off the CPU. */
+	uint64_t (*cpu_us)(void *arg);
 };
 
 /* Settling delay before a resync starts, so that the rest of the burst

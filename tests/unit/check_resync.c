@@ -31,6 +31,7 @@ struct fake {
 	size_t n_steps, n_aborts;
 	int take_error;
 	size_t n_ids_calls;
+	uint32_t ids_tokens[16];	/* the first 16 asked for, in order */
 	size_t n_wakes;
 	uint64_t last_delay;
 	size_t n_done;
@@ -117,6 +118,8 @@ static int fake_ids(void *arg, struct snapshot *s, uint32_t token)
 	struct fake *f = arg;
 	struct genl_local_entry e = { .id = 3 };
 
+	if (f->n_ids_calls < 16)
+		f->ids_tokens[f->n_ids_calls] = token;
 	f->n_ids_calls++;
 	e.addr = fx_addr("198.51.100.9", 0);
 	snapshot_add_id(s, token, &e);
@@ -138,7 +141,7 @@ static void fake_done(void *arg)
 
 static const struct resync_ops fake_resync_ops = {
 	fake_now, fake_take_step, fake_take_abort, fake_ids, fake_wake,
-	fake_done,
+	fake_done, NULL,	/* no CPU clock: slices log 0 ms on the CPU */
 };
 
 static void setup(void)
@@ -378,28 +381,37 @@ START_TEST(test_gap_follows_the_last_cost)
 	ck_assert(resync_request(F.resync));
 	ck_assert_uint_eq(F.last_delay, RESYNC_MAX_GAP_MS - 900);
 	ck_assert_uint_eq(resync_count(F.resync), 3);
+	/* One that fails at once: the next waits the longest gap. */
+	F.take_error = -EIO;
+	resync_taking(0);
+	F.take_error = 0;
+	ck_assert(resync_request(F.resync));
+	ck_assert_uint_eq(F.last_delay, RESYNC_MAX_GAP_MS);
 }
 END_TEST
 
 /* Connections the model does not hold, or holds as not established, are
- * adopted before those it holds: in an overflowed burst they are the
- * ones still waiting for their joins. */
+ * adopted before those it holds established: in an overflowed burst they
+ * are the ones still waiting for their joins. */
 START_TEST(test_unknown_connections_adopted_first)
 {
 	F.n_conns = 6;				/* dumped: tokens 6 down to 1 */
-	for (uint32_t t = 1; t <= 3; t++)
-		live_event(MPTCPD_EVENT_ESTABLISHED, t);
+	live_event(MPTCPD_EVENT_ESTABLISHED, 1);
+	live_event(MPTCPD_EVENT_ESTABLISHED, 2);
+	live_event(MPTCPD_EVENT_CREATED, 3);	/* held, not established */
 	F.now = 10000;
 	ck_assert(resync_request(F.resync));
 	resync_run(F.resync);			/* starts, dumps */
 	F.tick = 20;				/* a record per slice */
-	for (int i = 0; i < 3; i++)
+	for (int i = 0; i < 4; i++)
 		resync_run(F.resync);
-	for (uint32_t t = 4; t <= 6; t++)
-		ck_assert_ptr_nonnull(model_conn_find(F.model, t));
-	ck_assert_uint_eq(F.n_ids_calls, 3);	/* none of 1..3 yet */
+	ck_assert_uint_eq(F.n_ids_calls, 4);
+	for (size_t i = 0; i < 4; i++)		/* 3, 4, 5, 6: not 1 or 2 */
+		ck_assert_uint_ge(F.ids_tokens[i], 3);
 	run_until_idle();
 	ck_assert_uint_eq(F.n_ids_calls, 6);
+	ck_assert_uint_le(F.ids_tokens[4], 2);
+	ck_assert_uint_le(F.ids_tokens[5], 2);
 }
 END_TEST
 
