@@ -1188,6 +1188,18 @@ void engine_on_dead_path_conn(struct engine *e, uint32_t token,
 
 /* A pending join the kernel said nothing about in time: out of the model
  * (it no longer counts against max-subflows), a failure of its pair. */
+/* A pending subflow whose time may run out: a join, not the initial
+ * subflow of a connection a resync or start-up adopted before it was
+ * fully established (its ESTABLISHED event settles it, however late:
+ * an idle connection can stay so for long). */
+static bool engine_join_pending(const struct model_conn *c,
+				const struct mptcpd_subflow *s)
+{
+	return s->state == MPTCPD_SUBFLOW_PENDING &&
+	       !(addr_equal(&s->local, &c->pub.local) &&
+		 addr_equal(&s->remote, &c->pub.remote));
+}
+
 static void engine_join_timed_out(struct engine *e, struct model_conn *c,
 				  struct mptcpd_subflow *s, uint64_t now)
 {
@@ -1219,7 +1231,7 @@ static bool engine_pending_due(struct engine *e, struct model_conn *c,
 	for (size_t i = c->pub.n_subflows; i-- > 0;) {
 		struct mptcpd_subflow *s = &c->subflows[i];
 
-		if (s->state == MPTCPD_SUBFLOW_PENDING &&
+		if (engine_join_pending(c, s) &&
 		    s->since_ms + ENGINE_JOIN_TIMEOUT_MS <= now) {
 			engine_join_timed_out(e, c, s, now);
 			due = true;
@@ -1277,7 +1289,7 @@ static uint64_t engine_conn_next_due(const struct model_conn *c)
 		const struct mptcpd_subflow *s = &c->subflows[i];
 		uint64_t at = s->since_ms + ENGINE_JOIN_TIMEOUT_MS;
 
-		if (s->state == MPTCPD_SUBFLOW_PENDING && (!next || at < next))
+		if (engine_join_pending(c, s) && (!next || at < next))
 			next = at;
 	}
 	for (size_t i = 0; i < c->n_pairs; i++) {

@@ -779,6 +779,13 @@ START_TEST(test_adopt_not_fully_established_waits)
 	ck_assert_uint_eq(F.n_sent, 0);
 	ck_assert_int_eq(model_subflow_find(conn(), &sf.local, &sf.remote)->state,
 			 MPTCPD_SUBFLOW_PENDING);
+	/* It is not a join: an idle connection may stay so for long, and
+	 * its initial subflow is not given up as a join that timed out. */
+	ck_assert_uint_eq(model_conn_due(conn()), 0);
+	F.now += 2 * ENGINE_JOIN_TIMEOUT_MS;
+	engine_on_timer(F.engine);
+	ck_assert_uint_eq(engine_get_stats(F.engine)->joins_timed_out, 0);
+	ck_assert_ptr_nonnull(model_subflow_find(conn(), &sf.local, &sf.remote));
 	kernel_event(MPTCPD_EVENT_ESTABLISHED);
 	ck_assert_uint_eq(F.n_sent, 1);
 	ck_assert_int_eq(F.sent[0].type, MPTCPD_ACTION_SUBFLOW_CREATE);
