@@ -80,14 +80,14 @@ get() { awk -v k="$1" '$1 == k { v = $2 } END { print (v == "" ? "-" : v) }' "$O
 now_mono() { "$MANY" at true; }
 mono_ms() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", (b - a) * 1000 }'; }
 
-# scale_sysctls NS: room for tens of thousands of connections, set in our
-# own namespaces only.
 # mib NS GROUP FIELD: a counter of /proc/net/netstat in NS (GROUP:
 # TcpExt, MPTcpExt).
 mib() {
 	nsx "$1" awk -v g="$2:" -v f="$3" '$1 == g { if (!h) { for (i = 2; i <= NF; i++) if ($i == f) c = i; h = 1 } else print $c + 0 }' /proc/net/netstat
 }
 
+# scale_sysctls NS: room for tens of thousands of connections, set in our
+# own namespaces only.
 scale_sysctls() {
 	nsx "$1" sysctl -qw net.core.somaxconn=65535 net.ipv4.tcp_max_syn_backlog=65535 \
 		net.ipv4.ip_local_port_range="1024 65535" net.ipv4.tcp_tw_reuse=1 ||
@@ -819,14 +819,14 @@ report | tee "$TMP/table.txt"
 [ -z "${SCALE_OUT:-}" ] || { mkdir -p "$SCALE_OUT" && cp "$TMP"/table.txt "$TMP"/results "$TMP"/ev-* "$DAEMON_LOG" "$SCALE_OUT"/ &&
 	{ ! ls "$TMP"/many-c-* >/dev/null 2>&1 || cp "$TMP"/many-c-* "$SCALE_OUT"/; }; }
 [ -s "$TMP/status.err" ] && log "some status calls failed: $(wc -l <"$TMP/status.err")"
-# The client's kernel turns MPTCP off for a while when MP_CAPABLE SYNs go
-# unanswered (blackhole detection): every later figure would be plain TCP.
+# A fallback to TCP, or MPTCP taken for blackholed (counted only where
+# the detection could not be turned off, see the sysctls above): every
+# figure after it would be plain TCP's.
 log "SYNs the client sent again (the lab lost the first): $(mib "$C" TcpExt TCPSynRetrans)"
-# (Blackhole only counts where the detection could not be turned off.)
 bh=$(mib "$C" MPTcpExt Blackhole)
 [ "${bh:-0}" = 0 ] || fail "the client's kernel took MPTCP for blackholed $bh times (MPTcpExtBlackhole): figures after that are not MPTCP's"
-fb=$(mib "$C" MPTcpExt MPCapableSYNTXDrop)
-fd=$(mib "$C" MPTcpExt MPCapableSYNTXDisabled)
-fb=$(( ${fb:-0} + ${fd:-0} ))
+dropped=$(mib "$C" MPTcpExt MPCapableSYNTXDrop)
+disabled=$(mib "$C" MPTcpExt MPCapableSYNTXDisabled)
+fb=$(( ${dropped:-0} + ${disabled:-0} ))
 [ "$fb" = 0 ] || fail "$fb connections of the client fell back to TCP (MPTcpExtMPCapableSYNTXDrop, MPCapableSYNTXDisabled): figures after that are not all MPTCP's"
 pass

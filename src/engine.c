@@ -1186,8 +1186,6 @@ void engine_on_dead_path_conn(struct engine *e, uint32_t token,
 	engine_tell_path_dead(e, model_conn_find(e->model, token), local);
 }
 
-/* A pending join the kernel said nothing about in time: out of the model
- * (it no longer counts against max-subflows), a failure of its pair. */
 /* A pending subflow whose time may run out: a join, not the initial
  * subflow of a connection a resync or start-up adopted before it was
  * fully established (its ESTABLISHED event settles it, however late:
@@ -1200,6 +1198,8 @@ static bool engine_join_pending(const struct model_conn *c,
 		 addr_equal(&s->remote, &c->pub.remote));
 }
 
+/* A pending join the kernel said nothing about in time: out of the model
+ * (it no longer counts against max-subflows), a failure of its pair. */
 static void engine_join_timed_out(struct engine *e, struct model_conn *c,
 				  struct mptcpd_subflow *s, uint64_t now)
 {

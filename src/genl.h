@@ -3,9 +3,10 @@
  * The kernel's mptcp_pm generic-netlink family: events in, commands out.
  * The module's interface; only src/genl*.c know libnl-genl.  Two sockets:
  * one joined to the mptcp_pm_events group, one for commands (and a third
- * for the GET_ADDR dump by token, opened at its first use).  Commands never block:
- * each is sent with an ACK requested and its result arrives later through
- * genl_callbacks.result when the command socket becomes readable.
+ * for the GET_ADDR dump by token, opened at its first use).  Commands
+ * never block: each is sent with an ACK requested and its result arrives
+ * later through genl_callbacks.result when the command socket becomes
+ * readable.
  */
 #ifndef MPTCPD_GENL_H
 #define MPTCPD_GENL_H

@@ -209,9 +209,7 @@ static int genl_dump_run(struct genl *p, uint32_t token, struct genl_dump *d)
 	return err;
 }
 
-/* Kernels before 6.9 ignore the token and dump the in-kernel endpoints,
- * which would look like a valid answer.  Token 0 tells them apart: a
- * kernel that understands it refuses it as "invalid token". */
+/* No GET_ADDR by token: remembered, and its socket is of no more use. */
 static void genl_dump_unsupported(struct genl *p)
 {
 	p->dump_support = GENL_DUMP_SUPPORT_NO;
@@ -219,6 +217,9 @@ static void genl_dump_unsupported(struct genl *p)
 	p->dump_sk = NULL;
 }
 
+/* Kernels before 6.9 ignore the token and dump the in-kernel endpoints,
+ * which would look like a valid answer.  Token 0 tells them apart: a
+ * kernel that understands it refuses it as "invalid token". */
 static bool genl_dump_supported(struct genl *p)
 {
 	struct genl_dump d = { .cb = NULL };

@@ -98,13 +98,14 @@ bool resync_request(struct resync *r)
 	return true;
 }
 
-/* A slice that began at t0 ended now: the longest is logged at the end,
- * so an operator (and a test) can see the loop was never held long. */
 static uint64_t resync_cpu_us(struct resync *r)
 {
 	return r->ops.cpu_us ? r->ops.cpu_us(r->arg) : 0;
 }
 
+/* A slice that began at t0 (c0 of CPU time) ended now: the longest, and
+ * the most CPU time one took, are logged at the end, so an operator (and
+ * a test) can see the loop was never held long. */
 static void resync_slice_done(struct resync *r, uint64_t t0, uint64_t c0)
 {
 	uint64_t took = r->ops.now_ms(r->arg) - t0;
@@ -123,14 +124,14 @@ static void resync_slice_done(struct resync *r, uint64_t t0, uint64_t c0)
  * longest gap, not three times a millisecond. */
 static void resync_finish(struct resync *r, bool failed)
 {
-	r->last_took_ms = failed ? r->max_gap_ms :
-			  r->ops.now_ms(r->arg) - r->last_start_ms;
+	uint64_t took = r->ops.now_ms(r->arg) - r->last_start_ms;
+
+	r->last_took_ms = failed ? r->max_gap_ms : took;
 	engine_adopt_log(r->adopted);
 	log_info(LOG_SUB_CORE, "resync done in %llu slice%s over %llu ms, the "
 		 "longest %llu ms (on the CPU at most %llu ms)",
 		 (unsigned long long)r->slices_this,
-		 r->slices_this == 1 ? "" : "s",
-		 (unsigned long long)(r->ops.now_ms(r->arg) - r->last_start_ms),
+		 r->slices_this == 1 ? "" : "s", (unsigned long long)took,
 		 (unsigned long long)r->longest_ms,
 		 (unsigned long long)((r->most_cpu_us + 500) / 1000));
 	snapshot_clear(&r->snap);
@@ -257,7 +258,9 @@ static void resync_adopt_next(struct resync *r)
 {
 	struct snapshot_conn *k = &r->snap.conns[r->order[r->next++]];
 
-	if (!snapshot_conn_managed(k) || k->live_closed)
+	/* Unmanaged records are not in the order; a live CLOSED may have
+	 * come since it was made. */
+	if (k->live_closed)
 		return;
 	r->snap.n_ids = 0;
 	if (!r->no_ids && r->ops.ids(r->arg, &r->snap, k->token) == -EOPNOTSUPP)

@@ -38,9 +38,9 @@ struct resync_ops {
 	void (*wake)(void *arg, uint64_t delay_ms);
 	/* A resync finished (optional). */
 	void (*done)(void *arg);
-	/* The thread's CPU time in microseconds (optional): the slices'
-	 * longest is logged too, which tells a slice that worked long from
-	 * one that other tasks kept off the CPU. */
+	/* The thread's CPU time in microseconds (optional): the most one
+	 * slice took is logged too, which tells a slice that worked long
+	 * from one that other tasks kept off the CPU. */
 	uint64_t (*cpu_us)(void *arg);
 };
 
